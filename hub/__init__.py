@@ -1,0 +1,1 @@
+"""What other projects import: the style-transfer networks and, later, the model classes."""

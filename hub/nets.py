@@ -1,0 +1,193 @@
+"""CycleGAN networks, written with keras.layers / keras.ops only so the same
+weights load under every Keras backend.
+
+- `unet_generator`: the TensorFlow pix2pix/CycleGAN tutorial's U-Net (what the seed
+  report trained), depth following the image size.
+- `resnet_generator`: the ResNet-9-blocks generator of Zhu et al. (ICCV 2017), the
+  usual CycleGAN choice.
+- `patchgan_discriminator`: the tutorial's 70x70 PatchGAN.
+
+Instance normalization is `GroupNormalization(groups=-1)` (one group per channel):
+tensorflow-addons' InstanceNormalization is end-of-life and cannot be installed beside
+TensorFlow 2.16+, and this is the same maths.
+"""
+
+import math
+
+import keras
+from keras import layers
+
+WEIGHT_INIT_STDDEV = 0.02  # N(0, 0.02), as the pix2pix and CycleGAN papers
+# Widths of the tutorial's 8 down blocks at base_filters=64.
+UNET_DOWN_WIDTHS = (64, 128, 256, 512, 512, 512, 512, 512)
+UNET_DROPOUT_BLOCKS = 3  # the first three up blocks use dropout 0.5
+
+
+def _conv_init():
+    return keras.initializers.RandomNormal(0.0, WEIGHT_INIT_STDDEV)
+
+
+def instance_norm(name=None, affine=True):
+    """Per-sample, per-channel normalization over H and W.
+
+    The tutorial's version: learned scale ~ N(1, 0.02), offset 0, epsilon 1e-5.
+    """
+    return layers.GroupNormalization(
+        groups=-1,
+        epsilon=1e-5,
+        center=affine,
+        scale=affine,
+        gamma_initializer=keras.initializers.RandomNormal(1.0, WEIGHT_INIT_STDDEV),
+        name=name,
+    )
+
+
+@keras.saving.register_keras_serializable(package="hub")
+class ReflectionPadding2D(layers.Layer):
+    """Pads H and W by mirroring (the CycleGAN paper's ResNet generator uses it)."""
+
+    def __init__(self, padding=1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = int(padding)
+
+    def call(self, x):
+        p = self.padding
+        return keras.ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        grow = lambda s: None if s is None else s + 2 * self.padding  # noqa: E731
+        return (n, grow(h), grow(w), c)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+def unet_depth(image_size):
+    """Number of down blocks: log2 of the training size (8 at 256, 6 at 64)."""
+    depth = int(math.log2(image_size))
+    if 2**depth != image_size or depth < 2:
+        raise ValueError(f"U-Net image size must be a power of two >= 4, got {image_size}")
+    return depth
+
+
+def _scaled(width, base_filters):
+    return max(1, width * base_filters // 64)
+
+
+def _down(x, filters, norm, name):
+    x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=False,
+                      kernel_initializer=_conv_init(), name=f"{name}_conv")(x)
+    if norm:
+        x = instance_norm(name=f"{name}_norm")(x)
+    return layers.LeakyReLU(0.3, name=f"{name}_act")(x)  # Keras' default slope, as the tutorial
+
+
+def _up(x, filters, dropout, name):
+    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
+                               kernel_initializer=_conv_init(), name=f"{name}_conv")(x)
+    x = instance_norm(name=f"{name}_norm")(x)
+    if dropout:
+        x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
+    return layers.ReLU(name=f"{name}_act")(x)
+
+
+def unet_generator(image_size=256, base_filters=64, name="unet_generator"):
+    """U-Net generator; fully convolutional, sides must be multiples of 2**depth.
+
+    At image_size=256, base_filters=64 it is the tutorial's network: 54,414,979 params.
+    """
+    depth = unet_depth(image_size)
+    down_widths = [_scaled(w, base_filters) for w in UNET_DOWN_WIDTHS[:depth]]
+    if depth > len(UNET_DOWN_WIDTHS):  # larger images: keep the deepest width
+        down_widths += [down_widths[-1]] * (depth - len(UNET_DOWN_WIDTHS))
+
+    inputs = keras.Input(shape=(None, None, 3), name="image")
+    x = inputs
+    skips = []
+    for i, width in enumerate(down_widths):  # (H, W) -> (H/2**depth, W/2**depth)
+        x = _down(x, width, norm=i > 0, name=f"down{i}")
+        skips.append(x)
+    # Up blocks mirror the down blocks (512x4-256-128-64 at depth 8), skipping the bottleneck.
+    for i, (width, skip) in enumerate(zip(reversed(down_widths[:-1]), reversed(skips[:-1]))):
+        x = _up(x, width, dropout=i < UNET_DROPOUT_BLOCKS, name=f"up{i}")
+        x = layers.Concatenate(name=f"skip{i}")([x, skip])
+    # Float32 output keeps tanh exact under mixed precision.
+    outputs = layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="tanh",
+                                     kernel_initializer=_conv_init(), dtype="float32",
+                                     name="to_rgb")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _resnet_block(x, filters, name):
+    y = ReflectionPadding2D(1, name=f"{name}_pad1")(x)
+    y = layers.Conv2D(filters, 3, kernel_initializer=_conv_init(), name=f"{name}_conv1")(y)
+    y = instance_norm(name=f"{name}_norm1", affine=False)(y)
+    y = layers.ReLU(name=f"{name}_act")(y)
+    y = ReflectionPadding2D(1, name=f"{name}_pad2")(y)
+    y = layers.Conv2D(filters, 3, kernel_initializer=_conv_init(), name=f"{name}_conv2")(y)
+    y = instance_norm(name=f"{name}_norm2", affine=False)(y)
+    return layers.Add(name=f"{name}_add")([x, y])
+
+
+def resnet_generator(base_filters=64, residual_blocks=9, name="resnet_generator"):
+    """ResNet generator of the CycleGAN paper (c7s1-64, d128, d256, R256 x9, u128, u64,
+    c7s1-3), with the official code's biases and affine-free instance norm:
+    11,378,179 params at base_filters=64. Sides must be multiples of 4.
+    """
+    f = base_filters
+    inputs = keras.Input(shape=(None, None, 3), name="image")
+    x = ReflectionPadding2D(3, name="stem_pad")(inputs)
+    x = layers.Conv2D(f, 7, kernel_initializer=_conv_init(), name="stem_conv")(x)
+    x = instance_norm(name="stem_norm", affine=False)(x)
+    x = layers.ReLU(name="stem_act")(x)
+    for i, width in enumerate((2 * f, 4 * f)):  # (H, W) -> (H/4, W/4)
+        x = layers.Conv2D(width, 3, strides=2, padding="same",
+                          kernel_initializer=_conv_init(), name=f"down{i}_conv")(x)
+        x = instance_norm(name=f"down{i}_norm", affine=False)(x)
+        x = layers.ReLU(name=f"down{i}_act")(x)
+    for i in range(residual_blocks):
+        x = _resnet_block(x, 4 * f, name=f"res{i}")
+    for i, width in enumerate((2 * f, f)):  # back to (H, W)
+        x = layers.Conv2DTranspose(width, 3, strides=2, padding="same",
+                                   kernel_initializer=_conv_init(), name=f"up{i}_conv")(x)
+        x = instance_norm(name=f"up{i}_norm", affine=False)(x)
+        x = layers.ReLU(name=f"up{i}_act")(x)
+    x = ReflectionPadding2D(3, name="head_pad")(x)
+    outputs = layers.Conv2D(3, 7, activation="tanh", kernel_initializer=_conv_init(),
+                            dtype="float32", name="to_rgb")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def patchgan_discriminator(base_filters=64, name="patchgan_discriminator"):
+    """70x70 PatchGAN: one real/fake logit per overlapping patch.
+
+    2,765,569 params at base_filters=64.
+    """
+    inputs = keras.Input(shape=(None, None, 3), name="image")
+    x = inputs
+    for i, width in enumerate((64, 128, 256)):  # (H, W) -> (H/8, W/8)
+        x = _down(x, _scaled(width, base_filters), norm=i > 0, name=f"down{i}")
+    x = layers.ZeroPadding2D(name="pad0")(x)
+    x = layers.Conv2D(_scaled(512, base_filters), 4, use_bias=False,
+                      kernel_initializer=_conv_init(), name="conv")(x)
+    x = instance_norm(name="norm")(x)
+    x = layers.LeakyReLU(0.3, name="act")(x)
+    x = layers.ZeroPadding2D(name="pad1")(x)
+    outputs = layers.Conv2D(1, 4, kernel_initializer=_conv_init(), dtype="float32",
+                            name="logits")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_generator(kind, image_size, base_filters, name):
+    """The generator named by `--generator` (unet | resnet)."""
+    if kind == "unet":
+        return unet_generator(image_size, base_filters, name=name)
+    if kind == "resnet":
+        return resnet_generator(base_filters, name=name)
+    raise ValueError(f"unknown generator {kind!r}: choose 'unet' or 'resnet'")
+
+
+def size_multiple(kind, image_size):
+    """Input sides must be multiples of this for the generator to be exact."""
+    return 2 ** unet_depth(image_size) if kind == "unet" else 4

@@ -1,0 +1,63 @@
+"""Dataset folders: `manifest.jsonl` (one JSON object per image) and tag filters.
+
+A row has at least {"path", "movie", "studio", "medium", "frame", "split"}; `path` is
+relative to the dataset folder. Toyworld rows add "scene" and "style" (and "clip" for
+the frames of an orbit clip).
+"""
+
+import json
+from pathlib import Path
+
+from hub.atomic import write_text
+
+MANIFEST = "manifest.jsonl"
+REQUIRED_KEYS = ("path", "movie", "studio", "medium", "frame", "split")
+
+
+def read_manifest(folder):
+    """Rows of `folder/manifest.jsonl`; a malformed line is an error naming the line."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: a dataset folder needs a {MANIFEST} "
+                                "(make one with `python -m trainer.data toyworld --out DIR`)")
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+            missing = [k for k in REQUIRED_KEYS if k not in row]
+            if missing:
+                raise ValueError(f"{path}:{number}: missing keys {missing}")
+            rows.append(row)
+    return rows
+
+
+def write_manifest(folder, rows):
+    text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
+    write_text(Path(folder) / MANIFEST, text)
+
+
+def parse_filter(text):
+    """'studio=pixar' -> ('studio', 'pixar'); several filters joined by ',' must all hold."""
+    pairs = []
+    for part in text.split(","):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"bad tag filter {text!r}: expected TAG=VALUE[,TAG=VALUE...], "
+                             "e.g. medium=3d or studio=pixar,split=train")
+        pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)
+
+
+def select(rows, filters):
+    """Rows whose tags match every (tag, value) pair; values compare as strings."""
+    return [r for r in rows if all(str(r.get(k)) == v for k, v in filters)]
+
+
+def describe_tags(rows, keys=("medium", "studio", "movie", "split")):
+    """'medium: 2d, 3d; studio: ...' - what a user can filter on, for error messages."""
+    return "; ".join(f"{k}: {', '.join(sorted({str(r.get(k)) for r in rows}))}" for k in keys)

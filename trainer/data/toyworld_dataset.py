@@ -1,0 +1,89 @@
+"""Writes toyworld scenes as a dataset folder: JPEG images + manifest.jsonl.
+
+Layout: images/<medium>/<scene>.jpg for stills, images/clips/<clip>/<medium>/<frame>.jpg
+for the orbit clips. The last tenth of the stills (a contiguous block) is the test split;
+clip frames are test data too and carry a "clip" tag.
+"""
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from hub.atomic import atomic_path
+from trainer.data import toyworld
+from trainer.data.manifest import write_manifest
+
+TEST_FRACTION = 0.1
+JPEG_QUALITY = 95
+
+
+def _save_jpeg(array, path):
+    with atomic_path(path) as tmp:
+        Image.fromarray(array).save(tmp, format="JPEG", quality=JPEG_QUALITY)
+
+
+def _rows(scene, rel_paths, frame, split, scene_id, extra=None):
+    rows = []
+    for medium, studio, rel in zip(("3d", "2d"), (scene.studio_3d, scene.studio_2d), rel_paths):
+        rows.append({
+            "path": rel, "medium": medium, "studio": studio, "movie": f"{studio}-{scene.theme}",
+            "style": f"{medium}-{studio}", "scene": scene_id, "frame": frame, "split": split,
+            **(extra or {}),
+        })
+    return rows
+
+
+def _render_task(task):
+    """One still scene or one clip frame -> its two manifest rows (runs in a worker)."""
+    kind, seed, index, frame, size, out, split = task
+    if kind == "still":
+        scene = toyworld.sample_scene(toyworld.scene_rng(seed, toyworld.STILLS, index))
+        images = toyworld.render_pair(scene, size)
+        rel = [f"images/{m}/{index:06d}.jpg" for m in ("3d", "2d")]
+        rows = _rows(scene, rel, index, split, f"s{index:06d}")
+    else:
+        scene = toyworld.sample_scene(toyworld.scene_rng(seed, toyworld.CLIPS, index))
+        offset = np.radians(frame * toyworld.CLIP_DEGREES_PER_FRAME)
+        images = toyworld.render_pair(scene, size, azimuth_offset=offset)
+        clip = f"orbit-{index:03d}"
+        rel = [f"images/clips/{clip}/{m}/{frame:04d}.jpg" for m in ("3d", "2d")]
+        rows = _rows(scene, rel, frame, split, f"{clip}-{frame:04d}", {"clip": clip})
+    for image, r in zip(images, rel):
+        _save_jpeg(image, Path(out) / r)
+    return rows
+
+
+def generate(out, count, size=256, seed=0, sequences=0, workers=None, progress=True):
+    """Render `count` scene pairs and `sequences` orbit clips into `out`; returns the rows."""
+    if count < 0 or sequences < 0:
+        raise ValueError("--count and --sequences must be >= 0")
+    if size < 8:
+        raise ValueError(f"--size must be at least 8, got {size}")
+    n_test = max(1, round(count * TEST_FRACTION)) if count >= 2 else 0
+    tasks = [("still", seed, i, 0, size, str(out), "test" if i >= count - n_test else "train")
+             for i in range(count)]
+    tasks += [("clip", seed, k, f, size, str(out), "test")
+              for k in range(sequences) for f in range(toyworld.CLIP_FRAMES)]
+    workers = workers or os.cpu_count() or 1
+    rows = []
+    bar = tqdm(total=len(tasks), unit="pair", desc="toyworld", disable=not progress)
+    if workers == 1:
+        results = map(_render_task, tasks)
+    else:
+        # spawn: the parent may hold TensorFlow threads, which fork does not survive.
+        pool = multiprocessing.get_context("spawn").Pool(workers)
+        results = pool.imap(_render_task, tasks, chunksize=4)
+    try:
+        for pair in results:
+            rows.extend(pair)
+            bar.update()
+    finally:
+        bar.close()
+        if workers != 1:
+            pool.terminate()
+    write_manifest(out, rows)
+    return rows

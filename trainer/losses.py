@@ -1,0 +1,46 @@
+"""CycleGAN losses (Zhu et al., ICCV 2017) as pure functions: tensors in, scalar out.
+
+Discriminator outputs are logits. `adversarial` picks the GAN objective:
+"bce" is binary cross-entropy from logits, as the seed and the TF tutorial;
+"lsgan" is the least-squares objective of the paper's experiments (Eq. 2 replaced by
+(D(x) - 1)^2 and D(G(x))^2, Mao et al. 2017).
+"""
+
+from keras import ops
+
+ADVERSARIAL_LOSSES = ("bce", "lsgan")
+
+
+def _bce_with_logits(logits, target):
+    # max(x, 0) - x * z + log(1 + exp(-|x|)): the stable form of BCE from logits.
+    return ops.mean(ops.relu(logits) - logits * target + ops.log1p(ops.exp(-ops.abs(logits))))
+
+
+def _adversarial_term(logits, target, adversarial):
+    if adversarial == "bce":
+        return _bce_with_logits(logits, target)
+    if adversarial == "lsgan":
+        return ops.mean(ops.square(logits - target))
+    raise ValueError(f"unknown adversarial loss {adversarial!r}: choose one of {ADVERSARIAL_LOSSES}")
+
+
+def generator_adversarial_loss(fake_logits, adversarial="bce"):
+    """The generator wants D to call its output real (Eq. 1, non-saturating form)."""
+    return _adversarial_term(fake_logits, 1.0, adversarial)
+
+
+def discriminator_loss(real_logits, fake_logits, adversarial="bce"):
+    """Real -> 1, fake -> 0; halved so D learns slower than G (paper, Sec. 4)."""
+    real = _adversarial_term(real_logits, 1.0, adversarial)
+    fake = _adversarial_term(fake_logits, 0.0, adversarial)
+    return 0.5 * (real + fake)
+
+
+def cycle_loss(real, cycled, lambda_cycle=10.0):
+    """lambda * ||F(G(x)) - x||_1 (Eq. 2), for one direction."""
+    return lambda_cycle * ops.mean(ops.abs(real - cycled))
+
+
+def identity_loss(real, same, lambda_cycle=10.0, identity_weight=0.5):
+    """0.5 * lambda * ||G(y) - y||_1: keeps colours when the input is already in style."""
+    return identity_weight * lambda_cycle * ops.mean(ops.abs(real - same))
