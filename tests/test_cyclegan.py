@@ -1,0 +1,133 @@
+"""Real tiny trainings: 32 px, base filters 4-8, a few steps on toyworld."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from hub.cyclegan import CycleGAN
+from trainer import cyclegan
+from trainer.config import CycleGANConfig
+
+TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2"]
+
+
+def run_cli(args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "trainer.cyclegan", *args], capture_output=True,
+                          text=True, timeout=300, **kwargs)
+
+
+def weights_of(model_dir):
+    model = CycleGAN.from_pretrained(model_dir)
+    return [w for d in ("a2b", "b2a") for w in model.generators[d].get_weights()]
+
+
+def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=2,
+                            steps_per_epoch=3, checkpoint_every=2, samples=2, pool_size=3)
+    model_dir = cyclegan.train(config, out, verbose=0)
+    assert (out / "checkpoints" / "latest.npz").is_file()
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+    assert list((out / "logs").rglob("events.out.tfevents*"))
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["steps_per_epoch"] == 3 and saved["pool_size"] == 3
+
+    model = CycleGAN.from_pretrained(model_dir)
+    assert model.directions == {"a2b": "3d -> 2d", "b2a": "2d -> 3d"}
+    assert model.config["training"]["steps"] == 6
+    out_images = model.translate_array(np.zeros((2, 64, 96, 3), np.uint8), "b2a")
+    assert out_images.shape == (2, 64, 96, 3) and out_images.dtype == np.uint8
+
+
+def test_losses_are_finite_and_training_changes_the_generators(toyworld_64):
+    config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1,
+                            steps_per_epoch=4, adversarial_loss="lsgan", generator="resnet")
+    trainer = cyclegan.build_trainer(config)
+    before = [w.copy() for w in trainer.gen_G.get_weights()]
+    from trainer.data.loading import domain_paths, unpaired_dataset
+    from trainer.data.manifest import parse_filter
+
+    data = unpaired_dataset(domain_paths(toyworld_64, parse_filter("medium=3d")),
+                            domain_paths(toyworld_64, parse_filter("medium=2d")), 32, 1, 0, 0, 4)
+    history = trainer.fit(data, epochs=1, steps_per_epoch=4, verbose=0)
+    for name in ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss"):
+        assert np.isfinite(history.history[name]).all()
+    assert trainer.step == 4
+    assert any(not np.allclose(a, b) for a, b in zip(before, trainer.gen_G.get_weights()))
+
+
+@pytest.mark.parametrize("flag", ["--mixed-precision", "--jit-compile"])
+def test_precision_and_xla_flags_train(toyworld_64, tmp_path, flag):
+    result = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--steps-per-epoch", "2",
+                      "--out", str(tmp_path / "run"), flag])
+    assert result.returncode == 0, result.stderr[-3000:]
+    history_free = CycleGAN.from_pretrained(tmp_path / "run" / "model")
+    assert all(np.isfinite(w).all() for w in history_free.generators["a2b"].get_weights())
+
+
+def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
+    common = ["--data", str(toyworld_64), *TINY, "--epochs", "3", "--steps-per-epoch", "8",
+              "--checkpoint-every", "3", "--pool-size", "2", "--seed", "11"]
+    straight = run_cli([*common, "--out", str(tmp_path / "straight")])
+    assert straight.returncode == 0, straight.stderr[-3000:]
+
+    # Kill with SIGKILL right after the step-12 checkpoint (mid second epoch), then resume.
+    killed_dir = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "trainer.cyclegan", *common, "--out", str(killed_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in proc.stdout:
+        if "checkpoint: step 12 " in line:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (killed_dir / "model").exists()  # it really died before the end
+
+    resumed = run_cli([*common, "--out", str(killed_dir), "--resume"])
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resumed from" in resumed.stderr and "at step 12" in resumed.stderr
+    for a, b in zip(weights_of(tmp_path / "straight" / "model"), weights_of(killed_dir / "model")):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_a_torn_checkpoint_write_leaves_the_last_good_one(toyworld_64, tmp_path, monkeypatch):
+    from trainer import checkpoint
+
+    config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=2)
+    trainer = cyclegan.build_trainer(config)
+    path = tmp_path / "latest.npz"
+    checkpoint.save(trainer, path)
+    good = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed mid-write")
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.save(trainer, path)
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["latest.npz"]  # no temporary left behind
+    checkpoint.restore(trainer, path)
+
+
+def test_resume_refuses_to_change_the_run(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    first = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)])
+    assert first.returncode == 0, first.stderr[-3000:]
+    again = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--out", str(out)])
+    assert again.returncode != 0 and "already holds a run" in again.stderr
+    changed = run_cli(["--data", str(toyworld_64), "--image-size", "64", "--out", str(out), "--resume"])
+    assert changed.returncode != 0 and "--image-size was 32, now 64" in changed.stderr
+
+
+def test_empty_domain_fails_before_training(toyworld_64, tmp_path):
+    result = run_cli(["--data", str(toyworld_64), "--domain-a", "studio=pixar", *TINY, "--out", str(tmp_path / "r")])
+    assert result.returncode != 0
+    assert "error: domain 'studio=pixar' has no train images" in result.stderr
+    assert not (tmp_path / "r" / "checkpoints").exists()

@@ -1,0 +1,90 @@
+import logging
+import shutil
+
+import numpy as np
+import pytest
+
+from trainer.data import loading
+from trainer.data.manifest import parse_filter, read_manifest, write_manifest
+
+
+def test_parse_filter():
+    assert parse_filter("medium=3d,split=train") == (("medium", "3d"), ("split", "train"))
+    with pytest.raises(ValueError, match="TAG=VALUE"):
+        parse_filter("pixar")
+
+
+def test_element_order_is_a_permutation_per_pass_and_resumable():
+    full = loading.element_order(7, seed=1, domain=0, first=0, count=21)
+    for p in range(3):
+        assert sorted(full[7 * p:7 * (p + 1)]) == list(range(7))
+    assert not np.array_equal(full[:7], full[7:14])  # reshuffled each pass
+    np.testing.assert_array_equal(loading.element_order(7, 1, 0, first=9, count=5), full[9:14])
+    assert not np.array_equal(full, loading.element_order(7, 1, 1, 0, 21))  # domains independent
+
+
+def test_dataset_from_a_later_step_equals_the_tail(toyworld_64):
+    paths_a = loading.domain_paths(toyworld_64, parse_filter("medium=3d"))
+    paths_b = loading.domain_paths(toyworld_64, parse_filter("medium=2d"))
+    full = list(loading.unpaired_dataset(paths_a, paths_b, 32, 2, seed=5, first_step=0, steps=6).take(6))
+    tail = list(loading.unpaired_dataset(paths_a, paths_b, 32, 2, seed=5, first_step=4, steps=2).take(2))
+    for (fa, fb), (ta, tb) in zip(full[4:], tail):
+        np.testing.assert_array_equal(fa.numpy(), ta.numpy())
+        np.testing.assert_array_equal(fb.numpy(), tb.numpy())
+    a, b = full[0]
+    assert a.shape == (2, 32, 32, 3) and b.shape == (2, 32, 32, 3)
+    assert -1.0 <= float(np.min(a)) and float(np.max(a)) <= 1.0
+
+
+def test_preprocessing_centre_crops_non_square_images(tmp_path):
+    from PIL import Image
+
+    image = np.zeros((40, 80, 3), np.uint8)
+    image[:, :20] = 255  # a white band that the centre crop must cut away
+    Image.fromarray(image).save(tmp_path / "wide.png")
+    out = loading.load_images([str(tmp_path / "wide.png")], 16)
+    assert out.shape == (1, 16, 16, 3)
+    assert float(out.max()) == pytest.approx(-1.0)
+
+
+def _copy_dataset(src, dst):
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_bad_images_are_skipped_with_one_warning_each(toyworld_64, tmp_path, caplog):
+    data = _copy_dataset(toyworld_64, tmp_path / "data")
+    rows = read_manifest(data)
+    a_rows = [r for r in rows if r["medium"] == "3d" and r["split"] == "train"]
+    (data / a_rows[0]["path"]).write_bytes(b"<html>not an image</html>")
+    truncated = (data / a_rows[1]["path"]).read_bytes()
+    (data / a_rows[1]["path"]).write_bytes(truncated[: len(truncated) // 3])
+    (data / a_rows[2]["path"]).unlink()
+    with caplog.at_level(logging.WARNING):
+        paths = loading.domain_paths(data, parse_filter("medium=3d"))
+    assert len(paths) == len(a_rows) - 3
+    warnings = [r for r in caplog.records if "skipping unreadable image" in r.message]
+    assert len(warnings) == 3
+    assert {a_rows[i]["path"].split("/")[-1] for i in range(3)} == {
+        w.args[0].split("/")[-1] for w in warnings}
+
+
+def test_empty_domain_is_a_clear_error(toyworld_64):
+    with pytest.raises(ValueError, match="no train images.*tags present: medium: 2d, 3d"):
+        loading.domain_paths(toyworld_64, parse_filter("medium=4d"))
+
+
+def test_domain_with_only_broken_images_is_an_error(tmp_path):
+    (tmp_path / "x.jpg").write_bytes(b"garbage")
+    write_manifest(tmp_path, [{"path": "x.jpg", "movie": "m", "studio": "s", "medium": "3d",
+                               "frame": 0, "split": "train"}])
+    with pytest.raises(ValueError, match="none of its 1 images"):
+        loading.domain_paths(tmp_path, parse_filter("medium=3d"))
+
+
+def test_malformed_manifest_names_the_line(tmp_path):
+    (tmp_path / "manifest.jsonl").write_text('{"path": "a.jpg"}\n')
+    with pytest.raises(ValueError, match="manifest.jsonl:1: missing keys"):
+        read_manifest(tmp_path)
+    with pytest.raises(FileNotFoundError, match="toyworld"):
+        read_manifest(tmp_path / "nowhere")

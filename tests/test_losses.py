@@ -1,0 +1,53 @@
+import math
+
+import numpy as np
+import pytest
+
+from trainer import losses
+
+
+def f(x):
+    return float(x)
+
+
+def test_bce_from_logits_matches_the_formula():
+    logits = np.array([[-2.0, 0.0, 3.0]], np.float32)
+    sigmoid = 1 / (1 + np.exp(-logits))
+    expected_real = -np.log(sigmoid).mean()
+    expected_fake = -np.log(1 - sigmoid).mean()
+    assert f(losses.generator_adversarial_loss(logits)) == pytest.approx(expected_real, rel=1e-5)
+    assert f(losses.discriminator_loss(logits, logits)) == pytest.approx(0.5 * (expected_real + expected_fake), rel=1e-5)
+
+
+def test_bce_is_stable_for_large_logits():
+    value = f(losses.generator_adversarial_loss(np.array([-500.0], np.float32)))
+    assert value == pytest.approx(500.0)
+
+
+def test_lsgan_losses():
+    real = np.array([1.0, 0.5], np.float32)
+    fake = np.array([0.0, 0.5], np.float32)
+    assert f(losses.generator_adversarial_loss(fake, "lsgan")) == pytest.approx((1 + 0.25) / 2)
+    assert f(losses.discriminator_loss(real, fake, "lsgan")) == pytest.approx(0.5 * (0.125 + 0.125))
+
+
+def test_perfect_discriminator_has_near_zero_loss():
+    assert f(losses.discriminator_loss(np.array([30.0]), np.array([-30.0]))) < 1e-10
+
+
+def test_cycle_and_identity_are_weighted_l1():
+    a = np.zeros((1, 2, 2, 3), np.float32)
+    b = np.full((1, 2, 2, 3), 0.5, np.float32)
+    assert f(losses.cycle_loss(a, b)) == pytest.approx(10 * 0.5)
+    assert f(losses.cycle_loss(a, b, lambda_cycle=2.0)) == pytest.approx(1.0)
+    assert f(losses.identity_loss(a, b)) == pytest.approx(0.5 * 10 * 0.5)
+    assert f(losses.cycle_loss(a, a)) == 0.0
+
+
+def test_unknown_adversarial_loss_is_an_error():
+    with pytest.raises(ValueError, match="lsgan"):
+        losses.generator_adversarial_loss(np.zeros(1, np.float32), "wgan")
+
+
+def test_bce_at_zero_logit_is_log_two():
+    assert f(losses.generator_adversarial_loss(np.zeros(4, np.float32))) == pytest.approx(math.log(2))

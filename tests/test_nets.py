@@ -1,0 +1,67 @@
+import keras
+import numpy as np
+import pytest
+
+from hub import nets
+
+
+@pytest.mark.parametrize("build, expected", [
+    (lambda: nets.unet_generator(256, 64), 54_414_979),
+    (lambda: nets.resnet_generator(64), 11_378_179),
+    (lambda: nets.patchgan_discriminator(64), 2_765_569),
+])
+def test_full_size_parameter_counts(build, expected):
+    assert build().count_params() == expected
+
+
+def test_unet_depth_follows_image_size():
+    assert nets.unet_depth(256) == 8
+    assert nets.unet_depth(64) == 6
+    with pytest.raises(ValueError, match="power of two"):
+        nets.unet_depth(100)
+    down_convs = [l for l in nets.unet_generator(64, 8).layers if l.name.endswith("_conv") and l.name.startswith("down")]
+    assert len(down_convs) == 6
+
+
+@pytest.mark.parametrize("kind", ["unet", "resnet"])
+def test_generators_are_fully_convolutional(kind):
+    net = nets.build_generator(kind, 32, 4, name="g")
+    m = nets.size_multiple(kind, 32)
+    out = net(np.zeros((2, 2 * m, 3 * m, 3), np.float32))
+    assert out.shape == (2, 2 * m, 3 * m, 3)
+    assert float(np.abs(out).max()) <= 1.0  # tanh
+
+
+def test_patchgan_gives_one_logit_per_patch():
+    out = nets.patchgan_discriminator(8)(np.zeros((1, 64, 64, 3), np.float32))
+    assert out.shape == (1, 6, 6, 1)  # /8 by the strided blocks, -3 -3 by the 4x4 valid convs, +2 +2 pads
+
+
+def test_instance_norm_normalizes_each_image_and_channel():
+    norm = nets.instance_norm()
+    x = np.random.default_rng(0).normal(3.0, 5.0, size=(2, 8, 8, 4)).astype(np.float32)
+    norm.build(x.shape)
+    norm.gamma.assign(np.ones(4))  # unit scale to see the normalization alone
+    y = keras.ops.convert_to_numpy(norm(x))
+    np.testing.assert_allclose(y.mean(axis=(1, 2)), 0, atol=1e-4)
+    np.testing.assert_allclose(y.std(axis=(1, 2)), 1, atol=1e-3)
+
+
+@pytest.mark.parametrize("kind", ["unet", "resnet"])
+def test_generator_serialization_round_trip(tmp_path, kind):
+    net = nets.build_generator(kind, 32, 4, name="g")
+    x = np.random.default_rng(1).uniform(-1, 1, size=(1, 32, 32, 3)).astype(np.float32)
+    path = tmp_path / "g.keras"
+    net.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), net.predict(x, verbose=0), atol=1e-6)
+
+
+def test_reflection_padding_config_round_trip():
+    layer = nets.ReflectionPadding2D(3, name="pad")
+    clone = nets.ReflectionPadding2D.from_config(layer.get_config())
+    assert clone.padding == 3 and clone.name == "pad"
+    x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    y = keras.ops.convert_to_numpy(clone(x))[0, :, :, 0]
+    assert y.shape == (10, 10)
+    assert y[0, 3] == x[0, 3, 0, 0]  # row 0 mirrors row 3 of the input

@@ -1,0 +1,58 @@
+"""Keras callbacks of the trainers: checkpoints and per-epoch sample grids."""
+
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from hub.imaging import grid, save_png, to_uint8
+from trainer import checkpoint
+
+
+class Checkpointing(keras.callbacks.Callback):
+    """Writes RUN_DIR/checkpoints/latest.npz every `every` steps and at each epoch end."""
+
+    def __init__(self, path, every, step_of):
+        super().__init__()
+        self.path = Path(path)
+        self.every = every
+        self.step_of = step_of  # model -> global step (the optimizers' iteration count)
+
+    def _save(self):
+        checkpoint.save(self.model, self.path)
+        # A plain line, flushed: people tailing logs (and the resume test) see it at once.
+        print(f"\ncheckpoint: step {self.step_of(self.model)} -> {self.path}", flush=True)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.step_of(self.model) % self.every == 0:
+            self._save()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.step_of(self.model) % self.every != 0:  # else just saved
+            self._save()
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """RUN_DIR/samples/epoch_NNN.png: the same test images translated after every epoch.
+
+    Each row: input A, G(A), F(G(A)) | input B, F(B), G(F(B)).
+    """
+
+    def __init__(self, out_dir, samples_a, samples_b):
+        super().__init__()
+        self.out_dir = Path(out_dir)
+        self.samples_a, self.samples_b = samples_a, samples_b
+
+    def on_epoch_end(self, epoch, logs=None):
+        path = self.out_dir / f"epoch_{epoch + 1:03d}.png"
+        save_png(sample_grid(self.model.gen_G, self.model.gen_F, self.samples_a, self.samples_b), path)
+
+
+def sample_grid(gen_G, gen_F, samples_a, samples_b):
+    fake_b = gen_G.predict(samples_a, verbose=0)
+    fake_a = gen_F.predict(samples_b, verbose=0)
+    cycled_a = gen_F.predict(fake_b, verbose=0)
+    cycled_b = gen_G.predict(fake_a, verbose=0)
+    columns = [samples_a, fake_b, cycled_a, samples_b, fake_a, cycled_b]
+    rows = [[to_uint8(c[i]) for c in columns] for i in range(min(len(samples_a), len(samples_b)))]
+    return grid(rows)

@@ -1,0 +1,111 @@
+"""Run configuration: frozen dataclasses, one helper mapping their fields to --flags.
+
+The config is saved as RUN_DIR/config.json, so a run can be resumed and a model
+rebuilt from its folder alone.
+"""
+
+import argparse
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub.atomic import write_json
+
+
+def _flag(help_text, **argparse_kwargs):
+    return {"help": help_text, **argparse_kwargs}
+
+
+@dataclass(frozen=True)
+class CycleGANConfig:
+    data: str = field(default="", metadata=_flag("dataset folder with manifest.jsonl"))
+    domain_a: str = field(default="medium=3d", metadata=_flag(
+        "tag filter selecting domain A, e.g. studio=pixar or movie=luca"))
+    domain_b: str = field(default="medium=2d", metadata=_flag("tag filter selecting domain B"))
+    epochs: int = field(default=10, metadata=_flag("epochs to train (the seed trained 10)"))
+    steps_per_epoch: int = field(default=0, metadata=_flag(
+        "training steps per epoch; 0 = one pass over the larger domain"))
+    batch_size: int = field(default=1, metadata=_flag("image pairs per step (the seed used 1)"))
+    image_size: int = field(default=256, metadata=_flag("training image side in pixels"))
+    generator: str = field(default="unet", metadata=_flag(
+        "unet (the seed's) or resnet (the CycleGAN paper's 9 residual blocks)",
+        choices=("unet", "resnet")))
+    base_filters: int = field(default=64, metadata=_flag("network width; 64 is the paper's"))
+    adversarial_loss: str = field(default="bce", metadata=_flag(
+        "bce (the seed's) or lsgan (the CycleGAN paper's least squares)", choices=("bce", "lsgan")))
+    lambda_cycle: float = field(default=10.0, metadata=_flag("cycle-consistency weight"))
+    identity_weight: float = field(default=0.5, metadata=_flag(
+        "identity loss weight, as a fraction of lambda_cycle"))
+    pool_size: int = field(default=0, metadata=_flag(
+        "history of translated images shown to the discriminators (the paper: 50; 0 = off, as the seed)"))
+    learning_rate: float = field(default=2e-4, metadata=_flag("Adam learning rate, all four networks"))
+    beta_1: float = field(default=0.5, metadata=_flag("Adam beta_1"))
+    lr_decay: bool = field(default=False, metadata=_flag(
+        "decay the learning rate linearly to 0 over the second half of training"))
+    checkpoint_every: int = field(default=500, metadata=_flag(
+        "steps between checkpoints (one is also written at every epoch end)"))
+    samples: int = field(default=3, metadata=_flag("fixed test images per domain in the epoch grids"))
+    seed: int = field(default=0, metadata=_flag("seeds weights, data order and augmentation"))
+    mixed_precision: bool = field(default=False, metadata=_flag(
+        "compute in bfloat16, keep weights in float32"))
+    jit_compile: bool = field(default=False, metadata=_flag("compile the train step with XLA"))
+
+    def validate(self):
+        if not self.data:
+            raise ValueError("--data is required: a dataset folder with manifest.jsonl")
+        for name in ("epochs", "batch_size", "image_size", "base_filters", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be >= 1")
+        if self.steps_per_epoch < 0 or self.pool_size < 0 or self.samples < 0:
+            raise ValueError("--steps-per-epoch, --pool-size and --samples must be >= 0")
+
+
+# Fields a resumed run may change; the rest must match the run it continues.
+RESUMABLE_OVERRIDES = ("epochs", "checkpoint_every")
+
+
+def add_flags(parser, config_cls):
+    """One --flag per dataclass field, named after it, typed by its default.
+
+    Defaults are suppressed so `from_args` can tell which flags were given.
+    """
+    for f in dataclasses.fields(config_cls):
+        flag = "--" + f.name.replace("_", "-")
+        kwargs = dict(f.metadata)
+        kwargs["help"] = f"{kwargs['help']} (default: {f.default})"
+        if isinstance(f.default, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction,
+                                default=argparse.SUPPRESS, **kwargs)
+        else:
+            parser.add_argument(flag, type=type(f.default), default=argparse.SUPPRESS, **kwargs)
+
+
+def given_flags(args, config_cls):
+    """{field: value} for the config flags present on the command line."""
+    names = {f.name for f in dataclasses.fields(config_cls)}
+    return {k: v for k, v in vars(args).items() if k in names}
+
+
+def save(config, path):
+    write_json(path, dataclasses.asdict(config))
+
+
+def load(config_cls, path):
+    saved = json.loads(Path(path).read_text(encoding="utf-8"))
+    known = {f.name for f in dataclasses.fields(config_cls)}
+    return config_cls(**{k: v for k, v in saved.items() if k in known})
+
+
+def resumed(config_cls, path, overrides):
+    """The saved config of a run, with the few fields a resume may change."""
+    config = load(config_cls, path)
+    conflicts = {k: (getattr(config, k), v) for k, v in overrides.items()
+                 if k not in RESUMABLE_OVERRIDES and getattr(config, k) != v}
+    if conflicts:
+        detail = ", ".join(f"--{k.replace('_', '-')} was {old!r}, now {new!r}"
+                           for k, (old, new) in conflicts.items())
+        raise ValueError(f"--resume continues the run saved in {path} and cannot change: {detail}. "
+                         f"Only {', '.join('--' + k.replace('_', '-') for k in RESUMABLE_OVERRIDES)} "
+                         "may differ; start a new --out folder for a different run.")
+    return dataclasses.replace(config, **{k: v for k, v in overrides.items() if k in RESUMABLE_OVERRIDES})

@@ -1,0 +1,264 @@
+"""CycleGAN training (Zhu et al., ICCV 2017), as the seed report ran it and better.
+
+`python -m trainer.cyclegan --data DIR --domain-a medium=3d --domain-b medium=2d --out RUN_DIR`
+
+Names follow the paper: gen_G maps domain A (X) to B (Y), gen_F maps B back to A;
+disc_X judges domain A images, disc_Y domain B images.
+
+RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png, logs/
+(TensorBoard) and, at the end, model/ (a `hub.CycleGAN` folder).
+"""
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from hub import nets
+from hub.cyclegan import CycleGAN as CycleGANModel
+from hub.cyclegan import domain_name
+from hub.imaging import save_png
+from trainer import checkpoint, config as config_lib, losses
+from trainer.callbacks import Checkpointing, SampleGrid, sample_grid
+from trainer.config import CycleGANConfig
+from trainer.data.loading import domain_paths, load_images, unpaired_dataset
+from trainer.data.manifest import parse_filter
+from trainer.image_pool import ImagePool
+from trainer.schedules import LinearDecayInSecondHalf
+
+log = logging.getLogger("trainer.cyclegan")
+
+
+class CycleGANTrainer(keras.Model):
+    """The two generators and two discriminators, trained together by `fit`."""
+
+    def __init__(self, gen_G, gen_F, disc_X, disc_Y, pool_size=0, image_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.gen_G, self.gen_F = gen_G, gen_F
+        self.disc_X, self.disc_Y = disc_X, disc_Y
+        # Pools of past translations for D (paper Sec. 4); None = show D the current ones.
+        self.pool_X = ImagePool(pool_size, image_shape, seed=seed, name="pool_X") if pool_size else None
+        self.pool_Y = ImagePool(pool_size, image_shape, seed=None if seed is None else seed + 1,
+                                name="pool_Y") if pool_size else None
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")}
+
+    def compile(self, gen_G_optimizer, gen_F_optimizer, disc_X_optimizer, disc_Y_optimizer,
+                adversarial="bce", lambda_cycle=10.0, identity_weight=0.5, jit_compile=False):
+        super().compile(jit_compile=jit_compile)
+        self.optimizers = [gen_G_optimizer, gen_F_optimizer, disc_X_optimizer, disc_Y_optimizer]
+        for optimizer, net in zip(self.optimizers, self.nets):
+            optimizer.build(net.trainable_variables)  # so a checkpoint can restore their state
+        self.adversarial = adversarial
+        self.lambda_cycle = lambda_cycle
+        self.identity_weight = identity_weight
+
+    @property
+    def nets(self):
+        return (self.gen_G, self.gen_F, self.disc_X, self.disc_Y)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    @property
+    def step(self):
+        return int(self.optimizers[0].iterations.numpy())
+
+    def compute_losses(self, real_a, real_b, training=True):
+        """Forward pass of all four networks -> the four total losses (backend-neutral)."""
+        adv, lam, idw = self.adversarial, self.lambda_cycle, self.identity_weight
+        fake_b = self.gen_G(real_a, training=training)  # (B, H, W, 3) in [-1, 1]
+        cycled_a = self.gen_F(fake_b, training=training)
+        fake_a = self.gen_F(real_b, training=training)
+        cycled_b = self.gen_G(fake_a, training=training)
+        same_a = self.gen_F(real_a, training=training)
+        same_b = self.gen_G(real_b, training=training)
+
+        # D sees real images and (pooled) translations; G wants its current ones judged real.
+        pooled_a = self.pool_X(fake_a) if self.pool_X else fake_a
+        pooled_b = self.pool_Y(fake_b) if self.pool_Y else fake_b
+        disc_X_loss = losses.discriminator_loss(self.disc_X(real_a, training=training),
+                                                self.disc_X(keras.ops.stop_gradient(pooled_a), training=training), adv)
+        disc_Y_loss = losses.discriminator_loss(self.disc_Y(real_b, training=training),
+                                                self.disc_Y(keras.ops.stop_gradient(pooled_b), training=training), adv)
+
+        total_cycle = losses.cycle_loss(real_a, cycled_a, lam) + losses.cycle_loss(real_b, cycled_b, lam)
+        gen_G_loss = (losses.generator_adversarial_loss(self.disc_Y(fake_b, training=training), adv)
+                      + total_cycle + losses.identity_loss(real_b, same_b, lam, idw))
+        gen_F_loss = (losses.generator_adversarial_loss(self.disc_X(fake_a, training=training), adv)
+                      + total_cycle + losses.identity_loss(real_a, same_a, lam, idw))
+        return {"gen_G_loss": gen_G_loss, "gen_F_loss": gen_F_loss,
+                "disc_X_loss": disc_X_loss, "disc_Y_loss": disc_Y_loss}
+
+    def train_step(self, batch):
+        # 1. Forward: translate both ways, cycle back, identity-map, judge (one tape).
+        # 2. Each of the four losses is differentiated w.r.t. its own network only.
+        # 3. The four Adam optimizers step together, as the TF tutorial.
+        real_a, real_b = batch
+        with tf.GradientTape(persistent=True) as tape:
+            loss = self.compute_losses(real_a, real_b, training=True)
+        names = ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")
+        for name, net, optimizer in zip(names, self.nets, self.optimizers):
+            grads = tape.gradient(loss[name], net.trainable_variables)
+            optimizer.apply_gradients(zip(grads, net.trainable_variables))
+        del tape
+        for name, value in loss.items():
+            self.trackers[name].update_state(value)
+        return {name: t.result() for name, t in self.trackers.items()}
+
+
+def make_optimizer(config, total_steps):
+    rate = config.learning_rate
+    if config.lr_decay:
+        rate = LinearDecayInSecondHalf(rate, total_steps)
+    return keras.optimizers.Adam(rate, beta_1=config.beta_1)
+
+
+def build_trainer(config):
+    """Networks, pools and optimizers for `config`, compiled and ready for `fit`."""
+    keras.utils.set_random_seed(config.seed)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
+    gen_G = nets.build_generator(config.generator, config.image_size, config.base_filters, name="gen_G")
+    gen_F = nets.build_generator(config.generator, config.image_size, config.base_filters, name="gen_F")
+    disc_X = nets.patchgan_discriminator(config.base_filters, name="disc_X")
+    disc_Y = nets.patchgan_discriminator(config.base_filters, name="disc_Y")
+    trainer = CycleGANTrainer(gen_G, gen_F, disc_X, disc_Y, pool_size=config.pool_size,
+                              image_shape=(config.image_size, config.image_size, 3), seed=config.seed)
+    total = config.epochs * config.steps_per_epoch
+    trainer.compile(*(make_optimizer(config, total) for _ in range(4)), adversarial=config.adversarial_loss,
+                    lambda_cycle=config.lambda_cycle, identity_weight=config.identity_weight,
+                    jit_compile=config.jit_compile)
+    return trainer
+
+
+def export_model(trainer, config, run_dir, samples_a, samples_b, seconds):
+    """RUN_DIR/model: the generators as a `hub.CycleGAN` folder, plus a sample grid."""
+    model_config = {
+        "architecture": "cyclegan",
+        "generator": config.generator,
+        "base_filters": config.base_filters,
+        "image_size": config.image_size,
+        "size_multiple": nets.size_multiple(config.generator, config.image_size),
+        "domain_a": config.domain_a,
+        "domain_b": config.domain_b,
+        "domain_a_name": domain_name(config.domain_a),
+        "domain_b_name": domain_name(config.domain_b),
+        "training": {
+            "dataset": os.path.basename(os.path.normpath(config.data)),
+            "steps": trainer.step, "epochs": config.epochs, "batch_size": config.batch_size,
+            "adversarial_loss": config.adversarial_loss, "lambda_cycle": config.lambda_cycle,
+            "pool_size": config.pool_size, "seed": config.seed,
+            "seconds_this_session": round(seconds, 1),
+        },
+    }
+    # The exported generators run in float32 whatever the training precision was.
+    keras.mixed_precision.set_global_policy("float32")
+    exported = {}
+    for direction, source in (("a2b", trainer.gen_G), ("b2a", trainer.gen_F)):
+        net = nets.build_generator(config.generator, config.image_size, config.base_filters,
+                                   name=f"generator_{direction}")
+        net.set_weights(source.get_weights())
+        exported[direction] = net
+    model = CycleGANModel(exported["a2b"], exported["b2a"], model_config)
+    model_dir = Path(run_dir) / "model"
+    model.save_pretrained(model_dir)
+    if len(samples_a) and len(samples_b):
+        save_png(sample_grid(exported["a2b"], exported["b2a"], samples_a, samples_b), model_dir / "samples.png")
+    return model_dir
+
+
+def prepare_config(args):
+    """The run's config: from the flags, or from RUN_DIR/config.json with --resume."""
+    given = config_lib.given_flags(args, CycleGANConfig)
+    config_path = Path(args.out) / "config.json"
+    if args.resume:
+        if not config_path.is_file():
+            raise ValueError(f"--resume: no run to resume in {args.out} (no config.json)")
+        return config_lib.resumed(CycleGANConfig, config_path, given)
+    if (Path(args.out) / "checkpoints" / "latest.npz").exists():
+        raise ValueError(f"{args.out} already holds a run: pass --resume to continue it, "
+                         "or choose another --out")
+    config = CycleGANConfig(**given)
+    config.validate()
+    return config
+
+
+def train(config, run_dir, resume=False, verbose="auto"):
+    """Train (or continue) the run in `run_dir`; returns the exported model folder."""
+    run_dir = Path(run_dir)
+    filters_a, filters_b = parse_filter(config.domain_a), parse_filter(config.domain_b)
+    paths_a = domain_paths(config.data, filters_a)
+    paths_b = domain_paths(config.data, filters_b)
+    if config.steps_per_epoch == 0:  # one pass over the larger domain, fixed for the run
+        config = dataclasses.replace(
+            config, steps_per_epoch=max(1, max(len(paths_a), len(paths_b)) // config.batch_size))
+    config_lib.save(config, run_dir / "config.json")
+    log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch",
+             config.domain_a, len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
+
+    trainer = build_trainer(config)
+    ckpt_path = run_dir / "checkpoints" / "latest.npz"
+    if resume and ckpt_path.exists():
+        checkpoint.restore(trainer, ckpt_path)
+        log.info("resumed from %s at step %d", ckpt_path, trainer.step)
+
+    # Fixed images for the grids: test split if the domain has one, else the first training ones.
+    def sample_paths(filters, fallback):
+        try:
+            return domain_paths(config.data, filters, split="test")[:config.samples]
+        except ValueError:
+            return fallback[:config.samples]
+
+    samples_a = load_images(sample_paths(filters_a, paths_a), config.image_size)
+    samples_b = load_images(sample_paths(filters_b, paths_b), config.image_size)
+
+    total_steps = config.epochs * config.steps_per_epoch
+    start = time.perf_counter()
+    step = trainer.step
+    callbacks = [
+        Checkpointing(ckpt_path, config.checkpoint_every, lambda m: m.step),
+        SampleGrid(run_dir / "samples", samples_a, samples_b),
+        keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
+    ]
+    # A resumed run may start mid-epoch: finish that epoch first, then whole epochs.
+    while step < total_steps:
+        epoch, done_in_epoch = divmod(step, config.steps_per_epoch)
+        steps = config.steps_per_epoch - done_in_epoch
+        data = unpaired_dataset(paths_a, paths_b, config.image_size, config.batch_size, config.seed,
+                                first_step=step, steps=total_steps - step)
+        trainer.fit(data, initial_epoch=epoch, epochs=epoch + 1 if done_in_epoch else config.epochs,
+                    steps_per_epoch=steps, callbacks=callbacks, verbose=verbose, shuffle=False)
+        step = trainer.step
+    return export_model(trainer, config, run_dir, samples_a, samples_b, time.perf_counter() - start)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m trainer.cyclegan", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    config_lib.add_flags(parser, CycleGANConfig)
+    parser.add_argument("--out", default="runs/cyclegan", help="run folder (default: runs/cyclegan)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out from its last checkpoint")
+    return parser
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        config = prepare_config(args)
+        model_dir = train(config, args.out, resume=args.resume)
+    except (ValueError, FileNotFoundError) as e:
+        sys.exit(f"error: {e}")
+    print(f"model saved to {model_dir}")
+
+
+if __name__ == "__main__":
+    main()
