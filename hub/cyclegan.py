@@ -12,7 +12,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from huggingface_hub import ModelHubMixin, snapshot_download
+from huggingface_hub import ModelCard, ModelCardData, ModelHubMixin, snapshot_download
 
 from hub import nets  # noqa: F401 - registers the custom layers for loading
 from hub.atomic import atomic_path, write_json
@@ -59,6 +59,28 @@ class CycleGAN(ModelHubMixin, library_name="keras", tags=["cyclegan", "image-to-
             with atomic_path(save_directory / filename) as tmp:
                 self.generators[direction].save(tmp)
         write_json(save_directory / CONFIG_NAME, self.config)
+        with atomic_path(save_directory / "README.md") as tmp:
+            self.model_card().save(tmp)
+
+    def model_card(self):
+        """A short, true model card; the hub issue grows it (metrics, samples, ONNX)."""
+        c = self.config
+        training = c.get("training", {})
+        data = ModelCardData(library_name="keras", pipeline_tag="image-to-image",
+                             tags=["cyclegan", "style-transfer", "keras"])
+        lines = [
+            "---", data.to_yaml(), "---", "",
+            f"# CycleGAN: {c['domain_a_name']} <-> {c['domain_b_name']}", "",
+            f"Two {c.get('generator', 'unet')} generators (base width {c.get('base_filters')}), trained at "
+            f"{c.get('image_size')} px: `a2b` translates {c['domain_a']} images to {c['domain_b']}, "
+            f"`b2a` the reverse.", "",
+            f"Training: dataset `{training.get('dataset', '?')}`, {training.get('steps', '?')} steps of batch "
+            f"{training.get('batch_size', '?')}, {training.get('adversarial_loss', 'bce')} adversarial loss.", "",
+            "```python", "from hub.cyclegan import CycleGAN",
+            "model = CycleGAN.from_pretrained(\"PATH_OR_REPO\")",
+            "out = model.translate_array(images_uint8, \"a2b\")", "```",
+        ]
+        return ModelCard("\n".join(lines) + "\n")
 
     @classmethod
     def _from_pretrained(cls, *, model_id, revision=None, cache_dir=None, force_download=False,

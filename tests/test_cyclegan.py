@@ -38,6 +38,8 @@ def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_pat
     saved = json.loads((out / "config.json").read_text())
     assert saved["steps_per_epoch"] == 3 and saved["pool_size"] == 3
 
+    assert "# CycleGAN: 3d <-> 2d" in (model_dir / "README.md").read_text()
+    assert (model_dir / "samples.png").is_file()
     model = CycleGAN.from_pretrained(model_dir)
     assert model.directions == {"a2b": "3d -> 2d", "b2a": "2d -> 3d"}
     assert model.config["training"]["steps"] == 6

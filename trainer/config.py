@@ -73,7 +73,7 @@ def add_flags(parser, config_cls):
     for f in dataclasses.fields(config_cls):
         flag = "--" + f.name.replace("_", "-")
         kwargs = dict(f.metadata)
-        kwargs["help"] = f"{kwargs['help']} (default: {f.default})"
+        kwargs["help"] += f" (default: {f.default})" if f.default != "" else " (required)"
         if isinstance(f.default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction,
                                 default=argparse.SUPPRESS, **kwargs)

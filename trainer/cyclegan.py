@@ -69,7 +69,7 @@ class CycleGANTrainer(keras.Model):
 
     @property
     def step(self):
-        return int(self.optimizers[0].iterations.numpy())
+        return int(keras.ops.convert_to_numpy(self.optimizers[0].iterations))
 
     def compute_losses(self, real_a, real_b, training=True):
         """Forward pass of all four networks -> the four total losses (backend-neutral)."""
@@ -208,6 +208,8 @@ def train(config, run_dir, resume=False, verbose="auto"):
     if resume and ckpt_path.exists():
         checkpoint.restore(trainer, ckpt_path)
         log.info("resumed from %s at step %d", ckpt_path, trainer.step)
+    elif resume:
+        log.info("no checkpoint in %s yet: starting at step 0", ckpt_path.parent)
 
     # Fixed images for the grids: test split if the domain has one, else the first training ones.
     def sample_paths(filters, fallback):

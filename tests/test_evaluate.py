@@ -1,0 +1,75 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from hub.cyclegan import CycleGAN
+from trainer import evaluate
+from trainer.data.manifest import write_manifest
+
+
+def identity_model(size):
+    def identity(name):
+        x = keras.Input((None, None, 3))
+        return keras.Model(x, keras.layers.Identity()(x), name=name)
+
+    config = {"domain_a": "medium=3d", "domain_b": "medium=2d", "domain_a_name": "3d",
+              "domain_b_name": "2d", "image_size": size, "size_multiple": 1}
+    return CycleGAN(identity("a2b"), identity("b2a"), config)
+
+
+def test_image_metrics_on_known_arrays():
+    black = np.zeros((2, 16, 16, 3), np.uint8)
+    white = np.full((2, 16, 16, 3), 255, np.uint8)
+    grey = np.full((2, 16, 16, 3), 25, np.uint8)  # 25/255 ~ 0.098 away from black
+    assert evaluate.image_metrics(black, white)["l1"] == pytest.approx(1.0)
+    assert evaluate.image_metrics(black, grey)["psnr"] == pytest.approx(20 * np.log10(255 / 25), rel=1e-4)
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, size=(2, 32, 32, 3), dtype=np.uint8)
+    same = evaluate.image_metrics(noise, noise)
+    assert same["ssim"] == pytest.approx(1.0) and same["l1"] == 0.0
+    assert evaluate.image_metrics(noise, rng.permutation(noise, axis=1))["ssim"] < 0.2
+
+
+def test_identity_translator_scores_exactly_the_baseline(toyworld_64):
+    results = evaluate.evaluate(identity_model(64), toyworld_64, "medium=3d", "medium=2d")
+    assert results["pairs"] == 3
+    for direction in ("3d -> 2d", "2d -> 3d"):
+        row = results["directions"][direction]
+        assert row["model"] == pytest.approx(row["identity"])
+        assert 0 < row["identity"]["ssim"] < 0.95  # the two renders really differ
+
+
+def test_pairs_match_by_scene_and_skip_clips(tmp_path):
+    rows = []
+    for scene, split in (("s1", "test"), ("s2", "test"), ("s3", "train")):
+        for medium in ("3d", "2d"):
+            rows.append({"path": f"{medium}/{scene}.jpg", "movie": "m", "studio": "s", "medium": medium,
+                         "frame": 0, "split": split, "scene": scene})
+    rows.append({"path": "3d/only.jpg", "movie": "m", "studio": "s", "medium": "3d", "frame": 0,
+                 "split": "test", "scene": "lonely"})
+    rows.append({"path": "clip/3d.jpg", "movie": "m", "studio": "s", "medium": "3d", "frame": 0,
+                 "split": "test", "scene": "s2", "clip": "orbit-000"})
+    write_manifest(tmp_path, rows)
+    a, b = evaluate.paired_paths(tmp_path, "medium=3d", "medium=2d")
+    assert [p.split("/")[-1] for p in a] == ["s1.jpg", "s2.jpg"]
+    assert [p.split("/")[-2:] for p in b] == [["2d", "s1.jpg"], ["2d", "s2.jpg"]]
+    with pytest.raises(ValueError, match="no scene of split 'test'"):
+        evaluate.paired_paths(tmp_path, "medium=3d", "medium=4d")
+
+
+def test_cli_prints_table_and_writes_json(toyworld_64, tmp_path, capsys):
+    model_dir = tmp_path / "model"
+    identity_model(64).save_pretrained(model_dir)
+    out = tmp_path / "metrics.json"
+    evaluate.main(["--model", str(model_dir), "--data", str(toyworld_64), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert "3d -> 2d" in printed and "identity" in printed
+    saved = json.loads(out.read_text())
+    assert set(saved["directions"]) == {"3d -> 2d", "2d -> 3d"}
+
+
+def test_not_a_model_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a CycleGAN model folder"):
+        CycleGAN.from_pretrained(tmp_path)
