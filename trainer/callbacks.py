@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import keras
-import numpy as np
 
 from hub.imaging import grid, save_png, to_uint8
 from trainer import checkpoint
