@@ -81,7 +81,8 @@ def jitter(image, size, seed):
     """The tutorial's augmentation, drawn statelessly from `seed` (shape [2] int64).
 
     Bilinear, not the tutorial's nearest-neighbour upscaling: nearest repeats every 8th
-    row and column, a periodic pattern the discriminator then asks the generator for.
+    row and column, a periodic pattern the discriminator may then ask the generator for
+    (toyworld 3d->2d SSIM at 5,000 steps: 0.5936 nearest, 0.5997 bilinear; one run each).
     """
     big = int(round(size * JITTER_SCALE))
     image = tf.image.resize(image, [big, big], method="bilinear")
