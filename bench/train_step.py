@@ -18,7 +18,6 @@ from trainer.data.loading import domain_paths, unpaired_dataset
 from trainer.data.manifest import parse_filter
 
 
-
 class EpochTimer(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()

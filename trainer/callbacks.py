@@ -11,23 +11,22 @@ from trainer import checkpoint
 class Checkpointing(keras.callbacks.Callback):
     """Writes RUN_DIR/checkpoints/latest.npz every `every` steps and at each epoch end."""
 
-    def __init__(self, path, every, step_of):
+    def __init__(self, path, every):
         super().__init__()
         self.path = Path(path)
         self.every = every
-        self.step_of = step_of  # model -> global step (the optimizers' iteration count)
 
     def _save(self):
         checkpoint.save(self.model, self.path)
         # A plain line, flushed: people tailing logs (and the resume test) see it at once.
-        print(f"\ncheckpoint: step {self.step_of(self.model)} -> {self.path}", flush=True)
+        print(f"\ncheckpoint: step {self.model.step} -> {self.path}", flush=True)
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.step_of(self.model) % self.every == 0:
+        if self.model.step % self.every == 0:
             self._save()
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.step_of(self.model) % self.every != 0:  # else just saved
+        if self.model.step % self.every != 0:  # else just saved
             self._save()
 
 

@@ -27,7 +27,7 @@ from hub.imaging import save_png
 from trainer import checkpoint, config as config_lib, losses
 from trainer.callbacks import Checkpointing, SampleGrid, sample_grid
 from trainer.config import CycleGANConfig
-from trainer.data.loading import domain_paths, load_images, unpaired_dataset
+from trainer.data.loading import domain_paths, load_images, unpaired_dataset, usable_images
 from trainer.data.manifest import parse_filter
 from trainer.image_pool import ImagePool
 from trainer.schedules import LinearDecayInSecondHalf
@@ -104,8 +104,7 @@ class CycleGANTrainer(keras.Model):
         real_a, real_b = batch
         with tf.GradientTape(persistent=True) as tape:
             loss = self.compute_losses(real_a, real_b, training=True)
-        names = ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")
-        for name, net, optimizer in zip(names, self.nets, self.optimizers):
+        for name, net, optimizer in zip(self.trackers, self.nets, self.optimizers):  # same order
             grads = tape.gradient(loss[name], net.trainable_variables)
             optimizer.apply_gradients(zip(grads, net.trainable_variables))
         del tape
@@ -212,11 +211,13 @@ def train(config, run_dir, resume=False, verbose="auto"):
         log.info("no checkpoint in %s yet: starting at step 0", ckpt_path.parent)
 
     # Fixed images for the grids: test split if the domain has one, else the first training ones.
+    # Only the few chosen test images are decoded for the check, not the whole split.
     def sample_paths(filters, fallback):
         try:
-            return domain_paths(config.data, filters, split="test")[:config.samples]
+            test_paths = domain_paths(config.data, filters, split="test", check=False)
         except ValueError:
             return fallback[:config.samples]
+        return usable_images(test_paths[:config.samples]) or fallback[:config.samples]
 
     samples_a = load_images(sample_paths(filters_a, paths_a), config.image_size)
     samples_b = load_images(sample_paths(filters_b, paths_b), config.image_size)
@@ -225,7 +226,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
     start = time.perf_counter()
     step = trainer.step
     callbacks = [
-        Checkpointing(ckpt_path, config.checkpoint_every, lambda m: m.step),
+        Checkpointing(ckpt_path, config.checkpoint_every),
         SampleGrid(run_dir / "samples", samples_a, samples_b),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
     ]
