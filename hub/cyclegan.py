@@ -7,19 +7,15 @@ from a Hub repo) holds:
   training summary.
 """
 
-import json
-from pathlib import Path
-
-import keras
 import numpy as np
-from huggingface_hub import ModelCard, ModelCardData, ModelHubMixin, snapshot_download
+from huggingface_hub import ModelHubMixin
 
-from hub import nets  # noqa: F401 - registers the custom layers for loading
-from hub.atomic import atomic_path, write_json
+from hub import model_folder, nets  # noqa: F401 - nets registers the custom layers for loading
 from hub.imaging import from_uint8, to_uint8
 
-CONFIG_NAME = "config.json"
 GENERATOR_FILES = {"a2b": "generator_a2b.keras", "b2a": "generator_b2a.keras"}
+
+HUB_TAGS = ["cyclegan", "style-transfer"]
 
 
 def domain_name(tag_filter):
@@ -27,7 +23,7 @@ def domain_name(tag_filter):
     return tag_filter.split(",")[0].partition("=")[2] or tag_filter
 
 
-class CycleGAN(ModelHubMixin, library_name="keras", tags=["cyclegan", "image-to-image", "style-transfer"]):
+class CycleGAN(ModelHubMixin, library_name="keras", tags=HUB_TAGS):
     """Two generators: a2b translates domain A to B, b2a the reverse."""
 
     def __init__(self, generator_a2b, generator_b2a, config):
@@ -54,22 +50,14 @@ class CycleGAN(ModelHubMixin, library_name="keras", tags=["cyclegan", "image-to-
         return to_uint8(out)
 
     def _save_pretrained(self, save_directory):
-        save_directory = Path(save_directory)
-        for direction, filename in GENERATOR_FILES.items():
-            with atomic_path(save_directory / filename) as tmp:
-                self.generators[direction].save(tmp)
-        write_json(save_directory / CONFIG_NAME, self.config)
-        with atomic_path(save_directory / "README.md") as tmp:
-            self.model_card().save(tmp)
+        networks = {filename: self.generators[d] for d, filename in GENERATOR_FILES.items()}
+        model_folder.save(save_directory, networks, self.config, self.model_card())
 
     def model_card(self):
         """A short, true model card; the hub issue grows it (metrics, samples, ONNX)."""
         c = self.config
         training = c.get("training", {})
-        data = ModelCardData(library_name="keras", pipeline_tag="image-to-image",
-                             tags=["cyclegan", "style-transfer", "keras"])
         lines = [
-            "---", data.to_yaml(), "---", "",
             f"# CycleGAN: {c['domain_a_name']} <-> {c['domain_b_name']}", "",
             f"Two {c.get('generator', 'unet')} generators (base width {c.get('base_filters')}), trained at "
             f"{c.get('image_size')} px: `a2b` translates {c['domain_a']} images to {c['domain_b']}, "
@@ -80,20 +68,11 @@ class CycleGAN(ModelHubMixin, library_name="keras", tags=["cyclegan", "image-to-
             "model = CycleGAN.from_pretrained(\"PATH_OR_REPO\")",
             "out = model.translate_array(images_uint8, \"a2b\")", "```",
         ]
-        return ModelCard("\n".join(lines) + "\n")
+        return model_folder.model_card(HUB_TAGS, lines)
 
     @classmethod
     def _from_pretrained(cls, *, model_id, revision=None, cache_dir=None, force_download=False,
                          local_files_only=False, token=None, **kwargs):
-        folder = Path(model_id)
-        if not folder.is_dir():
-            folder = Path(snapshot_download(repo_id=model_id, revision=revision, cache_dir=cache_dir,
-                                            force_download=force_download, token=token,
-                                            local_files_only=local_files_only))
-        missing = [f for f in (CONFIG_NAME, *GENERATOR_FILES.values()) if not (folder / f).is_file()]
-        if missing:
-            raise FileNotFoundError(f"{model_id} is not a CycleGAN model folder: missing {missing}")
-        config = json.loads((folder / CONFIG_NAME).read_text(encoding="utf-8"))
-        generators = {d: keras.saving.load_model(folder / f, compile=False, safe_mode=True)
-                      for d, f in GENERATOR_FILES.items()}
-        return cls(generators["a2b"], generators["b2a"], config)
+        config, networks = model_folder.load(model_id, list(GENERATOR_FILES.values()), "CycleGAN",
+                                             revision, cache_dir, force_download, local_files_only, token)
+        return cls(networks[GENERATOR_FILES["a2b"]], networks[GENERATOR_FILES["b2a"]], config)

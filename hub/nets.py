@@ -83,19 +83,33 @@ def _down(x, filters, norm, name):
     return layers.LeakyReLU(0.3, name=f"{name}_act")(x)  # Keras' default slope, as the tutorial
 
 
-def _up(x, filters, dropout, name):
-    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
-                               kernel_initializer=_conv_init(), name=f"{name}_conv")(x)
+def _upsample_conv(x, filters, upsample, name, transpose_kernel=4, **conv_kwargs):
+    """x2 upsampling: a stride-2 transposed conv (the original networks), or ("resize") a
+    bilinear resize then a 3x3 conv, which cannot make checkerboard artifacts
+    (Odena et al., Distill 2016)."""
+    if upsample == "transpose":
+        return layers.Conv2DTranspose(filters, transpose_kernel, strides=2, padding="same",
+                                      kernel_initializer=_conv_init(), name=name, **conv_kwargs)(x)
+    if upsample == "resize":
+        x = layers.UpSampling2D(2, interpolation="bilinear", name=f"{name}_resize")(x)
+        return layers.Conv2D(filters, 3, padding="same", kernel_initializer=_conv_init(),
+                             name=name, **conv_kwargs)(x)
+    raise ValueError(f"unknown upsample {upsample!r}: choose 'transpose' or 'resize'")
+
+
+def _up(x, filters, dropout, upsample, name):
+    x = _upsample_conv(x, filters, upsample, f"{name}_conv", use_bias=False)
     x = instance_norm(name=f"{name}_norm")(x)
     if dropout:
         x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
     return layers.ReLU(name=f"{name}_act")(x)
 
 
-def unet_generator(image_size=256, base_filters=64, name="unet_generator"):
+def unet_generator(image_size=256, base_filters=64, upsample="transpose", name="unet_generator"):
     """U-Net generator; fully convolutional, sides must be multiples of 2**depth.
 
-    At image_size=256, base_filters=64 it is the tutorial's network: 54,414,979 params.
+    At image_size=256, base_filters=64, upsample="transpose" it is the tutorial's
+    network: 54,414,979 params.
     """
     depth = unet_depth(image_size)
     down_widths = [_scaled(w, base_filters) for w in UNET_DOWN_WIDTHS[:depth]]
@@ -110,12 +124,10 @@ def unet_generator(image_size=256, base_filters=64, name="unet_generator"):
         skips.append(x)
     # Up blocks mirror the down blocks (512x4-256-128-64 at depth 8), skipping the bottleneck.
     for i, (width, skip) in enumerate(zip(reversed(down_widths[:-1]), reversed(skips[:-1]))):
-        x = _up(x, width, dropout=i < UNET_DROPOUT_BLOCKS, name=f"up{i}")
+        x = _up(x, width, dropout=i < UNET_DROPOUT_BLOCKS, upsample=upsample, name=f"up{i}")
         x = layers.Concatenate(name=f"skip{i}")([x, skip])
     # Float32 output keeps tanh exact under mixed precision.
-    outputs = layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="tanh",
-                                     kernel_initializer=_conv_init(), dtype="float32",
-                                     name="to_rgb")(x)
+    outputs = _upsample_conv(x, 3, upsample, "to_rgb", activation="tanh", dtype="float32")
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -130,7 +142,7 @@ def _resnet_block(x, filters, name):
     return layers.Add(name=f"{name}_add")([x, y])
 
 
-def resnet_generator(base_filters=64, residual_blocks=9, name="resnet_generator"):
+def resnet_generator(base_filters=64, residual_blocks=9, upsample="transpose", name="resnet_generator"):
     """ResNet generator of the CycleGAN paper (c7s1-64, d128, d256, R256 x9, u128, u64,
     c7s1-3), with the official code's biases and affine-free instance norm:
     11,378,179 params at base_filters=64. Sides must be multiples of 4.
@@ -149,8 +161,7 @@ def resnet_generator(base_filters=64, residual_blocks=9, name="resnet_generator"
     for i in range(residual_blocks):
         x = _resnet_block(x, 4 * f, name=f"res{i}")
     for i, width in enumerate((2 * f, f)):  # back to (H, W)
-        x = layers.Conv2DTranspose(width, 3, strides=2, padding="same",
-                                   kernel_initializer=_conv_init(), name=f"up{i}_conv")(x)
+        x = _upsample_conv(x, width, upsample, f"up{i}_conv", transpose_kernel=3)
         x = instance_norm(name=f"up{i}_norm", affine=False)(x)
         x = layers.ReLU(name=f"up{i}_act")(x)
     x = ReflectionPadding2D(3, name="head_pad")(x)
@@ -179,12 +190,12 @@ def patchgan_discriminator(base_filters=64, name="patchgan_discriminator"):
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_generator(kind, image_size, base_filters, name):
+def build_generator(kind, image_size, base_filters, name, upsample="transpose"):
     """The generator named by `--generator` (unet | resnet)."""
     if kind == "unet":
-        return unet_generator(image_size, base_filters, name=name)
+        return unet_generator(image_size, base_filters, upsample=upsample, name=name)
     if kind == "resnet":
-        return resnet_generator(base_filters, name=name)
+        return resnet_generator(base_filters, upsample=upsample, name=name)
     raise ValueError(f"unknown generator {kind!r}: choose 'unet' or 'resnet'")
 
 

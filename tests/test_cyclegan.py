@@ -1,13 +1,11 @@
 """Real tiny trainings: 32 px, base filters 4-8, a few steps on toyworld."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+import training_cli
 
 from hub.cyclegan import CycleGAN
 from trainer import cyclegan
@@ -17,8 +15,7 @@ TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2"]
 
 
 def run_cli(args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "trainer.cyclegan", *args], capture_output=True,
-                          text=True, timeout=300, **kwargs)
+    return training_cli.run_cli("trainer.cyclegan", args, **kwargs)
 
 
 def weights_of(model_dir):
@@ -80,14 +77,9 @@ def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
 
     # Kill with SIGKILL right after the step-12 checkpoint (mid second epoch), then resume.
     killed_dir = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "trainer.cyclegan", *common, "--out", str(killed_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for line in proc.stdout:
-        if "checkpoint: step 12 " in line:
-            os.kill(proc.pid, signal.SIGKILL)
-            break
-    proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
+    returncode = training_cli.run_and_kill_after_checkpoint(
+        "trainer.cyclegan", [*common, "--out", str(killed_dir)], step=12)
+    assert returncode == -signal.SIGKILL
     assert not (killed_dir / "model").exists()  # it really died before the end
 
     resumed = run_cli([*common, "--out", str(killed_dir), "--resume"])

@@ -23,13 +23,21 @@ def test_unet_depth_follows_image_size():
     assert len(down_convs) == 6
 
 
-@pytest.mark.parametrize("kind", ["unet", "resnet"])
-def test_generators_are_fully_convolutional(kind):
-    net = nets.build_generator(kind, 32, 4, name="g")
+GENERATORS = [(kind, upsample) for kind in ("unet", "resnet") for upsample in ("transpose", "resize")]
+
+
+@pytest.mark.parametrize("kind, upsample", GENERATORS)
+def test_generators_are_fully_convolutional(kind, upsample):
+    net = nets.build_generator(kind, 32, 4, name="g", upsample=upsample)
     m = nets.size_multiple(kind, 32)
     out = net(np.zeros((2, 2 * m, 3 * m, 3), np.float32))
     assert out.shape == (2, 2 * m, 3 * m, 3)
     assert float(np.abs(out).max()) <= 1.0  # tanh
+
+
+def test_unknown_upsample_is_a_clear_error():
+    with pytest.raises(ValueError, match="upsample"):
+        nets.unet_generator(32, 4, upsample="nearest")
 
 
 def test_patchgan_gives_one_logit_per_patch():
@@ -47,9 +55,9 @@ def test_instance_norm_normalizes_each_image_and_channel():
     np.testing.assert_allclose(y.std(axis=(1, 2)), 1, atol=1e-3)
 
 
-@pytest.mark.parametrize("kind", ["unet", "resnet"])
-def test_generator_serialization_round_trip(tmp_path, kind):
-    net = nets.build_generator(kind, 32, 4, name="g")
+@pytest.mark.parametrize("kind, upsample", GENERATORS)
+def test_generator_serialization_round_trip(tmp_path, kind, upsample):
+    net = nets.build_generator(kind, 32, 4, name="g", upsample=upsample)
     x = np.random.default_rng(1).uniform(-1, 1, size=(1, 32, 32, 3)).astype(np.float32)
     path = tmp_path / "g.keras"
     net.save(path)

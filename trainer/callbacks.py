@@ -31,22 +31,20 @@ class Checkpointing(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """RUN_DIR/samples/epoch_NNN.png: the same test images translated after every epoch.
+    """RUN_DIR/samples/epoch_NNN.png: make_grid(model), the same fixed test images run
+    through the model after every epoch."""
 
-    Each row: input A, G(A), F(G(A)) | input B, F(B), G(F(B)).
-    """
-
-    def __init__(self, out_dir, samples_a, samples_b):
+    def __init__(self, out_dir, make_grid):
         super().__init__()
         self.out_dir = Path(out_dir)
-        self.samples_a, self.samples_b = samples_a, samples_b
+        self.make_grid = make_grid
 
     def on_epoch_end(self, epoch, logs=None):
-        path = self.out_dir / f"epoch_{epoch + 1:03d}.png"
-        save_png(sample_grid(self.model.gen_G, self.model.gen_F, self.samples_a, self.samples_b), path)
+        save_png(self.make_grid(self.model), self.out_dir / f"epoch_{epoch + 1:03d}.png")
 
 
 def sample_grid(gen_G, gen_F, samples_a, samples_b):
+    """CycleGAN grid; each row: input A, G(A), F(G(A)) | input B, F(B), G(F(B))."""
     fake_b = gen_G.predict(samples_a, verbose=0)
     fake_a = gen_F.predict(samples_b, verbose=0)
     cycled_a = gen_F.predict(fake_b, verbose=0)

@@ -18,34 +18,21 @@ def _flag(help_text, **argparse_kwargs):
 
 
 @dataclass(frozen=True)
-class CycleGANConfig:
+class RunConfig:
+    """What every trainer's run has; subclasses add their model's fields and may
+    re-declare one of these to give it their own default."""
     data: str = field(default="", metadata=_flag("dataset folder with manifest.jsonl"))
-    domain_a: str = field(default="medium=3d", metadata=_flag(
-        "tag filter selecting domain A, e.g. studio=pixar or movie=luca"))
-    domain_b: str = field(default="medium=2d", metadata=_flag("tag filter selecting domain B"))
-    epochs: int = field(default=10, metadata=_flag("epochs to train (the seed trained 10)"))
+    epochs: int = field(default=10, metadata=_flag("epochs to train"))
     steps_per_epoch: int = field(default=0, metadata=_flag(
-        "training steps per epoch; 0 = one pass over the larger domain"))
-    batch_size: int = field(default=1, metadata=_flag("image pairs per step (the seed used 1)"))
+        "training steps per epoch; 0 = one pass over the training images"))
+    batch_size: int = field(default=1, metadata=_flag("images per step"))
     image_size: int = field(default=256, metadata=_flag("training image side in pixels"))
-    generator: str = field(default="unet", metadata=_flag(
-        "unet (the seed's) or resnet (the CycleGAN paper's 9 residual blocks)",
-        choices=("unet", "resnet")))
     base_filters: int = field(default=64, metadata=_flag("network width; 64 is the paper's"))
-    adversarial_loss: str = field(default="bce", metadata=_flag(
-        "bce (the seed's) or lsgan (the CycleGAN paper's least squares)", choices=("bce", "lsgan")))
-    lambda_cycle: float = field(default=10.0, metadata=_flag("cycle-consistency weight"))
-    identity_weight: float = field(default=0.5, metadata=_flag(
-        "identity loss weight, as a fraction of lambda_cycle"))
-    pool_size: int = field(default=0, metadata=_flag(
-        "history of translated images shown to the discriminators (the paper: 50; 0 = off, as the seed)"))
-    learning_rate: float = field(default=2e-4, metadata=_flag("Adam learning rate, all four networks"))
+    learning_rate: float = field(default=2e-4, metadata=_flag("Adam learning rate, all networks"))
     beta_1: float = field(default=0.5, metadata=_flag("Adam beta_1"))
-    lr_decay: bool = field(default=False, metadata=_flag(
-        "decay the learning rate linearly to 0 over the second half of training"))
     checkpoint_every: int = field(default=500, metadata=_flag(
         "steps between checkpoints (one is also written at every epoch end)"))
-    samples: int = field(default=3, metadata=_flag("fixed test images per domain in the epoch grids"))
+    samples: int = field(default=3, metadata=_flag("fixed test images in the epoch grids"))
     seed: int = field(default=0, metadata=_flag("seeds weights, data order and augmentation"))
     mixed_precision: bool = field(default=False, metadata=_flag(
         "compute in bfloat16, keep weights in float32"))
@@ -57,8 +44,65 @@ class CycleGANConfig:
         for name in ("epochs", "batch_size", "image_size", "base_filters", "checkpoint_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be >= 1")
-        if self.steps_per_epoch < 0 or self.pool_size < 0 or self.samples < 0:
-            raise ValueError("--steps-per-epoch, --pool-size and --samples must be >= 0")
+        if self.steps_per_epoch < 0 or self.samples < 0:
+            raise ValueError("--steps-per-epoch and --samples must be >= 0")
+
+
+@dataclass(frozen=True)
+class CycleGANConfig(RunConfig):
+    epochs: int = field(default=10, metadata=_flag("epochs to train (the seed trained 10)"))
+    steps_per_epoch: int = field(default=0, metadata=_flag(
+        "training steps per epoch; 0 = one pass over the larger domain"))
+    batch_size: int = field(default=1, metadata=_flag("image pairs per step (the seed used 1)"))
+    domain_a: str = field(default="medium=3d", metadata=_flag(
+        "tag filter selecting domain A, e.g. studio=pixar or movie=luca"))
+    domain_b: str = field(default="medium=2d", metadata=_flag("tag filter selecting domain B"))
+    generator: str = field(default="unet", metadata=_flag(
+        "unet (the seed's) or resnet (the CycleGAN paper's 9 residual blocks)",
+        choices=("unet", "resnet")))
+    upsample: str = field(default="transpose", metadata=_flag(
+        "transpose (the original networks' stride-2 transposed convs) or resize (bilinear x2 + "
+        "3x3 conv: no checkerboard artifacts)", choices=("transpose", "resize")))
+    adversarial_loss: str = field(default="bce", metadata=_flag(
+        "bce (the seed's) or lsgan (the CycleGAN paper's least squares)", choices=("bce", "lsgan")))
+    lambda_cycle: float = field(default=10.0, metadata=_flag("cycle-consistency weight"))
+    identity_weight: float = field(default=0.5, metadata=_flag(
+        "identity loss weight, as a fraction of lambda_cycle"))
+    pool_size: int = field(default=0, metadata=_flag(
+        "history of translated images shown to the discriminators (the paper: 50; 0 = off, as the seed)"))
+    lr_decay: bool = field(default=False, metadata=_flag(
+        "decay the learning rate linearly to 0 over the second half of training"))
+
+    def validate(self):
+        super().validate()
+        if self.pool_size < 0:
+            raise ValueError("--pool-size must be >= 0")
+
+
+@dataclass(frozen=True)
+class CAAEConfig(RunConfig):
+    epochs: int = field(default=60, metadata=_flag(
+        "adversarial epochs, after the pretraining ones (the seed trained 60)"))
+    batch_size: int = field(default=16, metadata=_flag("images per step"))
+    learning_rate: float = field(default=2e-3, metadata=_flag("Adam learning rate, all networks (the seed's)"))
+    labels: str = field(default="medium,studio,movie", metadata=_flag(
+        "manifest tags whose values form the label vector, one one-hot group each"))
+    pretrain_epochs: int = field(default=10, metadata=_flag(
+        "autoencoder-only epochs before the adversarial ones (the seed's stabiliser)"))
+    latent_dim: int = field(default=256, metadata=_flag("size of the latent z (the seed's 256)"))
+    stages: int = field(default=5, metadata=_flag(
+        "stride-2 convs in the encoder, decoder and image discriminator (5 at 256 px: an 8x8 bottleneck)"))
+    reconstruction_weight: float = field(default=100.0, metadata=_flag("weight of the L1 reconstruction loss"))
+    tv_weight: float = field(default=10.0, metadata=_flag("weight of the total-variation loss"))
+    adversarial_weight: float = field(default=1.0, metadata=_flag(
+        "weight of the encoder's and decoder's adversarial losses"))
+
+    def validate(self):
+        super().validate()
+        if self.pretrain_epochs < 0 or self.latent_dim < 1 or self.stages < 1:
+            raise ValueError("--pretrain-epochs must be >= 0, --latent-dim and --stages >= 1")
+        if self.image_size % 2**self.stages:
+            raise ValueError(f"--image-size {self.image_size} must be a multiple of 2**stages = {2**self.stages}")
 
 
 # Fields a resumed run may change; the rest must match the run it continues.

@@ -9,11 +9,9 @@ RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png, logs/
 (TensorBoard) and, at the end, model/ (a `hub.CycleGAN` folder).
 """
 
-import argparse
 import dataclasses
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from hub import nets
 from hub.cyclegan import CycleGAN as CycleGANModel
 from hub.cyclegan import domain_name
 from hub.imaging import save_png
-from trainer import checkpoint, config as config_lib, losses
+from trainer import config as config_lib, losses, run
 from trainer.callbacks import Checkpointing, SampleGrid, sample_grid
 from trainer.config import CycleGANConfig
 from trainer.data.loading import domain_paths, load_images, unpaired_dataset, usable_images
@@ -124,8 +122,10 @@ def build_trainer(config):
     """Networks, pools and optimizers for `config`, compiled and ready for `fit`."""
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
-    gen_G = nets.build_generator(config.generator, config.image_size, config.base_filters, name="gen_G")
-    gen_F = nets.build_generator(config.generator, config.image_size, config.base_filters, name="gen_F")
+    gen_G = nets.build_generator(config.generator, config.image_size, config.base_filters, name="gen_G",
+                                 upsample=config.upsample)
+    gen_F = nets.build_generator(config.generator, config.image_size, config.base_filters, name="gen_F",
+                                 upsample=config.upsample)
     disc_X = nets.patchgan_discriminator(config.base_filters, name="disc_X")
     disc_Y = nets.patchgan_discriminator(config.base_filters, name="disc_Y")
     trainer = CycleGANTrainer(gen_G, gen_F, disc_X, disc_Y, pool_size=config.pool_size,
@@ -143,6 +143,7 @@ def export_model(trainer, config, run_dir, samples_a, samples_b, seconds):
         "architecture": "cyclegan",
         "generator": config.generator,
         "base_filters": config.base_filters,
+        "upsample": config.upsample,
         "image_size": config.image_size,
         "size_multiple": nets.size_multiple(config.generator, config.image_size),
         "domain_a": config.domain_a,
@@ -162,7 +163,7 @@ def export_model(trainer, config, run_dir, samples_a, samples_b, seconds):
     exported = {}
     for direction, source in (("a2b", trainer.gen_G), ("b2a", trainer.gen_F)):
         net = nets.build_generator(config.generator, config.image_size, config.base_filters,
-                                   name=f"generator_{direction}")
+                                   name=f"generator_{direction}", upsample=config.upsample)
         net.set_weights(source.get_weights())
         exported[direction] = net
     model = CycleGANModel(exported["a2b"], exported["b2a"], model_config)
@@ -171,22 +172,6 @@ def export_model(trainer, config, run_dir, samples_a, samples_b, seconds):
     if len(samples_a) and len(samples_b):
         save_png(sample_grid(exported["a2b"], exported["b2a"], samples_a, samples_b), model_dir / "samples.png")
     return model_dir
-
-
-def prepare_config(args):
-    """The run's config: from the flags, or from RUN_DIR/config.json with --resume."""
-    given = config_lib.given_flags(args, CycleGANConfig)
-    config_path = Path(args.out) / "config.json"
-    if args.resume:
-        if not config_path.is_file():
-            raise ValueError(f"--resume: no run to resume in {args.out} (no config.json)")
-        return config_lib.resumed(CycleGANConfig, config_path, given)
-    if (Path(args.out) / "checkpoints" / "latest.npz").exists():
-        raise ValueError(f"{args.out} already holds a run: pass --resume to continue it, "
-                         "or choose another --out")
-    config = CycleGANConfig(**given)
-    config.validate()
-    return config
 
 
 def train(config, run_dir, resume=False, verbose="auto"):
@@ -203,12 +188,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
              config.domain_a, len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
 
     trainer = build_trainer(config)
-    ckpt_path = run_dir / "checkpoints" / "latest.npz"
-    if resume and ckpt_path.exists():
-        checkpoint.restore(trainer, ckpt_path)
-        log.info("resumed from %s at step %d", ckpt_path, trainer.step)
-    elif resume:
-        log.info("no checkpoint in %s yet: starting at step 0", ckpt_path.parent)
+    run.restore(trainer, run_dir, resume)
 
     # Fixed images for the grids: test split if the domain has one, else the first training ones.
     # Only the few chosen test images are decoded for the check, not the whole split.
@@ -222,45 +202,24 @@ def train(config, run_dir, resume=False, verbose="auto"):
     samples_a = load_images(sample_paths(filters_a, paths_a), config.image_size)
     samples_b = load_images(sample_paths(filters_b, paths_b), config.image_size)
 
-    total_steps = config.epochs * config.steps_per_epoch
     start = time.perf_counter()
-    step = trainer.step
     callbacks = [
-        Checkpointing(ckpt_path, config.checkpoint_every),
-        SampleGrid(run_dir / "samples", samples_a, samples_b),
+        Checkpointing(run.checkpoint_path(run_dir), config.checkpoint_every),
+        SampleGrid(run_dir / "samples", lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b)),
         keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
     ]
-    # A resumed run may start mid-epoch: finish that epoch first, then whole epochs.
-    while step < total_steps:
-        epoch, done_in_epoch = divmod(step, config.steps_per_epoch)
-        steps = config.steps_per_epoch - done_in_epoch
-        data = unpaired_dataset(paths_a, paths_b, config.image_size, config.batch_size, config.seed,
-                                first_step=step, steps=total_steps - step)
-        trainer.fit(data, initial_epoch=epoch, epochs=epoch + 1 if done_in_epoch else config.epochs,
-                    steps_per_epoch=steps, callbacks=callbacks, verbose=verbose, shuffle=False)
-        step = trainer.step
+    total_steps = config.epochs * config.steps_per_epoch
+
+    def make_dataset(first_step, steps):
+        return unpaired_dataset(paths_a, paths_b, config.image_size, config.batch_size, config.seed,
+                                first_step=first_step, steps=steps)
+
+    run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
     return export_model(trainer, config, run_dir, samples_a, samples_b, time.perf_counter() - start)
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="python -m trainer.cyclegan", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    config_lib.add_flags(parser, CycleGANConfig)
-    parser.add_argument("--out", default="runs/cyclegan", help="run folder (default: runs/cyclegan)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the run in --out from its last checkpoint")
-    return parser
-
-
 def main(argv=None):
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
-    try:
-        config = prepare_config(args)
-        model_dir = train(config, args.out, resume=args.resume)
-    except (ValueError, FileNotFoundError) as e:
-        sys.exit(f"error: {e}")
-    print(f"model saved to {model_dir}")
+    run.main(argv, "trainer.cyclegan", __doc__, CycleGANConfig, train)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Paired evaluation of a CycleGAN on toyworld-style data.
+"""Paired evaluation of a CycleGAN or a CAAE on toyworld-style data.
 
 `python -m trainer.evaluate --model RUN_DIR/model --data DIR --domain-a medium=3d
 --domain-b medium=2d [--split test] [--out metrics.json]`
@@ -7,6 +7,9 @@ Pairs are the test images of domain A and domain B that share a "scene" tag (cli
 frames are left out). For each direction it reports mean L1 (on [0, 1] pixels), PSNR
 and SSIM of translation vs ground truth, next to the identity baseline (the untouched
 input vs ground truth): a translator that learned nothing scores the baseline.
+A CAAE translates by re-rendering the input under the label of the ground-truth image
+(its medium, studio, movie tags); its reconstructions (each image under its own label)
+are scored too, since a blurry or identity-losing autoencoder shows there first.
 """
 
 import argparse
@@ -16,14 +19,17 @@ from pathlib import Path
 import tensorflow as tf
 
 from hub.atomic import write_json
-from hub.cyclegan import CycleGAN
+from hub import auto
+from hub.caae import CAAE
+from hub.cyclegan import domain_name
 from hub.imaging import to_uint8
 from trainer.data.loading import load_images
 from trainer.data.manifest import parse_filter, read_manifest, select
 
 
-def paired_paths(data, domain_a, domain_b, split="test"):
-    """(paths_a, paths_b) of the scenes present in both domains, in scene order."""
+def paired_rows(data, domain_a, domain_b, split="test"):
+    """(rows_a, rows_b): manifest rows (full paths) of the scenes present in both
+    domains, in scene order."""
     rows = [r for r in read_manifest(data) if "clip" not in r and str(r.get("split")) == split]
     by_scene = []
     for filters in (parse_filter(domain_a), parse_filter(domain_b)):
@@ -31,12 +37,17 @@ def paired_paths(data, domain_a, domain_b, split="test"):
         if chosen and "scene" not in chosen[0]:
             raise ValueError("paired evaluation needs a 'scene' tag shared by the two renders "
                              "of a scene (toyworld data has one)")
-        by_scene.append({r["scene"]: str(Path(data) / r["path"]) for r in chosen})
+        by_scene.append({r["scene"]: {**r, "path": str(Path(data) / r["path"])} for r in chosen})
     scenes = sorted(set(by_scene[0]) & set(by_scene[1]))
     if not scenes:
         raise ValueError(f"no scene of split {split!r} in {data} has images in both {domain_a!r} "
                          f"and {domain_b!r}")
     return [by_scene[0][s] for s in scenes], [by_scene[1][s] for s in scenes]
+
+
+def paired_paths(data, domain_a, domain_b, split="test"):
+    rows_a, rows_b = paired_rows(data, domain_a, domain_b, split)
+    return [r["path"] for r in rows_a], [r["path"] for r in rows_b]
 
 
 def image_metrics(predicted, target):
@@ -52,27 +63,54 @@ def image_metrics(predicted, target):
 
 def evaluate(model, data, domain_a, domain_b, split="test", size=None):
     """Metrics of both directions and of the identity baseline, as a JSON-able dict."""
+    is_caae = isinstance(model, CAAE)
+    if is_caae and size not in (None, model.config["image_size"]):
+        raise ValueError(f"a CAAE runs at its training size only ({model.config['image_size']} px)")
     size = size or model.config["image_size"]
-    paths_a, paths_b = paired_paths(data, domain_a, domain_b, split)
-    real_a = to_uint8(load_images(paths_a, size))
-    real_b = to_uint8(load_images(paths_b, size))
-    results = {"pairs": len(paths_a), "image_size": size, "split": split, "directions": {}}
-    for direction, source, target in (("a2b", real_a, real_b), ("b2a", real_b, real_a)):
-        translated = model.translate_array(source, direction)
-        results["directions"][model.directions[direction]] = {
+    rows_a, rows_b = paired_rows(data, domain_a, domain_b, split)
+    skipped = 0
+    if is_caae:  # a CAAE can only render labels it was trained on
+        known = [i for i, (a, b) in enumerate(zip(rows_a, rows_b))
+                 if model.label_space.knows(a) and model.label_space.knows(b)]
+        skipped = len(rows_a) - len(known)
+        if not known:
+            raise ValueError(f"none of the {len(rows_a)} pairs has labels this CAAE was trained on")
+        rows_a, rows_b = [rows_a[i] for i in known], [rows_b[i] for i in known]
+    real_a = to_uint8(load_images([r["path"] for r in rows_a], size))
+    real_b = to_uint8(load_images([r["path"] for r in rows_b], size))
+    names = {"a2b": f"{domain_name(domain_a)} -> {domain_name(domain_b)}",
+             "b2a": f"{domain_name(domain_b)} -> {domain_name(domain_a)}"}
+    results = {"pairs": len(rows_a), "image_size": size, "split": split, "directions": {}}
+    if skipped:
+        results["pairs_with_unknown_labels_skipped"] = skipped
+    for direction, source, target, target_rows in (("a2b", real_a, real_b, rows_b),
+                                                    ("b2a", real_b, real_a, rows_a)):
+        if is_caae:
+            translated = model.restyle(source, target_rows)
+        else:
+            translated = model.translate_array(source, direction)
+        results["directions"][names[direction]] = {
             "model": image_metrics(translated, target),
             "identity": image_metrics(source, target),
         }
+    if is_caae:
+        results["reconstruction"] = {
+            domain_name(domain): image_metrics(model.restyle(images, rows), images)
+            for domain, images, rows in ((domain_a, real_a, rows_a), (domain_b, real_b, rows_b))}
     return results
 
 
 def format_table(results):
-    lines = [f"{results['pairs']} test pairs at {results['image_size']} px",
+    skipped = results.get("pairs_with_unknown_labels_skipped")
+    lines = [f"{results['pairs']} {results['split']} pairs at {results['image_size']} px"
+             + (f" ({skipped} skipped: labels the model was not trained on)" if skipped else ""),
              f"{'direction':<16}{'':<10}{'L1':>8}{'PSNR':>8}{'SSIM':>8}"]
     for direction, rows in results["directions"].items():
         for name in ("model", "identity"):
             m = rows[name]
             lines.append(f"{direction:<16}{name:<10}{m['l1']:>8.4f}{m['psnr']:>8.2f}{m['ssim']:>8.4f}")
+    for domain, m in results.get("reconstruction", {}).items():
+        lines.append(f"{domain + ' itself':<16}{'recon':<10}{m['l1']:>8.4f}{m['psnr']:>8.2f}{m['ssim']:>8.4f}")
     return "\n".join(lines)
 
 
@@ -81,16 +119,19 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="model folder (RUN_DIR/model) or Hub repo id")
     parser.add_argument("--data", required=True, help="paired dataset folder (toyworld)")
-    parser.add_argument("--domain-a", default=None, help="tag filter of domain A (default: the model's)")
-    parser.add_argument("--domain-b", default=None, help="tag filter of domain B (default: the model's)")
+    parser.add_argument("--domain-a", default=None,
+                        help="tag filter of domain A (default: a CycleGAN's own, medium=3d for a CAAE)")
+    parser.add_argument("--domain-b", default=None,
+                        help="tag filter of domain B (default: a CycleGAN's own, medium=2d for a CAAE)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--size", type=int, default=None, help="evaluation size (default: training size)")
     parser.add_argument("--out", default=None, help="write the metrics as JSON here")
     args = parser.parse_args(argv)
     try:
-        model = CycleGAN.from_pretrained(args.model)
-        results = evaluate(model, args.data, args.domain_a or model.config["domain_a"],
-                           args.domain_b or model.config["domain_b"], args.split, args.size)
+        model = auto.from_pretrained(args.model)
+        # A CAAE has no domains of its own: it is scored on the toyworld media by default.
+        results = evaluate(model, args.data, args.domain_a or model.config.get("domain_a", "medium=3d"),
+                           args.domain_b or model.config.get("domain_b", "medium=2d"), args.split, args.size)
     except (ValueError, FileNotFoundError) as e:
         sys.exit(f"error: {e}")
     print(format_table(results))

@@ -1,4 +1,5 @@
-"""CycleGAN losses (Zhu et al., ICCV 2017) as pure functions: tensors in, scalar out.
+"""The trainers' losses as pure functions: tensors in, scalar out. CycleGAN's follow
+Zhu et al. (ICCV 2017); the CAAE's (reconstruction L1 + total variation) the seed report.
 
 Discriminator outputs are logits. `adversarial` picks the GAN objective:
 "bce" is binary cross-entropy from logits, as the seed and the TF tutorial;
@@ -44,3 +45,14 @@ def cycle_loss(real, cycled, lambda_cycle=10.0):
 def identity_loss(real, same, lambda_cycle=10.0, identity_weight=0.5):
     """0.5 * lambda * ||G(y) - y||_1: keeps colours when the input is already in style."""
     return identity_weight * lambda_cycle * ops.mean(ops.abs(real - same))
+
+
+def l1(real, reconstructed):
+    """Mean absolute error: the CAAE's reconstruction loss (the seed chose L1 over L2: sharper)."""
+    return ops.mean(ops.abs(real - reconstructed))
+
+
+def total_variation(images):
+    """Mean absolute difference of vertically and horizontally neighbouring pixels."""
+    return (ops.mean(ops.abs(images[:, 1:, :, :] - images[:, :-1, :, :]))
+            + ops.mean(ops.abs(images[:, :, 1:, :] - images[:, :, :-1, :])))

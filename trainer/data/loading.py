@@ -50,21 +50,28 @@ def usable_images(paths, workers=8):
     return good
 
 
-def domain_paths(folder, filters, split="train", check=True):
-    """Image paths of one domain: manifest rows matching `filters` (and `split`)."""
+def domain_rows(folder, filters, split="train", check=True):
+    """Manifest rows matching `filters` (and `split`), with "path" made a full path;
+    rows whose image does not decode are dropped with a warning when `check`."""
     rows = read_manifest(folder)
-    chosen = select(rows, filters + ((("split", split),) if split else ()))
-    name = ",".join(f"{k}={v}" for k, v in filters)
+    chosen = select(rows, tuple(filters) + ((("split", split),) if split else ()))
+    name = ",".join(f"{k}={v}" for k, v in filters) or "all images"
     if not chosen:
         raise ValueError(f"domain {name!r} has no {split or ''} images in {folder}; "
                          f"tags present: {describe_tags(rows)}")
-    paths = [str(Path(folder) / r["path"]) for r in chosen]
+    chosen = [{**r, "path": str(Path(folder) / r["path"])} for r in chosen]
     if check:
-        paths = usable_images(paths)
-        if not paths:
+        usable = set(usable_images([r["path"] for r in chosen]))
+        if not usable:
             raise ValueError(f"domain {name!r}: none of its {len(chosen)} images in {folder} "
                              "could be read")
-    return paths
+        chosen = [r for r in chosen if r["path"] in usable]
+    return chosen
+
+
+def domain_paths(folder, filters, split="train", check=True):
+    """Image paths of one domain: manifest rows matching `filters` (and `split`)."""
+    return [r["path"] for r in domain_rows(folder, filters, split, check)]
 
 
 def decode_square(path, size):
@@ -101,17 +108,22 @@ def element_order(n, seed, domain, first, count):
     return order[start:start + count]
 
 
-def _domain_stream(paths, domain, image_size, seed, first, count, augment):
-    order = element_order(len(paths), seed, domain, first, count)
+def _image_stream(paths, stream, image_size, seed, first, count, augment, labels=None):
+    """Elements first..first+count-1 of one shuffled image stream: images, or
+    (image, label) pairs when `labels` (one row per path) is given."""
+    order = element_order(len(paths), seed, stream, first, count)
     element_ids = np.arange(first, first + count, dtype=np.int64)
-    ds = tf.data.Dataset.from_tensor_slices((np.asarray(paths)[order], element_ids))
+    columns = (np.asarray(paths)[order], element_ids)
+    if labels is not None:
+        columns += (np.asarray(labels, np.float32)[order],)
 
-    def load(path, element_id):
+    def load(path, element_id, *label):
         image = decode_square(path, image_size)
         if augment:
-            image = jitter(image, image_size, tf.stack([tf.constant(seed, tf.int64) * 2 + domain, element_id]))
-        return image
+            image = jitter(image, image_size, tf.stack([tf.constant(seed, tf.int64) * 2 + stream, element_id]))
+        return (image, *label) if label else image
 
+    ds = tf.data.Dataset.from_tensor_slices(columns)
     # ignore_errors: a file that broke after the up-front check costs one warning, not the run.
     return ds.map(load, num_parallel_calls=tf.data.AUTOTUNE).ignore_errors(log_warning=True)
 
@@ -120,11 +132,18 @@ def unpaired_dataset(paths_a, paths_b, image_size, batch_size, seed, first_step,
     """Batches (a, b) for training steps first_step..first_step+steps-1, each domain
     shuffled independently."""
     first, count = first_step * batch_size, steps * batch_size
-    streams = [_domain_stream(p, d, image_size, seed, first, count, augment)
+    streams = [_image_stream(p, d, image_size, seed, first, count, augment)
                for d, p in enumerate((paths_a, paths_b))]
     ds = tf.data.Dataset.zip(tuple(streams)).batch(batch_size, drop_remainder=True)
     # repeat(): if ignore_errors dropped a file, the last steps still get data.
     return ds.repeat().prefetch(tf.data.AUTOTUNE)
+
+
+def labelled_dataset(paths, labels, image_size, batch_size, seed, first_step, steps, augment=True):
+    """Batches (images, label vectors) for training steps first_step..first_step+steps-1."""
+    first, count = first_step * batch_size, steps * batch_size
+    ds = _image_stream(paths, 0, image_size, seed, first, count, augment, labels)
+    return ds.batch(batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE)
 
 
 def load_images(paths, image_size):

@@ -1,0 +1,75 @@
+"""The CAAE's label vector: one one-hot group per manifest tag, concatenated.
+
+`--labels medium,studio,movie` over a dataset with media {2d, 3d}, studios {cel, clay}
+and movies {a, b, c} gives a 7-wide vector named
+[medium=2d, medium=3d, studio=cel, studio=clay, movie=a, movie=b, movie=c]: groups in
+the order given, values sorted. The order is saved with the model, so a label means the
+same thing wherever the weights are loaded.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LabelSpace:
+    groups: tuple  # ((tag, (value, ...)), ...)
+
+    @classmethod
+    def from_rows(cls, rows, tags):
+        """The label space of manifest `rows` for the tag names `tags`."""
+        tags = [t.strip() for t in tags if t.strip()]
+        if not tags:
+            raise ValueError("--labels needs at least one tag name, e.g. medium,studio,movie")
+        if len(set(tags)) != len(tags):
+            raise ValueError(f"--labels names a tag twice: {','.join(tags)}")
+        groups = []
+        for tag in tags:
+            missing = sum(1 for r in rows if tag not in r)
+            if missing:
+                raise ValueError(f"label tag {tag!r} is missing from {missing} of {len(rows)} manifest rows")
+            values = sorted({str(r[tag]) for r in rows})
+            if len(values) < 2:
+                raise ValueError(f"label tag {tag!r} has only one value ({values[0]!r}) in the data: "
+                                 "a label group needs two or more values to choose between")
+            groups.append((tag, tuple(values)))
+        return cls(tuple(groups))
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(tuple((tag, tuple(values)) for tag, values in config))
+
+    def to_config(self):
+        return [[tag, list(values)] for tag, values in self.groups]
+
+    @property
+    def tags(self):
+        return [tag for tag, _ in self.groups]
+
+    @property
+    def names(self):
+        """Human-readable name of each vector entry, e.g. 'studio=cel'."""
+        return [f"{tag}={value}" for tag, values in self.groups for value in values]
+
+    @property
+    def size(self):
+        return len(self.names)
+
+    def knows(self, tags):
+        """True if every group has a value in `tags` that this label space knows."""
+        return all(str(tags.get(tag)) in values for tag, values in self.groups)
+
+    def encode(self, tags):
+        """{tag: value} (a manifest row will do) -> float32 one-hot vector."""
+        vector = np.zeros(self.size, np.float32)
+        offset = 0
+        for tag, values in self.groups:
+            if tag not in tags:
+                raise ValueError(f"label needs a value for {tag!r} (one of {', '.join(values)})")
+            value = str(tags[tag])
+            if value not in values:
+                raise ValueError(f"unknown {tag} {value!r}: this model knows {', '.join(values)}")
+            vector[offset + values.index(value)] = 1.0
+            offset += len(values)
+        return vector

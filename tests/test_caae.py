@@ -1,0 +1,156 @@
+"""CAAE networks and real tiny trainings: 32 px, base filters 4, a few steps on toyworld."""
+
+import json
+import signal
+
+import numpy as np
+import pytest
+import training_cli
+
+from hub import caae_nets
+from hub.auto import from_pretrained
+from hub.caae import CAAE
+from trainer import caae, evaluate
+from trainer.config import CAAEConfig
+from trainer.data.manifest import read_manifest
+
+TINY = ["--image-size", "32", "--base-filters", "4", "--latent-dim", "16", "--stages", "3",
+        "--batch-size", "4", "--samples", "2"]
+
+
+@pytest.mark.parametrize("build, expected", [
+    (lambda: caae_nets.encoder(256, 64, 256, 5), 27_923_648),
+    (lambda: caae_nets.decoder(256, 6, 64, 256, 5), 60_893_699),
+    (lambda: caae_nets.image_discriminator(256, 6, 64, 5), 13_204_065),
+    (lambda: caae_nets.latent_discriminator(256), 19_073),
+])
+def test_full_size_parameter_counts_match_the_seed(build, expected):
+    assert build().count_params() == expected
+
+
+def test_stages_must_divide_the_image_size():
+    with pytest.raises(ValueError, match="multiple of 2\\*\\*stages = 16"):
+        caae_nets.encoder(40, 4, 8, stages=4)
+
+
+def tiny_config(data, **overrides):
+    return CAAEConfig(data=str(data), image_size=32, base_filters=4, latent_dim=16, stages=3,
+                      batch_size=4, samples=2, **overrides)
+
+
+def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=3, checkpoint_every=2)
+    model_dir = caae.train(config, out, verbose=0)
+    assert (out / "checkpoints" / "latest.npz").is_file()
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+    assert json.loads((out / "config.json").read_text())["pretrain_epochs"] == 1
+
+    model = from_pretrained(model_dir)
+    assert isinstance(model, CAAE)
+    assert model.config["training"] == {**model.config["training"], "steps": 6, "pretrain_steps": 3}
+    assert model.label_space.tags == ["medium", "studio", "movie"]
+    train_rows = [r for r in read_manifest(toyworld_64) if r["split"] == "train"]
+    assert [(s["medium"], s["studio"], s["movie"]) for s in model.styles] == sorted({(r["medium"], r["studio"], r["movie"])
+                                                               for r in train_rows})
+    assert "# CAAE" in (model_dir / "README.md").read_text()
+    images = np.zeros((3, 32, 32, 3), np.uint8)
+    out_images = model.restyle(images, model.styles[0])
+    assert out_images.shape == (3, 32, 32, 3) and out_images.dtype == np.uint8
+    with pytest.raises(ValueError, match="expected uint8 images \\(N, 32, 32, 3\\)"):
+        model.restyle(np.zeros((1, 64, 64, 3), np.uint8), model.styles[0])
+
+
+def test_both_phases_give_finite_losses_and_train_their_networks(toyworld_64):
+    from trainer.data.loading import domain_rows, labelled_dataset
+    from hub.labels import LabelSpace
+
+    config = tiny_config(toyworld_64)
+    rows = domain_rows(toyworld_64, ())
+    space = LabelSpace.from_rows(rows, config.labels.split(","))
+    data = labelled_dataset([r["path"] for r in rows], [space.encode(r) for r in rows], 32, 4, 0, 0, 8)
+    trainer = caae.build_trainer(config, space.size)
+    snapshot = lambda: {n: [w.copy() for w in getattr(trainer, n).get_weights()]  # noqa: E731
+                        for n in ("encoder", "decoder", "disc_z", "disc_img")}
+    changed = lambda a, b: any(not np.allclose(x, y) for x, y in zip(a, b))  # noqa: E731
+
+    before = snapshot()
+    history = trainer.fit(data, epochs=1, steps_per_epoch=4, verbose=0, shuffle=False)
+    after_pretraining = snapshot()
+    assert set(history.history) == {"ae_loss", "l1", "tv"}
+    assert changed(before["encoder"], after_pretraining["encoder"])
+    assert not changed(before["disc_img"], after_pretraining["disc_img"])  # pretraining leaves D alone
+
+    trainer.set_pretraining(False)
+    history = trainer.fit(data, epochs=1, steps_per_epoch=4, verbose=0, shuffle=False)
+    assert set(history.history) == {"ae_loss", "l1", "tv", "disc_z_loss", "disc_img_loss"}
+    for values in history.history.values():
+        assert np.isfinite(values).all()
+    after = snapshot()
+    assert changed(after_pretraining["disc_img"], after["disc_img"])
+    assert changed(after_pretraining["disc_z"], after["disc_z"])
+    assert trainer.step == 8
+
+
+def test_the_label_steers_the_decoder(toyworld_64, tmp_path):
+    config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=2)
+    model = CAAE.from_pretrained(caae.train(config, tmp_path / "run", verbose=0))
+    z = np.random.default_rng(0).uniform(-1, 1, size=(2, 16)).astype(np.float32)
+    first, last = model.styles[0], model.styles[-1]
+    assert first != last
+    np.testing.assert_array_equal(model.decode(z, first), model.decode(z, first))
+
+    def decoded(style):  # floats: a barely trained decoder's outputs differ by less than a grey level
+        labels = np.repeat(model.label_vector(style)[None], len(z), axis=0)
+        return model.decoder.predict([z, labels], verbose=0)
+
+    assert np.abs(decoded(first) - decoded(last)).mean() > 1e-4  # a label the decoder ignored gives 0
+
+
+def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
+    common = ["--data", str(toyworld_64), *TINY, "--pretrain-epochs", "1", "--epochs", "2",
+              "--steps-per-epoch", "5", "--checkpoint-every", "4", "--seed", "5"]
+    straight = training_cli.run_cli("trainer.caae", [*common, "--out", str(tmp_path / "straight")])
+    assert straight.returncode == 0, straight.stderr[-3000:]
+
+    # Killed at step 8: past the pretraining phase (5 steps), mid second epoch.
+    killed_dir = tmp_path / "killed"
+    returncode = training_cli.run_and_kill_after_checkpoint(
+        "trainer.caae", [*common, "--out", str(killed_dir)], step=8)
+    assert returncode == -signal.SIGKILL
+    assert not (killed_dir / "model").exists()
+
+    resumed = training_cli.run_cli("trainer.caae", [*common, "--out", str(killed_dir), "--resume"])
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "at step 8" in resumed.stderr
+    straight_model = CAAE.from_pretrained(tmp_path / "straight" / "model")
+    resumed_model = CAAE.from_pretrained(killed_dir / "model")
+    for net in ("encoder", "decoder"):
+        for a, b in zip(getattr(straight_model, net).get_weights(), getattr(resumed_model, net).get_weights()):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_labels_with_one_value_fail_before_training(toyworld_64, tmp_path):
+    result = training_cli.run_cli("trainer.caae", ["--data", str(toyworld_64), *TINY, "--labels", "medium,split",
+                                                   "--out", str(tmp_path / "r")])
+    assert result.returncode != 0
+    assert "error: label tag 'split' has only one value ('train')" in result.stderr
+    assert not (tmp_path / "r" / "checkpoints").exists()
+
+
+def test_evaluate_scores_restyling_against_the_paired_render(toyworld_64, tmp_path):
+    config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=2)
+    model = CAAE.from_pretrained(caae.train(config, tmp_path / "run", verbose=0))
+    results = evaluate.evaluate(model, toyworld_64, "medium=3d", "medium=2d")
+    # The 3 test scenes; one whose movie never occurs in training cannot be rendered.
+    rows_a, rows_b = evaluate.paired_rows(toyworld_64, "medium=3d", "medium=2d")
+    known = sum(model.label_space.knows(a) and model.label_space.knows(b) for a, b in zip(rows_a, rows_b))
+    assert len(rows_a) == 3 and known >= 1
+    assert results["pairs"] == known and results.get("pairs_with_unknown_labels_skipped", 0) == 3 - known
+    assert results["image_size"] == 32
+    assert set(results["directions"]) == {"3d -> 2d", "2d -> 3d"}
+    assert set(results["reconstruction"]) == {"3d", "2d"}
+    row = results["directions"]["3d -> 2d"]
+    assert row["model"] != row["identity"]  # a barely trained CAAE is not the identity
+    with pytest.raises(ValueError, match="training size only"):
+        evaluate.evaluate(model, toyworld_64, "medium=3d", "medium=2d", size=64)

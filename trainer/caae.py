@@ -1,0 +1,247 @@
+"""CAAE training (Zhang et al., CVPR 2017), as the seed report ran it.
+
+`python -m trainer.caae --data DIR --labels medium,studio,movie --out RUN_DIR`
+
+The encoder E maps an image to z; the decoder G renders (z, label) back to an image.
+Phase 1 (--pretrain-epochs) trains E and G as a plain autoencoder: 100 x L1 + 10 x total
+variation. Phase 2 (--epochs) adds the two discriminators: D_z pushes the encoded z
+towards the uniform prior on [-1, 1], D_img judges (image, label) pairs, and E and G
+are trained to fool them.
+
+RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png (each row: the
+original, its reconstruction, then the image re-rendered under every label combination
+seen in training), logs/ (TensorBoard) and, at the end, model/ (a `hub.CAAE` folder).
+"""
+
+import dataclasses
+import logging
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from hub import caae_nets
+from hub.caae import CAAE
+from hub.imaging import grid, save_png, to_uint8
+from hub.labels import LabelSpace
+from trainer import config as config_lib, losses, run
+from trainer.callbacks import Checkpointing, SampleGrid
+from trainer.config import CAAEConfig
+from trainer.data.loading import domain_rows, labelled_dataset, load_images, usable_images
+
+log = logging.getLogger("trainer.caae")
+MAX_GRID_STYLES = 16  # columns of restyled images in the sample grids
+
+
+class CAAETrainer(keras.Model):
+    """Encoder, decoder and the two discriminators, trained together by `fit`."""
+
+    def __init__(self, encoder, decoder, disc_z, disc_img, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder, self.decoder = encoder, decoder
+        self.disc_z, self.disc_img = disc_z, disc_img
+        self.prior_seed = keras.random.SeedGenerator(seed)  # tracked, so checkpoints hold its state
+        self.pretraining = True
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in
+                         ("ae_loss", "l1", "tv", "disc_z_loss", "disc_img_loss")}
+
+    def compile(self, ae_optimizer, disc_z_optimizer, disc_img_optimizer, reconstruction_weight=100.0,
+                tv_weight=10.0, adversarial_weight=1.0, jit_compile=False):
+        super().compile(jit_compile=jit_compile)
+        self.optimizers = [ae_optimizer, disc_z_optimizer, disc_img_optimizer]
+        for optimizer, variables in zip(self.optimizers, self.trainable_groups):
+            optimizer.build(variables)  # so a checkpoint can restore their state
+        self.reconstruction_weight = reconstruction_weight
+        self.tv_weight = tv_weight
+        self.adversarial_weight = adversarial_weight
+
+    @property
+    def trainable_groups(self):
+        """Variables of each optimizer: E and G together, D_z, D_img."""
+        return (self.encoder.trainable_variables + self.decoder.trainable_variables,
+                self.disc_z.trainable_variables, self.disc_img.trainable_variables)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    @property
+    def step(self):
+        return int(keras.ops.convert_to_numpy(self.optimizers[0].iterations))
+
+    def set_pretraining(self, pretraining):
+        if pretraining != self.pretraining:
+            self.pretraining = pretraining
+            self.train_function = None  # the train step is traced again for the new phase
+
+    def compute_losses(self, images, labels, training=True):
+        """Forward pass -> {loss name: scalar} (backend-neutral); the discriminator
+        losses only outside pretraining."""
+        z = self.encoder(images, training=training)
+        reconstructed = self.decoder([z, labels], training=training)
+        l1 = losses.l1(images, reconstructed)
+        tv = losses.total_variation(reconstructed)
+        ae_loss = self.reconstruction_weight * l1 + self.tv_weight * tv
+        out = {"l1": l1, "tv": tv}
+        if not self.pretraining:
+            prior = keras.random.uniform(keras.ops.shape(z), -1.0, 1.0, seed=self.prior_seed)
+            out["disc_z_loss"] = losses.discriminator_loss(
+                self.disc_z(prior, training=training),
+                self.disc_z(keras.ops.stop_gradient(z), training=training))
+            out["disc_img_loss"] = losses.discriminator_loss(
+                self.disc_img([images, labels], training=training),
+                self.disc_img([keras.ops.stop_gradient(reconstructed), labels], training=training))
+            ae_loss += self.adversarial_weight * (
+                losses.generator_adversarial_loss(self.disc_z(z, training=training))
+                + losses.generator_adversarial_loss(self.disc_img([reconstructed, labels], training=training)))
+        out["ae_loss"] = ae_loss
+        return out
+
+    def train_step(self, batch):
+        images, labels = batch
+        with tf.GradientTape(persistent=True) as tape:
+            loss = self.compute_losses(images, labels, training=True)
+        names = ("ae_loss",) if self.pretraining else ("ae_loss", "disc_z_loss", "disc_img_loss")
+        for name, optimizer, variables in zip(names, self.optimizers, self.trainable_groups):
+            optimizer.apply_gradients(zip(tape.gradient(loss[name], variables), variables))
+        del tape
+        for name, value in loss.items():
+            self.trackers[name].update_state(value)
+        return {name: self.trackers[name].result() for name in loss}
+
+
+def build_networks(config, label_dim):
+    c = config
+    return {
+        "encoder": caae_nets.encoder(c.image_size, c.base_filters, c.latent_dim, c.stages),
+        "decoder": caae_nets.decoder(c.image_size, label_dim, c.base_filters, c.latent_dim, c.stages),
+        "disc_z": caae_nets.latent_discriminator(c.latent_dim),
+        "disc_img": caae_nets.image_discriminator(c.image_size, label_dim, c.base_filters, c.stages),
+    }
+
+
+def build_trainer(config, label_dim):
+    """Networks and optimizers for `config`, compiled and ready for `fit`."""
+    keras.utils.set_random_seed(config.seed)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
+    trainer = CAAETrainer(**build_networks(config, label_dim), seed=config.seed)
+    optimizers = [keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in range(3)]
+    trainer.compile(*optimizers, reconstruction_weight=config.reconstruction_weight,
+                    tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
+                    jit_compile=config.jit_compile)
+    return trainer
+
+
+def training_styles(rows, label_space):
+    """The label combinations present in `rows`, sorted: the styles a user can pick."""
+    combos = {tuple(str(r[tag]) for tag in label_space.tags) for r in rows}
+    return [dict(zip(label_space.tags, combo)) for combo in sorted(combos)]
+
+
+def sample_grid(encoder, decoder, samples, styles, label_space):
+    """Each row: original, reconstruction under its own label, then one column per style."""
+    images, own_labels = samples
+    z = encoder.predict(images, verbose=0)
+    columns = [images, decoder.predict([z, own_labels], verbose=0)]
+    for style in styles[:MAX_GRID_STYLES]:
+        vectors = np.repeat(label_space.encode(style)[None], len(images), axis=0)
+        columns.append(decoder.predict([z, vectors], verbose=0))
+    return grid([[to_uint8(c[i]) for c in columns] for i in range(len(images))])
+
+
+def export_model(trainer, config, run_dir, label_space, styles, samples, pretrain_steps, seconds):
+    """RUN_DIR/model: encoder and decoder as a `hub.CAAE` folder, plus a sample grid."""
+    model_config = {
+        "architecture": "caae",
+        "image_size": config.image_size,
+        "base_filters": config.base_filters,
+        "latent_dim": config.latent_dim,
+        "stages": config.stages,
+        "label_groups": label_space.to_config(),
+        "styles": styles,
+        "training": {
+            "dataset": os.path.basename(os.path.normpath(config.data)),
+            "steps": trainer.step, "pretrain_steps": pretrain_steps, "batch_size": config.batch_size,
+            "learning_rate": config.learning_rate, "seed": config.seed,
+            "seconds_this_session": round(seconds, 1),
+        },
+    }
+    # Exported networks run in float32 whatever the training precision was.
+    keras.mixed_precision.set_global_policy("float32")
+    fresh = build_networks(config, label_space.size)
+    for name in ("encoder", "decoder"):
+        fresh[name].set_weights(getattr(trainer, name).get_weights())
+    model = CAAE(fresh["encoder"], fresh["decoder"], model_config)
+    model_dir = Path(run_dir) / "model"
+    model.save_pretrained(model_dir)
+    if len(samples[0]):
+        save_png(sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space),
+                 model_dir / "samples.png")
+    return model_dir
+
+
+def load_samples(config, label_space, train_rows):
+    """(images, label vectors) for the grids: the first test images (not clip frames, and
+    with labels seen in training) if there are any, else the first training ones."""
+    try:
+        rows = [r for r in domain_rows(config.data, (), split="test", check=False) if "clip" not in r]
+    except ValueError:
+        rows = []
+    rows = [r for r in rows if label_space.knows(r)][:config.samples] or train_rows[:config.samples]
+    usable = set(usable_images([r["path"] for r in rows]))
+    rows = [r for r in rows if r["path"] in usable]
+    if not rows:
+        return np.zeros((0, config.image_size, config.image_size, 3), np.float32), np.zeros((0, label_space.size))
+    return (load_images([r["path"] for r in rows], config.image_size),
+            np.stack([label_space.encode(r) for r in rows]))
+
+
+def train(config, run_dir, resume=False, verbose="auto"):
+    """Train (or continue) the run in `run_dir`; returns the exported model folder."""
+    run_dir = Path(run_dir)
+    rows = domain_rows(config.data, (), split="train")
+    label_space = LabelSpace.from_rows(rows, config.labels.split(","))
+    paths = [r["path"] for r in rows]
+    vectors = np.stack([label_space.encode(r) for r in rows])
+    styles = training_styles(rows, label_space)
+    if config.steps_per_epoch == 0:  # one pass over the training images, fixed for the run
+        config = dataclasses.replace(config, steps_per_epoch=max(1, len(rows) // config.batch_size))
+    config_lib.save(config, run_dir / "config.json")
+    log.info("%d training images, labels %s, %d steps per epoch",
+             len(rows), ", ".join(label_space.names), config.steps_per_epoch)
+
+    trainer = build_trainer(config, label_space.size)
+    run.restore(trainer, run_dir, resume)
+    samples = load_samples(config, label_space, rows)
+
+    callbacks = [
+        Checkpointing(run.checkpoint_path(run_dir), config.checkpoint_every),
+        SampleGrid(run_dir / "samples",
+                   lambda model: sample_grid(model.encoder, model.decoder, samples, styles, label_space)),
+        keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
+    ]
+
+    def make_dataset(first_step, steps):
+        return labelled_dataset(paths, vectors, config.image_size, config.batch_size, config.seed,
+                                first_step=first_step, steps=steps)
+
+    start = time.perf_counter()
+    pretrain_steps = config.pretrain_epochs * config.steps_per_epoch
+    total_steps = (config.pretrain_epochs + config.epochs) * config.steps_per_epoch
+    trainer.set_pretraining(True)
+    run.fit_until(trainer, make_dataset, config.steps_per_epoch, pretrain_steps, callbacks, verbose)
+    trainer.set_pretraining(False)
+    run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
+    return export_model(trainer, config, run_dir, label_space, styles, samples, pretrain_steps,
+                        time.perf_counter() - start)
+
+
+def main(argv=None):
+    run.main(argv, "trainer.caae", __doc__, CAAEConfig, train)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""What every trainer's run does the same way: config from flags or from the run folder,
+restore on --resume, and `fit` from the exact step a resumed run stopped at."""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from trainer import checkpoint, config as config_lib
+
+log = logging.getLogger(__name__)
+
+
+def checkpoint_path(run_dir):
+    return Path(run_dir) / "checkpoints" / "latest.npz"
+
+
+def build_parser(prog, doc, config_cls, default_out):
+    """The config's --flags, plus --out and --resume."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    config_lib.add_flags(parser, config_cls)
+    parser.add_argument("--out", default=default_out, help=f"run folder (default: {default_out})")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out from its last checkpoint")
+    return parser
+
+
+def prepare_config(args, config_cls):
+    """The run's config: from the flags, or from RUN_DIR/config.json with --resume."""
+    given = config_lib.given_flags(args, config_cls)
+    config_path = Path(args.out) / "config.json"
+    if args.resume:
+        if not config_path.is_file():
+            raise ValueError(f"--resume: no run to resume in {args.out} (no config.json)")
+        return config_lib.resumed(config_cls, config_path, given)
+    if checkpoint_path(args.out).exists():
+        raise ValueError(f"{args.out} already holds a run: pass --resume to continue it, "
+                         "or choose another --out")
+    config = config_cls(**given)
+    config.validate()
+    return config
+
+
+def restore(trainer, run_dir, resume):
+    """Load the run's last checkpoint into `trainer` when resuming."""
+    path = checkpoint_path(run_dir)
+    if resume and path.exists():
+        checkpoint.restore(trainer, path)
+        log.info("resumed from %s at step %d", path, trainer.step)
+    elif resume:
+        log.info("no checkpoint in %s yet: starting at step 0", path.parent)
+
+
+def fit_until(trainer, make_dataset, steps_per_epoch, until_step, callbacks, verbose="auto"):
+    """`fit` from trainer.step to `until_step` (an epoch boundary).
+
+    make_dataset(first_step, steps) gives the batches of exactly those steps, so a run
+    resumed mid-epoch first finishes that epoch, then goes on in whole epochs.
+    """
+    step = trainer.step
+    while step < until_step:
+        epoch, done_in_epoch = divmod(step, steps_per_epoch)
+        last_epoch = epoch + 1 if done_in_epoch else until_step // steps_per_epoch
+        trainer.fit(make_dataset(step, until_step - step), initial_epoch=epoch, epochs=last_epoch,
+                    steps_per_epoch=steps_per_epoch - done_in_epoch, callbacks=callbacks,
+                    verbose=verbose, shuffle=False)
+        step = trainer.step
+
+
+def main(argv, module, doc, config_cls, train):
+    """`python -m <module>`: flags -> config -> train(config, run_dir, resume) -> model folder.
+    Bad input (flags, data, a run folder in the way) ends in one `error:` line."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser(f"python -m {module}", doc, config_cls, f"runs/{module.rsplit('.', 1)[-1]}")
+    args = parser.parse_args(argv)
+    try:
+        config = prepare_config(args, config_cls)
+        model_dir = train(config, args.out, resume=args.resume)
+    except (ValueError, FileNotFoundError) as e:
+        sys.exit(f"error: {e}")
+    print(f"model saved to {model_dir}")
