@@ -45,11 +45,6 @@ def paired_rows(data, domain_a, domain_b, split="test"):
     return [by_scene[0][s] for s in scenes], [by_scene[1][s] for s in scenes]
 
 
-def paired_paths(data, domain_a, domain_b, split="test"):
-    rows_a, rows_b = paired_rows(data, domain_a, domain_b, split)
-    return [r["path"] for r in rows_a], [r["path"] for r in rows_b]
-
-
 def image_metrics(predicted, target):
     """uint8 (N, H, W, 3) arrays -> {'l1', 'psnr', 'ssim'} means over the images."""
     p = tf.convert_to_tensor(predicted, tf.float32) / 255.0
