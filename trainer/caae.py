@@ -87,16 +87,16 @@ class CAAETrainer(keras.Model):
         ae_loss = self.reconstruction_weight * l1 + self.tv_weight * tv
         out = {"l1": l1, "tv": tv}
         if not self.pretraining:
+            # One discriminator pass on the fakes serves both sides: each loss is only
+            # differentiated w.r.t. its own networks (train_step), so no stop_gradient is needed.
             prior = keras.random.uniform(keras.ops.shape(z), -1.0, 1.0, seed=self.prior_seed)
-            out["disc_z_loss"] = losses.discriminator_loss(
-                self.disc_z(prior, training=training),
-                self.disc_z(keras.ops.stop_gradient(z), training=training))
+            fake_z_logits = self.disc_z(z, training=training)
+            fake_image_logits = self.disc_img([reconstructed, labels], training=training)
+            out["disc_z_loss"] = losses.discriminator_loss(self.disc_z(prior, training=training), fake_z_logits)
             out["disc_img_loss"] = losses.discriminator_loss(
-                self.disc_img([images, labels], training=training),
-                self.disc_img([keras.ops.stop_gradient(reconstructed), labels], training=training))
-            ae_loss += self.adversarial_weight * (
-                losses.generator_adversarial_loss(self.disc_z(z, training=training))
-                + losses.generator_adversarial_loss(self.disc_img([reconstructed, labels], training=training)))
+                self.disc_img([images, labels], training=training), fake_image_logits)
+            ae_loss += self.adversarial_weight * (losses.generator_adversarial_loss(fake_z_logits)
+                                                  + losses.generator_adversarial_loss(fake_image_logits))
         out["ae_loss"] = ae_loss
         return out
 
