@@ -49,11 +49,12 @@ class CAAE(ModelHubMixin, library_name="keras", tags=HUB_TAGS):
         return images
 
     def encode(self, images, batch_size=16):
-        """uint8 (N, S, S, 3) -> float32 latents (N, latent_dim)."""
+        """uint8 (N, S, S, 3) -> float32 latents: (N, latent_dim), or (N, side, side,
+        channels) for a spatial latent."""
         return self.encoder.predict(from_uint8(self._check_images(images)), batch_size=batch_size, verbose=0)
 
     def decode(self, latents, labels, batch_size=16):
-        """Latents (N, latent_dim) and one label, or one per latent -> uint8 images."""
+        """Latents (as `encode` gives them) and one label, or one per latent -> uint8 images."""
         latents = np.asarray(latents, np.float32)
         single = isinstance(labels, dict) or (not isinstance(labels[0], dict) and np.ndim(labels) == 1)
         if single:
@@ -77,7 +78,7 @@ class CAAE(ModelHubMixin, library_name="keras", tags=HUB_TAGS):
         lines = [
             "# CAAE: one image, re-rendered under another style label", "",
             f"Conditional adversarial autoencoder (Zhang et al., CVPR 2017) at {c['image_size']} px, "
-            f"latent size {c['latent_dim']}. Label groups: "
+            f"{c.get('latent', 'dense')} latent of size {c['latent_dim']}. Label groups: "
             + "; ".join(f"{tag} ({', '.join(values)})" for tag, values in c["label_groups"]) + ".", "",
             f"Training: dataset `{training.get('dataset', '?')}`, {training.get('steps', '?')} steps of batch "
             f"{training.get('batch_size', '?')} ({training.get('pretrain_steps', '?')} of them autoencoder-only "

@@ -9,10 +9,17 @@ discriminator 13,204,065, latent discriminator 19,073.
 the dense layers is image_size / 2**stages on a side (8 at 256 px, as the seed).
 The discriminators return logits (the seed's sigmoid lives in the BCE loss, which is
 the numerically stable form of the same maths).
+
+`latent` picks the form of z. "dense" is the seed's: the bottleneck features are
+flattened and densed to a vector of latent_dim. "spatial" keeps the bottleneck's grid:
+a 1x1 conv gives latent_dim / side**2 channels per cell, so z says where things are and
+the decoder need not guess it back (sharper reconstructions at the same latent size).
 """
 
 import keras
 from keras import layers
+
+from hub.nets import upsample_conv
 
 LEAKY_SLOPE = 0.2
 # Widths at base_filters=64, per stage, deepest last.
@@ -22,6 +29,8 @@ ENCODER_WIDTHS = (64, 128, 256, 512, 1024)
 DECODER_WIDTH_FACTOR = 4
 IMAGE_DISC_WIDTHS = (32, 64, 128, 256, 512)
 LATENT_DISC_WIDTHS = (64, 32, 16)
+LABEL_CLASSIFIER_WIDTHS = (256, 256)
+LATENT_KINDS = ("dense", "spatial")
 
 
 def _widths(table, stages, base_filters):
@@ -39,47 +48,105 @@ def bottleneck_side(image_size, stages):
     return side
 
 
-def encoder(image_size=256, base_filters=64, latent_dim=256, stages=5, name="encoder"):
-    """Image (H, W, 3) in [-1, 1] -> latent z in [-1, 1]^latent_dim."""
-    bottleneck_side(image_size, stages)
+def latent_shape(image_size, latent_dim, stages, latent="dense"):
+    """The shape of one z: (latent_dim,) dense, (side, side, channels) spatial."""
+    side = bottleneck_side(image_size, stages)
+    if latent == "dense":
+        return (latent_dim,)
+    if latent != "spatial":
+        raise ValueError(f"unknown latent {latent!r}: choose one of {LATENT_KINDS}")
+    channels, remainder = divmod(latent_dim, side * side)
+    if remainder or not channels:
+        raise ValueError(f"a spatial latent of size {latent_dim} must be a multiple of the "
+                         f"{side}x{side} bottleneck ({side * side})")
+    return (side, side, channels)
+
+
+def encoder(image_size=256, base_filters=64, latent_dim=256, stages=5, latent="dense", name="encoder"):
+    """Image (H, W, 3) in [-1, 1] -> latent z in [-1, 1], of latent_shape(...)."""
+    shape = latent_shape(image_size, latent_dim, stages, latent)
     inputs = keras.Input(shape=(image_size, image_size, 3), name="image")
     x = inputs
     for i, width in enumerate(_widths(ENCODER_WIDTHS, stages, base_filters)):
         x = layers.Conv2D(width, 4, strides=2, padding="same", name=f"conv{i}")(x)
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    z = layers.Dense(latent_dim, activation="tanh", dtype="float32", name="z")(x)
+    if latent == "dense":
+        x = layers.Flatten(name="flatten")(x)
+        z = layers.Dense(latent_dim, activation="tanh", dtype="float32", name="z")(x)
+    else:
+        z = layers.Conv2D(shape[-1], 1, activation="tanh", dtype="float32", name="z")(x)
     return keras.Model(inputs, z, name=name)
 
 
-def decoder(image_size=256, label_dim=6, base_filters=64, latent_dim=256, stages=5, name="decoder"):
-    """(z, label vector) -> image (H, W, 3) in [-1, 1]."""
+def decoder(image_size=256, label_dim=6, base_filters=64, latent_dim=256, stages=5, latent="dense",
+            upsample="transpose", name="decoder"):
+    """(z, label vector) -> image (H, W, 3) in [-1, 1]. upsample="resize" swaps the seed's
+    transposed convs for bilinear x2 + 3x3 conv (hub.nets.upsample_conv): no checkerboard."""
+    shape = latent_shape(image_size, latent_dim, stages, latent)
     side = bottleneck_side(image_size, stages)
-    z = keras.Input(shape=(latent_dim,), name="z")
+    z = keras.Input(shape=shape, name="z")
     label = keras.Input(shape=(label_dim,), name="label")
     encoder_widths = _widths(ENCODER_WIDTHS, stages, base_filters)
     top = encoder_widths[-1]
-    x = layers.Concatenate(name="z_label")([z, label])
-    x = layers.Dense(side * side * top, name="dense")(x)
-    x = layers.Reshape((side, side, top), name="reshape")(x)
+    if latent == "dense":
+        x = layers.Concatenate(name="z_label")([z, label])
+        x = layers.Dense(side * side * top, name="dense")(x)
+        x = layers.Reshape((side, side, top), name="reshape")(x)
+    else:  # the label joins every cell of z as extra channels
+        planes = layers.Reshape((1, 1, label_dim), name="label_cell")(label)
+        planes = layers.UpSampling2D(side, name="label_planes")(planes)
+        x = layers.Concatenate(name="z_label")([z, planes])
+        x = layers.Conv2D(top, 3, padding="same", name="dense")(x)
     x = layers.LeakyReLU(LEAKY_SLOPE, name="dense_act")(x)
     for i, width in enumerate(DECODER_WIDTH_FACTOR * w for w in reversed(encoder_widths[:-1])):
-        x = layers.Conv2DTranspose(width, 3, strides=2, padding="same", name=f"deconv{i}")(x)
+        x = upsample_conv(x, width, upsample, f"deconv{i}", transpose_kernel=3,
+                          kernel_initializer="glorot_uniform")  # Keras' default, as the seed's
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
-    image = layers.Conv2DTranspose(3, 3, strides=2, padding="same", activation="tanh",
-                                   dtype="float32", name="to_rgb")(x)
+    if upsample == "resize":
+        # One 3x3 conv over bilinearly upsampled features cannot draw a 1 px line, so the
+        # last x2 step renders at full size with the first stage's width, then to RGB.
+        x = upsample_conv(x, encoder_widths[0], upsample, "full_size", kernel_initializer="glorot_uniform")
+        x = layers.LeakyReLU(LEAKY_SLOPE, name="full_size_act")(x)
+        image = layers.Conv2D(3, 3, padding="same", activation="tanh", dtype="float32", name="to_rgb")(x)
+    else:
+        image = upsample_conv(x, 3, upsample, "to_rgb", transpose_kernel=3, kernel_initializer="glorot_uniform",
+                              activation="tanh", dtype="float32")
     return keras.Model([z, label], image, name=name)
 
 
-def latent_discriminator(latent_dim=256, name="latent_discriminator"):
+def latent_discriminator(latent_shape=(256,), name="latent_discriminator"):
     """z -> logit that z was drawn from the uniform prior rather than encoded."""
-    z = keras.Input(shape=(latent_dim,), name="z")
-    x = z
+    z = keras.Input(shape=tuple(latent_shape), name="z")
+    x = layers.Flatten(name="flatten")(z)
     for i, width in enumerate(LATENT_DISC_WIDTHS):
         x = layers.Dense(width, name=f"dense{i}")(x)
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
     logit = layers.Dense(1, dtype="float32", name="logit")(x)
     return keras.Model(z, logit, name=name)
+
+
+def label_classifier(latent_shape, label_dim, name="label_classifier"):
+    """z -> logits of some label groups (one softmax per group): the adversary of Lample et al.'s
+    Fader networks (NeurIPS 2017). The encoder learns to leave it guessing, so z holds
+    the content and the decoder must take the style from the label."""
+    z = keras.Input(shape=tuple(latent_shape), name="z")
+    x = layers.Flatten(name="flatten")(z)
+    for i, width in enumerate(LABEL_CLASSIFIER_WIDTHS):
+        x = layers.Dense(width, name=f"dense{i}")(x)
+        x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
+    logits = layers.Dense(label_dim, dtype="float32", name="logits")(x)
+    return keras.Model(z, logits, name=name)
+
+
+def _image_head(x, stages, base_filters, outputs, name):
+    """The image discriminator's 5x5 stride-2 convs, dense 256, then `outputs` logits."""
+    for i, width in enumerate(_widths(IMAGE_DISC_WIDTHS, stages, base_filters)):
+        x = layers.Conv2D(width, 5, strides=2, padding="same", name=f"conv{i}")(x)
+        x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(_widths((256,), 1, base_filters)[0], name="dense")(x)
+    x = layers.LeakyReLU(LEAKY_SLOPE, name="dense_act")(x)
+    return layers.Dense(outputs, dtype="float32", name=name)(x)
 
 
 def image_discriminator(image_size=256, label_dim=6, base_filters=64, stages=5,
@@ -94,11 +161,13 @@ def image_discriminator(image_size=256, label_dim=6, base_filters=64, stages=5,
     plane = layers.Dense(image_size * image_size, name="label_dense")(label)
     plane = layers.Reshape((image_size, image_size, 1), name="label_plane")(plane)
     x = layers.Concatenate(name="image_label")([image, plane])
-    for i, width in enumerate(_widths(IMAGE_DISC_WIDTHS, stages, base_filters)):
-        x = layers.Conv2D(width, 5, strides=2, padding="same", name=f"conv{i}")(x)
-        x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(_widths((256,), 1, base_filters)[0], name="dense")(x)
-    x = layers.LeakyReLU(LEAKY_SLOPE, name="dense_act")(x)
-    logit = layers.Dense(1, dtype="float32", name="logit")(x)
-    return keras.Model([image, label], logit, name=name)
+    return keras.Model([image, label], _image_head(x, stages, base_filters, 1, "logit"), name=name)
+
+
+def style_classifier(image_size=256, label_dim=6, base_filters=64, stages=5, name="style_classifier"):
+    """Image -> label logits (one softmax per group), trained on real images: the judge of
+    StarGAN's domain-classification loss (Choi et al., CVPR 2018), with the image
+    discriminator's convs."""
+    bottleneck_side(image_size, stages)
+    image = keras.Input(shape=(image_size, image_size, 3), name="image")
+    return keras.Model(image, _image_head(image, stages, base_filters, label_dim, "logits"), name=name)

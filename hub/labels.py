@@ -56,6 +56,18 @@ class LabelSpace:
     def size(self):
         return len(self.names)
 
+    def slices(self, tags):
+        """(offset, width) in the label vector of each named group, in the order given."""
+        offsets, offset = {}, 0
+        for tag, values in self.groups:
+            offsets[tag] = (offset, len(values))
+            offset += len(values)
+        unknown = [t for t in tags if t not in offsets]
+        if unknown:
+            raise ValueError(f"{', '.join(map(repr, unknown))} is not a label tag here "
+                             f"(the labels are {', '.join(self.tags)})")
+        return [offsets[t] for t in tags]
+
     def knows(self, tags):
         """True if every group has a value in `tags` that this label space knows."""
         return all(str(tags.get(tag)) in values for tag, values in self.groups)

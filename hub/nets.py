@@ -83,22 +83,23 @@ def _down(x, filters, norm, name):
     return layers.LeakyReLU(0.3, name=f"{name}_act")(x)  # Keras' default slope, as the tutorial
 
 
-def _upsample_conv(x, filters, upsample, name, transpose_kernel=4, **conv_kwargs):
+def upsample_conv(x, filters, upsample, name, transpose_kernel=4, **conv_kwargs):
     """x2 upsampling: a stride-2 transposed conv (the original networks), or ("resize") a
     bilinear resize then a 3x3 conv, which cannot make checkerboard artifacts
-    (Odena et al., Distill 2016)."""
+    (Odena et al., Distill 2016). The kernels start as the papers' N(0, 0.02) unless
+    conv_kwargs say otherwise."""
+    conv_kwargs.setdefault("kernel_initializer", _conv_init())
     if upsample == "transpose":
         return layers.Conv2DTranspose(filters, transpose_kernel, strides=2, padding="same",
-                                      kernel_initializer=_conv_init(), name=name, **conv_kwargs)(x)
+                                      name=name, **conv_kwargs)(x)
     if upsample == "resize":
         x = layers.UpSampling2D(2, interpolation="bilinear", name=f"{name}_resize")(x)
-        return layers.Conv2D(filters, 3, padding="same", kernel_initializer=_conv_init(),
-                             name=name, **conv_kwargs)(x)
+        return layers.Conv2D(filters, 3, padding="same", name=name, **conv_kwargs)(x)
     raise ValueError(f"unknown upsample {upsample!r}: choose 'transpose' or 'resize'")
 
 
 def _up(x, filters, dropout, upsample, name):
-    x = _upsample_conv(x, filters, upsample, f"{name}_conv", use_bias=False)
+    x = upsample_conv(x, filters, upsample, f"{name}_conv", use_bias=False)
     x = instance_norm(name=f"{name}_norm")(x)
     if dropout:
         x = layers.Dropout(0.5, name=f"{name}_dropout")(x)
@@ -127,7 +128,7 @@ def unet_generator(image_size=256, base_filters=64, upsample="transpose", name="
         x = _up(x, width, dropout=i < UNET_DROPOUT_BLOCKS, upsample=upsample, name=f"up{i}")
         x = layers.Concatenate(name=f"skip{i}")([x, skip])
     # Float32 output keeps tanh exact under mixed precision.
-    outputs = _upsample_conv(x, 3, upsample, "to_rgb", activation="tanh", dtype="float32")
+    outputs = upsample_conv(x, 3, upsample, "to_rgb", activation="tanh", dtype="float32")
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -161,7 +162,7 @@ def resnet_generator(base_filters=64, residual_blocks=9, upsample="transpose", n
     for i in range(residual_blocks):
         x = _resnet_block(x, 4 * f, name=f"res{i}")
     for i, width in enumerate((2 * f, f)):  # back to (H, W)
-        x = _upsample_conv(x, width, upsample, f"up{i}_conv", transpose_kernel=3)
+        x = upsample_conv(x, width, upsample, f"up{i}_conv", transpose_kernel=3)
         x = instance_norm(name=f"up{i}_norm", affine=False)(x)
         x = layers.ReLU(name=f"up{i}_act")(x)
     x = ReflectionPadding2D(3, name="head_pad")(x)

@@ -3,6 +3,7 @@
 import json
 import signal
 
+import keras
 import numpy as np
 import pytest
 import training_cli
@@ -22,7 +23,7 @@ TINY = ["--image-size", "32", "--base-filters", "4", "--latent-dim", "16", "--st
     (lambda: caae_nets.encoder(256, 64, 256, 5), 27_923_648),
     (lambda: caae_nets.decoder(256, 6, 64, 256, 5), 60_893_699),
     (lambda: caae_nets.image_discriminator(256, 6, 64, 5), 13_204_065),
-    (lambda: caae_nets.latent_discriminator(256), 19_073),
+    (lambda: caae_nets.latent_discriminator((256,)), 19_073),
 ])
 def test_full_size_parameter_counts_match_the_seed(build, expected):
     assert build().count_params() == expected
@@ -33,9 +34,26 @@ def test_stages_must_divide_the_image_size():
         caae_nets.encoder(40, 4, 8, stages=4)
 
 
+def test_spatial_latent_keeps_the_bottleneck_grid():
+    enc = caae_nets.encoder(64, 4, 1024, 3, latent="spatial")
+    dec = caae_nets.decoder(64, 6, 4, 1024, 3, latent="spatial")
+    assert enc.output.shape == (None, 8, 8, 16)
+    assert dec([enc.output, keras.Input((6,))]).shape == (None, 64, 64, 3)
+    with pytest.raises(ValueError, match="multiple of the 8x8 bottleneck \\(64\\)"):
+        caae_nets.encoder(64, 4, 1000, 3, latent="spatial")
+    with pytest.raises(ValueError, match="--latent-dim a multiple of the 8x8 bottleneck cells"):
+        CAAEConfig(data="d", image_size=64, stages=3, latent="spatial", latent_dim=1000).validate()
+
+
+def test_the_label_adversary_must_name_label_tags():
+    with pytest.raises(ValueError, match="--label-adversary names style, which --labels \\(medium,movie\\)"):
+        CAAEConfig(data="d", labels="medium,movie", label_adversary="medium, style").validate()
+
+
 def tiny_config(data, **overrides):
-    return CAAEConfig(data=str(data), image_size=32, base_filters=4, latent_dim=16, stages=3,
-                      batch_size=4, samples=2, **overrides)
+    fields = dict(data=str(data), image_size=32, base_filters=4, latent_dim=16, stages=3, batch_size=4,
+                  samples=2)
+    return CAAEConfig(**{**fields, **overrides})
 
 
 def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_path):
@@ -67,9 +85,9 @@ def test_both_phases_give_finite_losses_and_train_their_networks(toyworld_64):
 
     config = tiny_config(toyworld_64)
     rows = domain_rows(toyworld_64, ())
-    space = LabelSpace.from_rows(rows, config.labels.split(","))
+    space = LabelSpace.from_rows(rows, config.label_tags)
     data = labelled_dataset([r["path"] for r in rows], [space.encode(r) for r in rows], 32, 4, 0, 0, 8)
-    trainer = caae.build_trainer(config, space.size)
+    trainer = caae.build_trainer(config, space)
     snapshot = lambda: {n: [w.copy() for w in getattr(trainer, n).get_weights()]  # noqa: E731
                         for n in ("encoder", "decoder", "disc_z", "disc_img")}
     changed = lambda a, b: any(not np.allclose(x, y) for x, y in zip(a, b))  # noqa: E731
@@ -90,6 +108,40 @@ def test_both_phases_give_finite_losses_and_train_their_networks(toyworld_64):
     assert changed(after_pretraining["disc_img"], after["disc_img"])
     assert changed(after_pretraining["disc_z"], after["disc_z"])
     assert trainer.step == 8
+
+
+def test_spatial_latent_with_label_adversary_trains_and_exports(toyworld_64, tmp_path):
+    config = tiny_config(toyworld_64, latent="spatial", latent_dim=64, label_adversary="medium,studio",
+                         epochs=1, pretrain_epochs=1, steps_per_epoch=3)
+    model_dir = caae.train(config, tmp_path / "run", verbose=0)
+    model = CAAE.from_pretrained(model_dir)
+    assert model.config["latent"] == "spatial"
+    images = np.full((2, 32, 32, 3), 128, np.uint8)
+    assert model.encode(images).shape == (2, 4, 4, 4)  # 32 px / 2**3 = 4x4 cells, 64 / 16 channels
+    assert model.restyle(images, model.styles[-1]).shape == (2, 32, 32, 3)
+
+
+def test_the_label_adversary_and_style_classifier_train_in_both_phases(toyworld_64):
+    from trainer.data.loading import domain_rows, labelled_dataset
+    from hub.labels import LabelSpace
+
+    config = tiny_config(toyworld_64, latent="spatial", latent_dim=64, label_adversary="medium,studio",
+                         style_classifier_weight=1.0)
+    rows = domain_rows(toyworld_64, ())
+    space = LabelSpace.from_rows(rows, config.label_tags)
+    data = labelled_dataset([r["path"] for r in rows], [space.encode(r) for r in rows], 32, 4, 0, 0, 8)
+    trainer = caae.build_trainer(config, space)
+    values = dict(space.groups)
+    assert trainer.label_classifier.output.shape == (None, len(values["medium"]) + len(values["studio"]))
+    assert trainer.style_classifier.output.shape == (None, space.size)
+    for pretraining in (True, False):
+        trainer.set_pretraining(pretraining)
+        before = [[w.copy() for w in net.get_weights()] for net in (trainer.label_classifier, trainer.style_classifier)]
+        history = trainer.fit(data, epochs=1, steps_per_epoch=4, verbose=0, shuffle=False)
+        assert {"label_loss", "confusion", "style_loss", "restyle_loss"} <= set(history.history)
+        assert all(np.isfinite(v).all() for v in history.history.values())
+        for net, old in zip((trainer.label_classifier, trainer.style_classifier), before):
+            assert any(not np.allclose(a, b) for a, b in zip(old, net.get_weights()))
 
 
 def test_the_label_steers_the_decoder(toyworld_64, tmp_path):
@@ -152,5 +204,6 @@ def test_evaluate_scores_restyling_against_the_paired_render(toyworld_64, tmp_pa
     assert set(results["reconstruction"]) == {"3d", "2d"}
     row = results["directions"]["3d -> 2d"]
     assert row["model"] != row["identity"]  # a barely trained CAAE is not the identity
+    assert set(row) == {"model", "own label", "identity"} and row["own label"] != row["model"]
     with pytest.raises(ValueError, match="training size only"):
         evaluate.evaluate(model, toyworld_64, "medium=3d", "medium=2d", size=64)

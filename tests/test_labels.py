@@ -20,6 +20,13 @@ def test_groups_keep_the_given_order_and_sort_values():
     np.testing.assert_array_equal(vector, [1, 0, 1, 0, 0, 1, 0])
 
 
+def test_slices_locate_named_groups_in_the_vector():
+    space = LabelSpace.from_rows(ROWS, ["studio", "medium", "movie"])
+    assert space.slices(["movie", "studio"]) == [(4, 3), (0, 2)]
+    with pytest.raises(ValueError, match="'decade' is not a label tag here"):
+        space.slices(["decade"])
+
+
 def test_config_round_trip_keeps_the_meaning_of_each_entry():
     space = LabelSpace.from_rows(ROWS, ["medium", "movie"])
     again = LabelSpace.from_config(space.to_config())

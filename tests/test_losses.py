@@ -51,3 +51,18 @@ def test_unknown_adversarial_loss_is_an_error():
 
 def test_bce_at_zero_logit_is_log_two():
     assert f(losses.generator_adversarial_loss(np.zeros(4, np.float32))) == pytest.approx(math.log(2))
+
+
+def test_label_classification_loss_is_cross_entropy_per_group():
+    labels = np.array([[1, 0, 0, 0, 1]], np.float32)  # groups of 2 and 3: the first value, then the last
+    confident = np.array([[9, -9, -9, -9, 9]], np.float32)
+    assert float(losses.label_classification_loss(confident, labels, (2, 3))) < 1e-3
+    uniform = np.zeros((1, 5), np.float32)
+    np.testing.assert_allclose(float(losses.label_classification_loss(uniform, labels, (2, 3))),
+                               np.log(2) + np.log(3), rtol=1e-5)
+
+
+def test_label_confusion_is_zero_only_when_the_classifier_cannot_tell():
+    assert abs(float(losses.label_confusion_loss(np.zeros((4, 5), np.float32), (2, 3)))) < 1e-6
+    confident = np.array([[9, -9, 9, -9, -9]], np.float32)
+    assert float(losses.label_confusion_loss(confident, (2, 3))) > 5

@@ -8,6 +8,11 @@ variation. Phase 2 (--epochs) adds the two discriminators: D_z pushes the encode
 towards the uniform prior on [-1, 1], D_img judges (image, label) pairs, and E and G
 are trained to fool them.
 
+Beyond the seed, for sharper output and a label that really sets the style:
+--latent spatial keeps z as a grid of cells, --upsample resize swaps the decoder's
+transposed convs for resize + conv, and --label-adversary TAGS adds a classifier that
+reads those labels from z, which E learns to leave guessing in both phases (Fader networks).
+
 RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png (each row: the
 original, its reconstruction, then the image re-rendered under every label combination
 seen in training), logs/ (TensorBoard) and, at the end, model/ (a `hub.CAAE` folder).
@@ -37,32 +42,53 @@ MAX_GRID_STYLES = 16  # columns of restyled images in the sample grids
 
 
 class CAAETrainer(keras.Model):
-    """Encoder, decoder and the two discriminators, trained together by `fit`."""
+    """Encoder, decoder, the two discriminators and, optionally, the label classifier,
+    trained together by `fit`."""
 
-    def __init__(self, encoder, decoder, disc_z, disc_img, seed=None, **kwargs):
+    def __init__(self, encoder, decoder, disc_z, disc_img, label_classifier=None, style_classifier=None,
+                 label_widths=(), hidden_groups=(), seed=None, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
         self.disc_z, self.disc_img = disc_z, disc_img
+        self.label_classifier = label_classifier
+        self.style_classifier = style_classifier
+        self.label_widths = tuple(label_widths)  # one-hot group widths of the label vector
+        self.hidden_groups = tuple(hidden_groups)  # (offset, width) in the label vector of the groups kept out of z
         self.prior_seed = keras.random.SeedGenerator(seed)  # tracked, so checkpoints hold its state
         self.pretraining = True
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in
-                         ("ae_loss", "l1", "tv", "disc_z_loss", "disc_img_loss")}
+        names = ["ae_loss", "l1", "tv", "disc_z_loss", "disc_img_loss"]
+        if label_classifier is not None:
+            names += ["label_loss", "confusion"]
+        if style_classifier is not None:
+            names += ["style_loss", "restyle_loss"]
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
-    def compile(self, ae_optimizer, disc_z_optimizer, disc_img_optimizer, reconstruction_weight=100.0,
-                tv_weight=10.0, adversarial_weight=1.0, jit_compile=False):
+    def compile(self, optimizers, reconstruction_weight=100.0, tv_weight=10.0, adversarial_weight=1.0,
+                label_adversary_weight=1.0, style_classifier_weight=1.0, jit_compile=False):
+        """optimizers: one per entry of `updates`, in that order."""
         super().compile(jit_compile=jit_compile)
-        self.optimizers = [ae_optimizer, disc_z_optimizer, disc_img_optimizer]
-        for optimizer, variables in zip(self.optimizers, self.trainable_groups):
+        self.optimizers = list(optimizers)
+        if len(self.optimizers) != len(self.updates):
+            raise ValueError(f"{len(self.updates)} optimizers needed, got {len(self.optimizers)}")
+        for optimizer, (_, variables) in zip(self.optimizers, self.updates):
             optimizer.build(variables)  # so a checkpoint can restore their state
         self.reconstruction_weight = reconstruction_weight
         self.tv_weight = tv_weight
         self.adversarial_weight = adversarial_weight
+        self.label_adversary_weight = label_adversary_weight
+        self.style_classifier_weight = style_classifier_weight
 
     @property
-    def trainable_groups(self):
-        """Variables of each optimizer: E and G together, D_z, D_img."""
-        return (self.encoder.trainable_variables + self.decoder.trainable_variables,
-                self.disc_z.trainable_variables, self.disc_img.trainable_variables)
+    def updates(self):
+        """(loss, the variables it trains), one per optimizer, in the optimizers' order."""
+        groups = [("ae_loss", self.encoder.trainable_variables + self.decoder.trainable_variables),
+                  ("disc_z_loss", self.disc_z.trainable_variables),
+                  ("disc_img_loss", self.disc_img.trainable_variables)]
+        if self.label_classifier is not None:
+            groups.append(("label_loss", self.label_classifier.trainable_variables))
+        if self.style_classifier is not None:
+            groups.append(("style_loss", self.style_classifier.trainable_variables))
+        return groups
 
     @property
     def metrics(self):
@@ -86,6 +112,21 @@ class CAAETrainer(keras.Model):
         tv = losses.total_variation(reconstructed)
         ae_loss = self.reconstruction_weight * l1 + self.tv_weight * tv
         out = {"l1": l1, "tv": tv}
+        if self.label_classifier is not None:  # in both phases: z is kept label-free from the start
+            logits = self.label_classifier(z, training=training)
+            hidden = keras.ops.concatenate([labels[:, o:o + n] for o, n in self.hidden_groups], axis=-1)
+            widths = [n for _, n in self.hidden_groups]
+            out["label_loss"] = losses.label_classification_loss(logits, hidden, widths)
+            out["confusion"] = losses.label_confusion_loss(logits, widths)
+            ae_loss += self.label_adversary_weight * out["confusion"]
+        if self.style_classifier is not None:  # each image re-rendered under its batch neighbour's label
+            other_labels = keras.ops.roll(labels, 1, axis=0)
+            restyled = self.decoder([z, other_labels], training=training)
+            out["style_loss"] = losses.label_classification_loss(
+                self.style_classifier(images, training=training), labels, self.label_widths)
+            out["restyle_loss"] = losses.label_classification_loss(
+                self.style_classifier(restyled, training=training), other_labels, self.label_widths)
+            ae_loss += self.style_classifier_weight * out["restyle_loss"]
         if not self.pretraining:
             # One discriminator pass on the fakes serves both sides: each loss is only
             # differentiated w.r.t. its own networks (train_step), so no stop_gradient is needed.
@@ -104,34 +145,46 @@ class CAAETrainer(keras.Model):
         images, labels = batch
         with tf.GradientTape(persistent=True) as tape:
             loss = self.compute_losses(images, labels, training=True)
-        names = ("ae_loss",) if self.pretraining else ("ae_loss", "disc_z_loss", "disc_img_loss")
-        for name, optimizer, variables in zip(names, self.optimizers, self.trainable_groups):
-            optimizer.apply_gradients(zip(tape.gradient(loss[name], variables), variables))
+        for optimizer, (name, variables) in zip(self.optimizers, self.updates):
+            if name in loss:  # the discriminators rest while pretraining
+                optimizer.apply_gradients(zip(tape.gradient(loss[name], variables), variables))
         del tape
         for name, value in loss.items():
             self.trackers[name].update_state(value)
         return {name: self.trackers[name].result() for name in loss}
 
 
-def build_networks(config, label_dim):
+def build_networks(config, label_space):
     c = config
-    return {
-        "encoder": caae_nets.encoder(c.image_size, c.base_filters, c.latent_dim, c.stages),
-        "decoder": caae_nets.decoder(c.image_size, label_dim, c.base_filters, c.latent_dim, c.stages),
-        "disc_z": caae_nets.latent_discriminator(c.latent_dim),
+    label_dim = label_space.size
+    shape = caae_nets.latent_shape(c.image_size, c.latent_dim, c.stages, c.latent)
+    nets = {
+        "encoder": caae_nets.encoder(c.image_size, c.base_filters, c.latent_dim, c.stages, c.latent),
+        "decoder": caae_nets.decoder(c.image_size, label_dim, c.base_filters, c.latent_dim, c.stages,
+                                     c.latent, c.upsample),
+        "disc_z": caae_nets.latent_discriminator(shape),
         "disc_img": caae_nets.image_discriminator(c.image_size, label_dim, c.base_filters, c.stages),
     }
+    if c.adversary_tags:
+        hidden_dim = sum(n for _, n in label_space.slices(c.adversary_tags))
+        nets["label_classifier"] = caae_nets.label_classifier(shape, hidden_dim)
+    if c.style_classifier_weight > 0:
+        nets["style_classifier"] = caae_nets.style_classifier(c.image_size, label_dim, c.base_filters, c.stages)
+    return nets
 
 
-def build_trainer(config, label_dim):
+def build_trainer(config, label_space):
     """Networks and optimizers for `config`, compiled and ready for `fit`."""
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
-    trainer = CAAETrainer(**build_networks(config, label_dim), seed=config.seed)
-    optimizers = [keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in range(3)]
-    trainer.compile(*optimizers, reconstruction_weight=config.reconstruction_weight,
+    nets = build_networks(config, label_space)
+    trainer = CAAETrainer(**nets, label_widths=[len(values) for _, values in label_space.groups],
+                          hidden_groups=label_space.slices(config.adversary_tags), seed=config.seed)
+    optimizers = [keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in trainer.updates]
+    trainer.compile(optimizers, reconstruction_weight=config.reconstruction_weight,
                     tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
-                    jit_compile=config.jit_compile)
+                    label_adversary_weight=config.label_adversary_weight,
+                    style_classifier_weight=config.style_classifier_weight, jit_compile=config.jit_compile)
     return trainer
 
 
@@ -159,6 +212,8 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
         "image_size": config.image_size,
         "base_filters": config.base_filters,
         "latent_dim": config.latent_dim,
+        "latent": config.latent,
+        "upsample": config.upsample,
         "stages": config.stages,
         "label_groups": label_space.to_config(),
         "styles": styles,
@@ -166,12 +221,15 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             "dataset": os.path.basename(os.path.normpath(config.data)),
             "steps": trainer.step, "pretrain_steps": pretrain_steps, "batch_size": config.batch_size,
             "learning_rate": config.learning_rate, "seed": config.seed,
+            "label_adversary": config.adversary_tags,
+            "label_adversary_weight": config.label_adversary_weight,
+            "style_classifier_weight": config.style_classifier_weight,
             "seconds_this_session": round(seconds, 1),
         },
     }
     # Exported networks run in float32 whatever the training precision was.
     keras.mixed_precision.set_global_policy("float32")
-    fresh = build_networks(config, label_space.size)
+    fresh = build_networks(config, label_space)
     for name in ("encoder", "decoder"):
         fresh[name].set_weights(getattr(trainer, name).get_weights())
     model = CAAE(fresh["encoder"], fresh["decoder"], model_config)
@@ -203,7 +261,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
     """Train (or continue) the run in `run_dir`; returns the exported model folder."""
     run_dir = Path(run_dir)
     rows = domain_rows(config.data, (), split="train")
-    label_space = LabelSpace.from_rows(rows, config.labels.split(","))
+    label_space = LabelSpace.from_rows(rows, config.label_tags)
     paths = [r["path"] for r in rows]
     vectors = np.stack([label_space.encode(r) for r in rows])
     styles = training_styles(rows, label_space)
@@ -213,7 +271,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
     log.info("%d training images, labels %s, %d steps per epoch",
              len(rows), ", ".join(label_space.names), config.steps_per_epoch)
 
-    trainer = build_trainer(config, label_space.size)
+    trainer = build_trainer(config, label_space)
     run.restore(trainer, run_dir, resume)
     samples = load_samples(config, label_space, rows)
 

@@ -34,6 +34,9 @@ class RunConfig:
         "steps between checkpoints (one is also written at every epoch end)"))
     samples: int = field(default=3, metadata=_flag("fixed test images in the epoch grids"))
     seed: int = field(default=0, metadata=_flag("seeds weights, data order and augmentation"))
+    upsample: str = field(default="transpose", metadata=_flag(
+        "transpose (the original networks' stride-2 transposed convs) or resize (bilinear x2 + "
+        "3x3 conv: no checkerboard artifacts)", choices=("transpose", "resize")))
     mixed_precision: bool = field(default=False, metadata=_flag(
         "compute in bfloat16, keep weights in float32"))
     jit_compile: bool = field(default=False, metadata=_flag("compile the train step with XLA"))
@@ -60,9 +63,6 @@ class CycleGANConfig(RunConfig):
     generator: str = field(default="unet", metadata=_flag(
         "unet (the seed's) or resnet (the CycleGAN paper's 9 residual blocks)",
         choices=("unet", "resnet")))
-    upsample: str = field(default="transpose", metadata=_flag(
-        "transpose (the original networks' stride-2 transposed convs) or resize (bilinear x2 + "
-        "3x3 conv: no checkerboard artifacts)", choices=("transpose", "resize")))
     adversarial_loss: str = field(default="bce", metadata=_flag(
         "bce (the seed's) or lsgan (the CycleGAN paper's least squares)", choices=("bce", "lsgan")))
     lambda_cycle: float = field(default=10.0, metadata=_flag("cycle-consistency weight"))
@@ -79,6 +79,10 @@ class CycleGANConfig(RunConfig):
             raise ValueError("--pool-size must be >= 0")
 
 
+def _tag_list(text):
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
 @dataclass(frozen=True)
 class CAAEConfig(RunConfig):
     epochs: int = field(default=60, metadata=_flag(
@@ -93,19 +97,51 @@ class CAAEConfig(RunConfig):
     pretrain_epochs: int = field(default=10, metadata=_flag(
         "autoencoder-only epochs before the adversarial ones (the seed's stabiliser)"))
     latent_dim: int = field(default=256, metadata=_flag("size of the latent z (the seed's 256)"))
+    latent: str = field(default="dense", metadata=_flag(
+        "dense (the seed's: a vector) or spatial (a grid of cells at the bottleneck that keeps "
+        "where things are: sharper; --latent-dim must be a multiple of the cells)",
+        choices=("dense", "spatial")))
     stages: int = field(default=5, metadata=_flag(
         "stride-2 convs in the encoder, decoder and image discriminator (5 at 256 px: an 8x8 bottleneck)"))
     reconstruction_weight: float = field(default=100.0, metadata=_flag("weight of the L1 reconstruction loss"))
     tv_weight: float = field(default=10.0, metadata=_flag("weight of the total-variation loss"))
     adversarial_weight: float = field(default=1.0, metadata=_flag(
         "weight of the encoder's and decoder's adversarial losses"))
+    label_adversary: str = field(default="", metadata=_flag(
+        "label tags (some of --labels) to keep out of z, against a classifier that reads them "
+        "from it (Fader networks), so that the label alone sets them, e.g. medium,studio; leave "
+        "out tags that also name content (toyworld's movie names the place); empty = off, as the seed"))
+    label_adversary_weight: float = field(default=1.0, metadata=_flag(
+        "weight of the encoder's loss against that classifier"))
+    style_classifier_weight: float = field(default=0.0, metadata=_flag(
+        "weight of the decoder's loss for images re-rendered under another image's label, as "
+        "judged by a classifier of the labels trained on real images (StarGAN's domain "
+        "classification): > 0 makes each label visibly change the image; 0 = off, as the seed"))
 
     def validate(self):
         super().validate()
         if self.pretrain_epochs < 0 or self.latent_dim < 1 or self.stages < 1:
             raise ValueError("--pretrain-epochs must be >= 0, --latent-dim and --stages >= 1")
+        if self.label_adversary_weight < 0 or self.style_classifier_weight < 0:
+            raise ValueError("--label-adversary-weight and --style-classifier-weight must be >= 0")
+        unknown = set(self.adversary_tags) - set(self.label_tags)
+        if unknown:
+            raise ValueError(f"--label-adversary names {', '.join(sorted(unknown))}, which --labels "
+                             f"({self.labels}) does not")
         if self.image_size % 2**self.stages:
             raise ValueError(f"--image-size {self.image_size} must be a multiple of 2**stages = {2**self.stages}")
+        side = self.image_size // 2**self.stages
+        if self.latent == "spatial" and self.latent_dim % (side * side):
+            raise ValueError(f"--latent spatial needs --latent-dim a multiple of the {side}x{side} "
+                             f"bottleneck cells ({side * side}), e.g. {side * side * 16}")
+
+    @property
+    def label_tags(self):
+        return _tag_list(self.labels)
+
+    @property
+    def adversary_tags(self):
+        return _tag_list(self.label_adversary)
 
 
 # Fields a resumed run may change; the rest must match the run it continues.

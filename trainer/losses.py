@@ -1,5 +1,6 @@
 """The trainers' losses as pure functions: tensors in, scalar out. CycleGAN's follow
-Zhu et al. (ICCV 2017); the CAAE's (reconstruction L1 + total variation) the seed report.
+Zhu et al. (ICCV 2017); the CAAE's (reconstruction L1 + total variation) the seed report,
+and its optional label adversary Lample et al.'s Fader networks (NeurIPS 2017).
 
 Discriminator outputs are logits. `adversarial` picks the GAN objective:
 "bce" is binary cross-entropy from logits, as the seed and the TF tutorial;
@@ -7,6 +8,7 @@ Discriminator outputs are logits. `adversarial` picks the GAN objective:
 (D(x) - 1)^2 and D(G(x))^2, Mao et al. 2017).
 """
 
+import numpy as np
 from keras import ops
 
 ADVERSARIAL_LOSSES = ("bce", "lsgan")
@@ -56,3 +58,26 @@ def total_variation(images):
     """Mean absolute difference of vertically and horizontally neighbouring pixels."""
     return (ops.mean(ops.abs(images[:, 1:, :, :] - images[:, :-1, :, :]))
             + ops.mean(ops.abs(images[:, :, 1:, :] - images[:, :, :-1, :])))
+
+
+def _group_log_probs(logits, group_sizes):
+    """Log-softmax over each one-hot group of a label vector, one slice per group."""
+    out, offset = [], 0
+    for size in group_sizes:
+        out.append((offset, size, ops.log_softmax(logits[:, offset:offset + size], axis=-1)))
+        offset += size
+    return out
+
+
+def label_classification_loss(logits, labels, group_sizes):
+    """Cross-entropy of the label classifier, summed over the label groups."""
+    return sum(-ops.mean(ops.sum(labels[:, offset:offset + size] * log_probs, axis=-1))
+               for offset, size, log_probs in _group_log_probs(logits, group_sizes))
+
+
+def label_confusion_loss(logits, group_sizes):
+    """What the encoder minimises against the label classifier: the cross-entropy of the
+    classifier's guesses with a uniform guess, less its floor log(n), so 0 means the
+    classifier cannot tell any label from z (Tzeng et al.'s domain confusion)."""
+    return sum(-ops.mean(ops.mean(log_probs, axis=-1)) - float(np.log(size))
+               for _, size, log_probs in _group_log_probs(logits, group_sizes))
