@@ -42,8 +42,8 @@ MAX_GRID_STYLES = 16  # columns of restyled images in the sample grids
 
 
 class CAAETrainer(keras.Model):
-    """Encoder, decoder, the two discriminators and, optionally, the label classifier,
-    trained together by `fit`."""
+    """Encoder, decoder, the two discriminators and, optionally, the label adversary on z
+    and the style classifier on images, trained together by `fit`."""
 
     def __init__(self, encoder, decoder, disc_z, disc_img, label_classifier=None, style_classifier=None,
                  label_widths=(), hidden_groups=(), seed=None, **kwargs):
