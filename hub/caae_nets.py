@@ -114,28 +114,27 @@ def decoder(image_size=256, label_dim=6, base_filters=64, latent_dim=256, stages
     return keras.Model([z, label], image, name=name)
 
 
-def latent_discriminator(latent_shape=(256,), name="latent_discriminator"):
-    """z -> logit that z was drawn from the uniform prior rather than encoded."""
-    z = keras.Input(shape=tuple(latent_shape), name="z")
+def _dense_head(z, widths, outputs, name):
+    """Flatten z, dense layers of `widths` with LeakyReLU, then `outputs` float32 logits."""
     x = layers.Flatten(name="flatten")(z)
-    for i, width in enumerate(LATENT_DISC_WIDTHS):
+    for i, width in enumerate(widths):
         x = layers.Dense(width, name=f"dense{i}")(x)
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
-    logit = layers.Dense(1, dtype="float32", name="logit")(x)
-    return keras.Model(z, logit, name=name)
+    return layers.Dense(outputs, dtype="float32", name=name)(x)
 
 
-def label_classifier(latent_shape, label_dim, name="label_classifier"):
+def latent_discriminator(z_shape=(256,), name="latent_discriminator"):
+    """z -> logit that z was drawn from the uniform prior rather than encoded."""
+    z = keras.Input(shape=tuple(z_shape), name="z")
+    return keras.Model(z, _dense_head(z, LATENT_DISC_WIDTHS, 1, "logit"), name=name)
+
+
+def label_classifier(z_shape, label_dim, name="label_classifier"):
     """z -> logits of some label groups (one softmax per group): the adversary of Lample et al.'s
     Fader networks (NeurIPS 2017). The encoder learns to leave it guessing, so z holds
     the content and the decoder must take the style from the label."""
-    z = keras.Input(shape=tuple(latent_shape), name="z")
-    x = layers.Flatten(name="flatten")(z)
-    for i, width in enumerate(LABEL_CLASSIFIER_WIDTHS):
-        x = layers.Dense(width, name=f"dense{i}")(x)
-        x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
-    logits = layers.Dense(label_dim, dtype="float32", name="logits")(x)
-    return keras.Model(z, logits, name=name)
+    z = keras.Input(shape=tuple(z_shape), name="z")
+    return keras.Model(z, _dense_head(z, LABEL_CLASSIFIER_WIDTHS, label_dim, "logits"), name=name)
 
 
 def _image_head(x, stages, base_filters, outputs, name):
