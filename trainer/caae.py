@@ -154,14 +154,23 @@ class CAAETrainer(keras.Model):
         return {name: self.trackers[name].result() for name in loss}
 
 
+def build_autoencoder(config, label_dim):
+    """The encoder and decoder: what a trained model keeps."""
+    c = config
+    return {
+        "encoder": caae_nets.encoder(c.image_size, c.base_filters, c.latent_dim, c.stages, c.latent),
+        "decoder": caae_nets.decoder(c.image_size, label_dim, c.base_filters, c.latent_dim, c.stages,
+                                     c.latent, c.upsample),
+    }
+
+
 def build_networks(config, label_space):
+    """The autoencoder plus every network that only training needs."""
     c = config
     label_dim = label_space.size
     shape = caae_nets.latent_shape(c.image_size, c.latent_dim, c.stages, c.latent)
     nets = {
-        "encoder": caae_nets.encoder(c.image_size, c.base_filters, c.latent_dim, c.stages, c.latent),
-        "decoder": caae_nets.decoder(c.image_size, label_dim, c.base_filters, c.latent_dim, c.stages,
-                                     c.latent, c.upsample),
+        **build_autoencoder(config, label_dim),
         "disc_z": caae_nets.latent_discriminator(shape),
         "disc_img": caae_nets.image_discriminator(c.image_size, label_dim, c.base_filters, c.stages),
     }
@@ -229,7 +238,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
     }
     # Exported networks run in float32 whatever the training precision was.
     keras.mixed_precision.set_global_policy("float32")
-    fresh = build_networks(config, label_space)
+    fresh = build_autoencoder(config, label_space.size)
     for name in ("encoder", "decoder"):
         fresh[name].set_weights(getattr(trainer, name).get_weights())
     model = CAAE(fresh["encoder"], fresh["decoder"], model_config)
