@@ -1,30 +1,21 @@
 """Load any model folder this project writes, picking the class from its config.json."""
 
-import json
-from pathlib import Path
-
-from huggingface_hub import hf_hub_download
-
+from hub import model_folder
 from hub.caae import CAAE
 from hub.cyclegan import CycleGAN
-from hub.model_folder import CONFIG_NAME
+from hub.errors import ModelFolderError
 
 MODEL_CLASSES = {"cyclegan": CycleGAN, "caae": CAAE}
+DOWNLOAD_OPTIONS = ("revision", "cache_dir", "force_download", "local_files_only", "token")
 
 
 def from_pretrained(model_id, **kwargs):
-    """A `CycleGAN` or `CAAE`, from a local folder or a Hub repo id."""
-    folder = Path(model_id)
-    if folder.is_dir():
-        config_path = folder / CONFIG_NAME
-        if not config_path.is_file():
-            raise FileNotFoundError(f"{model_id} is not a model folder: no {CONFIG_NAME}")
-    else:
-        config_path = hf_hub_download(model_id, CONFIG_NAME, **{k: v for k, v in kwargs.items()
-                                                                if k in ("revision", "cache_dir", "token",
-                                                                         "local_files_only")})
-    architecture = json.loads(Path(config_path).read_text(encoding="utf-8")).get("architecture", "cyclegan")
+    """A `CycleGAN` or `CAAE`, from a local folder or a Hub repo id. Keyword arguments
+    are `from_pretrained`'s (revision, cache_dir, token, local_files_only, runtime, ...)."""
+    folder = model_folder.locate(model_id, **{k: v for k, v in kwargs.items() if k in DOWNLOAD_OPTIONS})
+    architecture = model_folder.read_config(folder, model_id).get("architecture", "cyclegan")
     if architecture not in MODEL_CLASSES:
-        raise ValueError(f"{model_id}: unknown architecture {architecture!r} "
-                         f"(this version knows {', '.join(MODEL_CLASSES)})")
-    return MODEL_CLASSES[architecture].from_pretrained(model_id, **kwargs)
+        raise ModelFolderError(f"{model_id}: unknown architecture {architecture!r} "
+                               f"(this version knows {', '.join(MODEL_CLASSES)})")
+    return MODEL_CLASSES[architecture].from_pretrained(folder, **{k: v for k, v in kwargs.items()
+                                                                 if k not in DOWNLOAD_OPTIONS})

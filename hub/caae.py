@@ -1,29 +1,31 @@
 """`hub.CAAE`: a trained conditional adversarial autoencoder that re-renders an image
 under another label (medium, studio, movie).
 
-A model folder holds encoder.keras, decoder.keras, config.json (image size, latent
-size, the label groups in vector order, the label combinations seen in training) and a
-README.md model card.
+Its model folder (see hub.model_folder) holds the encoder and decoder as .keras and
+.onnx files, config.json (image size, latent size, the label groups in vector order, the
+label combinations seen in training), samples.png and the README.md model card.
 """
 
 import numpy as np
-from huggingface_hub import ModelHubMixin
+from PIL import Image
 
-from hub import model_folder
-from hub.imaging import from_uint8, to_uint8
+from hub.hub_model import HubModel
+from hub.errors import ImageError
+from hub.imaging import fit_to_network, from_uint8, read_image, resize, to_uint8, unfit
 from hub.labels import LabelSpace
 
-NETWORK_FILES = {"encoder": "encoder.keras", "decoder": "decoder.keras"}
 
-HUB_TAGS = ["caae", "style-transfer"]
-
-
-class CAAE(ModelHubMixin, library_name="keras", tags=HUB_TAGS):
+class CAAE(HubModel, tags=["caae"]):
     """encode: image -> z; decode: (z, label) -> image; restyle = decode(encode(image), label)."""
 
-    def __init__(self, encoder, decoder, config):
+    network_files = {"encoder": "encoder.keras", "decoder": "decoder.keras"}
+
+    def __init__(self, encoder, decoder, config, samples=None):
+        """encoder, decoder: Keras models (or hub.onnx_runtime.OnnxNetwork); samples: an
+        optional uint8 image grid saved as samples.png."""
         self.encoder, self.decoder = encoder, decoder
-        self.config = dict(config)
+        self.config = {"architecture": "caae", **config}
+        self.samples = samples
         self.label_space = LabelSpace.from_config(config["label_groups"])
 
     @property
@@ -31,9 +33,20 @@ class CAAE(ModelHubMixin, library_name="keras", tags=HUB_TAGS):
         """The label combinations seen in training, e.g. {'medium': '2d', 'studio': 'cel', ...}."""
         return [dict(style) for style in self.config.get("styles", [])]
 
+    @property
+    def label_names(self):
+        """The label vector's entries, e.g. ['medium=2d', 'medium=3d', 'studio=cel', ...]."""
+        return self.label_space.names
+
     def label_vector(self, label):
-        """{tag: value} -> one-hot vector; a vector (e.g. mixed by sliders) passes through."""
+        """A label in any of its forms -> float32 vector:
+        - {'medium=2d': 1.0, ...}: weights in [0, 1] by label name (mixes blend styles);
+        - {'medium': '2d', 'studio': 'cel', ...}: one value per tag (a `styles` entry, or
+          a manifest row);
+        - a vector of `label_space.size` numbers, which passes through."""
         if isinstance(label, dict):
+            if label and all("=" in str(key) for key in label):
+                return self.label_space.weighted(label)
             return self.label_space.encode(label)
         vector = np.asarray(label, np.float32)
         if vector.shape != (self.label_space.size,):
@@ -45,16 +58,19 @@ class CAAE(ModelHubMixin, library_name="keras", tags=HUB_TAGS):
         images = np.asarray(images)
         size = self.config["image_size"]
         if images.ndim != 4 or images.shape[1:] != (size, size, 3):
-            raise ValueError(f"expected uint8 images (N, {size}, {size}, 3), got shape {images.shape}")
+            raise ImageError(f"expected uint8 images (N, {size}, {size}, 3), got shape {images.shape}")
         return images
 
     def encode(self, images, batch_size=16):
-        """uint8 (N, S, S, 3) -> float32 latents: (N, latent_dim), or (N, side, side,
-        channels) for a spatial latent."""
-        return self.encoder.predict(from_uint8(self._check_images(images)), batch_size=batch_size, verbose=0)
+        """uint8 (N, S, S, 3) at the training size S -> float32 latents: (N, latent_dim),
+        or (N, side, side, channels) for a spatial latent."""
+        images = from_uint8(self._check_images(images))
+        return np.concatenate([np.asarray(self.encoder(images[i:i + batch_size], training=False))
+                               for i in range(0, len(images), batch_size)])
 
     def decode(self, latents, labels, batch_size=16):
-        """Latents (as `encode` gives them) and one label, or one per latent -> uint8 images."""
+        """Latents (as `encode` gives them) and one label, or one per latent -> uint8
+        (N, S, S, 3). A label is anything `label_vector` takes."""
         latents = np.asarray(latents, np.float32)
         single = isinstance(labels, dict) or (not isinstance(labels[0], dict) and np.ndim(labels) == 1)
         if single:
@@ -62,36 +78,35 @@ class CAAE(ModelHubMixin, library_name="keras", tags=HUB_TAGS):
         elif len(labels) != len(latents):
             raise ValueError(f"{len(labels)} labels for {len(latents)} images: give one, or one per image")
         vectors = np.stack([self.label_vector(label) for label in labels])
-        return to_uint8(self.decoder.predict([latents, vectors], batch_size=batch_size, verbose=0))
+        out = [np.asarray(self.decoder([latents[i:i + batch_size], vectors[i:i + batch_size]], training=False))
+               for i in range(0, len(latents), batch_size)]
+        return to_uint8(np.concatenate(out))
 
-    def restyle(self, images, labels, batch_size=16):
-        """uint8 images re-rendered under `labels` (one for all, or one per image)."""
-        return self.decode(self.encode(images, batch_size), labels, batch_size)
+    def restyle(self, image, labels, batch_size=16):
+        """Re-render a picture (a path, PIL image or numpy array, see
+        `hub.imaging.read_image`), or a list of them, under `labels` (one for all, or one
+        per picture); returns PIL images of each input's own size.
 
-    def _save_pretrained(self, save_directory):
-        networks = {NETWORK_FILES["encoder"]: self.encoder, NETWORK_FILES["decoder"]: self.decoder}
-        model_folder.save(save_directory, networks, self.config, self.model_card())
+        The network sees a square at its training size: the picture is padded to a square
+        by reflection and scaled, and the result cropped and scaled back, so nothing is cut
+        away but the detail is that of the training size.
+        """
+        pictures = image if isinstance(image, (list, tuple)) else [image]
+        arrays = [read_image(item) for item in pictures]
+        size = self.config["image_size"]
+        # Scale 1 (short side kept), padded to a multiple of the long side: a square.
+        squares = [fit_to_network(array, min(array.shape[:2]), max(array.shape[:2])) for array in arrays]
+        batch = np.stack([resize(square, size, size) for square, _ in squares])
+        restyled = self.decode(self.encode(batch, batch_size), labels, batch_size)
+        outputs = []
+        for out, array, (square, scaled_shape) in zip(restyled, arrays, squares):
+            out = resize(out, square.shape[1], square.shape[0])
+            outputs.append(Image.fromarray(unfit(out, scaled_shape, array.shape)))
+        return outputs if isinstance(image, (list, tuple)) else outputs[0]
 
-    def model_card(self):
-        c = self.config
-        training = c.get("training", {})
-        lines = [
-            "# CAAE: one image, re-rendered under another style label", "",
-            f"Conditional adversarial autoencoder (Zhang et al., CVPR 2017) at {c['image_size']} px, "
-            f"{c.get('latent', 'dense')} latent of size {c['latent_dim']}. Label groups: "
-            + "; ".join(f"{tag} ({', '.join(values)})" for tag, values in c["label_groups"]) + ".", "",
-            f"Training: dataset `{training.get('dataset', '?')}`, {training.get('steps', '?')} steps of batch "
-            f"{training.get('batch_size', '?')} ({training.get('pretrain_steps', '?')} of them autoencoder-only "
-            "pretraining).", "",
-            "```python", "from hub.caae import CAAE",
-            "model = CAAE.from_pretrained(\"PATH_OR_REPO\")",
-            "out = model.restyle(images_uint8, model.styles[0])", "```",
-        ]
-        return model_folder.model_card(HUB_TAGS, lines)
+    def reconstruct(self, image, labels, batch_size=16):
+        """`restyle` under the picture's own labels: what the autoencoder keeps of it."""
+        return self.restyle(image, labels, batch_size)
 
-    @classmethod
-    def _from_pretrained(cls, *, model_id, revision=None, cache_dir=None, force_download=False,
-                         local_files_only=False, token=None, **kwargs):
-        config, networks = model_folder.load(model_id, list(NETWORK_FILES.values()), "CAAE",
-                                             revision, cache_dir, force_download, local_files_only, token)
-        return cls(networks[NETWORK_FILES["encoder"]], networks[NETWORK_FILES["decoder"]], config)
+    def networks(self):
+        return {"encoder": self.encoder, "decoder": self.decoder}

@@ -1,21 +1,18 @@
 """`hub.CycleGAN`: a trained pair of generators that other projects load and run.
 
-A model folder (what `save_pretrained` writes and `from_pretrained` reads, locally or
-from a Hub repo) holds:
-- generator_a2b.keras, generator_b2a.keras - Keras 3 files, loaded in safe mode;
-- config.json - architecture, image size, the domains' names and tag filters, and the
-  training summary.
+Its model folder (what `save_pretrained` writes and `from_pretrained` reads, locally or
+from a Hub repo; see hub.model_folder) holds generator_a2b and generator_b2a as .keras
+and .onnx files, config.json (image size, the domains' names and tag filters, training
+summary), samples.png and the README.md model card.
 """
 
 import numpy as np
-from huggingface_hub import ModelHubMixin
+from PIL import Image
 
-from hub import model_folder, nets  # noqa: F401 - nets registers the custom layers for loading
-from hub.imaging import from_uint8, to_uint8
-
-GENERATOR_FILES = {"a2b": "generator_a2b.keras", "b2a": "generator_b2a.keras"}
-
-HUB_TAGS = ["cyclegan", "style-transfer"]
+from hub import nets  # noqa: F401 - registers the custom layers for loading
+from hub.hub_model import HubModel
+from hub.errors import ImageError
+from hub.imaging import fit_to_network, from_uint8, read_image, to_uint8, unfit
 
 
 def domain_name(tag_filter):
@@ -23,12 +20,17 @@ def domain_name(tag_filter):
     return tag_filter.split(",")[0].partition("=")[2] or tag_filter
 
 
-class CycleGAN(ModelHubMixin, library_name="keras", tags=HUB_TAGS):
+class CycleGAN(HubModel, tags=["cyclegan"]):
     """Two generators: a2b translates domain A to B, b2a the reverse."""
 
-    def __init__(self, generator_a2b, generator_b2a, config):
+    network_files = {"generator_a2b": "generator_a2b.keras", "generator_b2a": "generator_b2a.keras"}
+
+    def __init__(self, generator_a2b, generator_b2a, config, samples=None):
+        """Generators: Keras models (or hub.onnx_runtime.OnnxNetwork); samples: an
+        optional uint8 image grid saved as samples.png."""
         self.generators = {"a2b": generator_a2b, "b2a": generator_b2a}
-        self.config = dict(config)
+        self.config = {"architecture": "cyclegan", **config}
+        self.samples = samples
 
     @property
     def directions(self):
@@ -36,43 +38,54 @@ class CycleGAN(ModelHubMixin, library_name="keras", tags=HUB_TAGS):
         a, b = self.config["domain_a_name"], self.config["domain_b_name"]
         return {"a2b": f"{a} -> {b}", "b2a": f"{b} -> {a}"}
 
+    def direction_key(self, direction):
+        """'a2b', 'b2a', or a name from `directions` such as '3d -> 2d' -> 'a2b' / 'b2a'."""
+        if direction in self.generators:
+            return direction
+        for key, name in self.directions.items():
+            if str(direction).replace(" ", "") == name.replace(" ", ""):
+                return key
+        raise ValueError(f"direction must be one of {[*self.generators, *self.directions.values()]}, "
+                         f"got {direction!r}")
+
+    def translate(self, image, direction="a2b", size=None, batch_size=4):
+        """Translate a picture (a path, PIL image or numpy array, see `hub.imaging.read_image`)
+        or a list of them; returns PIL images of each input's own size.
+
+        The short side is scaled to `size` (default: the training size), the picture is
+        padded by reflection to the generator's size multiple, translated, and the
+        padding cropped and the size scaled back: nothing is cut from the edges.
+        """
+        key = self.direction_key(direction)
+        size = int(size or self.config["image_size"])
+        images = image if isinstance(image, (list, tuple)) else [image]
+        arrays = [read_image(item) for item in images]
+        fitted = [fit_to_network(array, size, self.config["size_multiple"]) for array in arrays]
+        outputs = [None] * len(arrays)
+        by_shape = {}  # inputs of one padded shape run as one batch
+        for i, (padded, _) in enumerate(fitted):
+            by_shape.setdefault(padded.shape, []).append(i)
+        for indices in by_shape.values():
+            batch = np.stack([fitted[i][0] for i in indices])
+            for i, out in zip(indices, self._run(key, batch, batch_size)):
+                outputs[i] = Image.fromarray(unfit(out, fitted[i][1], arrays[i].shape))
+        return outputs if isinstance(image, (list, tuple)) else outputs[0]
+
     def translate_array(self, images, direction="a2b", batch_size=8):
-        """uint8 (N, H, W, 3) -> uint8 (N, H, W, 3); H and W must suit the generator
-        (multiples of config['size_multiple'])."""
-        if direction not in self.generators:
-            raise ValueError(f"direction must be one of {sorted(self.generators)}, got {direction!r}")
+        """uint8 (N, H, W, 3) -> uint8 (N, H, W, 3), no resizing; H and W must be
+        multiples of config['size_multiple']."""
         images = np.asarray(images)
         multiple = self.config["size_multiple"]
         if images.ndim != 4 or images.shape[-1] != 3 or images.shape[1] % multiple or images.shape[2] % multiple:
-            raise ValueError(f"expected uint8 images (N, H, W, 3) with H and W multiples of {multiple}, "
+            raise ImageError(f"expected uint8 images (N, H, W, 3) with H and W multiples of {multiple}, "
                              f"got shape {images.shape}")
-        out = self.generators[direction].predict(from_uint8(images), batch_size=batch_size, verbose=0)
-        return to_uint8(out)
+        return self._run(self.direction_key(direction), images, batch_size)
 
-    def _save_pretrained(self, save_directory):
-        networks = {filename: self.generators[d] for d, filename in GENERATOR_FILES.items()}
-        model_folder.save(save_directory, networks, self.config, self.model_card())
+    def _run(self, key, images, batch_size):
+        generator = self.generators[key]
+        out = [np.asarray(generator(from_uint8(images[i:i + batch_size]), training=False))
+               for i in range(0, len(images), batch_size)]
+        return to_uint8(np.concatenate(out))
 
-    def model_card(self):
-        """A short, true model card; the hub issue grows it (metrics, samples, ONNX)."""
-        c = self.config
-        training = c.get("training", {})
-        lines = [
-            f"# CycleGAN: {c['domain_a_name']} <-> {c['domain_b_name']}", "",
-            f"Two {c.get('generator', 'unet')} generators (base width {c.get('base_filters')}), trained at "
-            f"{c.get('image_size')} px: `a2b` translates {c['domain_a']} images to {c['domain_b']}, "
-            f"`b2a` the reverse.", "",
-            f"Training: dataset `{training.get('dataset', '?')}`, {training.get('steps', '?')} steps of batch "
-            f"{training.get('batch_size', '?')}, {training.get('adversarial_loss', 'bce')} adversarial loss.", "",
-            "```python", "from hub.cyclegan import CycleGAN",
-            "model = CycleGAN.from_pretrained(\"PATH_OR_REPO\")",
-            "out = model.translate_array(images_uint8, \"a2b\")", "```",
-        ]
-        return model_folder.model_card(HUB_TAGS, lines)
-
-    @classmethod
-    def _from_pretrained(cls, *, model_id, revision=None, cache_dir=None, force_download=False,
-                         local_files_only=False, token=None, **kwargs):
-        config, networks = model_folder.load(model_id, list(GENERATOR_FILES.values()), "CycleGAN",
-                                             revision, cache_dir, force_download, local_files_only, token)
-        return cls(networks[GENERATOR_FILES["a2b"]], networks[GENERATOR_FILES["b2a"]], config)
+    def networks(self):
+        return {"generator_a2b": self.generators["a2b"], "generator_b2a": self.generators["b2a"]}

@@ -1,9 +1,115 @@
-"""Conversions between network tensors ([-1, 1] floats) and pictures, and image grids."""
+"""Pictures in and out: reading any image people pass (a path, a PIL image, an array)
+as RGB uint8, fitting it to a network's size and back, conversions to and from network
+tensors ([-1, 1] floats), and image grids."""
+
+from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hub.atomic import atomic_path
+from hub.errors import ImageError
+
+# Larger inputs are refused before decoding (a 12,000 x 12,000 photo would need ~430 MB
+# as float32, and a "decompression bomb" file claims far more than it holds).
+MAX_PIXELS = 50_000_000
+BACKGROUND = (255, 255, 255)  # what transparent pixels become
+
+
+def read_image(source, max_pixels=MAX_PIXELS):
+    """A path, PIL image or numpy array -> RGB uint8 array (H, W, 3).
+
+    Accepted: any format Pillow opens, in any mode (16-bit, CMYK, palette, grayscale,
+    with or without alpha; transparent pixels become white), phone photos turned
+    upright by their EXIF orientation, the first frame of animations; arrays of uint8
+    or uint16 shaped (H, W), (H, W, 1), (H, W, 3) or (H, W, 4). Anything else raises
+    ImageError.
+    """
+    if isinstance(source, np.ndarray):
+        return _array_to_rgb(source, max_pixels)
+    if isinstance(source, Image.Image):
+        return _pil_to_rgb(source, "the image", max_pixels)
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"no image file at {path}")
+        try:
+            with Image.open(path) as image:
+                return _pil_to_rgb(image, str(path), max_pixels)
+        except UnidentifiedImageError:
+            raise ImageError(f"{path} is not an image Pillow can read") from None
+        except Image.DecompressionBombError as e:
+            raise ImageError(f"{path}: {e}") from None
+    raise ImageError(f"expected a path, a PIL image or a numpy array, got {type(source).__name__}")
+
+
+def _check_pixels(width, height, name, max_pixels):
+    if width * height > max_pixels:
+        raise ImageError(f"{name} is {width} x {height} = {width * height:,} pixels, over the limit of "
+                         f"{max_pixels:,} (hub.imaging.MAX_PIXELS)")
+    if width < 1 or height < 1:
+        raise ImageError(f"{name} is empty ({width} x {height})")
+
+
+def _pil_to_rgb(image, name, max_pixels):
+    _check_pixels(image.width, image.height, name, max_pixels)
+    try:
+        if getattr(image, "n_frames", 1) > 1:
+            image.seek(0)
+        image = ImageOps.exif_transpose(image)
+        image.load()
+    except (OSError, SyntaxError, ValueError) as e:  # truncated or corrupt data
+        raise ImageError(f"{name} could not be decoded: {e}") from None
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):  # 16-bit (or 32-bit int) grayscale
+        return _array_to_rgb(np.asarray(image).astype(np.uint16), max_pixels)
+    if image.mode == "F":
+        raise ImageError(f"{name} holds floating-point pixels (mode F): save it as an 8- or 16-bit image")
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    return _array_to_rgb(np.asarray(image.convert("RGBA" if has_alpha else "RGB")), max_pixels)
+
+
+def _array_to_rgb(array, max_pixels):
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
+        raise ImageError(f"an image array must be (H, W), (H, W, 3) or (H, W, 4), got shape {array.shape}")
+    _check_pixels(array.shape[1], array.shape[0], "the image array", max_pixels)
+    if array.dtype == np.uint16:
+        array = (array.astype(np.float32) / 257.0 + 0.5).astype(np.uint8)
+    elif array.dtype != np.uint8:
+        raise ImageError(f"an image array must be uint8 or uint16, got {array.dtype}")
+    if array.ndim == 2:
+        return np.repeat(array[..., None], 3, axis=-1)
+    if array.shape[-1] == 4:  # composite over the background
+        alpha = array[..., 3:].astype(np.float32) / 255.0
+        blended = array[..., :3] * alpha + np.asarray(BACKGROUND, np.float32) * (1.0 - alpha)
+        return (blended + 0.5).astype(np.uint8)
+    return np.ascontiguousarray(array)
+
+
+def resize(array, width, height):
+    """RGB uint8 array -> (height, width, 3), high-quality resampling."""
+    if array.shape[:2] == (height, width):
+        return array
+    return np.asarray(Image.fromarray(array).resize((width, height), Image.Resampling.LANCZOS))
+
+
+def fit_to_network(array, size, multiple):
+    """Scale the short side to `size`, then pad by reflection to multiples of `multiple`
+    (nothing is cropped away). -> (network input, (scaled height, scaled width))."""
+    h, w = array.shape[:2]
+    scale = size / min(h, w)
+    sh, sw = max(1, round(h * scale)), max(1, round(w * scale))
+    scaled = resize(array, sw, sh)
+    pad_h, pad_w = -sh % multiple, -sw % multiple
+    padded = np.pad(scaled, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+    return padded, (sh, sw)
+
+
+def unfit(array, scaled_shape, original_shape):
+    """Undo `fit_to_network` on a network output: crop the padding, scale back."""
+    sh, sw = scaled_shape
+    return resize(np.ascontiguousarray(array[:sh, :sw]), original_shape[1], original_shape[0])
 
 
 def to_uint8(images):

@@ -85,3 +85,19 @@ class LabelSpace:
             vector[offset + values.index(value)] = 1.0
             offset += len(values)
         return vector
+
+    def weighted(self, weights):
+        """{'medium=2d': 0.7, 'medium=3d': 0.3, ...} -> float32 vector: each named entry
+        gets its weight in [0, 1] (mixed weights blend styles, as the app's sliders do).
+        Every group needs some weight: an all-zero group is a style the decoder never saw."""
+        unknown = [name for name in weights if name not in self.names]
+        if unknown:
+            raise ValueError(f"unknown label {', '.join(map(repr, unknown))}: this model knows "
+                             f"{', '.join(self.names)}")
+        vector = np.array([float(weights.get(name, 0.0)) for name in self.names], np.float32)
+        if not np.all(np.isfinite(vector)) or vector.min() < 0 or vector.max() > 1:
+            raise ValueError(f"label weights must be in [0, 1], got {dict(weights)}")
+        for (offset, width), (tag, values) in zip(self.slices(self.tags), self.groups):
+            if not vector[offset:offset + width].any():
+                raise ValueError(f"give a weight to one of {', '.join(f'{tag}={v}' for v in values)}")
+        return vector

@@ -1,46 +1,136 @@
 """Reading and writing a model folder, locally or from the Hub, shared by the model
-classes: a few .keras networks, config.json and a README.md model card, each written
-atomically."""
+classes. A folder holds:
+- one .keras file per network (Keras 3 format, loaded in safe mode: no lambdas, no pickle);
+- the same networks as .onnx, when tf2onnx was there to export them;
+- config.json: architecture, sizes, domains or labels, training summary, evaluation,
+  and `format_version`;
+- samples.png (optional) and the README.md model card rendered from config.json.
+Every file is written atomically.
+"""
 
 import json
+import logging
+import zipfile
 from pathlib import Path
 
 import keras
-from huggingface_hub import ModelCard, ModelCardData, snapshot_download
+import numpy as np
+from huggingface_hub import snapshot_download
+from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+from PIL import Image
 
+from hub import model_card, onnx_runtime
 from hub.atomic import atomic_path, write_json
+from hub.errors import ModelFolderError
+from hub.imaging import save_png
 
-CONFIG_NAME = "config.json"
+log = logging.getLogger(__name__)
+CONFIG_NAME, CARD_NAME, SAMPLES_NAME = "config.json", "README.md", "samples.png"
+FORMAT_VERSION = 1  # raise when a folder written by this version would mislead an older reader
+RUNTIMES = ("auto", "keras", "onnx")
 
 
-def save(save_directory, networks, config, card):
-    """networks: {filename: keras.Model}; card: a huggingface_hub.ModelCard."""
-    save_directory = Path(save_directory)
+def save(save_directory, networks, config, samples=None, export_onnx=True):
+    """networks: {filename.keras: keras.Model}; samples: a uint8 image or None."""
+    folder = Path(save_directory)
+    onnx = {}
     for filename, net in networks.items():
-        with atomic_path(save_directory / filename) as tmp:
+        with atomic_path(folder / filename) as tmp:
             net.save(tmp)
-    write_json(save_directory / CONFIG_NAME, config)
-    with atomic_path(save_directory / "README.md") as tmp:
+        if export_onnx and onnx_runtime.can_export():
+            onnx_name = Path(filename).with_suffix(".onnx").name
+            with atomic_path(folder / onnx_name) as tmp:
+                onnx_runtime.export(net, tmp, config["image_size"])
+            onnx[onnx_name] = {"keras_file": filename, "keras_sha256": onnx_runtime.file_sha256(folder / filename)}
+    if export_onnx and not onnx:
+        log.info("tf2onnx is not installed: %s gets no ONNX export", folder)
+    if samples is not None:
+        save_png(samples, folder / SAMPLES_NAME)
+    config = {**config, "format_version": FORMAT_VERSION, "onnx": onnx}
+    write_json(folder / CONFIG_NAME, config)
+    write_card(folder, config)
+
+
+def write_card(folder, config, repo_id="REPO_ID"):
+    folder = Path(folder)
+    card = model_card.render(config, repo_id, has_samples=(folder / SAMPLES_NAME).is_file(),
+                             onnx_files=sorted(config.get("onnx", {})))
+    with atomic_path(folder / CARD_NAME) as tmp:
         card.save(tmp)
 
 
-def load(model_id, filenames, kind, revision=None, cache_dir=None, force_download=False,
-         local_files_only=False, token=None):
-    """-> (config dict, {filename: keras.Model}) from a local folder or a Hub repo id."""
+def update_config(folder, **entries):
+    """Add entries (e.g. evaluation=...) to a local folder's config.json and re-render its card."""
+    folder = Path(folder)
+    config = {**read_config(folder, str(folder)), **entries}
+    write_json(folder / CONFIG_NAME, config)
+    write_card(folder, config)
+    return config
+
+
+def read_config(folder, model_id):
+    path = Path(folder) / CONFIG_NAME
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFolderError(f"{model_id} is not a model folder: no {CONFIG_NAME}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelFolderError(f"{model_id}: {CONFIG_NAME} is not valid JSON ({e})") from None
+    version = config.get("format_version", 1)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelFolderError(f"{model_id} was written by a newer version of this project (format "
+                               f"{version}; this one reads up to {FORMAT_VERSION}): upgrade it to load the model")
+    return config
+
+
+def locate(model_id, revision=None, cache_dir=None, force_download=False, local_files_only=False, token=None):
+    """A local folder as it is, or a Hub repo id downloaded (or found in the cache)."""
     folder = Path(model_id)
-    if not folder.is_dir():
-        folder = Path(snapshot_download(repo_id=model_id, revision=revision, cache_dir=cache_dir,
-                                        force_download=force_download, token=token,
-                                        local_files_only=local_files_only))
-    missing = [f for f in (CONFIG_NAME, *filenames) if not (folder / f).is_file()]
+    if folder.is_dir():
+        return folder
+    try:
+        return Path(snapshot_download(repo_id=str(model_id), revision=revision, cache_dir=cache_dir,
+                                      force_download=force_download, token=token,
+                                      local_files_only=local_files_only))
+    except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, ValueError) as e:
+        raise ModelFolderError(f"{model_id} is neither a local model folder nor a Hub repo that could be "
+                               f"downloaded: {e}") from None
+
+
+def load(model_id, filenames, kind, revision=None, cache_dir=None, force_download=False,
+         local_files_only=False, token=None, runtime="auto"):
+    """-> (config, {filename: network}, samples or None). A network is a keras.Model, or an
+    OnnxNetwork when `runtime` is 'onnx', or 'auto' with onnxruntime installed and an
+    export that matches the .keras file."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
+    folder = locate(model_id, revision, cache_dir, force_download, local_files_only, token)
+    config = read_config(folder, model_id)
+    missing = [f for f in filenames if not (folder / f).is_file()]
     if missing:
-        raise FileNotFoundError(f"{model_id} is not a {kind} model folder: missing {missing}")
-    config = json.loads((folder / CONFIG_NAME).read_text(encoding="utf-8"))
-    networks = {f: keras.saving.load_model(folder / f, compile=False, safe_mode=True) for f in filenames}
-    return config, networks
+        raise ModelFolderError(f"{model_id} is not a {kind} model folder: missing {', '.join(missing)}")
+    networks = {f: _load_network(folder, f, config, model_id, runtime) for f in filenames}
+    samples = np.asarray(Image.open(folder / SAMPLES_NAME).convert("RGB")) if (folder / SAMPLES_NAME).is_file() else None
+    return config, networks, samples
 
 
-def model_card(tags, body_lines):
-    """A README.md model card: Hub metadata (Keras, image-to-image, `tags`), then the body."""
-    data = ModelCardData(library_name="keras", pipeline_tag="image-to-image", tags=[*tags, "keras"])
-    return ModelCard("\n".join(["---", data.to_yaml(), "---", "", *body_lines]) + "\n")
+def _load_network(folder, filename, config, model_id, runtime):
+    onnx_name = Path(filename).with_suffix(".onnx").name
+    entry = config.get("onnx", {}).get(onnx_name)
+    usable = (entry is not None and (folder / onnx_name).is_file()
+              and entry.get("keras_sha256") == onnx_runtime.file_sha256(folder / filename))
+    if runtime == "onnx" and not (usable and onnx_runtime.can_run()):
+        raise ModelFolderError(f"{model_id}: no usable ONNX export of {filename} (missing, stale, or "
+                               "onnxruntime not installed)")
+    if runtime != "keras" and usable and onnx_runtime.can_run():
+        try:
+            return onnx_runtime.OnnxNetwork(folder / onnx_name)
+        except Exception as e:  # noqa: BLE001 - onnxruntime raises its own untyped errors
+            if runtime == "onnx":
+                raise ModelFolderError(f"{model_id}: {onnx_name} could not be loaded ({e})") from None
+            log.warning("%s: %s could not be loaded (%s); using the Keras weights", model_id, onnx_name, e)
+    try:
+        return keras.saving.load_model(folder / filename, compile=False, safe_mode=True)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, TypeError) as e:
+        raise ModelFolderError(f"{model_id}: {filename} is not a loadable Keras model (corrupted or "
+                               f"incomplete?): {e}") from None

@@ -5,6 +5,7 @@ import pytest
 
 from hub import auto
 from hub.cyclegan import CycleGAN
+from hub.errors import ModelFolderError
 
 
 def tiny_cyclegan():
@@ -27,8 +28,8 @@ def test_unknown_architecture_and_missing_config_are_clear_errors(tmp_path):
     tiny_cyclegan().save_pretrained(tmp_path / "model")
     config_path = tmp_path / "model" / "config.json"
     config_path.write_text(json.dumps({**json.loads(config_path.read_text()), "architecture": "vae"}))
-    with pytest.raises(ValueError, match="unknown architecture 'vae'"):
+    with pytest.raises(ModelFolderError, match="unknown architecture 'vae'"):
         auto.from_pretrained(tmp_path / "model")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match="no config.json"):
+    with pytest.raises(ModelFolderError, match="no config.json"):
         auto.from_pretrained(tmp_path / "empty")

@@ -19,7 +19,7 @@ def run_cli(args, **kwargs):
 
 
 def weights_of(model_dir):
-    model = CycleGAN.from_pretrained(model_dir)
+    model = CycleGAN.from_pretrained(model_dir, runtime="keras")
     return [w for d in ("a2b", "b2a") for w in model.generators[d].get_weights()]
 
 
@@ -65,7 +65,7 @@ def test_precision_and_xla_flags_train(toyworld_64, tmp_path, flag):
     result = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--steps-per-epoch", "2",
                       "--out", str(tmp_path / "run"), flag])
     assert result.returncode == 0, result.stderr[-3000:]
-    model = CycleGAN.from_pretrained(tmp_path / "run" / "model")
+    model = CycleGAN.from_pretrained(tmp_path / "run" / "model", runtime="keras")
     assert all(np.isfinite(w).all() for w in model.generators["a2b"].get_weights())
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from hub.cyclegan import CycleGAN
+from hub.errors import ModelFolderError
 from trainer import evaluate
 from trainer.data.manifest import write_manifest
 
@@ -64,13 +65,17 @@ def test_cli_prints_table_and_writes_json(toyworld_64, tmp_path, capsys):
     model_dir = tmp_path / "model"
     identity_model(64).save_pretrained(model_dir)
     out = tmp_path / "metrics.json"
-    evaluate.main(["--model", str(model_dir), "--data", str(toyworld_64), "--out", str(out)])
+    evaluate.main(["--model", str(model_dir), "--data", str(toyworld_64), "--out", str(out), "--record"])
     printed = capsys.readouterr().out
     assert "3d -> 2d" in printed and "identity" in printed
     saved = json.loads(out.read_text())
     assert set(saved["directions"]) == {"3d -> 2d", "2d -> 3d"}
+    # --record: the numbers go into the folder's config.json and its model card
+    assert CycleGAN.from_pretrained(model_dir).config["evaluation"]["directions"] == saved["directions"]
+    l1 = saved["directions"]["3d -> 2d"]["model"]["l1"]
+    assert f"| 3d -> 2d | model | {l1:.4f} |" in (model_dir / "README.md").read_text()
 
 
 def test_not_a_model_folder_is_a_clear_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not a CycleGAN model folder"):
+    with pytest.raises(ModelFolderError, match="not a model folder: no config.json"):
         CycleGAN.from_pretrained(tmp_path)

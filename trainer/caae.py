@@ -30,12 +30,13 @@ import tensorflow as tf
 
 from hub import caae_nets
 from hub.caae import CAAE
-from hub.imaging import grid, save_png, to_uint8
+from hub.imaging import grid, to_uint8
 from hub.labels import LabelSpace
 from trainer import config as config_lib, losses, run
 from trainer.callbacks import Checkpointing, SampleGrid
 from trainer.config import CAAEConfig
 from trainer.data.loading import domain_rows, labelled_dataset, load_images, usable_images
+from trainer.data.manifest import summarize
 
 log = logging.getLogger("trainer.caae")
 MAX_GRID_STYLES = 16  # columns of restyled images in the sample grids
@@ -214,7 +215,7 @@ def sample_grid(encoder, decoder, samples, styles, label_space):
     return grid([[to_uint8(c[i]) for c in columns] for i in range(len(images))])
 
 
-def export_model(trainer, config, run_dir, label_space, styles, samples, pretrain_steps, seconds):
+def export_model(trainer, config, run_dir, label_space, styles, samples, pretrain_steps, seconds, data):
     """RUN_DIR/model: encoder and decoder as a `hub.CAAE` folder, plus a sample grid."""
     model_config = {
         "architecture": "caae",
@@ -233,7 +234,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             "label_adversary": config.adversary_tags,
             "label_adversary_weight": config.label_adversary_weight,
             "style_classifier_weight": config.style_classifier_weight,
-            "seconds_this_session": round(seconds, 1),
+            "seconds_this_session": round(seconds, 1), "data": {"all labels": data},
         },
     }
     # Exported networks run in float32 whatever the training precision was.
@@ -241,12 +242,9 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
     fresh = build_autoencoder(config, label_space.size)
     for name in ("encoder", "decoder"):
         fresh[name].set_weights(getattr(trainer, name).get_weights())
-    model = CAAE(fresh["encoder"], fresh["decoder"], model_config)
+    grid = sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space) if len(samples[0]) else None
     model_dir = Path(run_dir) / "model"
-    model.save_pretrained(model_dir)
-    if len(samples[0]):
-        save_png(sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space),
-                 model_dir / "samples.png")
+    CAAE(fresh["encoder"], fresh["decoder"], model_config, grid).save_pretrained(model_dir)
     return model_dir
 
 
@@ -303,7 +301,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
     trainer.set_pretraining(False)
     run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
     return export_model(trainer, config, run_dir, label_space, styles, samples, pretrain_steps,
-                        time.perf_counter() - start)
+                        time.perf_counter() - start, summarize(rows))
 
 
 def main(argv=None):

@@ -21,12 +21,11 @@ import tensorflow as tf
 from hub import nets
 from hub.cyclegan import CycleGAN as CycleGANModel
 from hub.cyclegan import domain_name
-from hub.imaging import save_png
 from trainer import config as config_lib, losses, run
 from trainer.callbacks import Checkpointing, SampleGrid, sample_grid
 from trainer.config import CycleGANConfig
-from trainer.data.loading import domain_paths, load_images, unpaired_dataset, usable_images
-from trainer.data.manifest import parse_filter
+from trainer.data.loading import domain_paths, domain_rows, load_images, unpaired_dataset, usable_images
+from trainer.data.manifest import parse_filter, summarize
 from trainer.image_pool import ImagePool
 from trainer.schedules import LinearDecayInSecondHalf
 
@@ -137,7 +136,7 @@ def build_trainer(config):
     return trainer
 
 
-def export_model(trainer, config, run_dir, samples_a, samples_b, seconds):
+def export_model(trainer, config, run_dir, data, samples_a, samples_b, seconds):
     """RUN_DIR/model: the generators as a `hub.CycleGAN` folder, plus a sample grid."""
     model_config = {
         "architecture": "cyclegan",
@@ -155,7 +154,7 @@ def export_model(trainer, config, run_dir, samples_a, samples_b, seconds):
             "steps": trainer.step, "epochs": config.epochs, "batch_size": config.batch_size,
             "adversarial_loss": config.adversarial_loss, "lambda_cycle": config.lambda_cycle,
             "pool_size": config.pool_size, "seed": config.seed,
-            "seconds_this_session": round(seconds, 1),
+            "seconds_this_session": round(seconds, 1), "data": data,
         },
     }
     # The exported generators run in float32 whatever the training precision was.
@@ -166,11 +165,10 @@ def export_model(trainer, config, run_dir, samples_a, samples_b, seconds):
                                    name=f"generator_{direction}", upsample=config.upsample)
         net.set_weights(source.get_weights())
         exported[direction] = net
-    model = CycleGANModel(exported["a2b"], exported["b2a"], model_config)
+    grid = (sample_grid(exported["a2b"], exported["b2a"], samples_a, samples_b)
+            if len(samples_a) and len(samples_b) else None)
     model_dir = Path(run_dir) / "model"
-    model.save_pretrained(model_dir)
-    if len(samples_a) and len(samples_b):
-        save_png(sample_grid(exported["a2b"], exported["b2a"], samples_a, samples_b), model_dir / "samples.png")
+    CycleGANModel(exported["a2b"], exported["b2a"], model_config, grid).save_pretrained(model_dir)
     return model_dir
 
 
@@ -178,8 +176,8 @@ def train(config, run_dir, resume=False, verbose="auto"):
     """Train (or continue) the run in `run_dir`; returns the exported model folder."""
     run_dir = Path(run_dir)
     filters_a, filters_b = parse_filter(config.domain_a), parse_filter(config.domain_b)
-    paths_a = domain_paths(config.data, filters_a)
-    paths_b = domain_paths(config.data, filters_b)
+    rows_a, rows_b = domain_rows(config.data, filters_a), domain_rows(config.data, filters_b)
+    paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
     if config.steps_per_epoch == 0:  # one pass over the larger domain, fixed for the run
         config = dataclasses.replace(
             config, steps_per_epoch=max(1, max(len(paths_a), len(paths_b)) // config.batch_size))
@@ -215,7 +213,8 @@ def train(config, run_dir, resume=False, verbose="auto"):
                                 first_step=first_step, steps=steps)
 
     run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
-    return export_model(trainer, config, run_dir, samples_a, samples_b, time.perf_counter() - start)
+    data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
+    return export_model(trainer, config, run_dir, data, samples_a, samples_b, time.perf_counter() - start)
 
 
 def main(argv=None):

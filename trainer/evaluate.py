@@ -21,7 +21,8 @@ from pathlib import Path
 import tensorflow as tf
 
 from hub.atomic import write_json
-from hub import auto
+from hub import auto, model_folder
+from hub.errors import HubError
 from hub.caae import CAAE
 from hub.cyclegan import domain_name
 from hub.imaging import to_uint8
@@ -86,9 +87,10 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None):
             ("a2b", real_a, rows_a, domain_a, real_b, rows_b), ("b2a", real_b, rows_b, domain_b, real_a, rows_a)):
         row = results["directions"][names[direction]] = {}
         if is_caae:
-            row["model"] = image_metrics(model.restyle(source, target_rows), target)
+            z = model.encode(source)
+            row["model"] = image_metrics(model.decode(z, target_rows), target)
             # The same z under its own label: what the label change adds is model - own label.
-            kept = model.restyle(source, source_rows)
+            kept = model.decode(z, source_rows)
             row["own label"] = image_metrics(kept, target)
             results["reconstruction"][domain_name(source_domain)] = image_metrics(kept, source)
         else:
@@ -122,18 +124,25 @@ def main(argv=None):
     parser.add_argument("--split", default="test")
     parser.add_argument("--size", type=int, default=None, help="evaluation size (default: training size)")
     parser.add_argument("--out", default=None, help="write the metrics as JSON here")
+    parser.add_argument("--record", action="store_true",
+                        help="also store the metrics in the (local) model folder's config.json and model card")
     args = parser.parse_args(argv)
     try:
+        if args.record and not Path(args.model).is_dir():
+            raise ValueError("--record needs a local model folder (download it, record, then push it)")
         model = auto.from_pretrained(args.model)
         # A CAAE has no domains of its own: it is scored on the toyworld media by default.
         results = evaluate(model, args.data, args.domain_a or model.config.get("domain_a", "medium=3d"),
                            args.domain_b or model.config.get("domain_b", "medium=2d"), args.split, args.size)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, HubError) as e:
         sys.exit(f"error: {e}")
     print(format_table(results))
     if args.out:
         write_json(args.out, results)
         print(f"metrics written to {args.out}")
+    if args.record:
+        model_folder.update_config(args.model, evaluation={**results, "dataset": Path(args.data).name})
+        print(f"metrics recorded in {args.model}/config.json and its model card")
     return results
 
 

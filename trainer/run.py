@@ -6,6 +6,8 @@ import logging
 import sys
 from pathlib import Path
 
+from hub.errors import HubError
+from hub.push import push_folder
 from trainer import checkpoint, config as config_lib
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,10 @@ def build_parser(prog, doc, config_cls, default_out):
     parser.add_argument("--out", default=default_out, help=f"run folder (default: {default_out})")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last checkpoint")
+    parser.add_argument("--push-to-hub", metavar="REPO_ID", default=None,
+                        help="at the end, upload RUN_DIR/model to this Hugging Face Hub repo (token: "
+                             "HF_TOKEN or `hf auth login`); if that fails the folder stays for "
+                             "`python -m hub push`")
     return parser
 
 
@@ -77,6 +83,11 @@ def main(argv, module, doc, config_cls, train):
     try:
         config = prepare_config(args, config_cls)
         model_dir = train(config, args.out, resume=args.resume)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, HubError) as e:
         sys.exit(f"error: {e}")
     print(f"model saved to {model_dir}")
+    if args.push_to_hub:
+        try:
+            print(f"pushed to {args.push_to_hub}: {push_folder(model_dir, args.push_to_hub)}")
+        except HubError as e:
+            sys.exit(f"error: {e}")

@@ -61,3 +61,11 @@ def select(rows, filters):
 def describe_tags(rows, keys=("medium", "studio", "movie", "split")):
     """'medium: 2d, 3d; studio: ...' - what a user can filter on, for error messages."""
     return "; ".join(f"{k}: {', '.join(sorted({str(r.get(k)) for r in rows}))}" for k in keys)
+
+
+def summarize(rows):
+    """{'images': N, 'movies': {movie: count}}: what a model card says of its training data."""
+    movies = {}
+    for r in rows:
+        movies[str(r.get("movie", "?"))] = movies.get(str(r.get("movie", "?")), 0) + 1
+    return {"images": len(rows), "movies": dict(sorted(movies.items()))}

@@ -1,0 +1,28 @@
+"""`python -m hub push FOLDER REPO_ID`: upload a model folder (a training run's
+RUN_DIR/model, or any save_pretrained folder) to the Hugging Face Hub in one commit."""
+
+import argparse
+import sys
+
+from hub.errors import HubError
+from hub.push import push_folder
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m hub", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    push = commands.add_parser("push", help="upload a model folder to a Hub repo")
+    push.add_argument("folder", help="model folder, e.g. runs/NAME/model")
+    push.add_argument("repo_id", help="Hub repo, e.g. USER/pixar2ghibli (created if missing)")
+    push.add_argument("--private", action="store_true", help="create the repo as private")
+    push.add_argument("--token", default=None, help="Hub token (default: HF_TOKEN or `hf auth login`)")
+    args = parser.parse_args(argv)
+    try:
+        url = push_folder(args.folder, args.repo_id, private=args.private or None, token=args.token)
+    except HubError as e:
+        sys.exit(f"error: {e}")
+    print(f"pushed {args.folder} to {args.repo_id}: {url}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""The README.md model card of a model folder, rendered from config.json alone (so
+recording evaluation numbers later only rewrites config.json and this card) with
+huggingface_hub's ModelCard and our template (its default template says PyTorch)."""
+
+from pathlib import Path
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
+# Not "keras": the Hub's Keras snippet expects a single saved model at the repo root.
+LIBRARY_NAME = "animation-style"
+# The code is MIT; weights learned from film frames are for non-commercial use (see the card).
+LICENSE = "cc-by-nc-4.0"
+OUTPUT_ORDER = {"model": 0, "own label": 1, "identity": 2}
+TASK = "image-to-image"
+
+
+def _training_rows(config):
+    training = dict(config.get("training", {}))
+    seconds = training.pop("seconds_this_session", None)
+    training.pop("data", None)
+    rows = [("architecture", config["architecture"]), ("image size", f"{config['image_size']} px")]
+    rows += [(key.replace("_", " "), config[key]) for key in
+             ("generator", "base_filters", "upsample", "latent", "latent_dim", "stages") if key in config]
+    rows += [(key.replace("_", " "), ", ".join(map(str, value)) if isinstance(value, list) else value)
+             for key, value in sorted(training.items())]
+    if seconds is not None:
+        rows.append(("training time (last session)", f"{seconds / 60:.1f} min"))
+    return rows
+
+
+def _data_rows(config):
+    data = config.get("training", {}).get("data", {})
+    return [{"domain": domain, "images": info["images"],
+             "movies": ", ".join(f"{movie} ({count})" for movie, count in sorted(info.get("movies", {}).items()))}
+            for domain, info in data.items()]
+
+
+def _eval_rows(evaluation):
+    rows = [{"direction": direction, "name": name, **metrics}
+            for direction, outputs in evaluation.get("directions", {}).items()
+            for name, metrics in sorted(outputs.items(), key=lambda item: OUTPUT_ORDER.get(item[0], 9))]
+    rows += [{"direction": f"{domain} itself", "name": "reconstruction", **metrics}
+             for domain, metrics in evaluation.get("reconstruction", {}).items()]
+    return rows
+
+
+def _eval_results(evaluation, dataset):
+    """The model-index entries the Hub shows beside the card: the model's own rows."""
+    return [EvalResult(task_type=TASK, dataset_type=dataset, dataset_name=dataset,
+                       dataset_split=evaluation.get("split"), metric_type=metric,
+                       metric_name=f"{metric.upper()} {direction}", metric_value=round(value, 4))
+            for direction, outputs in evaluation.get("directions", {}).items()
+            for metric, value in outputs.get("model", {}).items()]
+
+
+def _describe(config):
+    """(title, summary, usage, limits, first network file) per architecture."""
+    c = config
+    if c["architecture"] == "caae":
+        groups = "; ".join(f"{tag}: {', '.join(values)}" for tag, values in c["label_groups"])
+        return (
+            "CAAE: one image, re-rendered under another style label",
+            f"A conditional adversarial autoencoder (Zhang et al., CVPR 2017) at {c['image_size']} px: "
+            f"the encoder maps an image to a {c.get('latent', 'dense')} latent of size {c['latent_dim']}, "
+            f"the decoder renders it under a label vector. Label groups: {groups}.",
+            "from hub import CAAE\n"
+            "model = CAAE.from_pretrained(\"REPO_ID\")\n"
+            "print(model.label_names)\n"
+            f"out = model.restyle(\"photo.jpg\", {_example_weights(c)})  # a PIL image, the input's size",
+            f"Works at {c['image_size']} px: larger pictures come back at their own size but with "
+            "that much detail. Only the label combinations seen in training are reliable styles.",
+            "encoder.keras")
+    a, b = c["domain_a_name"], c["domain_b_name"]
+    return (
+        f"CycleGAN: {a} <-> {b}",
+        f"Two {c.get('generator', 'unet')} generators (Zhu et al., ICCV 2017) trained at {c['image_size']} px "
+        f"on unpaired images: `a2b` turns {a} pictures (`{c['domain_a']}`) into {b} (`{c['domain_b']}`), "
+        "`b2a` the reverse.",
+        "from hub import CycleGAN\n"
+        "model = CycleGAN.from_pretrained(\"REPO_ID\")\n"
+        f"out = model.translate(\"photo.jpg\", \"{a} -> {b}\")  # a PIL image, the input's size",
+        "Fully convolutional: any picture size works; the short side is scaled to the "
+        f"training size ({c['image_size']} px) by default.",
+        "generator_a2b.keras")
+
+
+def _example_weights(config):
+    weights = {f"{tag}={values[0]}": 1.0 for tag, values in config["label_groups"]}
+    return "{" + ", ".join(f"\"{k}\": {v}" for k, v in weights.items()) + "}"
+
+
+def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
+    """config.json's dict -> a huggingface_hub.ModelCard."""
+    title, summary, usage, limits, first_network = _describe(config)
+    training = config.get("training", {})
+    dataset = training.get("dataset", "unknown data")
+    evaluation = config.get("evaluation", {})
+    card_data = ModelCardData(
+        library_name=LIBRARY_NAME, pipeline_tag=TASK, license=LICENSE,
+        tags=["keras", config["architecture"], "style-transfer", "animation"],
+        model_name=title if evaluation else None,
+        eval_results=_eval_results(evaluation, evaluation.get("dataset", dataset)) or None,
+    )
+    caption = ("Each row: a test image, its translation, and the translation back."
+               if config["architecture"] == "cyclegan" else
+               "Each row: a test image, its reconstruction, then the image under each training label.")
+    data_rows = _data_rows(config)
+    return ModelCard.from_template(
+        card_data, template_path=str(TEMPLATE), title=title, summary=summary,
+        usage=usage.replace("REPO_ID", repo_id), repo_id=repo_id, first_network=first_network,
+        has_samples=has_samples, samples_caption=caption, onnx_files=list(onnx_files),
+        custom_layers=config.get("generator") == "resnet",
+        data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
+        training_rows=_training_rows(config), dataset=f"`{dataset}`",
+        eval_rows=_eval_rows(evaluation), limits=limits,
+        eval_text=(f"Paired evaluation on {evaluation.get('pairs')} {evaluation.get('split')} pairs of "
+                   f"`{evaluation.get('dataset', dataset)}` at {evaluation.get('image_size')} px; "
+                   "`identity` is the untouched input scored the same way (a model that learned "
+                   "nothing scores it)."),
+    )

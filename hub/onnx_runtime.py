@@ -1,0 +1,60 @@
+"""ONNX exports of a model folder's networks, and running them with ONNX Runtime.
+
+Each .onnx file is recorded in config.json with the sha256 of the .keras file it was
+exported from; the ONNX path is only used while that still matches, so replaced
+weights never run with a stale export. Export needs tf2onnx (TensorFlow backend);
+running needs onnxruntime. Both are optional: without them the Keras path runs.
+"""
+
+import hashlib
+import importlib.util
+import logging
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def can_export():
+    import keras
+
+    return keras.backend.backend() == "tensorflow" and importlib.util.find_spec("tf2onnx") is not None
+
+
+def can_run():
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
+def export(net, path, image_size):
+    """Write `net` (a float32 Keras model) as ONNX; unknown image sides stay dynamic."""
+    # Keras exports only models it has seen called; one call on zeros of the training size.
+    examples = [np.zeros([1, *(image_size if d is None else d for d in t.shape[1:])], np.float32)
+                for t in net.inputs]
+    net(examples if len(examples) > 1 else examples[0])
+    net.export(str(path), format="onnx", verbose=False)
+
+
+class OnnxNetwork:
+    """Called like the Keras network it was exported from (inputs in the same order),
+    returns a numpy array."""
+
+    def __init__(self, path):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # errors only
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def __call__(self, inputs, training=False):
+        inputs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+        feed = {name: np.asarray(x, np.float32) for name, x in zip(self.input_names, inputs)}
+        return self.session.run(None, feed)[0]

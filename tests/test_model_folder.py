@@ -1,0 +1,141 @@
+"""Model folders: save_pretrained -> from_pretrained round trips (Keras and ONNX Runtime),
+the model card, and clear errors for folders that cannot be loaded."""
+
+import json
+import shutil
+
+import keras
+import numpy as np
+import pytest
+import tiny_models
+import yaml
+
+from hub import CAAE, CycleGAN, model_folder, nets, onnx_runtime
+from hub.errors import ModelFolderError
+
+needs_onnx = pytest.mark.skipif(not (onnx_runtime.can_export() and onnx_runtime.can_run()),
+                                reason="tf2onnx and onnxruntime are in requirements.txt")
+
+
+@pytest.fixture(scope="module")
+def cyclegan_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cyclegan") / "model"
+    tiny_models.cyclegan().save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def caae_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("caae") / "model"
+    tiny_models.caae().save_pretrained(folder)
+    return folder
+
+
+def copy(folder, tmp_path):
+    return shutil.copytree(folder, tmp_path / "copy")
+
+
+def images(n=2, h=32, w=64):
+    return np.random.default_rng(1).integers(0, 255, (n, h, w, 3), np.uint8)
+
+
+def test_cyclegan_round_trip_gives_identical_outputs(cyclegan_folder):
+    loaded = CycleGAN.from_pretrained(cyclegan_folder, runtime="keras")
+    original = tiny_models.cyclegan()
+    for direction in ("a2b", "b2a"):
+        np.testing.assert_array_equal(loaded.translate_array(images(), direction),
+                                      original.translate_array(images(), direction))
+    assert loaded.config["format_version"] == model_folder.FORMAT_VERSION
+
+
+def test_caae_round_trip_gives_identical_outputs(caae_folder):
+    loaded, original = CAAE.from_pretrained(caae_folder, runtime="keras"), tiny_models.caae()
+    assert loaded.label_names == original.label_names and loaded.styles == original.styles
+    square = images(h=32, w=32)
+    np.testing.assert_array_equal(loaded.decode(loaded.encode(square), loaded.styles[1]),
+                                  original.decode(original.encode(square), original.styles[1]))
+
+
+@needs_onnx
+@pytest.mark.parametrize("kind", ["cyclegan", "caae"])
+def test_onnx_runtime_matches_keras_within_1e_3(kind, cyclegan_folder, caae_folder):
+    cls, folder = (CycleGAN, cyclegan_folder) if kind == "cyclegan" else (CAAE, caae_folder)
+    keras_model, onnx_model = cls.from_pretrained(folder, runtime="keras"), cls.from_pretrained(folder)
+    pairs = ([(keras_model.generators[d], onnx_model.generators[d]) for d in ("a2b", "b2a")]
+             if kind == "cyclegan" else [(keras_model.encoder, onnx_model.encoder)])
+    x = images(h=32, w=96 if kind == "cyclegan" else 32).astype(np.float32) / 127.5 - 1
+    for keras_net, onnx_net in pairs:
+        assert isinstance(onnx_net, onnx_runtime.OnnxNetwork)
+        assert np.abs(np.asarray(keras_net(x)) - onnx_net(x)).max() < 1e-3
+    if kind == "caae":
+        z = keras_model.encode(images(h=32, w=32))
+        labels = np.stack([keras_model.label_vector(keras_model.styles[0])] * len(z))
+        assert np.abs(np.asarray(keras_model.decoder([z, labels])) - onnx_model.decoder([z, labels])).max() < 1e-3
+
+
+@needs_onnx
+def test_a_stale_onnx_export_is_never_used(cyclegan_folder, tmp_path):
+    folder = copy(cyclegan_folder, tmp_path)
+    keras.utils.set_random_seed(1)
+    nets.unet_generator(32, 4).save(folder / "generator_a2b.keras")  # new weights, old .onnx
+    model = CycleGAN.from_pretrained(folder)
+    assert isinstance(model.generators["a2b"], keras.Model)
+    assert isinstance(model.generators["b2a"], onnx_runtime.OnnxNetwork)
+    with pytest.raises(ModelFolderError, match="no usable ONNX export of generator_a2b.keras"):
+        CycleGAN.from_pretrained(folder, runtime="onnx")
+
+
+def test_missing_and_corrupted_weights_are_clear_errors(cyclegan_folder, tmp_path):
+    folder = copy(cyclegan_folder, tmp_path)
+    (folder / "generator_b2a.keras").unlink()
+    with pytest.raises(ModelFolderError, match="missing generator_b2a.keras"):
+        CycleGAN.from_pretrained(folder)
+    data = (cyclegan_folder / "generator_b2a.keras").read_bytes()
+    (folder / "generator_b2a.keras").write_bytes(data[:len(data) // 2])  # a download cut short
+    with pytest.raises(ModelFolderError, match="generator_b2a.keras is not a loadable Keras model"):
+        CycleGAN.from_pretrained(folder, runtime="keras")
+
+
+def test_a_config_from_a_newer_version_or_not_json_is_refused(cyclegan_folder, tmp_path):
+    folder = copy(cyclegan_folder, tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "format_version": model_folder.FORMAT_VERSION + 1}))
+    with pytest.raises(ModelFolderError, match="written by a newer version"):
+        CycleGAN.from_pretrained(folder)
+    (folder / "config.json").write_text("{not json")
+    with pytest.raises(ModelFolderError, match="config.json is not valid JSON"):
+        CycleGAN.from_pretrained(folder)
+
+
+def test_weights_with_code_in_them_are_refused(cyclegan_folder, tmp_path):
+    """Safe mode: a .keras file holding a Lambda (arbitrary Python) never loads."""
+    folder = copy(cyclegan_folder, tmp_path)
+    x = keras.Input((None, None, 3))
+    keras.Model(x, keras.layers.Lambda(lambda t: t * 2)(x)).save(folder / "generator_a2b.keras")
+    with pytest.raises(ModelFolderError, match="generator_a2b.keras is not a loadable Keras model"):
+        CycleGAN.from_pretrained(folder, runtime="keras")
+
+
+def metadata(card_text):
+    return yaml.safe_load(card_text.split("---")[1])
+
+
+def test_the_model_card_has_hub_metadata_and_renders_recorded_numbers(cyclegan_folder, tmp_path):
+    folder = copy(cyclegan_folder, tmp_path)
+    card = (folder / "README.md").read_text()
+    meta = metadata(card)
+    assert meta["pipeline_tag"] == "image-to-image" and meta["library_name"] not in (None, "keras")
+    assert {"keras", "cyclegan", "style-transfer"} <= set(meta["tags"]) and meta["license"]
+    assert "PyTorch" not in card and "No evaluation recorded yet" in card
+    assert 'CycleGAN.from_pretrained("REPO_ID")' in card and 'model.translate("photo.jpg", "3d -> 2d")' in card
+
+    evaluation = {"pairs": 10, "split": "test", "image_size": 32, "dataset": "toyworld64", "directions": {
+        "3d -> 2d": {"model": {"l1": 0.0712, "psnr": 20.5, "ssim": 0.7123},
+                     "identity": {"l1": 0.1205, "psnr": 16.67, "ssim": 0.6266}}}}
+    model_folder.update_config(folder, evaluation=evaluation)
+    card = (folder / "README.md").read_text()
+    assert "| 3d -> 2d | model | 0.0712 | 20.50 | 0.7123 |" in card
+    assert "| 3d -> 2d | identity | 0.1205 | 16.67 | 0.6266 |" in card
+    results = metadata(card)["model-index"][0]["results"]
+    assert {(m["type"], m["value"]) for r in results for m in r["metrics"]} >= {("ssim", 0.7123), ("l1", 0.0712)}
+    assert CycleGAN.from_pretrained(folder, runtime="keras").config["evaluation"] == evaluation

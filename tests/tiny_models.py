@@ -1,0 +1,29 @@
+"""Untrained but real hub models at 32 px for inference and save/load tests (no training:
+these tests are about the plumbing around the networks)."""
+
+import keras
+
+from hub import caae_nets, nets
+from hub.caae import CAAE
+from hub.cyclegan import CycleGAN
+from hub.labels import LabelSpace
+
+LABELS = LabelSpace((("medium", ("2d", "3d")), ("studio", ("cel", "clay", "pixel"))))
+
+
+def cyclegan(seed=0):
+    keras.utils.set_random_seed(seed)
+    config = {"architecture": "cyclegan", "generator": "unet", "base_filters": 4, "image_size": 32,
+              "size_multiple": nets.size_multiple("unet", 32), "upsample": "transpose",
+              "domain_a": "medium=3d", "domain_b": "medium=2d", "domain_a_name": "3d", "domain_b_name": "2d"}
+    return CycleGAN(nets.unet_generator(32, 4, name="generator_a2b"),
+                    nets.unet_generator(32, 4, name="generator_b2a"), config)
+
+
+def caae(seed=0):
+    keras.utils.set_random_seed(seed)
+    shape = dict(image_size=32, base_filters=4, latent_dim=64, stages=3, latent="spatial")
+    config = {"architecture": "caae", **shape, "upsample": "resize", "label_groups": LABELS.to_config(),
+              "styles": [{"medium": "2d", "studio": "cel"}, {"medium": "3d", "studio": "clay"}]}
+    return CAAE(caae_nets.encoder(**shape),
+                caae_nets.decoder(label_dim=LABELS.size, upsample="resize", **shape), config)
