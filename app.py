@@ -1,8 +1,8 @@
 """The Gradio app (`python app.py`) - not built yet.
 
-Image translation, CAAE style sliders and video come with the app issue, once the hub
-package can load trained models from the Hub. Until then this says so plainly instead of
-starting a page that does nothing.
+Image translation, CAAE style sliders and video come with the app issue; the hub package
+it will call (from_pretrained, translate, restyle) is there. Until then this says so
+plainly instead of starting a page that does nothing.
 """
 
 import sys
@@ -16,8 +16,9 @@ What works today:
   python -m trainer.evaluate --model runs/toy/model --data data/toyworld
 
 and, from Python:
-  from hub.cyclegan import CycleGAN
-  model = CycleGAN.from_pretrained("runs/toy/model")
+  from hub import CycleGAN
+  model = CycleGAN.from_pretrained("runs/toy/model")    # or a Hub repo id
+  model.translate("photo.jpg", "3d -> 2d").save("out.png")
 """
 
 

@@ -65,7 +65,7 @@ class CAAE(HubModel, tags=["caae"]):
         """uint8 (N, S, S, 3) at the training size S -> float32 latents: (N, latent_dim),
         or (N, side, side, channels) for a spatial latent."""
         images = from_uint8(self._check_images(images))
-        return np.concatenate([np.asarray(self.encoder(images[i:i + batch_size], training=False))
+        return np.concatenate([self.encoder.predict_on_batch(images[i:i + batch_size])
                                for i in range(0, len(images), batch_size)])
 
     def decode(self, latents, labels, batch_size=16):
@@ -78,7 +78,7 @@ class CAAE(HubModel, tags=["caae"]):
         elif len(labels) != len(latents):
             raise ValueError(f"{len(labels)} labels for {len(latents)} images: give one, or one per image")
         vectors = np.stack([self.label_vector(label) for label in labels])
-        out = [np.asarray(self.decoder([latents[i:i + batch_size], vectors[i:i + batch_size]], training=False))
+        out = [self.decoder.predict_on_batch([latents[i:i + batch_size], vectors[i:i + batch_size]])
                for i in range(0, len(latents), batch_size)]
         return to_uint8(np.concatenate(out))
 

@@ -14,15 +14,13 @@ import zipfile
 from pathlib import Path
 
 import keras
-import numpy as np
 from huggingface_hub import snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
-from PIL import Image
 
 from hub import model_card, onnx_runtime
 from hub.atomic import atomic_path, write_json
 from hub.errors import ModelFolderError
-from hub.imaging import save_png
+from hub.imaging import read_image, save_png
 
 log = logging.getLogger(__name__)
 CONFIG_NAME, CARD_NAME, SAMPLES_NAME = "config.json", "README.md", "samples.png"
@@ -110,7 +108,7 @@ def load(model_id, filenames, kind, revision=None, cache_dir=None, force_downloa
     if missing:
         raise ModelFolderError(f"{model_id} is not a {kind} model folder: missing {', '.join(missing)}")
     networks = {f: _load_network(folder, f, config, model_id, runtime) for f in filenames}
-    samples = np.asarray(Image.open(folder / SAMPLES_NAME).convert("RGB")) if (folder / SAMPLES_NAME).is_file() else None
+    samples = read_image(folder / SAMPLES_NAME) if (folder / SAMPLES_NAME).is_file() else None
     return config, networks, samples
 
 

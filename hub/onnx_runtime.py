@@ -43,8 +43,8 @@ def export(net, path, image_size):
 
 
 class OnnxNetwork:
-    """Called like the Keras network it was exported from (inputs in the same order),
-    returns a numpy array."""
+    """Runs like the Keras network it was exported from (`predict_on_batch` or a call,
+    inputs in the same order) and returns a numpy array."""
 
     def __init__(self, path):
         import onnxruntime
@@ -58,3 +58,5 @@ class OnnxNetwork:
         inputs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         feed = {name: np.asarray(x, np.float32) for name, x in zip(self.input_names, inputs)}
         return self.session.run(None, feed)[0]
+
+    predict_on_batch = __call__

@@ -122,12 +122,12 @@ def test_spatial_latent_with_label_adversary_trains_and_exports(toyworld_64, tmp
     assert model.decode(model.encode(images), model.styles[-1]).shape == (2, 32, 32, 3)
 
 
-def test_the_label_adversary_and_style_classifier_train_in_both_phases(toyworld_64):
+def test_the_optional_losses_train_in_both_phases(toyworld_64):
     from trainer.data.loading import domain_rows, labelled_dataset
     from hub.labels import LabelSpace
 
     config = tiny_config(toyworld_64, latent="spatial", latent_dim=64, label_adversary="medium,studio",
-                         style_classifier_weight=1.0)
+                         style_classifier_weight=1.0, ssim_weight=10.0)
     rows = domain_rows(toyworld_64, ())
     space = LabelSpace.from_rows(rows, config.label_tags)
     data = labelled_dataset([r["path"] for r in rows], [space.encode(r) for r in rows], 32, 4, 0, 0, 8)
@@ -139,7 +139,7 @@ def test_the_label_adversary_and_style_classifier_train_in_both_phases(toyworld_
         trainer.set_pretraining(pretraining)
         before = [[w.copy() for w in net.get_weights()] for net in (trainer.label_classifier, trainer.style_classifier)]
         history = trainer.fit(data, epochs=1, steps_per_epoch=4, verbose=0, shuffle=False)
-        assert {"label_loss", "confusion", "style_loss", "restyle_loss"} <= set(history.history)
+        assert {"label_loss", "confusion", "style_loss", "restyle_loss", "ssim"} <= set(history.history)
         assert all(np.isfinite(v).all() for v in history.history.values())
         for net, old in zip((trainer.label_classifier, trainer.style_classifier), before):
             assert any(not np.allclose(a, b) for a, b in zip(old, net.get_weights()))

@@ -66,3 +66,15 @@ def test_label_confusion_is_zero_only_when_the_classifier_cannot_tell():
     assert abs(float(losses.label_confusion_loss(np.zeros((4, 5), np.float32), (2, 3)))) < 1e-6
     confident = np.array([[9, -9, 9, -9, -9]], np.float32)
     assert float(losses.label_confusion_loss(confident, (2, 3))) > 5
+
+
+def test_ssim_equals_tensorflows():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    a = rng.uniform(-1, 1, (2, 24, 20, 3)).astype(np.float32)
+    b = np.clip(a + rng.normal(0, 0.3, a.shape), -1, 1).astype(np.float32)
+    expected = float(tf.reduce_mean(tf.image.ssim(a, b, max_val=2.0)))
+    assert float(losses.ssim(a, b)) == pytest.approx(expected, abs=1e-5)
+    assert float(losses.ssim(a, a)) == pytest.approx(1.0, abs=1e-5)
+    assert abs(float(losses.ssim(a, rng.permutation(a, axis=1)))) < 0.1  # unrelated images

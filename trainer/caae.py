@@ -57,7 +57,7 @@ class CAAETrainer(keras.Model):
         self.hidden_groups = tuple(hidden_groups)  # (offset, width) in the label vector of the groups kept out of z
         self.prior_seed = keras.random.SeedGenerator(seed)  # tracked, so checkpoints hold its state
         self.pretraining = True
-        names = ["ae_loss", "l1", "tv", "disc_z_loss", "disc_img_loss"]
+        names = ["ae_loss", "l1", "tv", "ssim", "disc_z_loss", "disc_img_loss"]
         if label_classifier is not None:
             names += ["label_loss", "confusion"]
         if style_classifier is not None:
@@ -65,7 +65,7 @@ class CAAETrainer(keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
     def compile(self, optimizers, reconstruction_weight=100.0, tv_weight=10.0, adversarial_weight=1.0,
-                label_adversary_weight=1.0, style_classifier_weight=1.0, jit_compile=False):
+                label_adversary_weight=1.0, style_classifier_weight=1.0, ssim_weight=0.0, jit_compile=False):
         """optimizers: one per entry of `updates`, in that order."""
         super().compile(jit_compile=jit_compile)
         self.optimizers = list(optimizers)
@@ -78,6 +78,7 @@ class CAAETrainer(keras.Model):
         self.adversarial_weight = adversarial_weight
         self.label_adversary_weight = label_adversary_weight
         self.style_classifier_weight = style_classifier_weight
+        self.ssim_weight = ssim_weight
 
     @property
     def updates(self):
@@ -113,6 +114,9 @@ class CAAETrainer(keras.Model):
         tv = losses.total_variation(reconstructed)
         ae_loss = self.reconstruction_weight * l1 + self.tv_weight * tv
         out = {"l1": l1, "tv": tv}
+        if self.ssim_weight:
+            out["ssim"] = losses.ssim(images, reconstructed)
+            ae_loss += self.ssim_weight * (1.0 - out["ssim"])
         if self.label_classifier is not None:  # in both phases: z is kept label-free from the start
             logits = self.label_classifier(z, training=training)
             hidden = keras.ops.concatenate([labels[:, o:o + n] for o, n in self.hidden_groups], axis=-1)
@@ -194,7 +198,8 @@ def build_trainer(config, label_space):
     trainer.compile(optimizers, reconstruction_weight=config.reconstruction_weight,
                     tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
                     label_adversary_weight=config.label_adversary_weight,
-                    style_classifier_weight=config.style_classifier_weight, jit_compile=config.jit_compile)
+                    style_classifier_weight=config.style_classifier_weight, ssim_weight=config.ssim_weight,
+                    jit_compile=config.jit_compile)
     return trainer
 
 

@@ -105,6 +105,9 @@ class CAAEConfig(RunConfig):
         "stride-2 convs in the encoder, decoder and image discriminator (5 at 256 px: an 8x8 bottleneck)"))
     reconstruction_weight: float = field(default=100.0, metadata=_flag("weight of the L1 reconstruction loss"))
     tv_weight: float = field(default=10.0, metadata=_flag("weight of the total-variation loss"))
+    ssim_weight: float = field(default=0.0, metadata=_flag(
+        "weight of 1 - SSIM between image and reconstruction, beside L1 (Zhao et al. 2017): L1 "
+        "alone averages edges away; 0 = off, as the seed"))
     adversarial_weight: float = field(default=1.0, metadata=_flag(
         "weight of the encoder's and decoder's adversarial losses"))
     label_adversary: str = field(default="", metadata=_flag(
@@ -122,7 +125,7 @@ class CAAEConfig(RunConfig):
         super().validate()
         if self.pretrain_epochs < 0 or self.latent_dim < 1 or self.stages < 1:
             raise ValueError("--pretrain-epochs must be >= 0, --latent-dim and --stages >= 1")
-        if self.label_adversary_weight < 0 or self.style_classifier_weight < 0:
+        if self.label_adversary_weight < 0 or self.style_classifier_weight < 0 or self.ssim_weight < 0:
             raise ValueError("--label-adversary-weight and --style-classifier-weight must be >= 0")
         unknown = set(self.adversary_tags) - set(self.label_tags)
         if unknown:

@@ -1,6 +1,7 @@
 """The trainers' losses as pure functions: tensors in, scalar out. CycleGAN's follow
 Zhu et al. (ICCV 2017); the CAAE's (reconstruction L1 + total variation) the seed report,
-and its optional label adversary Lample et al.'s Fader networks (NeurIPS 2017).
+its optional label adversary Lample et al.'s Fader networks (NeurIPS 2017), its optional
+SSIM term Zhao et al.'s mixed L1 + SSIM loss (IEEE TCI 2017).
 
 Discriminator outputs are logits. `adversarial` picks the GAN objective:
 "bce" is binary cross-entropy from logits, as the seed and the TF tutorial;
@@ -58,6 +59,30 @@ def total_variation(images):
     """Mean absolute difference of vertically and horizontally neighbouring pixels."""
     return (ops.mean(ops.abs(images[:, 1:, :, :] - images[:, :-1, :, :]))
             + ops.mean(ops.abs(images[:, :, 1:, :] - images[:, :, :-1, :])))
+
+
+def ssim(a, b, max_val=2.0, size=11, sigma=1.5):
+    """Mean structural similarity (Wang et al. 2004) of two NHWC image batches, per
+    channel with an 11x11 Gaussian window, as tf.image.ssim computes it (valid windows
+    only); images in [-1, 1] span max_val = 2. Written with keras.ops so every backend
+    trains with it."""
+    coords = np.arange(size, dtype=np.float32) - (size - 1) / 2
+    g = np.exp(-coords**2 / (2 * sigma**2))
+    g /= g.sum()
+    channels = a.shape[-1]
+    kernel = ops.convert_to_tensor(np.tile(np.outer(g, g)[:, :, None, None], (1, 1, channels, 1)), a.dtype)
+
+    def blur(x):
+        return ops.depthwise_conv(x, kernel, strides=1, padding="valid")
+
+    c1, c2 = (0.01 * max_val) ** 2, (0.03 * max_val) ** 2
+    mu_a, mu_b = blur(a), blur(b)
+    var_a = blur(a * a) - mu_a**2
+    var_b = blur(b * b) - mu_b**2
+    cov = blur(a * b) - mu_a * mu_b
+    luminance = (2 * mu_a * mu_b + c1) / (mu_a**2 + mu_b**2 + c1)
+    structure = (2 * cov + c2) / (var_a + var_b + c2)
+    return ops.mean(luminance * structure)
 
 
 def _group_log_probs(logits, group_sizes):
