@@ -239,6 +239,8 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             "label_adversary": config.adversary_tags,
             "label_adversary_weight": config.label_adversary_weight,
             "style_classifier_weight": config.style_classifier_weight,
+            "tv_weight": config.tv_weight, "ssim_weight": config.ssim_weight,
+            "adversarial_weight": config.adversarial_weight,
             "seconds_this_session": round(seconds, 1), "data": {"all labels": data},
         },
     }
@@ -247,9 +249,10 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
     fresh = build_autoencoder(config, label_space.size)
     for name in ("encoder", "decoder"):
         fresh[name].set_weights(getattr(trainer, name).get_weights())
-    grid = sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space) if len(samples[0]) else None
+    sample_image = (sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space)
+                    if len(samples[0]) else None)
     model_dir = Path(run_dir) / "model"
-    CAAE(fresh["encoder"], fresh["decoder"], model_config, grid).save_pretrained(model_dir)
+    CAAE(fresh["encoder"], fresh["decoder"], model_config, sample_image).save_pretrained(model_dir)
     return model_dir
 
 

@@ -126,7 +126,7 @@ class CAAEConfig(RunConfig):
         if self.pretrain_epochs < 0 or self.latent_dim < 1 or self.stages < 1:
             raise ValueError("--pretrain-epochs must be >= 0, --latent-dim and --stages >= 1")
         if self.label_adversary_weight < 0 or self.style_classifier_weight < 0 or self.ssim_weight < 0:
-            raise ValueError("--label-adversary-weight and --style-classifier-weight must be >= 0")
+            raise ValueError("--label-adversary-weight, --style-classifier-weight and --ssim-weight must be >= 0")
         unknown = set(self.adversary_tags) - set(self.label_tags)
         if unknown:
             raise ValueError(f"--label-adversary names {', '.join(sorted(unknown))}, which --labels "

@@ -165,10 +165,10 @@ def export_model(trainer, config, run_dir, data, samples_a, samples_b, seconds):
                                    name=f"generator_{direction}", upsample=config.upsample)
         net.set_weights(source.get_weights())
         exported[direction] = net
-    grid = (sample_grid(exported["a2b"], exported["b2a"], samples_a, samples_b)
-            if len(samples_a) and len(samples_b) else None)
+    sample_image = (sample_grid(exported["a2b"], exported["b2a"], samples_a, samples_b)
+                    if len(samples_a) and len(samples_b) else None)
     model_dir = Path(run_dir) / "model"
-    CycleGANModel(exported["a2b"], exported["b2a"], model_config, grid).save_pretrained(model_dir)
+    CycleGANModel(exported["a2b"], exported["b2a"], model_config, sample_image).save_pretrained(model_dir)
     return model_dir
 
 
