@@ -28,19 +28,19 @@ FORMAT_VERSION = 1  # raise when a folder written by this version would mislead 
 RUNTIMES = ("auto", "keras", "onnx")
 
 
-def save(save_directory, networks, config, samples=None, export_onnx=True):
+def save(save_directory, networks, config, samples=None):
     """networks: {filename.keras: keras.Model}; samples: a uint8 image or None."""
     folder = Path(save_directory)
     onnx = {}
     for filename, net in networks.items():
         with atomic_path(folder / filename) as tmp:
             net.save(tmp)
-        if export_onnx and onnx_runtime.can_export():
+        if onnx_runtime.can_export():
             onnx_name = Path(filename).with_suffix(".onnx").name
             with atomic_path(folder / onnx_name) as tmp:
                 onnx_runtime.export(net, tmp, config["image_size"])
             onnx[onnx_name] = {"keras_file": filename, "keras_sha256": onnx_runtime.file_sha256(folder / filename)}
-    if export_onnx and not onnx:
+    if not onnx:
         log.info("tf2onnx is not installed: %s gets no ONNX export", folder)
     if samples is not None:
         save_png(samples, folder / SAMPLES_NAME)
