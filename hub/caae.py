@@ -9,7 +9,7 @@ label combinations seen in training), samples.png and the README.md model card.
 import numpy as np
 from PIL import Image
 
-from hub.hub_model import HubModel
+from hub.hub_model import HubModel, predict_in_batches
 from hub.errors import ImageError
 from hub.imaging import fit_to_network, from_uint8, read_image, resize, to_uint8, unfit
 from hub.labels import LabelSpace
@@ -64,9 +64,7 @@ class CAAE(HubModel, tags=["caae"]):
     def encode(self, images, batch_size=16):
         """uint8 (N, S, S, 3) at the training size S -> float32 latents: (N, latent_dim),
         or (N, side, side, channels) for a spatial latent."""
-        images = from_uint8(self._check_images(images))
-        return np.concatenate([self.encoder.predict_on_batch(images[i:i + batch_size])
-                               for i in range(0, len(images), batch_size)])
+        return predict_in_batches(self.encoder, from_uint8(self._check_images(images)), batch_size)
 
     def decode(self, latents, labels, batch_size=16):
         """Latents (as `encode` gives them) and one label, or one per latent -> uint8
@@ -78,9 +76,7 @@ class CAAE(HubModel, tags=["caae"]):
         elif len(labels) != len(latents):
             raise ValueError(f"{len(labels)} labels for {len(latents)} images: give one, or one per image")
         vectors = np.stack([self.label_vector(label) for label in labels])
-        out = [self.decoder.predict_on_batch([latents[i:i + batch_size], vectors[i:i + batch_size]])
-               for i in range(0, len(latents), batch_size)]
-        return to_uint8(np.concatenate(out))
+        return to_uint8(predict_in_batches(self.decoder, [latents, vectors], batch_size))
 
     def restyle(self, image, labels, batch_size=16):
         """Re-render a picture (a path, PIL image or numpy array, see

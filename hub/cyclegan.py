@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from hub import nets  # noqa: F401 - registers the custom layers for loading
-from hub.hub_model import HubModel
+from hub.hub_model import HubModel, predict_in_batches
 from hub.errors import ImageError
 from hub.imaging import fit_to_network, from_uint8, read_image, to_uint8, unfit
 
@@ -82,11 +82,7 @@ class CycleGAN(HubModel, tags=["cyclegan"]):
         return self._run(self.direction_key(direction), images, batch_size)
 
     def _run(self, key, images, batch_size):
-        generator = self.generators[key]
-        # predict_on_batch: Keras' compiled inference step (~1.3x faster than a plain call on CPU)
-        out = [generator.predict_on_batch(from_uint8(images[i:i + batch_size]))
-               for i in range(0, len(images), batch_size)]
-        return to_uint8(np.concatenate(out))
+        return to_uint8(predict_in_batches(self.generators[key], from_uint8(images), batch_size))
 
     def networks(self):
         return {"generator_a2b": self.generators["a2b"], "generator_b2a": self.generators["b2a"]}

@@ -1,9 +1,20 @@
 """What `CycleGAN` and `CAAE` share: `ModelHubMixin`'s save_pretrained / from_pretrained /
 push_to_hub over a model folder (hub.model_folder) of named Keras networks."""
 
+import numpy as np
 from huggingface_hub import ModelHubMixin
 
 from hub import model_card, model_folder, push
+
+
+def predict_in_batches(net, inputs, batch_size):
+    """A network's outputs for float32 `inputs` (one array, or a list of aligned arrays),
+    `batch_size` rows at a time. predict_on_batch is Keras' compiled inference step (~1.3x
+    faster than a plain call on CPU); hub.onnx_runtime.OnnxNetwork has it too."""
+    arrays = inputs if isinstance(inputs, list) else [inputs]
+    return np.concatenate([
+        net.predict_on_batch([a[i:i + batch_size] for a in arrays] if len(arrays) > 1 else arrays[0][i:i + batch_size])
+        for i in range(0, len(arrays[0]), batch_size)])
 
 
 class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=["style-transfer"]):
