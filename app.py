@@ -1,30 +1,53 @@
-"""The Gradio app (`python app.py`) - not built yet.
+"""The web app: `python app.py [--cyclegan DIR_OR_REPO]... [--caae DIR_OR_REPO] [--port N]
+[--host H] [--share]`.
 
-Image translation, CAAE style sliders and video come with the app issue; the hub package
-it will call (from_pretrained, translate, restyle) is there. Until then this says so
-plainly instead of starting a page that does nothing.
+Every option can also come from the environment (as a Hugging Face Space sets it):
+STYLE_CYCLEGAN (several joined by commas), STYLE_CAAE, STYLE_MAX_VIDEO_SECONDS,
+STYLE_MAX_UPLOAD, GRADIO_SERVER_NAME, GRADIO_SERVER_PORT. With nothing configured it serves the demo
+weights in space/demo_models, with no network needed.
 """
 
+import argparse
+import logging
+import os
 import sys
 
-MESSAGE = """\
-The web app is not built yet (it comes with the app issue).
-
-What works today:
-  python -m trainer.data toyworld --out data/toyworld --count 500 --size 64
-  python -m trainer.cyclegan --data data/toyworld --image-size 64 --base-filters 32 --out runs/toy
-  python -m trainer.evaluate --model runs/toy/model --data data/toyworld
-
-and, from Python:
-  from hub import CycleGAN
-  model = CycleGAN.from_pretrained("runs/toy/model")    # or a Hub repo id
-  model.translate("photo.jpg", "3d -> 2d").save("out.png")
-"""
+from hub.video import MAX_SECONDS
 
 
-def main():
-    print(MESSAGE, file=sys.stderr)
-    return 1
+def parse_args(argv=None):
+    env = os.environ
+    parser = argparse.ArgumentParser(description="Serve the animation-style Gradio app.")
+    parser.add_argument("--cyclegan", action="append",
+                        default=[s for s in env.get("STYLE_CYCLEGAN", "").split(",") if s.strip()],
+                        help="a CycleGAN model folder or Hub repo (REPO or REPO@REVISION); repeat for several "
+                             "(default: the demo weights)")
+    parser.add_argument("--caae", default=env.get("STYLE_CAAE") or None,
+                        help="a CAAE model folder or Hub repo (default: the demo weights)")
+    parser.add_argument("--host", default=env.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(env.get("GRADIO_SERVER_PORT", 7860)))
+    parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
+    parser.add_argument("--max-video-seconds", type=float,
+                        default=float(env.get("STYLE_MAX_VIDEO_SECONDS", MAX_SECONDS)))
+    parser.add_argument("--max-upload", default=env.get("STYLE_MAX_UPLOAD", "200mb"),
+                        help="largest file a user may upload, e.g. 200mb (larger ones are refused with a message)")
+    parser.add_argument("--runtime", choices=["auto", "keras", "onnx"], default="auto")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    from space.models import load_models  # after argument parsing: --help stays instant
+    from space.ui import QUEUE_SIZE, build_demo
+
+    models = load_models([s.strip() for s in args.cyclegan], args.caae, runtime=args.runtime)
+    for loaded in models.all:
+        logging.info("serving %s from %s", loaded.name, loaded.source)
+    demo = build_demo(models, max_video_seconds=args.max_video_seconds)
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_upload)
+    return 0
 
 
 if __name__ == "__main__":

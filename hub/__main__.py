@@ -1,10 +1,12 @@
 """`python -m hub push FOLDER REPO_ID`: upload a model folder (a training run's
-RUN_DIR/model, or any save_pretrained folder) to the Hugging Face Hub in one commit."""
+RUN_DIR/model, or any save_pretrained folder) to the Hugging Face Hub in one commit.
+`python -m hub float16 FOLDER`: store its weights as float16 (half the size)."""
 
 import argparse
 import sys
 
 from hub.errors import HubError
+from hub.model_folder import store_float16
 from hub.push import push_folder
 
 
@@ -16,8 +18,14 @@ def main(argv=None):
     push.add_argument("repo_id", help="Hub repo, e.g. USER/pixar2ghibli (created if missing)")
     push.add_argument("--private", action="store_true", help="create the repo as private")
     push.add_argument("--token", default=None, help="Hub token (default: HF_TOKEN or `hf auth login`)")
+    half = commands.add_parser("float16", help="store a model folder's weights as float16 (half the size)")
+    half.add_argument("folder")
     args = parser.parse_args(argv)
     try:
+        if args.command == "float16":
+            store_float16(args.folder)
+            print(f"{args.folder}: weights stored as float16")
+            return
         url = push_folder(args.folder, args.repo_id, private=args.private or None, token=args.token)
     except HubError as e:
         sys.exit(f"error: {e}")

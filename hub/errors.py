@@ -16,5 +16,10 @@ class ModelFolderError(HubError):
     version cannot read, corrupted weights."""
 
 
+class VideoError(HubError, ValueError):
+    """An input video that cannot be used: missing, not a video, no video stream,
+    damaged, or longer than the limit."""
+
+
 class PushError(HubError):
     """Uploading a model folder to the Hub failed; the local folder is untouched."""

@@ -36,10 +36,14 @@ def read_image(source, max_pixels=MAX_PIXELS):
         try:
             with Image.open(path) as image:
                 return _pil_to_rgb(image, str(path), max_pixels)
+        except ImageError:
+            raise
         except UnidentifiedImageError:
             raise ImageError(f"{path} is not an image Pillow can read") from None
         except Image.DecompressionBombError as e:
-            raise ImageError(f"{path}: {e}") from None
+            raise ImageError(f"{path} is over the limit of {max_pixels:,} pixels ({e})") from None
+        except (OSError, SyntaxError, ValueError) as e:  # a header cut short or damaged
+            raise ImageError(f"{path} could not be decoded, it is truncated or damaged: {e}") from None
     raise ImageError(f"expected a path, a PIL image or a numpy array, got {type(source).__name__}")
 
 
@@ -59,7 +63,7 @@ def _pil_to_rgb(image, name, max_pixels):
         image = ImageOps.exif_transpose(image)
         image.load()
     except (OSError, SyntaxError, ValueError) as e:  # truncated or corrupt data
-        raise ImageError(f"{name} could not be decoded: {e}") from None
+        raise ImageError(f"{name} could not be decoded, it is truncated or damaged: {e}") from None
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):  # 16-bit (or 32-bit int) grayscale
         return _array_to_rgb(np.asarray(image).astype(np.uint16), max_pixels)
     if image.mode == "F":

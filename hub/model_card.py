@@ -110,6 +110,7 @@ def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
         card_data, template_path=str(TEMPLATE), title=title, summary=summary,
         usage=usage.replace("REPO_ID", repo_id), repo_id=repo_id, first_network=first_network,
         has_samples=has_samples, samples_caption=caption, onnx_files=list(onnx_files),
+        float16=config.get("weights_dtype") == "float16",
         custom_layers=config.get("generator") == "resnet",
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",

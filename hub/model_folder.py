@@ -8,12 +8,15 @@ classes. A folder holds:
 Every file is written atomically.
 """
 
+import io
 import json
 import logging
 import zipfile
 from pathlib import Path
 
+import h5py
 import keras
+import numpy as np
 from huggingface_hub import snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
 
@@ -37,16 +40,59 @@ def save(save_directory, networks, config, samples=None):
             net.save(tmp)
         if onnx_runtime.can_export():
             onnx_name = Path(filename).with_suffix(".onnx").name
-            with atomic_path(folder / onnx_name) as tmp:
-                onnx_runtime.export(net, tmp, config["image_size"])
+            try:
+                with atomic_path(folder / onnx_name) as tmp:
+                    onnx_runtime.export(net, tmp, config["image_size"])
+            except Exception as e:  # noqa: BLE001 - the export is optional; never lose the weights to it
+                log.warning("ONNX export of %s failed, so the folder has its Keras file only (which "
+                            "from_pretrained runs): %s: %s", filename, type(e).__name__, str(e).splitlines()[0])
+                continue
             onnx[onnx_name] = {"keras_file": filename, "keras_sha256": onnx_runtime.file_sha256(folder / filename)}
-    if not onnx:
+    if not onnx_runtime.can_export():
         log.info("tf2onnx is not installed: %s gets no ONNX export", folder)
     if samples is not None:
         save_png(samples, folder / SAMPLES_NAME)
     config = {**config, "format_version": FORMAT_VERSION, "onnx": onnx}
     write_json(folder / CONFIG_NAME, config)
     write_card(folder, config)
+
+
+def store_float16(folder):
+    """Rewrite every network's weights in a model folder as float16: half the bytes, for
+    a smaller download or a folder kept in git. Keras casts them back to float32 as it
+    loads (outputs move by about 1e-3 in [-1, 1]). The ONNX exports are removed: they
+    hold the float32 weights, and their recorded sha256 no longer matches."""
+    folder = Path(folder)
+    config = read_config(folder, str(folder))
+    for keras_file in sorted(folder.glob("*.keras")):
+        with atomic_path(keras_file) as tmp:
+            _float16_keras_file(keras_file, tmp)
+    for onnx_file in config.get("onnx", {}):
+        (folder / onnx_file).unlink(missing_ok=True)
+    config = {**config, "onnx": {}, "weights_dtype": "float16"}
+    write_json(folder / CONFIG_NAME, config)
+    write_card(folder, config)
+
+
+def _float16_keras_file(source, destination):
+    """A .keras file is a zip of config.json, metadata.json and model.weights.h5."""
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    weights = io.BytesIO()
+    with h5py.File(io.BytesIO(members["model.weights.h5"]), "r") as old, h5py.File(weights, "w") as new:
+        def copy(name, item):
+            if isinstance(item, h5py.Dataset):
+                data = item[()]
+                new.create_dataset(name, data=data.astype(np.float16) if data.dtype == np.float32 else data)
+            else:
+                new.require_group(name)
+            new[name].attrs.update(item.attrs)
+        old.visititems(copy)
+        new.attrs.update(old.attrs)
+    members["model.weights.h5"] = weights.getvalue()
+    with zipfile.ZipFile(destination, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
 
 
 def write_card(folder, config, repo_id="REPO_ID"):

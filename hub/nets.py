@@ -63,6 +63,38 @@ class ReflectionPadding2D(layers.Layer):
         return {**super().get_config(), "padding": self.padding}
 
 
+@keras.saving.register_keras_serializable(package="hub")
+class BilinearUpsample2x(layers.Layer):
+    """x2 bilinear upsampling with half-pixel centres: the same numbers as
+    UpSampling2D(2, interpolation="bilinear"), written with slices so that it also runs
+    on inputs of any size inside compiled functions and ONNX export. (Keras 3.15's
+    UpSampling2D checks its target size with a Python `if`, which fails once
+    predict_on_batch retraces for a new image size.)"""
+
+    def call(self, x):
+        return self._double(self._double(x, axis=1), axis=2)
+
+    @staticmethod
+    def _double(x, axis):
+        ops = keras.ops
+        if axis == 1:
+            previous = ops.concatenate([x[:, :1], x[:, :-1]], axis=1)  # x[i-1], the edge repeated
+            following = ops.concatenate([x[:, 1:], x[:, -1:]], axis=1)  # x[i+1]
+        else:
+            previous = ops.concatenate([x[:, :, :1], x[:, :, :-1]], axis=2)
+            following = ops.concatenate([x[:, :, 1:], x[:, :, -1:]], axis=2)
+        even, odd = 0.25 * previous + 0.75 * x, 0.75 * x + 0.25 * following
+        stacked = ops.stack([even, odd], axis=axis + 1)  # (..., n, 2, ...) -> (..., 2n, ...)
+        shape = ops.shape(x)
+        new_shape = [shape[0], shape[1], shape[2], shape[3]]
+        new_shape[axis] = shape[axis] * 2
+        return ops.reshape(stacked, new_shape)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        return (n, None if h is None else 2 * h, None if w is None else 2 * w, c)
+
+
 def unet_depth(image_size):
     """Number of down blocks: log2 of the training size (8 at 256, 6 at 64)."""
     depth = int(math.log2(image_size))
@@ -93,7 +125,7 @@ def upsample_conv(x, filters, upsample, name, transpose_kernel=4, **conv_kwargs)
         return layers.Conv2DTranspose(filters, transpose_kernel, strides=2, padding="same",
                                       name=name, **conv_kwargs)(x)
     if upsample == "resize":
-        x = layers.UpSampling2D(2, interpolation="bilinear", name=f"{name}_resize")(x)
+        x = BilinearUpsample2x(name=f"{name}_resize")(x)
         return layers.Conv2D(filters, 3, padding="same", name=name, **conv_kwargs)(x)
     raise ValueError(f"unknown upsample {upsample!r}: choose 'transpose' or 'resize'")
 

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlparse
 import yaml
 
 REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
+KIND = r"(?:models|spaces)"  # one namespace here: tests do not reuse a name across kinds
 REV = r"(?P<rev>[^/]+)"
 
 
@@ -23,8 +24,10 @@ def git_blob_id(data):
 
 class FakeHub:
     def __init__(self):
-        self.repos = {}  # repo_id -> {"commits": [(sha, {path: bytes})], "private": bool}
-        self.fail_commits = False  # True: every commit answers 500, as an outage would
+        self.repos = {}  # repo_id -> {"commits": [(sha, {path: bytes})], "private": bool, "type": str,
+        #                               "variables": {key: value} (Spaces)}
+        self.fail_commits = False  # True: every commit answers 500 (an outage, which the client retries);
+        # 403: refused at once, as for a token without write access
         self.requests = []  # (method, path) of every request, for assertions
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -46,7 +49,7 @@ class FakeHub:
     def _resolve(self, repo_id, rev):
         commits = self.repos[repo_id]["commits"]
         if rev == "main":
-            return commits[-1]
+            return commits[-1] if commits else ("0" * 40, {})  # a new repo: no files yet
         return next(c for c in commits if c[0] == rev)
 
     def _handler_class(hub):  # noqa: N805 - the handler closes over the hub
@@ -86,15 +89,16 @@ class FakeHub:
                 self._route([
                     (r"/api/repos/create", self.create_repo),
                     (r"/api/validate-yaml", self.validate_yaml),
-                    (rf"/api/models/{REPO}/preupload/{REV}", self.preupload),
-                    (rf"/api/models/{REPO}/commit/{REV}", self.commit),
+                    (rf"/api/{KIND}/{REPO}/preupload/{REV}", self.preupload),
+                    (rf"/api/{KIND}/{REPO}/commit/{REV}", self.commit),
+                    (rf"/api/spaces/{REPO}/variables", self.add_variable),
                 ])
 
             def do_GET(self):
                 self._route([
-                    (rf"/api/models/{REPO}/revision/{REV}", self.repo_info),
-                    (rf"/api/models/{REPO}/tree/{REV}(?:/.*)?", self.tree),
-                    (rf"/{REPO}/resolve/{REV}/(?P<filename>.+)", self.resolve),
+                    (rf"/api/{KIND}/{REPO}/revision/{REV}", self.repo_info),
+                    (rf"/api/{KIND}/{REPO}/tree/{REV}(?:/.*)?", self.tree),
+                    (rf"/(?:spaces/)?{REPO}/resolve/{REV}/(?P<filename>.+)", self.resolve),
                 ])
 
             do_HEAD = do_GET
@@ -104,7 +108,9 @@ class FakeHub:
                 repo_id = f"{payload['organization']}/{payload['name']}"
                 if repo_id in hub.repos:
                     return self._send(409, {"error": "You already created this model repo", "url": f"{hub.endpoint}/{repo_id}"})
-                hub.repos[repo_id] = {"commits": [], "private": payload.get("visibility") == "private"}
+                hub.repos[repo_id] = {"commits": [], "private": payload.get("visibility") == "private",
+                                      "type": payload.get("type", "model"), "sdk": payload.get("sdk"),
+                                      "variables": {}}
                 self._send(200, {"url": f"{hub.endpoint}/{repo_id}", "name": repo_id})
 
             def validate_yaml(self):
@@ -123,6 +129,8 @@ class FakeHub:
 
             def commit(self, repo, rev):
                 body = self._body()
+                if hub.fail_commits == 403:
+                    return self._send(403, {"error": "You don't have the rights to create a commit"})
                 if hub.fail_commits:
                     return self._send(500, {"error": "Internal Error - We're working hard to fix this as soon as possible!"})
                 commits = hub.repos[repo]["commits"]
@@ -139,6 +147,11 @@ class FakeHub:
                 commits.append((sha, files))
                 self._send(200, {"commitUrl": f"{hub.endpoint}/{repo}/commit/{sha}", "commitOid": sha,
                                  "pullRequestUrl": None})
+
+            def add_variable(self, repo):
+                payload = json.loads(self._body())
+                hub.repos[repo]["variables"][payload["key"]] = payload["value"]
+                self._send(200, {key: {"value": value} for key, value in hub.repos[repo]["variables"].items()})
 
             def repo_info(self, repo, rev):
                 sha, files = hub._resolve(repo, rev)

@@ -1,7 +1,6 @@
 """Pushing to and loading from the Hub through huggingface_hub's real client code, against
 the fake Hub in tests/fake_hub.py on 127.0.0.1, and from the Hub cache offline."""
 
-import os
 import subprocess
 import sys
 
@@ -9,23 +8,10 @@ import numpy as np
 import pytest
 import tiny_models
 import training_cli
-from fake_hub import FakeHub
 from huggingface_hub import constants
 
 from hub import CAAE, CycleGAN, auto
 from hub.errors import ModelFolderError, PushError
-
-
-@pytest.fixture
-def fake_hub(monkeypatch, tmp_path):
-    with FakeHub() as hub:
-        monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
-        monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE",
-                            hub.endpoint + "/{repo_id}/resolve/{revision}/{filename}")
-        monkeypatch.setenv("HF_TOKEN", "hf_fake_token_for_tests")
-        monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
-        hub.env = {**os.environ, "HF_ENDPOINT": hub.endpoint}  # for subprocesses
-        yield hub
 
 
 def image():

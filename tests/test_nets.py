@@ -73,3 +73,16 @@ def test_reflection_padding_config_round_trip():
     y = keras.ops.convert_to_numpy(clone(x))[0, :, :, 0]
     assert y.shape == (10, 10)
     assert y[0, 3] == x[0, 3, 0, 0]  # row 0 mirrors row 3 of the input
+
+
+def test_bilinear_upsample_matches_keras_upsampling2d():
+    x = np.random.default_rng(0).normal(size=(2, 5, 7, 3)).astype(np.float32)
+    expected = keras.layers.UpSampling2D(2, interpolation="bilinear")(x)
+    np.testing.assert_allclose(nets.BilinearUpsample2x()(x), expected, atol=1e-5)
+
+
+def test_resize_generators_take_a_new_image_size_in_compiled_inference():
+    # predict_on_batch retraces with open sides for a second size; Keras' UpSampling2D fails there.
+    generator = nets.unet_generator(32, 4, upsample="resize")
+    for shape in [(1, 32, 32, 3), (1, 32, 64, 3), (2, 96, 32, 3)]:
+        assert generator.predict_on_batch(np.zeros(shape, np.float32)).shape == shape

@@ -1,4 +1,5 @@
-"""The project's own promises: CI runs the README's test command; app.py does not pretend."""
+"""The project's own promises: CI runs the README's test command, the README names every
+module, app.py documents its options."""
 
 import re
 import subprocess
@@ -14,18 +15,24 @@ def test_ci_runs_exactly_the_readme_test_command():
     command = re.search(r"```bash\n(.+?)\n```", test_section, re.S).group(1).strip()
     ci_lines = [l for l in (ROOT / ".ci" / "run").read_text().splitlines()
                 if l.strip() and not l.startswith("#") and not l.startswith(("set ", "cd "))]
-    assert ci_lines == [command]
+    assert ci_lines[-1] == command  # after installing what pip cannot (Chromium)
+    assert all("apt-get install" in l for l in ci_lines[:-1])
 
 
 def test_readme_code_structure_names_every_module():
     readme = (ROOT / "README.md").read_text()
     structure = readme.split("## Code structure", 1)[1]
-    for path in list(ROOT.glob("hub/*.py")) + list(ROOT.glob("trainer/**/*.py")):
+    for path in [*ROOT.glob("hub/*.py"), *ROOT.glob("trainer/**/*.py"), *ROOT.glob("space/*.py"),
+                 *ROOT.glob("tests/*.py")]:
+        if path.name.startswith("test_") or path.name == "conftest.py":
+            continue
         if path.name != "__init__.py":
             assert path.name in structure, f"{path.relative_to(ROOT)} missing from README's Code structure"
 
 
-def test_app_placeholder_says_it_is_not_built():
-    result = subprocess.run([sys.executable, str(ROOT / "app.py")], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
-    assert "not built yet" in result.stderr
+def test_app_help_lists_its_options():
+    result = subprocess.run([sys.executable, str(ROOT / "app.py"), "--help"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0
+    for option in ["--cyclegan", "--caae", "--port", "--host", "--share", "--max-video-seconds"]:
+        assert option in result.stdout

@@ -1,0 +1,222 @@
+"""Translate a video: frames sampled at a rate (2 per second by default, as the seed),
+translated in batches and re-stitched as a browser-playable H.264 MP4 (yuv420p,
+faststart) at the sampling rate, with the original audio track re-encoded as AAC.
+
+Built on PyAV (FFmpeg's libraries, with libx264, in its wheels). Frames are streamed:
+at most one batch is held in memory, whatever the clip's length. Phone videos are
+turned upright by their rotation metadata. The output is written to a temporary file
+and renamed only when complete.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av
+import numpy as np
+from PIL import Image
+
+from hub.atomic import atomic_path
+from hub.errors import VideoError
+
+MAX_SECONDS = 60.0
+MAX_SIDE = 1280  # frames are scaled down to this long side: bounds memory and encoding time
+
+
+@dataclass
+class VideoInfo:
+    duration: float  # seconds
+    fps: float  # the source's average frame rate
+    width: int  # as displayed (after rotation)
+    height: int
+    has_audio: bool
+
+
+def probe(path):
+    """What is in a video file; raises VideoError if it has no readable video stream."""
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        rotation = _stream_rotation(container, stream)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if rotation % 180:
+            width, height = height, width
+        return VideoInfo(duration=_duration(container, stream), fps=float(stream.average_rate or 0),
+                         width=width, height=height, has_audio=bool(container.streams.audio))
+
+
+def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS):
+    """Yield upright RGB uint8 frames (H, W, 3): the frame on screen at each multiple of
+    1/fps seconds, or every frame when fps is None. Raises VideoError for a damaged
+    stream or a clip longer than max_seconds."""
+    with _open(path) as container:
+        stream = _video_stream(container, path)
+        step = 1.0 / fps if fps else None
+        next_time, previous, previous_time, last_step = 0.0, None, 0.0, 0.0
+        try:
+            for frame in container.decode(stream):
+                t = frame.time if frame.time is not None else previous_time + last_step
+                if t > max_seconds:
+                    raise VideoError(f"the video is longer than the {max_seconds:g} s limit; trim it first")
+                picture = _upright(frame)
+                if step is None:
+                    yield picture
+                else:
+                    while next_time < t - 1e-6:  # times up to this frame show the previous one
+                        yield previous if previous is not None else picture
+                        next_time += step
+                if previous is not None:
+                    last_step = t - previous_time
+                previous, previous_time = picture, t
+        except av.error.FFmpegError as e:
+            raise VideoError(f"the video is damaged after {previous_time:.1f} s ({e})") from None
+        if previous is None:
+            raise VideoError(f"{path}: the video stream has no frames that can be decoded")
+        end = previous_time + (last_step or 1.0 / float(stream.average_rate or 25))
+        # The stream's own length (a container's may include a longer sound track).
+        duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else end
+        if end < duration - max(0.5, 2 * last_step):
+            raise VideoError(f"the video stops at {end:.1f} s of its {duration:.1f} s: the file is truncated "
+                             f"or damaged")
+        if step is not None:
+            while next_time < end - 1e-6:
+                yield previous
+                next_time += step
+
+
+def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_SECONDS,
+                    max_side=MAX_SIDE, batch_size=8, progress=None):
+    """Translate the video at `path` into an MP4 at `out_path`.
+
+    translate_frames: a list of uint8 (H, W, 3) frames -> as many frames of the same size
+    (e.g. `lambda frames: model.translate(frames, "3d -> 2d")`).
+    fps: frames per second to sample and to play back (None: every frame, at the source's
+    rate). progress: called as progress(frames_done, frames_total, seconds_left).
+    Returns the VideoInfo of the input. Raises VideoError for unusable input.
+    """
+    info = probe(path)
+    if info.duration > max_seconds:
+        raise VideoError(f"the video is {info.duration:.1f} s long, over the {max_seconds:g} s limit; "
+                         f"trim it first")
+    rate = Fraction(fps).limit_denominator(1001) if fps else Fraction(info.fps or 25).limit_denominator(1001)
+    total = max(1, math.ceil(info.duration * float(rate) - 1e-6))
+    width, height = _output_size(info.width, info.height, max_side)
+    started, done = time.monotonic(), 0
+    with atomic_path(out_path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out:
+        video = out.add_stream("libx264", rate=rate, options={"crf": "20", "preset": "veryfast"})
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        audio = _add_audio_stream(out, path) if info.has_audio else None
+        batch = []
+        for frame in sample_frames(path, fps, max_seconds):
+            batch.append(_resize(frame, width, height))
+            if len(batch) == batch_size:
+                done = _encode(out, video, batch, translate_frames, done)
+                batch = []
+                if progress:
+                    seconds = time.monotonic() - started
+                    progress(done, max(total, done), seconds / done * max(total - done, 0))
+        if batch:
+            done = _encode(out, video, batch, translate_frames, done)
+        out.mux(video.encode(None))
+        if audio is not None:
+            _copy_audio(path, out, audio, done / float(rate))
+    if progress:
+        progress(done, done, 0.0)
+    return info
+
+
+def _encode(out, stream, frames, translate_frames, done):
+    translated = translate_frames(frames)
+    if len(translated) != len(frames):
+        raise ValueError(f"translate_frames returned {len(translated)} frames for {len(frames)}")
+    for picture in translated:
+        frame = av.VideoFrame.from_ndarray(np.asarray(picture, np.uint8)[..., :3], format="rgb24")
+        frame.pts = done
+        done += 1
+        out.mux(stream.encode(frame))
+    return done
+
+
+def _add_audio_stream(out, path):
+    with _open(path) as container:
+        source = container.streams.audio[0].codec_context
+        rate, layout = source.sample_rate or 44100, "stereo" if source.channels >= 2 else "mono"
+    stream = out.add_stream("aac", rate=rate)
+    stream.layout = layout
+    return stream
+
+
+def _copy_audio(path, out, stream, seconds):
+    """Re-encode the first audio track as AAC (what browsers play in MP4), cut at `seconds`."""
+    resampler = av.AudioResampler(format=stream.format.name, layout=stream.layout.name, rate=stream.rate)
+    with _open(path) as container:
+        try:
+            for frame in container.decode(container.streams.audio[0]):
+                if frame.time is not None and frame.time >= seconds:
+                    break
+                for resampled in resampler.resample(frame):
+                    out.mux(stream.encode(resampled))
+        except av.error.FFmpegError:
+            pass  # a damaged audio tail: keep what was decoded before it
+    for resampled in resampler.resample(None):
+        out.mux(stream.encode(resampled))
+    out.mux(stream.encode(None))
+
+
+def _open(path):
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except FileNotFoundError:
+        raise VideoError(f"no video file at {path}") from None
+    except (av.error.FFmpegError, UnicodeDecodeError) as e:
+        raise VideoError(f"{path} is not a video that can be read ({e})") from None
+
+
+def _video_stream(container, path):
+    if not container.streams.video:
+        kinds = ", ".join(sorted({s.type for s in container.streams})) or "nothing"
+        raise VideoError(f"{path} has no video stream (it holds {kinds})")
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    if not stream.codec_context.width:
+        raise VideoError(f"{path}: the video stream has no frame size; the file is damaged")
+    return stream
+
+
+def _stream_rotation(container, stream):
+    """Degrees counter-clockwise the frames must turn to be upright (from the first frame's
+    display matrix, which is where FFmpeg puts a phone's rotation)."""
+    try:
+        for frame in container.decode(stream):
+            return int(round(frame.rotation or 0))
+    except av.error.FFmpegError:
+        pass
+    return 0
+
+
+def _duration(container, stream):
+    if stream.duration is not None and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    if stream.frames and stream.average_rate:
+        return stream.frames / float(stream.average_rate)
+    return 0.0
+
+
+def _upright(frame):
+    picture = frame.to_ndarray(format="rgb24")
+    turns = int(round((frame.rotation or 0) / 90)) % 4
+    return np.ascontiguousarray(np.rot90(picture, turns)) if turns else picture
+
+
+def _output_size(width, height, max_side):
+    """Scaled to fit max_side, then even (H.264 in yuv420p needs even sides)."""
+    scale = min(1.0, max_side / max(width, height))
+    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
+
+
+def _resize(frame, width, height):
+    if frame.shape[1] == width and frame.shape[0] == height:
+        return frame
+    return np.asarray(Image.fromarray(frame).resize((width, height), Image.BICUBIC))

@@ -1,0 +1,134 @@
+"""What the app's events do, as plain functions of the loaded models and the inputs:
+space.ui wires them to components, and the tests call them directly. Bad input raises
+gr.Error with a message the user can act on, and the app keeps serving."""
+
+import time
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from hub import video
+from hub.errors import ImageError, VideoError
+from hub.imaging import read_image
+
+ALL_FRAMES = 0  # the fps choice that keeps every frame
+OUTPUT_MAX_AGE_S = 3600  # finished videos are served for an hour, then deleted
+
+
+def translate_image(models, image, direction, model_name=None, size=None):
+    """A picture (path, PIL or array) -> the translated PIL image, at the input's size.
+    size: the short side the network sees (default: its training size)."""
+    cyclegan = _cyclegan(models, model_name)
+    picture = read_picture(image)
+    if size is not None and not 16 <= int(size) <= 2048:
+        raise gr.Error(f"size must be from 16 to 2048 px, got {size}")
+    try:
+        return cyclegan.translate(picture, direction, size=size and int(size))
+    except ValueError as e:  # an unknown direction name
+        raise gr.Error(str(e)) from None
+
+
+def restyle(models, image, weights, own_style):
+    """(picture, {label name: weight}, the picture's own style name) ->
+    (picture re-rendered under the weighted labels, its reconstruction under its own style)."""
+    caae = models.caae.model
+    picture = read_picture(image)
+    names = style_names(caae)
+    if own_style and own_style not in names:
+        raise gr.Error(f"unknown style {own_style!r}; this model knows: {', '.join(names)}")
+    try:
+        restyled = caae.restyle(picture, {name: float(w) for name, w in weights.items()})
+    except ValueError as e:  # all weights of a label group at zero
+        raise gr.Error(str(e)) from None
+    return restyled, caae.reconstruct(picture, caae.styles[names.index(own_style) if own_style else 0])
+
+
+def translate_video(models, path, direction, fps, out_dir, model_name=None,
+                    max_seconds=video.MAX_SECONDS, progress=None):
+    """A video (or GIF) file -> the path of the translated MP4 in out_dir.
+    fps: frames per second to sample (1-30), or ALL_FRAMES. progress: a gr.Progress."""
+    if path is None:
+        raise gr.Error("Upload a video or a GIF first.")
+    cyclegan = _cyclegan(models, model_name)
+    try:
+        key = cyclegan.direction_key(direction)
+    except ValueError as e:
+        raise gr.Error(str(e)) from None
+    fps = _check_fps(fps)
+    out_dir = Path(out_dir)
+    _remove_old_outputs(out_dir)
+    out_path = out_dir / f"{Path(str(path)).stem[:40]}-{key}-{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns()}.mp4"
+
+    def report(done, total, seconds_left):
+        if progress is not None:
+            progress((done, total), desc=f"{done}/{total} frames, about {seconds_left:.0f} s left", unit="frames")
+
+    def translate_frames(frames):
+        return [np.asarray(image) for image in cyclegan.translate(frames, key)]
+
+    try:
+        video.translate_video(path, out_path, translate_frames, fps=fps or None, max_seconds=max_seconds,
+                              progress=report)
+    except VideoError as e:
+        raise gr.Error(f"Cannot translate this video: {str(e).replace(str(path), Path(str(path)).name)}") from None
+    return str(out_path)
+
+
+def style_names(caae):
+    """'2d / cel / cel-desert' for each label combination seen in training."""
+    return [" / ".join(style[tag] for tag in caae.label_space.tags) for style in caae.styles]
+
+
+def style_weights(caae, style_name):
+    """The slider values that select one training style: 1 for its labels, 0 elsewhere."""
+    style = caae.styles[style_names(caae).index(style_name)]
+    chosen = {f"{tag}={value}" for tag, value in style.items()}
+    return [1.0 if name in chosen else 0.0 for name in caae.label_names]
+
+
+def _cyclegan(models, model_name):
+    try:
+        return models.cyclegan(model_name).model if model_name else models.cyclegans[0].model
+    except KeyError:
+        raise gr.Error(f"No model named {model_name!r}; loaded: "
+                       f"{', '.join(m.name for m in models.cyclegans)}") from None
+
+
+def read_picture(image):
+    """An uploaded picture -> RGB uint8 array, or a gr.Error saying what is wrong with it."""
+    if image is None:
+        raise gr.Error("Upload, paste or take a picture first.")
+    try:
+        return read_image(image)
+    except ImageError as e:
+        raise gr.Error(f"Cannot use this picture: {e}") from None
+
+
+def upload_problem(path, name=None):
+    """What is wrong with an uploaded file that Gradio could not open as an image, in
+    hub.imaging's words, naming the file as the user knows it."""
+    name = name or "the upload"
+    try:
+        read_image(path)
+    except ImageError as e:
+        return f"Cannot use this picture: {str(e).replace(str(path), name)}"
+    return f"Cannot use this picture: {name} could not be opened as an image."
+
+
+def _check_fps(fps):
+    try:
+        fps = int(fps)
+    except (TypeError, ValueError):
+        raise gr.Error(f"fps must be a whole number from 1 to 30, or {ALL_FRAMES} for all frames; got {fps!r}") from None
+    if fps != ALL_FRAMES and not 1 <= fps <= 30:
+        raise gr.Error(f"fps must be from 1 to 30, or {ALL_FRAMES} for all frames; got {fps}")
+    return fps
+
+
+def _remove_old_outputs(out_dir):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - OUTPUT_MAX_AGE_S
+    for old in out_dir.glob("*.mp4"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,115 @@
+"""The models the app serves: pulled once at start-up with `from_pretrained` (a Hub repo,
+`repo@revision`, or a local folder), or the demo weights that ship in space/demo_models.
+A source that cannot be loaded (no network, a wrong name) falls back to the demo weights
+with a notice, so the app always starts."""
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub import CAAE, CycleGAN, model_folder
+from hub.errors import HubError
+
+DEMO_FOLDER = Path(__file__).resolve().parent / "demo_models"
+DEMO_CYCLEGAN = DEMO_FOLDER / "cyclegan-toyworld"
+DEMO_CAAE = DEMO_FOLDER / "caae-toyworld"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedModel:
+    name: str  # what the dropdown shows
+    model: object  # a hub.CycleGAN or hub.CAAE
+    source: str  # the repo id or folder it came from
+    revision: str | None = None  # the Hub commit, when it came from the Hub
+    demo: bool = False  # the demo weights trained on synthetic toyworld scenes
+
+    @property
+    def facts(self):
+        """The model card's key facts, from config.json."""
+        config = self.model.config
+        facts = {"architecture": config["architecture"], "image size": f"{config['image_size']} px"}
+        if config["architecture"] == "cyclegan":
+            facts["directions"] = ", ".join(self.model.directions.values())
+        else:
+            facts["labels"] = ", ".join(tag for tag, _ in config["label_groups"])
+        training = config.get("training") or {}
+        images = sum(d.get("images", 0) for d in (training.get("data") or {}).values() if isinstance(d, dict))
+        if images:
+            facts["trained on"] = f"{images:,} images of {training.get('dataset', '?')}, {training.get('steps', '?'):,} steps"
+        evaluation = config.get("evaluation") or {}
+        for direction, scores in (evaluation.get("directions") or {}).items():
+            model, identity = scores.get("model", {}), scores.get("identity", {})
+            if "ssim" in model and "ssim" in identity:
+                facts[f"{direction} on {evaluation.get('pairs', '?')} held-out pairs"] = (
+                    f"SSIM {model['ssim']:.3f} (identity {identity['ssim']:.3f}), "
+                    f"PSNR {model['psnr']:.2f} dB (identity {identity['psnr']:.2f})")
+        return facts
+
+
+@dataclass
+class AppModels:
+    cyclegans: list  # LoadedModel, at least one
+    caae: LoadedModel
+    notices: list = field(default_factory=list)  # what fell back to the demo weights, and why
+
+    def cyclegan(self, name):
+        for loaded in self.cyclegans:
+            if loaded.name == name:
+                return loaded
+        raise KeyError(name)
+
+    @property
+    def all(self):
+        return [*self.cyclegans, self.caae]
+
+
+def load_models(cyclegan_sources=(), caae_source=None, runtime="auto"):
+    """Load every configured model, or the demo weights where none is configured or a
+    source fails. Returns AppModels."""
+    notices = []
+    cyclegans = []
+    for source in cyclegan_sources or []:
+        loaded = _load(CycleGAN, source, runtime, notices)
+        if loaded:
+            cyclegans.append(loaded)
+    if not cyclegans:
+        cyclegans.append(_demo(CycleGAN, DEMO_CYCLEGAN, runtime))
+    caae = _load(CAAE, caae_source, runtime, notices) if caae_source else None
+    models = AppModels(cyclegans, caae or _demo(CAAE, DEMO_CAAE, runtime), notices)
+    _unique_names(models.cyclegans)
+    return models
+
+
+def _load(cls, source, runtime, notices):
+    repo, _, revision = str(source).partition("@")
+    try:
+        folder = model_folder.locate(repo, revision=revision or None)
+        model = cls.from_pretrained(str(folder), runtime=runtime)
+    except HubError as e:
+        notice = f"Could not load {cls.__name__} {source!r} ({e}); serving the demo weights instead."
+        log.warning(notice)
+        notices.append(notice)
+        return None
+    if Path(repo).is_dir():
+        path = Path(repo).resolve()  # a run's RUN_DIR/model is named after the run
+        return LoadedModel(name=path.parent.name if path.name == "model" else path.name, model=model,
+                           source=str(path))
+    # A Hub download lives in .../snapshots/<commit>: that commit is the exact revision served.
+    commit = folder.name if folder.parent.name == "snapshots" else revision or None
+    return LoadedModel(name=repo, model=model, source=repo, revision=commit)
+
+
+def _demo(cls, folder, runtime):
+    return LoadedModel(name=f"demo: {folder.name}", model=cls.from_pretrained(str(folder), runtime=runtime),
+                       source=f"space/demo_models/{folder.name} (in this repository)", demo=True)
+
+
+def _unique_names(models):
+    seen = {}
+    for loaded in models:
+        count = seen.get(loaded.name, 0)
+        seen[loaded.name] = count + 1
+        if count:
+            loaded.name = f"{loaded.name} ({count + 1})"

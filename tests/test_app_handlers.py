@@ -1,0 +1,150 @@
+"""The app's handlers called directly (space.handlers), model loading with its fallback to
+the demo weights (space.models), and the About text."""
+
+import gradio as gr
+import numpy as np
+import pytest
+import tiny_models
+from media import probe, write_audio_only, write_bad_pictures, write_clip, write_odd_pictures
+from PIL import Image
+
+from space import handlers, models, ui
+
+
+@pytest.fixture(scope="module")
+def app_models():
+    return models.AppModels(cyclegans=[models.LoadedModel("tiny", tiny_models.cyclegan(), "tests")],
+                            caae=models.LoadedModel("tiny caae", tiny_models.caae(), "tests"))
+
+
+@pytest.fixture(scope="module")
+def pictures(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pictures")
+    return {**write_bad_pictures(folder / "bad"), **write_odd_pictures(folder / "odd")}
+
+
+def test_translate_returns_the_input_size_for_every_picture_mode(app_models, pictures):
+    for name in ["16-bit grayscale", "CMYK", "RGBA", "grayscale", "animated GIF"]:
+        out = handlers.translate_image(app_models, str(pictures[name]), "3d -> 2d")
+        assert isinstance(out, Image.Image) and out.size == (50, 30), name
+
+
+def test_both_directions_by_name_and_a_wrong_one_is_a_message(app_models, pictures):
+    path = str(pictures["RGBA"])
+    a2b = np.asarray(handlers.translate_image(app_models, path, "3d -> 2d"))
+    b2a = np.asarray(handlers.translate_image(app_models, path, "2d -> 3d"))
+    assert not np.array_equal(a2b, b2a)  # two different generators ran
+    with pytest.raises(gr.Error, match="direction must be one of"):
+        handlers.translate_image(app_models, path, "3d -> pixar")
+
+
+def test_a_larger_network_size_gives_more_detail_at_the_same_output_size(app_models, pictures):
+    path = str(pictures["RGBA"])
+    small = handlers.translate_image(app_models, path, "3d -> 2d", size=32)
+    large = handlers.translate_image(app_models, path, "3d -> 2d", size=64)
+    assert small.size == large.size == (50, 30)
+    assert not np.array_equal(np.asarray(small), np.asarray(large))
+    with pytest.raises(gr.Error, match="size must be from 16 to 2048"):
+        handlers.translate_image(app_models, path, "3d -> 2d", size=4096)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("not an image", "is not an image Pillow can read"),
+    ("zero-byte", "is not an image Pillow can read"),
+    ("truncated JPEG", "truncated"),
+    ("over the pixel limit", "over the limit"),
+])
+def test_bad_pictures_are_messages(app_models, pictures, name, message):
+    with pytest.raises(gr.Error, match=message):
+        handlers.translate_image(app_models, str(pictures[name]), "3d -> 2d")
+    with pytest.raises(gr.Error, match=message):
+        handlers.restyle(app_models, str(pictures[name]), {"medium=2d": 1, "studio=cel": 1}, None)
+
+
+def test_no_picture_is_a_message(app_models):
+    with pytest.raises(gr.Error, match="Upload, paste or take a picture first"):
+        handlers.translate_image(app_models, None, "3d -> 2d")
+
+
+def test_sliders_set_the_style_and_the_reconstruction_uses_the_own_style(app_models, pictures):
+    caae = app_models.caae.model
+    names = handlers.style_names(caae)
+    assert names == ["2d / cel", "3d / clay"]
+    weights = dict(zip(caae.label_names, handlers.style_weights(caae, "2d / cel")))
+    assert weights == {"medium=2d": 1, "medium=3d": 0, "studio=cel": 1, "studio=clay": 0, "studio=pixel": 0}
+    path = str(pictures["RGBA"])
+    restyled, reconstruction = handlers.restyle(app_models, path, weights, "3d / clay")
+    assert restyled.size == reconstruction.size == (50, 30)
+    other = handlers.restyle(app_models, path, {**weights, "studio=cel": 0, "studio=pixel": 1}, "3d / clay")[0]
+    assert not np.array_equal(np.asarray(restyled), np.asarray(other))  # the slider changed the picture
+    with pytest.raises(gr.Error, match="give a weight to one of studio"):
+        handlers.restyle(app_models, path, {**weights, "studio=cel": 0}, "3d / clay")
+    with pytest.raises(gr.Error, match="unknown style '3d / pixel'; this model knows: 2d / cel, 3d / clay"):
+        handlers.restyle(app_models, path, weights, "3d / pixel")
+
+
+def test_video_handler_writes_a_playable_mp4_and_reports_progress(app_models, tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", seconds=2.0, fps=10)
+    calls = []
+
+    def progress(value, desc=None, unit=None):
+        calls.append((value, desc, unit))
+
+    out = handlers.translate_video(app_models, str(clip), "3d -> 2d", 2, tmp_path / "out", progress=progress)
+    result = probe(out)
+    assert result.streams == [("video", "h264"), ("audio", "aac")] and result.frames == 4
+    assert calls[-1][0] == (4, 4) and calls[-1][2] == "frames" and "s left" in calls[-1][1]
+
+
+@pytest.mark.parametrize("fps", [0, 1, 30])
+def test_video_rates_from_the_dropdown(app_models, tmp_path, fps):
+    clip = write_clip(tmp_path / "clip.mp4", seconds=1.0, fps=10, audio=False)
+    out = handlers.translate_video(app_models, str(clip), "2d -> 3d", fps, tmp_path / "out")
+    assert probe(out).frames == {0: 10, 1: 1, 30: 30}[fps]
+
+
+@pytest.mark.parametrize("case, message", [
+    ("audio only", "has no video stream"),
+    ("corrupt", "is not a video that can be read"),
+    ("too long", "over the 1.5 s limit"),
+    ("none", "Upload a video or a GIF first"),
+    ("fps 31", "fps must be from 1 to 30"),
+    ("fps text", "fps must be a whole number"),
+])
+def test_bad_videos_are_messages(app_models, tmp_path, case, message):
+    clip = write_clip(tmp_path / "clip.mp4", seconds=2.0, fps=5, audio=False)
+    (tmp_path / "corrupt.mp4").write_bytes(clip.read_bytes()[:300])
+    path, fps = {"audio only": (write_audio_only(tmp_path / "a.m4a"), 2), "corrupt": (tmp_path / "corrupt.mp4", 2),
+                 "too long": (clip, 2), "none": (None, 2), "fps 31": (clip, 31), "fps text": (clip, "two")}[case]
+    with pytest.raises(gr.Error, match=message):
+        handlers.translate_video(app_models, path and str(path), "3d -> 2d", fps, tmp_path / "out", max_seconds=1.5)
+    assert not list((tmp_path / "out").glob("*.mp4")) if (tmp_path / "out").exists() else True
+
+
+def test_no_configuration_serves_the_demo_weights():
+    loaded = models.load_models()
+    assert [m.demo for m in loaded.all] == [True, True] and loaded.notices == []
+    assert loaded.cyclegans[0].model.directions == {"a2b": "3d -> 2d", "b2a": "2d -> 3d"}
+    assert {"medium", "studio"} <= set(loaded.caae.model.label_space.tags)
+    # an example shipped with the app goes through the demo CycleGAN at its own size
+    example = ui.EXAMPLES[0]
+    out = handlers.translate_image(loaded, str(example), "3d -> 2d")
+    assert out.size == Image.open(example).size
+
+
+def test_an_unreachable_repo_falls_back_to_the_demo_weights_and_says_so(fake_hub):
+    loaded = models.load_models(["nobody/not-there"], "nobody/no-caae")
+    assert [m.demo for m in loaded.all] == [True, True]
+    assert len(loaded.notices) == 2 and "nobody/not-there" in loaded.notices[0]
+    assert "serving the demo weights instead" in ui.about_markdown(loaded)
+
+
+def test_hub_repos_and_folders_load_with_their_revision(fake_hub, tmp_path):
+    tiny_models.cyclegan().push_to_hub("ana/toy")
+    tiny_models.cyclegan(seed=1).save_pretrained(tmp_path / "mine")
+    loaded = models.load_models(["ana/toy", str(tmp_path / "mine"), "ana/toy"], runtime="keras")
+    assert [m.name for m in loaded.cyclegans] == ["ana/toy", "mine", "ana/toy (2)"]
+    sha = fake_hub.repos["ana/toy"]["commits"][-1][0]
+    assert loaded.cyclegans[0].revision == sha and loaded.notices == []
+    about = ui.about_markdown(loaded)
+    assert f"ana/toy @ `{sha}`" in about and "demo" in about  # the CAAE is still the demo

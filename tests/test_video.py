@@ -1,0 +1,149 @@
+"""hub.video: sampling at a rate, re-stitching as browser-playable H.264 with the audio
+kept, upright phone videos, bounded memory, and clear errors for unusable files."""
+
+import numpy as np
+import pytest
+from media import frame_picture, probe, write_audio_only, write_clip, write_gif
+
+from hub import video
+from hub.errors import VideoError
+
+
+def invert(frames):
+    return [255 - frame for frame in frames]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return write_clip(tmp_path_factory.mktemp("clips") / "clip.mp4", seconds=3.0, fps=10)
+
+
+def test_sampled_at_2_fps_restitched_as_h264_with_the_audio(clip, tmp_path):
+    out = tmp_path / "out.mp4"
+    calls = []
+    info = video.translate_video(clip, out, invert, fps=2, progress=lambda *a: calls.append(a))
+    assert (info.duration, info.has_audio) == (3.0, True)
+    result = probe(out)
+    assert result.streams == [("video", "h264"), ("audio", "aac")]
+    assert result.pix_fmt == "yuv420p" and result.faststart
+    assert result.frames == 6 and result.rate == 2  # duration x fps
+    assert result.duration == pytest.approx(3.0, abs=0.1)
+    # the frames went through the translator: the first is the inverse of the source's first
+    expected = 255 - frame_picture(0, 96, 64).astype(int)
+    assert np.abs(result.first_frame.astype(int) - expected).mean() < 12
+    assert calls[-1][:2] == (6, 6) and all(done <= total for done, total, _ in calls)
+
+
+@pytest.mark.parametrize("fps, frames", [(1, 3), (5, 15), (None, 30)])  # None: every frame
+def test_the_rate_sets_the_frame_count(clip, tmp_path, fps, frames):
+    out = tmp_path / "out.mp4"
+    video.translate_video(clip, out, invert, fps=fps)
+    result = probe(out)
+    assert result.frames == frames
+    assert result.duration == pytest.approx(3.0, abs=0.15)
+
+
+def test_no_audio_in_no_audio_out(tmp_path):
+    source = write_clip(tmp_path / "silent.mp4", seconds=1.0, audio=False)
+    video.translate_video(source, tmp_path / "out.mp4", invert)
+    assert probe(tmp_path / "out.mp4").streams == [("video", "h264")]
+
+
+@pytest.mark.parametrize("rotation", [90, -90, 180])
+def test_phone_videos_come_out_upright(tmp_path, rotation):
+    # Stored as the sensor saw it; the display matrix says how to turn it to view it.
+    source = write_clip(tmp_path / "phone.mp4", seconds=1.0, width=96, height=64, rotation=rotation)
+    upright = np.rot90(frame_picture(0, 96, 64), round(rotation / 90))
+    first = next(video.sample_frames(source, fps=2))
+    assert first.shape == upright.shape
+    assert np.abs(first.astype(int) - upright).mean() < 12
+    video.translate_video(source, tmp_path / "out.mp4", invert)
+    result = probe(tmp_path / "out.mp4")
+    assert (result.height, result.width) == upright.shape[:2]
+
+
+def test_a_sound_track_longer_than_the_pictures_is_cut_not_refused(tmp_path):
+    # Matroska keeps no per-stream length; the container's 4 s is the sound's.
+    source = write_clip(tmp_path / "long-sound.mkv", seconds=2.0, audio_seconds=4.0)
+    video.translate_video(source, tmp_path / "out.mp4", invert)
+    result = probe(tmp_path / "out.mp4")
+    assert result.frames == 4 and result.duration == pytest.approx(2.0, abs=0.1)
+    assert result.streams == [("video", "h264"), ("audio", "aac")]
+
+
+def test_odd_frame_sizes_become_even(tmp_path):
+    source = write_clip(tmp_path / "odd.mkv", seconds=1.0, width=97, height=65, audio=False, codec="ffv1")
+    video.translate_video(source, tmp_path / "out.mp4", invert)
+    result = probe(tmp_path / "out.mp4")
+    assert (result.width % 2, result.height % 2) == (0, 0)
+    assert abs(result.width - 97) <= 1 and abs(result.height - 65) <= 1
+
+
+def test_large_frames_are_scaled_down_and_batches_stay_small(tmp_path):
+    source = write_clip(tmp_path / "big.mp4", seconds=2.0, fps=5, width=640, height=360, audio=False)
+    sizes = []
+
+    def record(frames):
+        sizes.append(len(frames))
+        return frames
+
+    video.translate_video(source, tmp_path / "out.mp4", record, fps=5, max_side=320, batch_size=4)
+    result = probe(tmp_path / "out.mp4")
+    assert (result.width, result.height) == (320, 180)
+    assert max(sizes) == 4 and sum(sizes) == 10
+
+
+def test_an_animated_gif_is_a_video(tmp_path):
+    source = write_gif(tmp_path / "anim.gif", frames=6, duration_ms=200)  # 1.2 s
+    video.translate_video(source, tmp_path / "out.mp4", invert, fps=5)
+    result = probe(tmp_path / "out.mp4")
+    assert result.frames == 6 and result.streams == [("video", "h264")]
+
+
+def test_too_long_is_refused_before_any_work(clip, tmp_path):
+    called = []
+    with pytest.raises(VideoError, match="over the 2 s limit"):
+        video.translate_video(clip, tmp_path / "out.mp4", lambda f: called.append(f) or f, max_seconds=2)
+    assert not called and not list(tmp_path.iterdir())
+
+
+def unusable_files(folder, clip):
+    """{what is wrong: path}"""
+    data = clip.read_bytes()
+    indexed_first = folder / "faststart.mp4"  # an MP4 whose index survives a cut
+    video.translate_video(clip, indexed_first, invert, fps=10)
+    files = {
+        "zero-byte": b"",
+        "not a video": b"hello, this is text and not a video at all\n" * 20,
+        "random bytes": np.random.default_rng(0).integers(0, 256, 5000, np.uint8).tobytes(),
+        "truncated, index at the end": data[: len(data) // 3],
+        "truncated, index first": indexed_first.read_bytes()[: indexed_first.stat().st_size * 2 // 3],
+    }
+    paths = {name: folder / f"{name.replace(' ', '-').replace(',', '')}.mp4" for name in files}
+    for name, content in files.items():
+        paths[name].write_bytes(content)
+    paths["audio only"] = write_audio_only(folder / "sound.m4a")
+    paths["missing"] = folder / "nowhere.mp4"
+    return paths
+
+
+@pytest.mark.parametrize("name, message", [
+    ("zero-byte", "is not a video that can be read"),
+    ("not a video", "is not a video that can be read"),
+    ("random bytes", "is not a video that can be read"),
+    ("truncated, index at the end", "is not a video that can be read"),
+    ("truncated, index first", r"stops at \d\.\d s of its 3\.0 s: the file is truncated"),
+    ("audio only", "has no video stream"),
+    ("missing", "no video file at"),
+])
+def test_unusable_files_raise_video_error_and_leave_no_output(clip, tmp_path, name, message):
+    path = unusable_files(tmp_path, clip)[name]
+    out = tmp_path / "out" / "result.mp4"
+    with pytest.raises(VideoError, match=message):
+        video.translate_video(path, out, invert)
+    assert not out.parent.exists() or not list(out.parent.iterdir())  # no partial or temporary file
+
+
+def test_no_video_stream_says_so(tmp_path):
+    with pytest.raises(VideoError, match="no video stream"):
+        video.probe(write_audio_only(tmp_path / "sound.m4a"))
