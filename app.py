@@ -13,15 +13,16 @@ import os
 import sys
 
 from hub.video import MAX_SECONDS
+from space.models import load_models
+from space.ui import QUEUE_SIZE, build_demo
 
 
 def parse_args(argv=None):
     env = os.environ
     parser = argparse.ArgumentParser(description="Serve the animation-style Gradio app.")
     parser.add_argument("--cyclegan", action="append",
-                        default=[s for s in env.get("STYLE_CYCLEGAN", "").split(",") if s.strip()],
                         help="a CycleGAN model folder or Hub repo (REPO or REPO@REVISION); repeat for several "
-                             "(default: the demo weights)")
+                             "(default: STYLE_CYCLEGAN, else the demo weights)")
     parser.add_argument("--caae", default=env.get("STYLE_CAAE") or None,
                         help="a CAAE model folder or Hub repo (default: the demo weights)")
     parser.add_argument("--host", default=env.get("GRADIO_SERVER_NAME", "127.0.0.1"))
@@ -32,16 +33,16 @@ def parse_args(argv=None):
     parser.add_argument("--max-upload", default=env.get("STYLE_MAX_UPLOAD", "200mb"),
                         help="largest file a user may upload, e.g. 200mb (larger ones are refused with a message)")
     parser.add_argument("--runtime", choices=["auto", "keras", "onnx"], default="auto")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.cyclegan is None:  # flags replace the environment's list rather than adding to it
+        args.cyclegan = [s.strip() for s in env.get("STYLE_CYCLEGAN", "").split(",") if s.strip()]
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    from space.models import load_models  # after argument parsing: --help stays instant
-    from space.ui import QUEUE_SIZE, build_demo
-
-    models = load_models([s.strip() for s in args.cyclegan], args.caae, runtime=args.runtime)
+    models = load_models(args.cyclegan, args.caae, runtime=args.runtime)
     for loaded in models.all:
         logging.info("serving %s from %s", loaded.name, loaded.source)
     demo = build_demo(models, max_video_seconds=args.max_video_seconds)

@@ -30,7 +30,11 @@ class VideoInfo:
     fps: float  # the source's average frame rate
     width: int  # as displayed (after rotation)
     height: int
-    has_audio: bool
+    audio: tuple | None  # (sample rate, channels) of the first sound track, if any
+
+    @property
+    def has_audio(self):
+        return self.audio is not None
 
 
 def probe(path):
@@ -41,8 +45,9 @@ def probe(path):
         width, height = stream.codec_context.width, stream.codec_context.height
         if rotation % 180:
             width, height = height, width
+        sound = container.streams.audio[0].codec_context if container.streams.audio else None
         return VideoInfo(duration=_duration(container, stream), fps=float(stream.average_rate or 0),
-                         width=width, height=height, has_audio=bool(container.streams.audio))
+                         width=width, height=height, audio=sound and (sound.sample_rate or 44100, sound.channels))
 
 
 def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS):
@@ -74,7 +79,7 @@ def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS):
             raise VideoError(f"{path}: the video stream has no frames that can be decoded")
         end = previous_time + (last_step or 1.0 / float(stream.average_rate or 25))
         # The stream's own length (a container's may include a longer sound track).
-        duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else end
+        duration = _stream_seconds(stream) or end
         if end < duration - max(0.5, 2 * last_step):
             raise VideoError(f"the video stops at {end:.1f} s of its {duration:.1f} s: the file is truncated "
                              f"or damaged")
@@ -105,7 +110,7 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
     with atomic_path(out_path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out:
         video = out.add_stream("libx264", rate=rate, options={"crf": "20", "preset": "veryfast"})
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        audio = _add_audio_stream(out, path) if info.has_audio else None
+        audio = _add_audio_stream(out, *info.audio) if info.has_audio else None
         batch = []
         for frame in sample_frames(path, fps, max_seconds):
             batch.append(_resize(frame, width, height))
@@ -137,12 +142,9 @@ def _encode(out, stream, frames, translate_frames, done):
     return done
 
 
-def _add_audio_stream(out, path):
-    with _open(path) as container:
-        source = container.streams.audio[0].codec_context
-        rate, layout = source.sample_rate or 44100, "stereo" if source.channels >= 2 else "mono"
+def _add_audio_stream(out, rate, channels):
     stream = out.add_stream("aac", rate=rate)
-    stream.layout = layout
+    stream.layout = "stereo" if channels >= 2 else "mono"
     return stream
 
 
@@ -194,9 +196,13 @@ def _stream_rotation(container, stream):
     return 0
 
 
+def _stream_seconds(stream):
+    return float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+
+
 def _duration(container, stream):
-    if stream.duration is not None and stream.time_base:
-        return float(stream.duration * stream.time_base)
+    if _stream_seconds(stream):
+        return _stream_seconds(stream)
     if container.duration is not None:
         return container.duration / av.time_base
     if stream.frames and stream.average_rate:

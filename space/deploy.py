@@ -31,7 +31,7 @@ def _left_out(directory, names):
 
 
 def stage(folder, cyclegan=(), caae=None):
-    """Lay out the Space in `folder`; returns the Space card (README.md) text."""
+    """Lay out the Space in `folder`, its card naming the model repos."""
     folder = Path(folder)
     for source, name in FILES:
         if source.is_dir():
@@ -42,9 +42,7 @@ def stage(folder, cyclegan=(), caae=None):
     models = [*cyclegan, *([caae] if caae else [])]
     if models:
         card.data.models = [m.partition("@")[0] for m in models]
-    text = str(card)
-    (folder / "README.md").write_text(text, encoding="utf-8")
-    return text
+    (folder / "README.md").write_text(str(card), encoding="utf-8")
 
 
 def deploy(space_id, cyclegan=(), caae=None, private=None, token=None):

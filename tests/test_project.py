@@ -36,3 +36,12 @@ def test_app_help_lists_its_options():
     assert result.returncode == 0
     for option in ["--cyclegan", "--caae", "--port", "--host", "--share", "--max-video-seconds"]:
         assert option in result.stdout
+
+
+def test_app_options_replace_the_environment(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT))
+    import app
+
+    monkeypatch.setenv("STYLE_CYCLEGAN", "ana/one, ana/two")
+    assert app.parse_args([]).cyclegan == ["ana/one", "ana/two"]
+    assert app.parse_args(["--cyclegan", "ana/three"]).cyclegan == ["ana/three"]
