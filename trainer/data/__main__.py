@@ -1,10 +1,10 @@
-"""`python -m trainer.data toyworld ...`: make datasets."""
+"""`python -m trainer.data toyworld|fetch ...`: make datasets."""
 
 import argparse
 import sys
 import time
 
-from trainer.data import toyworld_dataset
+from trainer.data import fetch, movies, toyworld_dataset
 
 
 def _toyworld(args):
@@ -15,6 +15,15 @@ def _toyworld(args):
     pairs = len(rows) // 2
     print(f"wrote {pairs} scene pairs ({len(rows)} images) to {args.out} in {seconds:.1f} s "
           f"({pairs / max(seconds, 1e-9):.1f} pairs/s)")
+
+
+def _fetch(args):
+    movie, gallery_url = movies.resolve(args.movie, args.gallery_url, args.studio, args.medium)
+    summary = fetch.fetch(gallery_url, args.out or f"data/raw/{movie.name}", movie, workers=args.workers,
+                          rate=args.rate, max_images=args.max_images, timeout=args.timeout)
+    print(summary.report())
+    if summary.failed:
+        sys.exit(f"{len(summary.failed)} frames failed; run the same command again to retry them")
 
 
 def build_parser():
@@ -30,6 +39,19 @@ def build_parser():
                      help="camera-orbit clips of 61 frames to add (for video tests)")
     toy.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     toy.set_defaults(run=_toyworld)
+
+    get = commands.add_parser("fetch", help="download a movie's frames from animationscreencaps.com",
+                              description=fetch.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    get.add_argument("gallery_url", nargs="?", help="the movie's gallery (default: from the known-movie table)")
+    get.add_argument("--movie", required=True, help=f"the movie tag; known: {', '.join(movies.KNOWN_MOVIES)}")
+    get.add_argument("--studio", help="studio tag (default: the known movie's)")
+    get.add_argument("--medium", help="medium tag, 2d or 3d (default: the known movie's)")
+    get.add_argument("--out", help="folder for the frames (default: data/raw/MOVIE)")
+    get.add_argument("--workers", type=int, default=4, help="parallel downloads (default 4)")
+    get.add_argument("--rate", type=float, default=4.0, help="requests per second, all workers together (default 4)")
+    get.add_argument("--max-images", type=int, default=None, help="stop after this many frames")
+    get.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    get.set_defaults(run=_fetch)
     return parser
 
 
