@@ -9,22 +9,28 @@ import time
 from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import numpy as np
 from PIL import Image
 
 CDN = "/cdn/i0.wp.com/img.screencaps.us/202/1-{slug}/full/{slug}-animationscreencaps.com-{frame}.jpg"
 
 
 def frame_jpeg(frame, size=(64, 36)):
-    """A frame whose colour encodes its number."""
-    image = Image.new("RGB", size, ((frame * 37) % 256, (frame * 91) % 256, (frame * 13) % 256))
+    """Frame `frame` of the fake movie: coloured blocks drawn from its number, so that
+    any two frames differ (frame 0 is black, like a fade)."""
+    blocks = np.random.default_rng(frame).integers(0, 256, (6, 8, 3), np.uint8) if frame else np.zeros((6, 8, 3), np.uint8)
+    image = Image.fromarray(blocks).resize(size, Image.Resampling.NEAREST)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
 class FakeScreencaps:
-    def __init__(self, slug="luca", frames=range(1, 26), per_page=10, robots="User-agent: *\nDisallow: /private/\n"):
+    def __init__(self, slug="luca", frames=range(1, 26), per_page=10, robots="User-agent: *\nDisallow: /private/\n",
+                 picture=frame_jpeg):
+        """picture: frame number -> the JPEG bytes served for it."""
         self.slug, self.frames, self.per_page, self.robots = slug, list(frames), per_page, robots
+        self.picture = picture
         self.faults = defaultdict(list)  # path -> faults still to inject, in order
         self.served = Counter()  # path -> complete 200 image bodies sent
         self.requests = Counter()  # path -> requests of any kind
@@ -107,7 +113,7 @@ class FakeScreencaps:
                     return self.send(404, b"<h1>Not Found</h1>")
                 if fault == "html":
                     return self.send(200, b"<html><body>Error establishing a database connection</body></html>")
-                body = frame_jpeg(frame)
+                body = site.picture(frame)
                 if fault == "truncated":
                     self.send(200, body[: len(body) // 2], "image/jpeg", length=len(body))
                     self.close_connection = True

@@ -1,10 +1,10 @@
-"""`python -m trainer.data toyworld|fetch ...`: make datasets."""
+"""`python -m trainer.data toyworld|fetch|prepare ...`: make datasets."""
 
 import argparse
 import sys
 import time
 
-from trainer.data import fetch, movies, toyworld_dataset
+from trainer.data import fetch, movies, prepare, toyworld_dataset
 
 
 def _toyworld(args):
@@ -24,6 +24,13 @@ def _fetch(args):
     print(summary.report())
     if summary.failed:
         sys.exit(f"{len(summary.failed)} frames failed; run the same command again to retry them")
+
+
+def _prepare(args):
+    summary = prepare.prepare(args.raw, args.out, size=args.size, fit=args.fit, test_fraction=args.test_fraction,
+                              block=args.block, gap=args.gap, drop_blank=args.drop_blank,
+                              drop_duplicates=args.drop_duplicates, workers=args.workers)
+    print(summary.report())
 
 
 def build_parser():
@@ -52,6 +59,21 @@ def build_parser():
     get.add_argument("--max-images", type=int, default=None, help="stop after this many frames")
     get.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     get.set_defaults(run=_fetch)
+
+    prep = commands.add_parser("prepare", help="fetched frames -> a dataset folder with a train/test split",
+                               description=prepare.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    prep.add_argument("raw", help="folder of movie folders written by fetch (e.g. data/raw)")
+    prep.add_argument("--out", required=True, help="dataset folder to write (e.g. data/prepared)")
+    prep.add_argument("--size", type=int, default=256, help="image side in pixels (default 256)")
+    prep.add_argument("--fit", choices=["crop", "pad"], default="crop",
+                      help="crop: the seed's centre crop (default); pad: the whole frame, letterboxed")
+    prep.add_argument("--test-fraction", type=float, default=0.1)
+    prep.add_argument("--block", type=int, default=200, help="frames per split block (default 200 = 100 s at 2 FPS)")
+    prep.add_argument("--gap", type=int, default=10, help="train frames this close to a test frame are left out")
+    prep.add_argument("--drop-blank", action="store_true", help="leave out near-uniform frames (fades, black)")
+    prep.add_argument("--drop-duplicates", action="store_true", help="leave out frames repeating the last kept one")
+    prep.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    prep.set_defaults(run=_prepare)
     return parser
 
 
