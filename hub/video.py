@@ -108,8 +108,7 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
     width, height = _output_size(info.width, info.height, max_side)
     started, done = time.monotonic(), 0
     with atomic_path(out_path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out:
-        video = out.add_stream("libx264", rate=rate, options={"crf": "20", "preset": "veryfast"})
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video = _h264_stream(out, rate, width, height)
         audio = _add_audio_stream(out, *info.audio) if info.has_audio else None
         batch = []
         for frame in sample_frames(path, fps, max_seconds):
@@ -128,6 +127,32 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
     if progress:
         progress(done, done, 0.0)
     return info
+
+
+def write_mp4(frames, path, fps=2.0):
+    """uint8 (H, W, 3) frames of one even size -> a browser-playable H.264 MP4 at `fps`,
+    written atomically."""
+    with atomic_path(path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out:
+        stream = None
+        for i, picture in enumerate(frames):
+            if stream is None:
+                height, width = picture.shape[:2]
+                if width % 2 or height % 2:
+                    raise ValueError(f"H.264 in yuv420p needs even sides, got {width} x {height}")
+                stream = _h264_stream(out, Fraction(fps).limit_denominator(1001), width, height)
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture[..., :3]), format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        if stream is None:
+            raise ValueError("no frames to write")
+        out.mux(stream.encode(None))
+
+
+def _h264_stream(out, rate, width, height):
+    """yuv420p (what browsers play), quality 20 on x264's scale, a fast preset."""
+    stream = out.add_stream("libx264", rate=rate, options={"crf": "20", "preset": "veryfast"})
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    return stream
 
 
 def _encode(out, stream, frames, translate_frames, done):

@@ -1,5 +1,5 @@
-"""`prepare` on frames fetched from the fake site: sizes, tags, the block split, the
-filters, and incremental re-runs."""
+"""`prepare`, `clips` and `stats` on frames fetched from the fake site: sizes, tags, the
+block split, the filters, incremental re-runs, clips as folders and MP4s, contact sheets."""
 
 import os
 import subprocess
@@ -11,7 +11,9 @@ import pytest
 from fake_screencaps import FakeScreencaps, frame_jpeg
 from PIL import Image
 
-from trainer.data import fetch, movies, prepare
+from media import probe
+
+from trainer.data import clips, fetch, movies, prepare, stats
 from trainer.data.manifest import read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,3 +95,33 @@ def test_the_command_line(raw, tmp_path):
     missing = subprocess.run([sys.executable, "-m", "trainer.data", "prepare", str(tmp_path / "nothing"), "--out",
                               str(tmp_path / "x")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert missing.returncode == 1 and "no movie folders with a fetch.jsonl" in missing.stderr
+
+
+def test_runs_and_windows_never_cross_a_missing_frame():
+    assert clips.runs([1, 2, 3, 5, 6]) == [[1, 2, 3], [5, 6]]
+    assert clips.windows([1, 2, 3, 5, 6, 7, 8], 2, None) == [[1, 2], [5, 6], [7, 8]]
+    assert clips.windows(list(range(100)), 10, 3) == [list(range(0, 10)), list(range(40, 50)), list(range(90, 100))]
+
+
+def test_clips_of_test_frames_as_folders_and_mp4s(raw, tmp_path):
+    prepared = tmp_path / "prepared"
+    prepare_into(raw, prepared)
+    records = clips.make_clips(prepared, tmp_path / "clips", length=5, fps=2)
+    assert [r["clip"] for r in records] == ["luca-000040", "luca-000045", "ponyo-000040", "ponyo-000045"]
+    folder = tmp_path / "clips" / "luca-000045"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{i:03d}.jpg" for i in range(5)]
+    assert (folder / "002.jpg").read_bytes() == (prepared / "images" / "luca" / "000047.jpg").read_bytes()
+    video = probe(tmp_path / "clips" / "luca-000045.mp4")
+    assert (video.frames, video.rate, video.width, video.streams) == (5, 2, 32, [("video", "h264")])
+    assert len((tmp_path / "clips" / clips.RECORD).read_text().splitlines()) == 4
+    with pytest.raises(ValueError, match="no run of 11 consecutive test frames"):
+        clips.make_clips(prepared, tmp_path / "none", length=11)
+
+
+def test_stats_count_the_tags_and_draw_a_contact_sheet_per_movie(raw, tmp_path):
+    prepare_into(raw, tmp_path)
+    text = stats.report(tmp_path, sheet_frames=12)
+    assert "108 images" in text and "medium: 2d 54, 3d 54" in text and "split: test 20, train 88" in text
+    assert "luca: test 10, train 44" in text
+    sheet = Image.open(tmp_path / "stats" / "luca.jpg")
+    assert sheet.size == (6 * 128 + 5 * 2, 2 * 128 + 2)  # 12 frames, 6 a row

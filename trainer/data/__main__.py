@@ -1,10 +1,10 @@
-"""`python -m trainer.data toyworld|fetch|prepare ...`: make datasets."""
+"""`python -m trainer.data toyworld|fetch|prepare|clips|stats ...`: make datasets."""
 
 import argparse
 import sys
 import time
 
-from trainer.data import fetch, movies, prepare, toyworld_dataset
+from trainer.data import clips, fetch, movies, prepare, stats, toyworld_dataset
 
 
 def _toyworld(args):
@@ -31,6 +31,17 @@ def _prepare(args):
                               block=args.block, gap=args.gap, drop_blank=args.drop_blank,
                               drop_duplicates=args.drop_duplicates, workers=args.workers)
     print(summary.report())
+
+
+def _clips(args):
+    records = clips.make_clips(args.prepared, args.out, length=args.length, count=args.count, split=args.split,
+                               fps=args.fps)
+    print(f"wrote {len(records)} clip{'s' * (len(records) != 1)} of {args.length} frames to {args.out}: "
+          + ", ".join(sorted({r['movie'] for r in records})))
+
+
+def _stats(args):
+    print(stats.report(args.prepared, args.sheet_frames))
 
 
 def build_parser():
@@ -74,6 +85,22 @@ def build_parser():
     prep.add_argument("--drop-duplicates", action="store_true", help="leave out frames repeating the last kept one")
     prep.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     prep.set_defaults(run=_prepare)
+
+    clip = commands.add_parser("clips", help="runs of consecutive frames as folders and MP4s",
+                               description=clips.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    clip.add_argument("prepared", help="a dataset folder written by prepare")
+    clip.add_argument("--out", required=True, help="folder for the clips (e.g. data/clips)")
+    clip.add_argument("--length", type=int, default=61, help="frames per clip (default 61 = 30.5 s at 2 FPS)")
+    clip.add_argument("--count", type=int, default=None, help="clips per movie at most (default: all)")
+    clip.add_argument("--split", choices=["test", "train", "all"], default="test")
+    clip.add_argument("--fps", type=float, default=2.0, help="playback rate of the MP4s (default 2)")
+    clip.set_defaults(run=_clips)
+
+    stat = commands.add_parser("stats", help="images per tag and split, and a contact sheet per movie",
+                               description=stats.__doc__)
+    stat.add_argument("prepared", help="a dataset folder")
+    stat.add_argument("--sheet-frames", type=int, default=24, help="frames on each contact sheet (default 24)")
+    stat.set_defaults(run=_stats)
     return parser
 
 
