@@ -78,6 +78,8 @@ def test_a_rerun_is_incremental(raw, tmp_path):
     os.utime(source, (later, later))  # a re-fetched frame
     assert prepare_into(raw, tmp_path).prepared == 1
     assert prepare_into(raw, tmp_path, size=16).prepared == 120  # other settings: everything again
+    (tmp_path / prepare.SETTINGS).unlink()  # as after a run killed before its end
+    assert prepare_into(raw, tmp_path, size=16).prepared == 120
 
 
 def test_pad_keeps_the_whole_frame(raw, tmp_path):

@@ -134,10 +134,12 @@ def prepare(raw, out, size=256, fit="crop", test_fraction=0.1, block=200, gap=10
     (out / "images").mkdir(parents=True, exist_ok=True)
     for movie in {r["movie"] for r in rows}:
         (out / "images" / movie).mkdir(exist_ok=True)
-    write_json(settings_path, settings)  # before the images: a killed run re-does them all
     with ProcessPoolExecutor(workers or os.cpu_count()) as pool:
         features = list(tqdm(pool.map(_prepare_one, tasks, chunksize=16), total=len(tasks), unit="frame",
                              desc="prepare", disable=not progress))
+    # Only now: a run killed after changing the settings leaves the old ones, so the next
+    # run prepares everything again instead of mixing sizes.
+    write_json(settings_path, settings)
     summary.reused = sum(1 for t in tasks if t[4])
     summary.prepared = len(tasks) - summary.reused
     kept = _filter(rows, features, drop_blank, drop_duplicates, summary, out)
