@@ -42,26 +42,14 @@ class CycleGANStep:
         """(gen_G, gen_F, disc_X, disc_Y losses as float32), updated non-trainable variables."""
         non_trainable = list(non_trainable)
 
-        def run(k, x):
+        def run(name, x):
+            k = NETS.index(name)
             y, non_trainable[k] = self.nets[k].stateless_call(trainable[k], non_trainable[k], x, training=True)
             return y
 
-        G, F, X, Y = range(4)
-        adv, lam, idw = self.adversarial, self.lambda_cycle, self.identity_weight
-        fake_b = run(G, real_a)
-        cycled_a = run(F, fake_b)
-        fake_a = run(F, real_b)
-        cycled_b = run(G, fake_a)
-        same_a = run(F, real_a)
-        same_b = run(G, real_b)
-        disc_X = losses.discriminator_loss(run(X, real_a), run(X, jax.lax.stop_gradient(fake_a)), adv)
-        disc_Y = losses.discriminator_loss(run(Y, real_b), run(Y, jax.lax.stop_gradient(fake_b)), adv)
-        cycle = losses.cycle_loss(real_a, cycled_a, lam) + losses.cycle_loss(real_b, cycled_b, lam)
-        gen_G = losses.generator_adversarial_loss(run(Y, fake_b), adv) + cycle + losses.identity_loss(
-            real_b, same_b, lam, idw)
-        gen_F = losses.generator_adversarial_loss(run(X, fake_a), adv) + cycle + losses.identity_loss(
-            real_a, same_a, lam, idw)
-        return tuple(jnp.asarray(v, jnp.float32) for v in (gen_G, gen_F, disc_X, disc_Y)), non_trainable
+        values = losses.cyclegan_losses(run, real_a, real_b, self.adversarial, self.lambda_cycle,
+                                        self.identity_weight)
+        return tuple(jnp.asarray(values[f"{name}_loss"], jnp.float32) for name in NETS), non_trainable
 
     def pure_step(self, state, real_a, real_b):
         trainable, non_trainable, optimizer_vars = state

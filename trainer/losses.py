@@ -50,6 +50,33 @@ def identity_loss(real, same, lambda_cycle=10.0, identity_weight=0.5):
     return identity_weight * lambda_cycle * ops.mean(ops.abs(real - same))
 
 
+def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5,
+                    pool_a=None, pool_b=None):
+    """The four CycleGAN losses from one forward pass, as both training steps (TF and JAX)
+    compute them. run(name, images) calls the network `name` (gen_G: A -> B, gen_F: B -> A,
+    disc_X judges A, disc_Y judges B); pool_a / pool_b, when given, swap translations for
+    pooled ones before the discriminators see them. -> {name_loss: scalar}."""
+    fake_b = run("gen_G", real_a)  # (B, H, W, 3) in [-1, 1]
+    cycled_a = run("gen_F", fake_b)
+    fake_a = run("gen_F", real_b)
+    cycled_b = run("gen_G", fake_a)
+    same_a = run("gen_F", real_a)
+    same_b = run("gen_G", real_b)
+
+    # D sees real images and (pooled) translations; G wants its current ones judged real.
+    pooled_a = pool_a(fake_a) if pool_a else fake_a
+    pooled_b = pool_b(fake_b) if pool_b else fake_b
+    disc_X = discriminator_loss(run("disc_X", real_a), run("disc_X", ops.stop_gradient(pooled_a)), adversarial)
+    disc_Y = discriminator_loss(run("disc_Y", real_b), run("disc_Y", ops.stop_gradient(pooled_b)), adversarial)
+
+    cycle = cycle_loss(real_a, cycled_a, lambda_cycle) + cycle_loss(real_b, cycled_b, lambda_cycle)
+    gen_G = (generator_adversarial_loss(run("disc_Y", fake_b), adversarial) + cycle
+             + identity_loss(real_b, same_b, lambda_cycle, identity_weight))
+    gen_F = (generator_adversarial_loss(run("disc_X", fake_a), adversarial) + cycle
+             + identity_loss(real_a, same_a, lambda_cycle, identity_weight))
+    return {"gen_G_loss": gen_G, "gen_F_loss": gen_F, "disc_X_loss": disc_X, "disc_Y_loss": disc_Y}
+
+
 def l1(real, reconstructed):
     """Mean absolute error: the CAAE's reconstruction loss (the seed chose L1 over L2: sharper)."""
     return ops.mean(ops.abs(real - reconstructed))
