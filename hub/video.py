@@ -226,8 +226,9 @@ def _stream_seconds(stream):
 
 
 def _duration(container, stream):
-    if _stream_seconds(stream):
-        return _stream_seconds(stream)
+    seconds = _stream_seconds(stream)
+    if seconds:
+        return seconds
     if container.duration is not None:
         return container.duration / av.time_base
     if stream.frames and stream.average_rate:

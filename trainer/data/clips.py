@@ -8,16 +8,14 @@ by default, so clips are never training data). Per movie, up to `--count` clips 
 taken, spread evenly over the runs that are long enough. `clips.jsonl` lists them.
 """
 
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from hub.atomic import write_text
 from hub.video import write_mp4
-from trainer.data.manifest import read_manifest
+from trainer.data.manifest import read_manifest, write_jsonl
 
 RECORD = "clips.jsonl"
 
@@ -63,5 +61,5 @@ def make_clips(prepared, out, length=61, count=None, split="test", fps=2.0):
     if not records:
         raise ValueError(f"no run of {length} consecutive {split} frames in {prepared}: "
                          f"try a shorter --length or --split all")
-    write_text(out / RECORD, "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    write_jsonl(out / RECORD, records)
     return records

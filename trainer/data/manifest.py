@@ -36,9 +36,13 @@ def read_manifest(folder):
     return rows
 
 
+def write_jsonl(path, rows):
+    """One JSON object per line, written atomically."""
+    write_text(path, "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows))
+
+
 def write_manifest(folder, rows):
-    text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
-    write_text(Path(folder) / MANIFEST, text)
+    write_jsonl(Path(folder) / MANIFEST, rows)
 
 
 def parse_filter(text):

@@ -78,8 +78,9 @@ def _prepare_one(task):
 
 
 def _features(image):
-    grey = np.asarray(image.convert("L"), np.float32)
-    small = np.asarray(image.convert("L").resize((8, 8), Image.Resampling.BOX), np.float32)
+    grey_image = image.convert("L")
+    grey = np.asarray(grey_image, np.float32)
+    small = np.asarray(grey_image.resize((8, 8), Image.Resampling.BOX), np.float32)
     bits = (small > small.mean()).flatten()
     return float(grey.mean()), float(grey.std()), int("".join("1" if b else "0" for b in bits), 2)
 
