@@ -14,7 +14,8 @@ import keras
 
 from trainer import cyclegan
 from trainer.config import CycleGANConfig
-from trainer.data.loading import domain_paths, unpaired_dataset
+from trainer.data.domains import domain_paths
+from trainer.data.loading import unpaired_dataset
 from trainer.data.manifest import parse_filter
 
 

@@ -81,7 +81,8 @@ def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_pat
 
 
 def test_both_phases_give_finite_losses_and_train_their_networks(toyworld_64):
-    from trainer.data.loading import domain_rows, labelled_dataset
+    from trainer.data.domains import domain_rows
+    from trainer.data.loading import labelled_dataset
     from hub.labels import LabelSpace
 
     config = tiny_config(toyworld_64)
@@ -123,7 +124,8 @@ def test_spatial_latent_with_label_adversary_trains_and_exports(toyworld_64, tmp
 
 
 def test_the_optional_losses_train_in_both_phases(toyworld_64):
-    from trainer.data.loading import domain_rows, labelled_dataset
+    from trainer.data.domains import domain_rows
+    from trainer.data.loading import labelled_dataset
     from hub.labels import LabelSpace
 
     config = tiny_config(toyworld_64, latent="spatial", latent_dim=64, label_adversary="medium,studio",

@@ -48,7 +48,8 @@ def test_losses_are_finite_and_training_changes_the_generators(toyworld_64):
                             steps_per_epoch=4, adversarial_loss="lsgan", generator="resnet")
     trainer = cyclegan.build_trainer(config)
     before = [w.copy() for w in trainer.gen_G.get_weights()]
-    from trainer.data.loading import domain_paths, unpaired_dataset
+    from trainer.data.domains import domain_paths
+    from trainer.data.loading import unpaired_dataset
     from trainer.data.manifest import parse_filter
 
     data = unpaired_dataset(domain_paths(toyworld_64, parse_filter("medium=3d")),

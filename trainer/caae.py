@@ -35,7 +35,8 @@ from hub.labels import LabelSpace
 from trainer import config as config_lib, losses, run
 from trainer.callbacks import Checkpointing, SampleGrid
 from trainer.config import CAAEConfig
-from trainer.data.loading import domain_rows, labelled_dataset, load_images, usable_images
+from trainer.data.domains import domain_rows, usable_images
+from trainer.data.loading import labelled_dataset, load_images
 from trainer.data.manifest import summarize
 
 log = logging.getLogger("trainer.caae")

@@ -45,10 +45,12 @@ class SampleGrid(keras.callbacks.Callback):
 
 def sample_grid(gen_G, gen_F, samples_a, samples_b):
     """CycleGAN grid; each row: input A, G(A), F(G(A)) | input B, F(B), G(F(B))."""
-    fake_b = gen_G.predict(samples_a, verbose=0)
-    fake_a = gen_F.predict(samples_b, verbose=0)
-    cycled_a = gen_F.predict(fake_b, verbose=0)
-    cycled_b = gen_G.predict(fake_a, verbose=0)
+    # Plain calls, not predict(): a few images, and no batch splitting under --distribute.
+    def run(net, images):
+        return keras.ops.convert_to_numpy(net(images, training=False))
+
+    fake_b, fake_a = run(gen_G, samples_a), run(gen_F, samples_b)
+    cycled_a, cycled_b = run(gen_F, fake_b), run(gen_G, fake_a)
     columns = [samples_a, fake_b, cycled_a, samples_b, fake_a, cycled_b]
     rows = [[to_uint8(c[i]) for c in columns] for i in range(min(len(samples_a), len(samples_b)))]
     return grid(rows)

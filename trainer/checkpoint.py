@@ -1,7 +1,7 @@
 """Training checkpoints: every variable a run needs to continue exactly.
 
-That is the four networks, the four optimizers (their step counter is the global step),
-the history pools and every random-seed state (dropout, pools), which Keras'
+That is the networks, the optimizers (their step counter is the global step), the
+history pools and every random-seed state (dropout, pools, jitter), which Keras'
 save_weights leaves out. One .npz file, written atomically, so a kill at any moment
 leaves the previous checkpoint intact.
 """
@@ -15,7 +15,7 @@ from hub.atomic import atomic_path
 def training_variables(model):
     """All state of a compiled trainer model, in a fixed order."""
     variables = list(model.variables)
-    for optimizer in model.optimizers:
+    for optimizer in getattr(model, "optimizers", None) or [model.optimizer]:  # the CAAE has several
         variables += list(optimizer.variables)
     return variables
 
@@ -32,7 +32,8 @@ def restore(model, path):
     with np.load(path) as saved:
         if len(saved.files) != len(variables):
             raise ValueError(f"checkpoint {path} holds {len(saved.files)} variables but this model has "
-                             f"{len(variables)}: it was written by a different configuration")
+                             f"{len(variables)}: it was written by a different configuration, or by an "
+                             "earlier version of the trainer (resume it with that version)")
         for i, variable in enumerate(variables):
             value = saved[f"v{i:05d}"]
             if tuple(value.shape) != tuple(variable.shape):

@@ -10,21 +10,27 @@ RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png, logs/
 """
 
 import dataclasses
+import importlib.util
 import logging
 import os
+import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import keras
-import tensorflow as tf
+import numpy as np
 
 from hub import nets
 from hub.cyclegan import CycleGAN as CycleGANModel
 from hub.cyclegan import domain_name
-from trainer import config as config_lib, losses, run
+from hub.imaging import from_uint8
+from trainer import config as config_lib, distribute, losses, run
+from trainer.augment import DeviceJitter
 from trainer.callbacks import Checkpointing, SampleGrid, sample_grid
 from trainer.config import CycleGANConfig
-from trainer.data.loading import domain_paths, domain_rows, load_images, unpaired_dataset, usable_images
+from trainer.data import arrays
+from trainer.data.domains import domain_paths, domain_rows, usable_images
 from trainer.data.manifest import parse_filter, summarize
 from trainer.image_pool import ImagePool
 from trainer.schedules import LinearDecayInSecondHalf
@@ -32,10 +38,17 @@ from trainer.schedules import LinearDecayInSecondHalf
 log = logging.getLogger("trainer.cyclegan")
 
 
-class CycleGANTrainer(keras.Model):
-    """The two generators and two discriminators, trained together by `fit`."""
+LOSS_NAMES = ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")  # one per net, in `nets` order
 
-    def __init__(self, gen_G, gen_F, disc_X, disc_Y, pool_size=0, image_shape=None, seed=None, **kwargs):
+
+class CycleGANTrainer(keras.Model):
+    """The two generators and two discriminators, trained together by `fit` on either
+    backend: the TF step below, or trainer.jax_step on KERAS_BACKEND=jax."""
+
+    loss_names = LOSS_NAMES
+
+    def __init__(self, gen_G, gen_F, disc_X, disc_Y, pool_size=0, image_shape=None, seed=None, jitter=True,
+                 **kwargs):
         super().__init__(**kwargs)
         self.gen_G, self.gen_F = gen_G, gen_F
         self.disc_X, self.disc_Y = disc_X, disc_Y
@@ -43,15 +56,19 @@ class CycleGANTrainer(keras.Model):
         self.pool_X = ImagePool(pool_size, image_shape, seed=seed, name="pool_X") if pool_size else None
         self.pool_Y = ImagePool(pool_size, image_shape, seed=None if seed is None else seed + 1,
                                 name="pool_Y") if pool_size else None
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")}
+        # Batches arrive as uint8 and are jittered here, on the device; jitter=False takes
+        # float batches in [-1, 1] as they are (tests comparing backends).
+        self.jitter = DeviceJitter(seed, name="jitter") if jitter else None
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
+        self.built = True  # every part exists now; fit need not trace a call() to build it
 
-    def compile(self, gen_G_optimizer, gen_F_optimizer, disc_X_optimizer, disc_Y_optimizer,
-                adversarial="bce", lambda_cycle=10.0, identity_weight=0.5, jit_compile=False):
-        super().compile(jit_compile=jit_compile)
-        self.optimizers = [gen_G_optimizer, gen_F_optimizer, disc_X_optimizer, disc_Y_optimizer]
-        for optimizer, net in zip(self.optimizers, self.nets):
-            optimizer.build(net.trainable_variables)  # so a checkpoint can restore their state
+    def compile(self, optimizer, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5, jit_compile=False):
+        """One Adam for all four networks: Adam works per weight, so this is the tutorial's
+        four equal optimizers in one (and one set of optimizer variables for Keras' JAX fit)."""
+        super().compile(optimizer=optimizer, jit_compile=jit_compile)
+        optimizer.build(self.trainable_variables)  # so a checkpoint can restore its state
+        position = {id(v): i for i, v in enumerate(self.trainable_variables)}
+        self.net_positions = tuple(tuple(position[id(v)] for v in net.trainable_variables) for net in self.nets)
         self.adversarial = adversarial
         self.lambda_cycle = lambda_cycle
         self.identity_weight = identity_weight
@@ -66,7 +83,13 @@ class CycleGANTrainer(keras.Model):
 
     @property
     def step(self):
-        return int(keras.ops.convert_to_numpy(self.optimizers[0].iterations))
+        return int(keras.ops.convert_to_numpy(self.optimizer.iterations))
+
+    def prepare_batch(self, batch):
+        real_a, real_b = batch
+        if self.jitter is not None:
+            real_a, real_b = self.jitter(real_a), self.jitter(real_b)
+        return real_a, real_b
 
     def compute_losses(self, real_a, real_b, training=True):
         """Forward pass of all four networks -> the four total losses (backend-neutral)."""
@@ -75,20 +98,48 @@ class CycleGANTrainer(keras.Model):
                                       real_a, real_b, self.adversarial, self.lambda_cycle, self.identity_weight,
                                       self.pool_X, self.pool_Y)
 
-    def train_step(self, batch):
-        # 1. Forward: translate both ways, cycle back, identity-map, judge (one tape).
-        # 2. Each of the four losses is differentiated w.r.t. its own network only.
-        # 3. The four Adam optimizers step together, as the TF tutorial.
-        real_a, real_b = batch
-        with tf.GradientTape(persistent=True) as tape:
-            loss = self.compute_losses(real_a, real_b, training=True)
-        for name, net, optimizer in zip(self.trackers, self.nets, self.optimizers):  # same order
-            grads = tape.gradient(loss[name], net.trainable_variables)
-            optimizer.apply_gradients(zip(grads, net.trainable_variables))
-        del tape
+    def update_trackers(self, loss):
         for name, value in loss.items():
             self.trackers[name].update_state(value)
         return {name: t.result() for name, t in self.trackers.items()}
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras 3's TF fit averages a first batch over the replicas here only to build an
+        # unbuilt model, and that average fails under MultiWorkerMirroredStrategy; this
+        # trainer is built from the start.
+        if not self.built:
+            super()._maybe_symbolic_build(iterator, data_batch)
+
+    def train_step(self, *args):
+        if keras.backend.backend() == "jax":
+            from trainer import jax_step  # imports jax
+            return jax_step.train_step(self, *args)
+        return self._tf_train_step(*args)
+
+    def _tf_train_step(self, batch):
+        # 1. Forward: translate both ways, cycle back, identity-map, judge (one tape).
+        # 2. Each of the four losses is differentiated w.r.t. its own network only.
+        # 3. One Adam steps all four networks.
+        import tensorflow as tf
+
+        real_a, real_b = self.prepare_batch(batch)
+        # Under tf.distribute each replica sees a slice of the batch and the optimizer sums
+        # the replicas' gradients: dividing makes the step follow the global batch's mean.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        with tf.GradientTape(persistent=True) as tape:
+            loss = self.compute_losses(real_a, real_b, training=True)
+            scaled = {name: value / replicas for name, value in loss.items()}
+        grads, variables = [], []
+        for name, net in zip(LOSS_NAMES, self.nets):
+            grads += tape.gradient(scaled[name], net.trainable_variables)
+            variables += net.trainable_variables
+        del tape
+        self.optimizer.apply_gradients(zip(grads, variables))
+        logs = self.update_trackers(loss)
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3 averages each worker's logs along axis 0, which a scalar lacks.
+            logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
 
 
 def make_optimizer(config, total_steps):
@@ -99,21 +150,21 @@ def make_optimizer(config, total_steps):
 
 
 def build_trainer(config):
-    """Networks, pools and optimizers for `config`, compiled and ready for `fit`."""
+    """Networks, pool, jitter and optimizer for `config`, compiled and ready for `fit`
+    (under --distribute, inside the strategy's scope)."""
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
-    gen_G = nets.build_generator(config.generator, config.image_size, config.base_filters, name="gen_G",
-                                 upsample=config.upsample)
-    gen_F = nets.build_generator(config.generator, config.image_size, config.base_filters, name="gen_F",
-                                 upsample=config.upsample)
-    disc_X = nets.patchgan_discriminator(config.base_filters, name="disc_X")
-    disc_Y = nets.patchgan_discriminator(config.base_filters, name="disc_Y")
-    trainer = CycleGANTrainer(gen_G, gen_F, disc_X, disc_Y, pool_size=config.pool_size,
-                              image_shape=(config.image_size, config.image_size, 3), seed=config.seed)
-    total = config.epochs * config.steps_per_epoch
-    trainer.compile(*(make_optimizer(config, total) for _ in range(4)), adversarial=config.adversarial_loss,
-                    lambda_cycle=config.lambda_cycle, identity_weight=config.identity_weight,
-                    jit_compile=config.jit_compile)
+    scope, _ = distribute.replicas_scope(config.batch_size) if config.distribute else (nullcontext(), 1)
+    with scope:
+        gen_G, gen_F = (nets.build_generator(config.generator, config.image_size, config.base_filters, name=name,
+                                             upsample=config.upsample) for name in ("gen_G", "gen_F"))
+        disc_X, disc_Y = (nets.patchgan_discriminator(config.base_filters, name=name) for name in ("disc_X", "disc_Y"))
+        trainer = CycleGANTrainer(gen_G, gen_F, disc_X, disc_Y, pool_size=config.pool_size,
+                                  image_shape=(config.image_size, config.image_size, 3), seed=config.seed)
+        trainer.compile(make_optimizer(config, config.epochs * config.steps_per_epoch),
+                        adversarial=config.adversarial_loss, lambda_cycle=config.lambda_cycle,
+                        identity_weight=config.identity_weight,
+                        jit_compile=config.jit_compile or keras.backend.backend() == "jax")
     return trainer
 
 
@@ -153,9 +204,21 @@ def export_model(trainer, config, run_dir, data, samples_a, samples_b, seconds):
     return model_dir
 
 
+def resolve_input_pipeline(config):
+    """--input-pipeline auto -> tfdata with TensorFlow, arrays on the JAX backend."""
+    if config.input_pipeline != "auto":
+        return config
+    pipeline = "tfdata" if keras.backend.backend() == "tensorflow" else "arrays"
+    return dataclasses.replace(config, input_pipeline=pipeline)
+
+
 def train(config, run_dir, resume=False, verbose="auto"):
-    """Train (or continue) the run in `run_dir`; returns the exported model folder."""
+    """Train (or continue) the run in `run_dir`; returns the exported model folder.
+    Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
+    if not distribute.is_chief():
+        run_dir = Path(tempfile.mkdtemp(prefix="worker-"))
     run_dir = Path(run_dir)
+    config = resolve_input_pipeline(config)
     filters_a, filters_b = parse_filter(config.domain_a), parse_filter(config.domain_b)
     rows_a, rows_b = domain_rows(config.data, filters_a), domain_rows(config.data, filters_b)
     paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
@@ -163,35 +226,45 @@ def train(config, run_dir, resume=False, verbose="auto"):
         config = dataclasses.replace(
             config, steps_per_epoch=max(1, max(len(paths_a), len(paths_b)) // config.batch_size))
     config_lib.save(config, run_dir / "config.json")
-    log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch",
-             config.domain_a, len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
+    log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch, input: %s",
+             config.domain_a, len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch,
+             config.input_pipeline)
 
     trainer = build_trainer(config)
     run.restore(trainer, run_dir, resume)
 
     # Fixed images for the grids: test split if the domain has one, else the first training ones.
     # Only the few chosen test images are decoded for the check, not the whole split.
-    def sample_paths(filters, fallback):
+    def sample_images(filters, fallback):
         try:
             test_paths = domain_paths(config.data, filters, split="test", check=False)
+            paths = usable_images(test_paths[:config.samples]) or fallback[:config.samples]
         except ValueError:
-            return fallback[:config.samples]
-        return usable_images(test_paths[:config.samples]) or fallback[:config.samples]
+            paths = fallback[:config.samples]
+        return from_uint8(arrays.decode_all(paths, config.image_size)) if paths else np.zeros((0,))
 
-    samples_a = load_images(sample_paths(filters_a, paths_a), config.image_size)
-    samples_b = load_images(sample_paths(filters_b, paths_b), config.image_size)
+    samples_a, samples_b = sample_images(filters_a, paths_a), sample_images(filters_b, paths_b)
 
     start = time.perf_counter()
     callbacks = [
         Checkpointing(run.checkpoint_path(run_dir), config.checkpoint_every),
         SampleGrid(run_dir / "samples", lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b)),
-        keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
     ]
+    if importlib.util.find_spec("tensorflow"):  # Keras' TensorBoard writer needs TensorFlow
+        callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"))
     total_steps = config.epochs * config.steps_per_epoch
 
-    def make_dataset(first_step, steps):
-        return unpaired_dataset(paths_a, paths_b, config.image_size, config.batch_size, config.seed,
-                                first_step=first_step, steps=steps)
+    if config.input_pipeline == "arrays":
+        images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
+
+        def make_dataset(first_step, steps):
+            return arrays.UnpairedBatches(images_a, images_b, config.batch_size, config.seed, first_step, steps)
+    else:
+        from trainer.data.loading import unpaired_dataset  # imports tensorflow
+
+        def make_dataset(first_step, steps):
+            return unpaired_dataset(paths_a, paths_b, config.image_size, config.batch_size, config.seed,
+                                    first_step=first_step, steps=steps)
 
     run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
     data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}

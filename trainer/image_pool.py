@@ -17,6 +17,7 @@ class ImagePool(keras.layers.Layer):
         self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros",
                                      trainable=False, name="count")
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.built = True  # its variables exist from the start
 
     def _query_one(self, image):
         """Store `image`; return it, or (once full, with p=0.5) a stored one it replaces."""

@@ -1,0 +1,77 @@
+"""The input pipeline without TensorFlow: every training image decoded once (Pillow, in
+threads) into one uint8 array per domain, then batches of those arrays as a Keras
+PyDataset. The jitter runs on the device (trainer.augment), so a GPU never waits on
+JPEG decoding. The JAX backend's pipeline; `--input-pipeline arrays` on TensorFlow.
+"""
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import keras
+import numpy as np
+from PIL import Image
+
+from trainer.data.domains import element_order
+
+log = logging.getLogger(__name__)
+MEMORY_SHARE = 0.5  # refuse to hold more than this share of the machine's memory
+
+
+def decode_square(path, size):
+    """File -> uint8 (size, size, 3): centre crop, resize (antialiased), as loading.decode_square."""
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        w, h = im.size
+        side = min(w, h)
+        box = ((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side)
+        return np.asarray(im.resize((size, size), Image.BILINEAR, box=box))
+
+
+def _memory_bytes():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def decode_all(paths, size, workers=8):
+    """uint8 (N, size, size, 3) of the images that decode; a warning for each that does not."""
+    need, memory = len(paths) * size * size * 3, _memory_bytes()
+    if memory and need > MEMORY_SHARE * memory:
+        raise ValueError(f"{len(paths)} images at {size} px need {need / 2**30:.1f} GiB in memory, more than "
+                         f"half of this machine's {memory / 2**30:.1f} GiB: use --input-pipeline tfdata, "
+                         "or a smaller --image-size")
+
+    def decode(path):
+        try:
+            return decode_square(path, size)
+        except Exception as e:  # noqa: BLE001 - any decoder failure means "skip this file"
+            log.warning("skipping unreadable image %s (%s: %s)", path, type(e).__name__, e)
+            return None
+
+    with ThreadPoolExecutor(workers) as pool:  # Pillow releases the GIL while decoding
+        images = [im for im in pool.map(decode, paths) if im is not None]
+    if not images:
+        raise ValueError(f"none of the {len(paths)} images could be read")
+    return np.stack(images)
+
+
+class UnpairedBatches(keras.utils.PyDataset):
+    """Batches (a, b) of uint8 images for training steps first_step..first_step+steps-1,
+    each domain in its own shuffled order (the same order as loading.unpaired_dataset)."""
+
+    def __init__(self, images_a, images_b, batch_size, seed, first_step, steps):
+        super().__init__()
+        first, count = first_step * batch_size, steps * batch_size
+        self.images = (images_a, images_b)
+        self.orders = [element_order(len(images), seed, stream, first, count)
+                       for stream, images in enumerate(self.images)]
+        self.batch_size, self.steps = batch_size, steps
+
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, index):
+        chosen = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        return tuple(images[order[chosen]] for images, order in zip(self.images, self.orders))

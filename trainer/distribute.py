@@ -1,0 +1,61 @@
+"""`--distribute`: data-parallel training on the engines made for it, not a home-made one.
+
+TensorFlow backend: `tf.distribute.MirroredStrategy` over the local GPUs (or, without
+GPUs, every logical CPU device), or `MultiWorkerMirroredStrategy` when TF_CONFIG names a
+cluster of several machines. JAX backend: `keras.distribution.DataParallel` over every
+local device. Either way --batch-size is the global batch, split evenly over the devices,
+and a step follows that batch's mean loss, as on one device.
+"""
+
+import contextlib
+import json
+import logging
+import os
+
+import keras
+
+log = logging.getLogger(__name__)
+
+
+def _tf_strategy():
+    import tensorflow as tf
+
+    if _tf_config().get("cluster"):
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return tf.distribute.MirroredStrategy([d.name for d in devices])
+
+
+def replicas_scope(batch_size):
+    """(context to build the trainer in, number of replicas)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        strategy = _tf_strategy()
+        context, replicas = strategy.scope(), strategy.num_replicas_in_sync
+    elif backend == "jax":
+        distribution = keras.distribution.DataParallel()
+        keras.distribution.set_distribution(distribution)
+        context, replicas = contextlib.nullcontext(), len(distribution.device_mesh.devices.flatten())
+    else:
+        raise ValueError(f"--distribute needs the tensorflow or jax backend, not {backend}")
+    if batch_size % replicas:
+        raise ValueError(f"--batch-size {batch_size} must be a multiple of the {replicas} devices --distribute "
+                         "trains on, so each gets an equal share")
+    log.info("--distribute: %d replicas, %d image pairs each per step", replicas, batch_size // replicas)
+    return context, replicas
+
+
+def _tf_config():
+    return json.loads(os.environ.get("TF_CONFIG") or "{}")
+
+
+def is_chief():
+    """Whether this process writes the run's files: true unless TF_CONFIG makes it a
+    worker other than the chief (the others write to a scratch folder, as TF advises)."""
+    config = _tf_config()
+    task = config.get("task")
+    if not task:
+        return True
+    if "chief" in config.get("cluster", {}):
+        return task.get("type") == "chief"
+    return task.get("type") == "worker" and task.get("index", 0) == 0
