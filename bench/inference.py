@@ -43,14 +43,15 @@ def main(argv=None):
     parser.add_argument("--model", default=None, help="a CycleGAN model folder with ONNX files")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--base-filters", type=int, default=64, help="width of the random U-Net without --model")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.model
         if folder is None:
             folder = f"{tmp}/model"
             start = time.perf_counter()
-            random_cyclegan(folder)
-            print(f"saved the full U-Net with ONNX export in {time.perf_counter() - start:.0f} s")
+            random_cyclegan(folder, base_filters=args.base_filters)
+            print(f"saved the U-Net (base {args.base_filters}) with ONNX export in {time.perf_counter() - start:.0f} s")
         runtimes = {name: CycleGAN.from_pretrained(folder, runtime=name) for name in ("keras", "onnx")}
         print(f"{'size':>6}{'keras ms':>11}{'onnx ms':>10}{'onnx/keras':>12}")
         for size in args.sizes:

@@ -41,13 +41,14 @@ def matmul_rate(dtype=jnp.bfloat16, n=8192, repeats=20):
 
 
 def flops_per_step(trainer, images):
-    """Model FLOPs of one step: 6 generator and 6 discriminator forward passes, with the
-    backward pass counted as twice the forward (the usual MFU convention). A forward pass
-    is counted from its jaxpr: every convolution and matrix product, the zeros that JAX
-    inserts for a transposed convolution left out. Device-independent, unlike XLA's cost
-    analysis, which on a GPU leaves cuDNN's convolutions out."""
-    forward = sum(6 * _jaxpr_flops(jax.make_jaxpr(lambda x, n=net: n(x, training=False))(images).jaxpr)
-                  for net in (trainer.gen_G, trainer.disc_X))
+    """Model FLOPs of one step: 6 generator and 4 discriminator forward passes per image
+    pair (trainer.losses.cyclegan_losses judges each image once), with the backward pass
+    counted as twice the forward (the usual MFU convention). A forward pass is counted
+    from its jaxpr: every convolution and matrix product, the zeros that JAX inserts for a
+    transposed convolution left out. Device-independent, unlike XLA's cost analysis,
+    which on a GPU leaves cuDNN's convolutions out."""
+    forward = sum(passes * _jaxpr_flops(jax.make_jaxpr(lambda x, n=net: n(x, training=False))(images).jaxpr)
+                  for passes, net in ((6, trainer.gen_G), (4, trainer.disc_X)))
     return 3 * forward
 
 

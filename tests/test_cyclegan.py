@@ -3,6 +3,7 @@
 import json
 import signal
 
+import keras
 import numpy as np
 import pytest
 import training_cli
@@ -61,10 +62,10 @@ def test_losses_are_finite_and_training_changes_the_generators(toyworld_64):
     assert any(not np.allclose(a, b) for a, b in zip(before, trainer.gen_G.get_weights()))
 
 
-@pytest.mark.parametrize("flag", ["--mixed-precision", "--jit-compile"])
-def test_precision_and_xla_flags_train(toyworld_64, tmp_path, flag):
+@pytest.mark.parametrize("flags", [["--mixed-precision"], ["--jit-compile"], ["--input-pipeline", "arrays"]])
+def test_precision_xla_and_input_flags_train(toyworld_64, tmp_path, flags):
     result = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--steps-per-epoch", "2",
-                      "--out", str(tmp_path / "run"), flag])
+                      "--out", str(tmp_path / "run"), *flags])
     assert result.returncode == 0, result.stderr[-3000:]
     model = CycleGAN.from_pretrained(tmp_path / "run" / "model", runtime="keras")
     assert all(np.isfinite(w).all() for w in model.generators["a2b"].get_weights())
@@ -108,6 +109,36 @@ def test_a_torn_checkpoint_write_leaves_the_last_good_one(toyworld_64, tmp_path,
     assert path.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["latest.npz"]  # no temporary left behind
     checkpoint.restore(trainer, path)
+
+
+def test_a_checkpoint_of_the_four_optimizer_trainer_still_resumes(tmp_path):
+    """Before one Adam served all four nets, checkpoints held the model's variables (no
+    jitter layer yet), then each net's own Adam: iteration, learning rate, its slots."""
+    from trainer import checkpoint
+
+    config = CycleGANConfig(data="-", image_size=32, base_filters=4, epochs=1, steps_per_epoch=2, pool_size=2)
+    written = cyclegan.build_trainer(config)
+    rng = np.random.default_rng(0)
+    for variable in written.variables + written.optimizer.variables:
+        if variable.dtype == "float32":
+            variable.assign(rng.normal(size=variable.shape).astype(np.float32))
+    written.optimizer.iterations.assign(7)
+    as_numpy = keras.ops.convert_to_numpy
+    jitter = {id(v) for v in written.jitter.variables}
+    old = [as_numpy(v) for v in written.variables if id(v) not in jitter]
+    header = [as_numpy(v) for v in written.optimizer.variables[:2]]
+    slots = [as_numpy(v) for v in written.optimizer.variables[2:]]
+    for positions in written.net_positions:  # each net's (momentum, velocity) pairs
+        old += header + slots[2 * positions[0]:2 * (positions[-1] + 1)]
+    path = tmp_path / "latest.npz"
+    np.savez(path, **{f"v{i:05d}": value for i, value in enumerate(old)})
+
+    resumed = cyclegan.build_trainer(config)
+    checkpoint.restore(resumed, path)
+    assert resumed.step == 7
+    for got, want in zip(checkpoint.training_variables(resumed), checkpoint.training_variables(written)):
+        if id(want) not in jitter:
+            np.testing.assert_array_equal(as_numpy(got), as_numpy(want))
 
 
 def test_resume_refuses_to_change_the_run(toyworld_64, tmp_path):

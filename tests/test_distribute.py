@@ -71,3 +71,30 @@ def test_two_worker_processes_train_as_one_device(tmp_path):
         finish(proc)
     for i in range(2):
         assert_same_training(tmp_path / "single.npz", tmp_path / f"worker{i}.npz", replicas=2)
+
+
+@pytest.mark.parametrize("tf_config, chief", [
+    (None, True),
+    ({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 0}}, True),
+    ({"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 1}}, False),
+    ({"cluster": {"chief": ["a:1"], "worker": ["b:2"]}, "task": {"type": "worker", "index": 0}}, False),
+    ({"cluster": {"chief": ["a:1"], "worker": ["b:2"]}, "task": {"type": "chief", "index": 0}}, True),
+])
+def test_only_the_chief_writes_the_run_folder(monkeypatch, tf_config, chief):
+    from trainer import distribute
+
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
+    assert distribute.is_chief() is chief
+
+
+def test_a_batch_that_does_not_split_evenly_is_refused(monkeypatch):
+    from trainer import distribute
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    monkeypatch.setattr(distribute, "_tf_strategy", lambda: type("Two", (), {"num_replicas_in_sync": 2,
+                                                                            "scope": lambda self: None})())
+    with pytest.raises(ValueError, match="multiple of the 2 devices"):
+        distribute.replicas_scope(3)

@@ -1,7 +1,10 @@
 import math
 
+import keras
 import numpy as np
 import pytest
+
+from keras import ops
 
 from trainer import losses
 
@@ -78,3 +81,33 @@ def test_ssim_equals_tensorflows():
     assert float(losses.ssim(a, b)) == pytest.approx(expected, abs=1e-5)
     assert float(losses.ssim(a, a)) == pytest.approx(1.0, abs=1e-5)
     assert abs(float(losses.ssim(a, rng.permutation(a, axis=1)))) < 0.1  # unrelated images
+
+
+def _separate_calls_losses(nets, real_a, real_b, pooled_a, pooled_b):
+    """The tutorial's ten network calls, one image batch each, written out independently."""
+    gen_G, gen_F, disc_X, disc_Y = nets
+    fake_b, fake_a = gen_G(real_a), gen_F(real_b)
+    cycle = (losses.cycle_loss(real_a, gen_F(fake_b)) + losses.cycle_loss(real_b, gen_G(fake_a)))
+    gen_G_loss = losses.generator_adversarial_loss(disc_Y(fake_b)) + losses.identity_loss(real_b, gen_G(real_b))
+    gen_F_loss = losses.generator_adversarial_loss(disc_X(fake_a)) + losses.identity_loss(real_a, gen_F(real_a))
+    return {"gen_G_loss": gen_G_loss + cycle, "gen_F_loss": gen_F_loss + cycle,
+            "disc_X_loss": losses.discriminator_loss(disc_X(real_a), disc_X(pooled_a(fake_a))),
+            "disc_Y_loss": losses.discriminator_loss(disc_Y(real_b), disc_Y(pooled_b(fake_b)))}
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_stacked_network_calls_give_the_tutorials_losses(pooled):
+    from hub import nets as hub_nets
+
+    keras.utils.set_random_seed(0)
+    networks = [hub_nets.build_generator("resnet", 32, 4, name=n) for n in ("gen_G", "gen_F")]
+    networks += [hub_nets.patchgan_discriminator(4, name=n) for n in ("disc_X", "disc_Y")]
+    rng = np.random.default_rng(0)
+    real_a, real_b = (rng.uniform(-1, 1, (3, 32, 32, 3)).astype(np.float32) for _ in range(2))
+    # A stand-in for the history pool: anything D should see instead of the current fakes.
+    pool = (lambda fakes: ops.flip(fakes, axis=2) * 0.5) if pooled else None
+    by_name = dict(zip(("gen_G", "gen_F", "disc_X", "disc_Y"), networks))
+    got = losses.cyclegan_losses(lambda name, x: by_name[name](x), real_a, real_b, pool_a=pool, pool_b=pool)
+    expected = _separate_calls_losses(networks, real_a, real_b, pool or (lambda x: x), pool or (lambda x: x))
+    for name, value in expected.items():
+        np.testing.assert_allclose(float(got[name]), float(value), rtol=1e-5)

@@ -20,7 +20,7 @@ class DeviceJitter(keras.layers.Layer):
 
     def call(self, images):
         """uint8 (B, S, S, 3) -> float32 (B, S, S, 3) in [-1, 1], each image jittered."""
-        batch, size = images.shape[0], images.shape[1]
+        batch, size = ops.shape(images)[0], images.shape[1]  # the batch may be unknown while TF traces
         big = int(round(size * JITTER_SCALE))
         x = ops.cast(images, "float32") / 127.5 - 1.0
         x = ops.image.resize(x, (big, big), interpolation="bilinear")

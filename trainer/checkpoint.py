@@ -28,15 +28,20 @@ def save(model, path):
 
 
 def restore(model, path):
+    """Load a checkpoint into `model`; one in an older trainer's layout is converted by the
+    model's `from_older_checkpoint(values)` when it has one."""
     variables = training_variables(model)
     with np.load(path) as saved:
-        if len(saved.files) != len(variables):
-            raise ValueError(f"checkpoint {path} holds {len(saved.files)} variables but this model has "
-                             f"{len(variables)}: it was written by a different configuration, or by an "
-                             "earlier version of the trainer (resume it with that version)")
-        for i, variable in enumerate(variables):
-            value = saved[f"v{i:05d}"]
-            if tuple(value.shape) != tuple(variable.shape):
-                raise ValueError(f"checkpoint {path}: variable {variable.path} has shape {value.shape}, "
-                                 f"expected {tuple(variable.shape)}")
-            variable.assign(value)
+        values = [saved[f"v{i:05d}"] for i in range(len(saved.files))]
+    if len(values) != len(variables) and hasattr(model, "from_older_checkpoint"):
+        values = model.from_older_checkpoint(values) or values
+    if len(values) != len(variables):
+        raise ValueError(f"checkpoint {path} holds {len(values)} variables but this model has "
+                         f"{len(variables)}: it was written by a different configuration")
+    for variable, value in zip(variables, values):
+        if value is None:  # not in the older layout: keeps its fresh value
+            continue
+        if tuple(value.shape) != tuple(variable.shape):
+            raise ValueError(f"checkpoint {path}: variable {variable.path} has shape {value.shape}, "
+                             f"expected {tuple(variable.shape)}")
+        variable.assign(value)

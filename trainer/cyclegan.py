@@ -85,6 +85,25 @@ class CycleGANTrainer(keras.Model):
     def step(self):
         return int(keras.ops.convert_to_numpy(self.optimizer.iterations))
 
+    def from_older_checkpoint(self, values):
+        """The values of a checkpoint from before this trainer had one Adam and the jitter
+        layer (four Adams, one per net, in net order), in today's order; None if `values`
+        is not that layout. Adam is per weight, so the four optimizers' slots are the one's."""
+        jitter = {id(v) for v in self.jitter.variables} if self.jitter is not None else set()
+        model_vars = [v for v in self.variables if id(v) not in jitter]
+        slots = 2 * len(self.trainable_variables)  # a momentum and a velocity per weight
+        header = len(self.optimizer.variables) - slots  # iteration (and learning rate)
+        in_net_order = [i for positions in self.net_positions for i in positions]
+        if len(values) != len(model_vars) + 4 * header + slots or in_net_order != sorted(in_net_order):
+            return None
+        old_model, rest = iter(values[:len(model_vars)]), values[len(model_vars):]
+        restored = [None if id(v) in jitter else next(old_model) for v in self.variables]
+        optimizer, offset = list(rest[:header]), 0
+        for positions in self.net_positions:
+            optimizer += rest[offset + header:offset + header + 2 * len(positions)]
+            offset += header + 2 * len(positions)
+        return restored + optimizer
+
     def prepare_batch(self, batch):
         real_a, real_b = batch
         if self.jitter is not None:
@@ -258,7 +277,8 @@ def train(config, run_dir, resume=False, verbose="auto"):
         images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
 
         def make_dataset(first_step, steps):
-            return arrays.UnpairedBatches(images_a, images_b, config.batch_size, config.seed, first_step, steps)
+            batches = arrays.UnpairedBatches(images_a, images_b, config.batch_size, config.seed, first_step, steps)
+            return arrays.as_tf_dataset(batches) if keras.backend.backend() == "tensorflow" else batches
     else:
         from trainer.data.loading import unpaired_dataset  # imports tensorflow
 

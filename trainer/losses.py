@@ -55,24 +55,37 @@ def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, i
     """The four CycleGAN losses from one forward pass, as both training steps (TF and JAX)
     compute them. run(name, images) calls the network `name` (gen_G: A -> B, gen_F: B -> A,
     disc_X judges A, disc_Y judges B); pool_a / pool_b, when given, swap translations for
-    pooled ones before the discriminators see them. -> {name_loss: scalar}."""
-    fake_b = run("gen_G", real_a)  # (B, H, W, 3) in [-1, 1]
-    cycled_a = run("gen_F", fake_b)
-    fake_a = run("gen_F", real_b)
-    cycled_b = run("gen_G", fake_a)
-    same_a = run("gen_F", real_a)
-    same_b = run("gen_G", real_b)
+    pooled ones before the discriminators see them. -> {name_loss: scalar}.
+
+    Images that go through the same network go in one call, stacked along the batch
+    (instance norm is per image, so this computes what separate calls would): four
+    generator calls and two discriminator calls instead of the tutorial's ten, and each
+    discriminator judges a translation once, for its own loss and the generator's.
+    """
+    def stacked(name, *batches):
+        return ops.split(run(name, ops.concatenate(batches, axis=0)), len(batches), axis=0)
+
+    fake_b, same_b = stacked("gen_G", real_a, real_b)  # (B, H, W, 3) each, in [-1, 1]
+    fake_a, same_a = stacked("gen_F", real_b, real_a)
+    cycled_a, cycled_b = run("gen_F", fake_b), run("gen_G", fake_a)
 
     # D sees real images and (pooled) translations; G wants its current ones judged real.
-    pooled_a = pool_a(fake_a) if pool_a else fake_a
-    pooled_b = pool_b(fake_b) if pool_b else fake_b
-    disc_X = discriminator_loss(run("disc_X", real_a), run("disc_X", ops.stop_gradient(pooled_a)), adversarial)
-    disc_Y = discriminator_loss(run("disc_Y", real_b), run("disc_Y", ops.stop_gradient(pooled_b)), adversarial)
+    # Each loss trains only its own network, so D's loss needs no stop_gradient on fakes.
+    def judged(name, real, fake, pool):
+        if pool is None:
+            real_logits, fake_logits = stacked(name, real, fake)
+            return real_logits, fake_logits, fake_logits
+        return stacked(name, real, pool(fake), fake)
+
+    real_x, pooled_x, fake_x = judged("disc_X", real_a, fake_a, pool_a)
+    real_y, pooled_y, fake_y = judged("disc_Y", real_b, fake_b, pool_b)
+    disc_X = discriminator_loss(real_x, pooled_x, adversarial)
+    disc_Y = discriminator_loss(real_y, pooled_y, adversarial)
 
     cycle = cycle_loss(real_a, cycled_a, lambda_cycle) + cycle_loss(real_b, cycled_b, lambda_cycle)
-    gen_G = (generator_adversarial_loss(run("disc_Y", fake_b), adversarial) + cycle
+    gen_G = (generator_adversarial_loss(fake_y, adversarial) + cycle
              + identity_loss(real_b, same_b, lambda_cycle, identity_weight))
-    gen_F = (generator_adversarial_loss(run("disc_X", fake_a), adversarial) + cycle
+    gen_F = (generator_adversarial_loss(fake_x, adversarial) + cycle
              + identity_loss(real_a, same_a, lambda_cycle, identity_weight))
     return {"gen_G_loss": gen_G, "gen_F_loss": gen_F, "disc_X_loss": disc_X, "disc_Y_loss": disc_Y}
 

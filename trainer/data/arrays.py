@@ -1,7 +1,8 @@
 """The input pipeline without TensorFlow: every training image decoded once (Pillow, in
 threads) into one uint8 array per domain, then batches of those arrays as a Keras
 PyDataset. The jitter runs on the device (trainer.augment), so a GPU never waits on
-JPEG decoding. The JAX backend's pipeline; `--input-pipeline arrays` on TensorFlow.
+JPEG decoding. The JAX backend's pipeline; `--input-pipeline arrays` on TensorFlow, where
+the batches go through tf.data with fixed shapes.
 """
 
 import logging
@@ -75,3 +76,14 @@ class UnpairedBatches(keras.utils.PyDataset):
     def __getitem__(self, index):
         chosen = slice(index * self.batch_size, (index + 1) * self.batch_size)
         return tuple(images[order[chosen]] for images, order in zip(self.images, self.orders))
+
+
+def as_tf_dataset(batches):
+    """The batches as a tf.data.Dataset with every shape fixed: Keras' own PyDataset adapter
+    leaves the batch size unknown, and TF's CPU step then runs ~20% slower."""
+    import tensorflow as tf
+
+    spec = tf.TensorSpec((batches.batch_size,) + batches.images[0].shape[1:], tf.uint8)
+    ds = tf.data.Dataset.from_generator(lambda: (batches[i] for i in range(len(batches))),
+                                        output_signature=(spec, spec))
+    return ds.apply(tf.data.experimental.assert_cardinality(len(batches))).prefetch(2)

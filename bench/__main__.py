@@ -1,0 +1,52 @@
+"""`python -m bench`: every speed figure of the README on this machine in one run, each
+next to its baseline measured in the same run, so the ratios hold on noisy machines.
+
+On TensorFlow: training (the seed's step vs the project's, U-Net and ResNet, and the
+CAAE), training input pipelines, inference (Keras vs ONNX Runtime at 256 and 512 px) and
+video end to end. With KERAS_BACKEND=jax (GPU machines without TensorFlow): the JAX
+training benchmark, batch sizes and precisions, with MFU.
+
+`python -m bench [--quick]`: --quick runs every part at toy sizes in a few minutes, to
+check the benchmarks themselves; the README's numbers come from the full run.
+"""
+
+import argparse
+import os
+
+FULL = {
+    "train": ["--size", "256", "--generators", "unet", "resnet", "--jit-compile", "--mixed-precision", "--caae"],
+    "input": [],
+    "inference": [],
+    "video": [],
+    "jax": [],
+}
+QUICK = {
+    "train": ["--size", "64", "--base-filters", "8", "--steps", "2", "--generators", "unet", "--caae"],
+    "input": ["--images", "24", "--size", "64"],
+    "inference": ["--sizes", "256", "--repeats", "2", "--base-filters", "8"],
+    "video": ["--seconds", "3"],
+    "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2"],
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="toy sizes: check that every benchmark runs")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    if os.environ.get("KERAS_BACKEND") == "jax":
+        from bench import jax_train
+
+        jax_train.main(settings["jax"])
+        return
+    from bench import inference, input_pipeline, train_step, video
+
+    for title, part, key in (("training", train_step, "train"), ("input pipelines", input_pipeline, "input"),
+                             ("inference", inference, "inference"), ("video", video, "video")):
+        print(f"\n== {title}: python -m {part.__name__} {' '.join(settings[key])}", flush=True)
+        part.main(settings[key])
+
+
+if __name__ == "__main__":
+    main()
