@@ -21,7 +21,7 @@ FULL = {
     "jax": [],
 }
 QUICK = {
-    "train": ["--size", "64", "--base-filters", "8", "--steps", "2", "--generators", "unet", "--caae"],
+    "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--caae"],
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--base-filters", "8"],
     "video": ["--seconds", "3"],

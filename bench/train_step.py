@@ -1,15 +1,17 @@
 """Training speed on this machine (TensorFlow backend), each next to the seed's step
 measured in the same run.
 
-`python -m bench.train_step [--size 256] [--base-filters 64] [--generators unet resnet] [--batch-size 1] [--steps 5] [--jit-compile] [--mixed-precision] [--caae]`
+`python -m bench.train_step [--size 256] [--base-filters 64] [--generators unet resnet]
+[--batch-size 1] [--steps 2] [--rounds 3] [--jit-compile] [--mixed-precision] [--caae]`
 
 For each generator: the seed's step (bench.seed_step: the tutorial's tf.function, batch
-1), then the project's default step as `python -m trainer.cyclegan` builds it (one Adam,
-stacked network calls, jitter inside the step), fed uint8 batches held in memory, and
-with --jit-compile / --mixed-precision the same step compiled by XLA / in bfloat16. With --caae, the CAAE trainer at
-its defaults (the seed's settings) in its adversarial phase. Each: one warm-up epoch of 2
-steps (tracing), then `--steps` timed. The ratio to the seed's step is what holds across
-machines.
+1) and the project's default step as `python -m trainer.cyclegan` builds it (one Adam,
+stacked network calls, jitter inside the step; Keras' own compiled train function, fed
+uint8 batches held in memory), and with --jit-compile / --mixed-precision the same step
+compiled by XLA / in bfloat16. After 2 warm-up steps each (tracing), they take turns:
+`--rounds` rounds of `--steps` steps each, the median round counting, so that a slow
+spell of the machine hits all of them alike. With --caae, the CAAE trainer at its
+defaults (the seed's settings) in its adversarial phase, through `fit`.
 """
 
 import argparse
@@ -22,7 +24,6 @@ import tensorflow as tf
 from bench.seed_step import seed_train_step
 from trainer import caae, cyclegan
 from trainer.config import CAAEConfig, CycleGANConfig
-from trainer.data.arrays import UnpairedBatches, as_tf_dataset
 
 WARMUP = 2
 
@@ -39,16 +40,49 @@ def random_uint8(count, size, seed=0):
     return np.random.default_rng(seed).integers(0, 256, (count, size, size, 3), np.uint8)
 
 
-def seed_seconds(size, base_filters, generator, steps):
+def seed_runner(size, base_filters, generator):
+    """run(steps) on the seed's step; finishes (reads the loss) before returning."""
+    keras.mixed_precision.set_global_policy("float32")
     step = seed_train_step(size, base_filters, generator)
     real_x, real_y = (tf.constant(random_uint8(1, size, seed) / 127.5 - 1, tf.float32) for seed in (1, 2))
-    for _ in range(WARMUP):
-        step(real_x, real_y).numpy()
-    start = time.perf_counter()
-    for _ in range(steps):
-        loss = step(real_x, real_y)
-    loss.numpy()
-    return (time.perf_counter() - start) / steps
+
+    def run(steps):
+        for _ in range(steps):
+            loss = step(real_x, real_y)
+        loss.numpy()
+    return run
+
+
+def project_runner(size, base_filters, generator, batch, **flags):
+    """run(steps) on the trainer's own compiled step (what `fit` calls), in-memory batches."""
+    config = CycleGANConfig(data="-", image_size=size, base_filters=base_filters, generator=generator,
+                            batch_size=batch, epochs=1, steps_per_epoch=1, **flags)
+    trainer = cyclegan.build_trainer(config)
+    images_a, images_b = random_uint8(batch, size, 1), random_uint8(batch, size, 2)
+    batches = iter(tf.data.Dataset.from_tensors((images_a, images_b)).repeat())
+    trainer.make_train_function()
+    train_function = trainer.train_function
+
+    def run(steps):
+        for _ in range(steps):
+            logs = train_function(batches)
+        tf.nest.map_structure(lambda v: v.numpy(), logs)
+    return run
+
+
+def interleaved_seconds(runners, steps, rounds):
+    """Seconds per step of each runner: after WARMUP steps each, `rounds` rounds of `steps`
+    steps of every runner in turn, so slow spells of a noisy machine hit them all alike;
+    the median round counts."""
+    for run in runners.values():
+        run(WARMUP)
+    times = {name: [] for name in runners}
+    for _ in range(rounds):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run(steps)
+            times[name].append((time.perf_counter() - start) / steps)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def timed_fit(trainer, make_data, steps):
@@ -57,15 +91,6 @@ def timed_fit(trainer, make_data, steps):
     timer = EpochTimer()
     trainer.fit(make_data(WARMUP, steps), epochs=1, callbacks=[timer], verbose=0, shuffle=False)
     return timer.seconds / steps
-
-
-def project_seconds(size, base_filters, generator, batch, steps, **flags):
-    config = CycleGANConfig(data="-", image_size=size, base_filters=base_filters, generator=generator,
-                            batch_size=batch, epochs=1, steps_per_epoch=WARMUP + steps, **flags)
-    trainer = cyclegan.build_trainer(config)
-    images_a, images_b = random_uint8(2 * batch, size, 1), random_uint8(2 * batch, size, 2)
-    return timed_fit(trainer, lambda first, count: as_tf_dataset(UnpairedBatches(images_a, images_b, batch, 0, first,
-                                                                                 count)), steps)
 
 
 def caae_seconds(size, steps):
@@ -94,26 +119,33 @@ def main(argv=None):
     parser.add_argument("--base-filters", type=int, default=64)
     parser.add_argument("--generators", nargs="+", default=["unet", "resnet"], choices=["unet", "resnet"])
     parser.add_argument("--batch-size", type=int, default=1, help="the project step's batch (the seed's is 1)")
-    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=2, help="steps per round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jit-compile", action="store_true", help="also time the project step under XLA")
     parser.add_argument("--mixed-precision", action="store_true", help="also time the project step in bfloat16")
     parser.add_argument("--caae", action="store_true", help="also time the CAAE trainer")
     args = parser.parse_args(argv)
     gpus = tf.config.list_physical_devices("GPU")
-    print(f"training, {args.size} px, base {args.base_filters}, TensorFlow on {len(gpus) or 'no'} GPU(s)")
+    print(f"training, {args.size} px, base {args.base_filters}, TensorFlow on {len(gpus) or 'no'} GPU(s); "
+          f"median of {args.rounds} interleaved rounds of {args.steps} steps")
     for generator in args.generators:
-        seed = seed_seconds(args.size, args.base_filters, generator, args.steps)
-        print(f"  {generator:6s} seed's step (batch 1):            {seed * 1e3:9.1f} ms/pair", flush=True)
-        variants = [("project default", {})]
-        variants += [("project, --jit-compile", {"jit_compile": True})] if args.jit_compile else []
-        variants += [("project, --mixed-precision", {"mixed_precision": True})] if args.mixed_precision else []
-        for name, flags in variants:
-            per_pair = project_seconds(args.size, args.base_filters, generator, args.batch_size, args.steps,
-                                       **flags) / args.batch_size
-            print(f"  {generator:6s} {name + f' (batch {args.batch_size})':33s} {per_pair * 1e3:9.1f} ms/pair "
-                  f"= {per_pair / seed:.2f}x the seed's step", flush=True)
+        variants = {"seed's step (batch 1)": {}, f"project default (batch {args.batch_size})": {}}
+        if args.jit_compile:
+            variants[f"project, --jit-compile (batch {args.batch_size})"] = {"jit_compile": True}
+        if args.mixed_precision:
+            variants[f"project, --mixed-precision (batch {args.batch_size})"] = {"mixed_precision": True}
+        runners = {name: (seed_runner(args.size, args.base_filters, generator) if name.startswith("seed")
+                          else project_runner(args.size, args.base_filters, generator, args.batch_size, **flags))
+                   for name, flags in variants.items()}
+        seconds = interleaved_seconds(runners, args.steps, args.rounds)
+        seed = seconds.pop("seed's step (batch 1)")
+        print(f"  {generator:6s} {'seed' + chr(39) + 's step (batch 1)':36s} {seed * 1e3:9.1f} ms/pair", flush=True)
+        for name, step_seconds in seconds.items():
+            per_pair = step_seconds / args.batch_size
+            print(f"  {generator:6s} {name:36s} {per_pair * 1e3:9.1f} ms/pair = {per_pair / seed:.2f}x the seed's step",
+                  flush=True)
     if args.caae:
-        seconds, batch = caae_seconds(args.size, args.steps)
+        seconds, batch = caae_seconds(args.size, args.steps * args.rounds)
         print(f"  CAAE at its defaults (batch {batch}, adversarial phase): {seconds * 1e3:9.1f} ms/step, "
               f"{seconds / batch * 1e3:.1f} ms/image", flush=True)
 
