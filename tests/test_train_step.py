@@ -99,7 +99,7 @@ def test_a_whole_run_on_the_jax_backend(toyworld_64, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "trainer.cyclegan", "--data", str(toyworld_64), "--image-size", "32",
          "--base-filters", "4", "--samples", "2", "--epochs", "2", "--steps-per-epoch", "2", "--batch-size", "2",
-         "--out", str(out)],
+         "--pool-size", "2", "--out", str(out)],
         env={**os.environ, "KERAS_BACKEND": "jax"}, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "input: arrays" in result.stderr  # no tf.data on JAX

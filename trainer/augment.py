@@ -18,20 +18,35 @@ class DeviceJitter(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True  # no weights to make; its random state already exists
 
+    def draws(self, batch):
+        """(B, 3) uniform numbers in [0, 1): two crop offsets and a mirror flag per image.
+        Under tf.distribute every replica holds the same random state, so each takes its
+        own slice of one draw for the whole global batch, not the same numbers."""
+        replicas, replica = 1, 0
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            context = tf.distribute.get_replica_context()
+            if context is not None and context.num_replicas_in_sync > 1:
+                replicas, replica = context.num_replicas_in_sync, context.replica_id_in_sync_group
+        everyone = keras.random.uniform((replicas * batch, 3), seed=self.seed_generator)
+        return everyone[replica * batch:(replica + 1) * batch] if replicas > 1 else everyone
+
     def call(self, images):
         """uint8 (B, S, S, 3) -> float32 (B, S, S, 3) in [-1, 1], each image jittered."""
         batch, size = ops.shape(images)[0], images.shape[1]  # the batch may be unknown while TF traces
         big = int(round(size * JITTER_SCALE))
         x = ops.cast(images, "float32") / 127.5 - 1.0
         x = ops.image.resize(x, (big, big), interpolation="bilinear")
+        draws = self.draws(batch)
         # Per-image crop offsets, applied as one gather along each axis.
-        offsets = keras.random.randint((batch, 2), 0, big - size + 1, seed=self.seed_generator)
+        offsets = ops.cast(ops.floor(draws[:, :2] * (big - size + 1)), "int32")
         steps = ops.arange(size, dtype="int32")
         rows = ops.expand_dims(offsets[:, 0:1] + steps, (2, 3))  # (B, S, 1, 1)
         cols = ops.expand_dims(offsets[:, 1:2] + steps, (1, 3))  # (B, 1, S, 1)
         x = ops.take_along_axis(x, ops.broadcast_to(rows, (batch, size, big, 3)), axis=1)
         x = ops.take_along_axis(x, ops.broadcast_to(cols, (batch, size, size, 3)), axis=2)
-        mirror = keras.random.uniform((batch, 1, 1, 1), seed=self.seed_generator) < 0.5
+        mirror = ops.reshape(draws[:, 2] < 0.5, (-1, 1, 1, 1))
         return ops.where(mirror, ops.flip(x, axis=2), x)
 
     def compute_output_shape(self, input_shape):

@@ -21,16 +21,17 @@ class ImagePool(keras.layers.Layer):
 
     def _query_one(self, image):
         """Store `image`; return it, or (once full, with p=0.5) a stored one it replaces."""
-        filling = self.count < self.pool_size
+        # Values, not the variables: JAX no longer turns a variable into an array by itself.
+        images, count = ops.convert_to_tensor(self.images), ops.convert_to_tensor(self.count)
+        filling = count < self.pool_size
         swap = keras.random.uniform((), seed=self.seed_generator) > 0.5
-        slot = ops.where(filling, self.count,
-                         keras.random.randint((), 0, self.pool_size, seed=self.seed_generator))
-        stored = ops.take(self.images, slot, axis=0)
+        slot = ops.where(filling, count, keras.random.randint((), 0, self.pool_size, seed=self.seed_generator))
+        stored = ops.take(images, slot, axis=0)
         returned = ops.where(ops.logical_and(ops.logical_not(filling), swap), stored, image)
         write = ops.logical_or(filling, swap)
-        updated = ops.slice_update(self.images, [slot, 0, 0, 0], ops.expand_dims(image, 0))
-        self.images.assign(ops.where(write, updated, self.images))
-        self.count.assign(ops.minimum(self.count + 1, self.pool_size))
+        updated = ops.slice_update(images, [slot, 0, 0, 0], ops.expand_dims(image, 0))
+        self.images.assign(ops.where(write, updated, images))
+        self.count.assign(ops.minimum(count + 1, self.pool_size))
         return returned
 
     def call(self, batch):
