@@ -8,15 +8,11 @@ are pure functions of the seed and the element number, so a run resumed at step 
 exactly the batches an uninterrupted run sees from step k on.
 """
 
-import logging
-
 import numpy as np
 import tensorflow as tf
 
 from trainer.augment import JITTER_SCALE
 from trainer.data.domains import element_order
-
-log = logging.getLogger(__name__)
 
 
 def decode_uint8(path, size):
