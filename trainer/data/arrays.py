@@ -13,6 +13,7 @@ import keras
 import numpy as np
 from PIL import Image
 
+from hub.imaging import read_image
 from trainer.data.domains import element_order
 
 log = logging.getLogger(__name__)
@@ -20,13 +21,15 @@ MEMORY_SHARE = 0.5  # refuse to hold more than this share of the machine's memor
 
 
 def decode_square(path, size):
-    """File -> uint8 (size, size, 3): centre crop, resize (antialiased), as loading.decode_square."""
-    with Image.open(path) as im:
-        im = im.convert("RGB")
-        w, h = im.size
-        side = min(w, h)
-        box = ((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side)
-        return np.asarray(im.resize((size, size), Image.BILINEAR, box=box))
+    """File -> uint8 (size, size, 3): centre crop, resize, as loading.decode_square. Read by
+    hub.imaging, so huge, 16-bit, transparent or broken files get its checks and errors;
+    resized bilinear (antialiased), as tf.data does, not hub.imaging's Lanczos."""
+    image = read_image(path)
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    crop = Image.fromarray(image[top:top + side, left:left + side])
+    return np.asarray(crop.resize((size, size), Image.BILINEAR))
 
 
 def _memory_bytes():
