@@ -156,3 +156,18 @@ def test_empty_domain_fails_before_training(toyworld_64, tmp_path):
     assert result.returncode != 0
     assert "error: domain 'studio=pixar' has no train images" in result.stderr
     assert not (tmp_path / "r" / "checkpoints").exists()
+
+
+def test_the_arrays_pipeline_counts_both_domains_against_memory(toyworld_64, tmp_path, monkeypatch):
+    from trainer.data import arrays, domains
+    from trainer.data.manifest import parse_filter
+
+    per_domain = [len(domains.domain_paths(toyworld_64, parse_filter(f))) * 32 * 32 * 3
+                  for f in ("medium=3d", "medium=2d")]
+    # Half the "memory" holds either domain alone, not both.
+    monkeypatch.setattr(arrays, "_memory_bytes", lambda: 2 * max(per_domain) + 2)
+    config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=1,
+                            input_pipeline="arrays")
+    with pytest.raises(ValueError, match="--input-pipeline tfdata"):
+        cyclegan.train(config, tmp_path / "run")
+    assert not (tmp_path / "run" / "checkpoints").exists()

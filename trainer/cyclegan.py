@@ -274,6 +274,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
     total_steps = config.epochs * config.steps_per_epoch
 
     if config.input_pipeline == "arrays":
+        arrays.require_memory(len(paths_a) + len(paths_b), config.image_size)  # both domains together
         images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
 
         def make_dataset(first_step, steps):

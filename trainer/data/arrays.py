@@ -39,13 +39,19 @@ def _memory_bytes():
         return None
 
 
-def decode_all(paths, size, workers=8):
-    """uint8 (N, size, size, 3) of the images that decode; a warning for each that does not."""
-    need, memory = len(paths) * size * size * 3, _memory_bytes()
+def require_memory(count, size):
+    """Refuse, with what to do instead, to hold `count` images that would take more than
+    MEMORY_SHARE of this machine's memory."""
+    need, memory = count * size * size * 3, _memory_bytes()
     if memory and need > MEMORY_SHARE * memory:
-        raise ValueError(f"{len(paths)} images at {size} px need {need / 2**30:.1f} GiB in memory, more than "
+        raise ValueError(f"{count} images at {size} px need {need / 2**30:.1f} GiB in memory, more than "
                          f"half of this machine's {memory / 2**30:.1f} GiB: use --input-pipeline tfdata, "
                          "or a smaller --image-size")
+
+
+def decode_all(paths, size, workers=8):
+    """uint8 (N, size, size, 3) of the images that decode; a warning for each that does not."""
+    require_memory(len(paths), size)
 
     def decode(path):
         try:
