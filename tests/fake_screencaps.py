@@ -34,9 +34,10 @@ class FakeScreencaps:
         self.faults = defaultdict(list)  # path -> faults still to inject, in order
         self.served = Counter()  # path -> complete 200 image bodies sent
         self.requests = Counter()  # path -> requests of any kind
-        self.open_gate = threading.Event()  # image requests wait on it once `gate_after` bodies are out
+        self.open_gate = threading.Event()  # past `gate_after` bodies, image requests wait on it and are then dropped
         self.open_gate.set()
         self.gate_after = None
+        self.admitted = 0  # image bodies let through the gate, counted before sending so two threads can't both pass
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
@@ -119,9 +120,13 @@ class FakeScreencaps:
                     self.close_connection = True
                     return
                 with site.lock:
-                    gated = site.gate_after is not None and sum(site.served.values()) >= site.gate_after
-                if gated:
+                    gated = (not site.open_gate.is_set() and site.gate_after is not None
+                             and site.admitted >= site.gate_after)
+                    site.admitted += not gated
+                if gated:  # held until the gate opens, then dropped unanswered: its client was killed meanwhile
                     site.open_gate.wait()
+                    self.close_connection = True
+                    return
                 self.send(200, body, "image/jpeg")
                 with site.lock:
                     site.served[path] += 1
