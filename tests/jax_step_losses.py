@@ -30,5 +30,6 @@ trainer.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), adversarial="lsgan", ji
 before = trainer.compute_losses(batch["a"], batch["b"])
 trainer.fit(batch["a"], batch["b"], batch_size=len(batch["a"]), epochs=1, shuffle=False, verbose=0)
 after = trainer.compute_losses(batch["a"], batch["b"])
-print(json.dumps({"before": [float(before[n]) for n in trainer.loss_names],
-                  "after": [float(after[n]) for n in trainer.loss_names], "step": trainer.step}))
+names = [name for name, _ in trainer.trained_losses()]
+print(json.dumps({"before": [float(before[n]) for n in names], "after": [float(after[n]) for n in names],
+                  "step": trainer.step}))

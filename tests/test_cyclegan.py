@@ -128,7 +128,9 @@ def test_a_checkpoint_of_the_four_optimizer_trainer_still_resumes(tmp_path):
     old = [as_numpy(v) for v in written.variables if id(v) not in jitter]
     header = [as_numpy(v) for v in written.optimizer.variables[:2]]
     slots = [as_numpy(v) for v in written.optimizer.variables[2:]]
-    for positions in written.net_positions:  # each net's (momentum, velocity) pairs
+    position = {id(v): i for i, v in enumerate(written.trainable_variables)}
+    for net in written.nets:  # each net's (momentum, velocity) pairs
+        positions = [position[id(v)] for v in net.trainable_variables]
         old += header + slots[2 * positions[0]:2 * (positions[-1] + 1)]
     path = tmp_path / "latest.npz"
     np.savez(path, **{f"v{i:05d}": value for i, value in enumerate(old)})

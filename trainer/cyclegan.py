@@ -33,6 +33,7 @@ from trainer.data import arrays
 from trainer.data.domains import domain_paths, domain_rows, usable_images
 from trainer.data.manifest import parse_filter, summarize
 from trainer.image_pool import ImagePool
+from trainer.multi_loss import MultiLossTrainer
 from trainer.schedules import LinearDecayInSecondHalf
 
 log = logging.getLogger("trainer.cyclegan")
@@ -41,11 +42,9 @@ log = logging.getLogger("trainer.cyclegan")
 LOSS_NAMES = ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")  # one per net, in `nets` order
 
 
-class CycleGANTrainer(keras.Model):
+class CycleGANTrainer(MultiLossTrainer):
     """The two generators and two discriminators, trained together by `fit` on either
-    backend: the TF step below, or trainer.jax_step on KERAS_BACKEND=jax."""
-
-    loss_names = LOSS_NAMES
+    backend (trainer.multi_loss), each by its own loss."""
 
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, pool_size=0, image_shape=None, seed=None, jitter=True,
                  **kwargs):
@@ -67,8 +66,6 @@ class CycleGANTrainer(keras.Model):
         four equal optimizers in one (and one set of optimizer variables for Keras' JAX fit)."""
         super().compile(optimizer=optimizer, jit_compile=jit_compile)
         optimizer.build(self.trainable_variables)  # so a checkpoint can restore its state
-        position = {id(v): i for i, v in enumerate(self.trainable_variables)}
-        self.net_positions = tuple(tuple(position[id(v)] for v in net.trainable_variables) for net in self.nets)
         self.adversarial = adversarial
         self.lambda_cycle = lambda_cycle
         self.identity_weight = identity_weight
@@ -78,12 +75,11 @@ class CycleGANTrainer(keras.Model):
         return (self.gen_G, self.gen_F, self.disc_X, self.disc_Y)
 
     @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    @property
     def step(self):
         return int(keras.ops.convert_to_numpy(self.optimizer.iterations))
+
+    def trained_losses(self):
+        return [(name, net.trainable_variables) for name, net in zip(LOSS_NAMES, self.nets)]
 
     def from_older_checkpoint(self, values):
         """The values of a checkpoint from before this trainer had one Adam and the jitter
@@ -93,13 +89,15 @@ class CycleGANTrainer(keras.Model):
         model_vars = [v for v in self.variables if id(v) not in jitter]
         slots = 2 * len(self.trainable_variables)  # a momentum and a velocity per weight
         header = len(self.optimizer.variables) - slots  # iteration (and learning rate)
-        in_net_order = [i for positions in self.net_positions for i in positions]
+        position = {id(v): i for i, v in enumerate(self.trainable_variables)}
+        net_positions = [[position[id(v)] for v in net.trainable_variables] for net in self.nets]
+        in_net_order = [i for positions in net_positions for i in positions]
         if len(values) != len(model_vars) + 4 * header + slots or in_net_order != sorted(in_net_order):
             return None
         old_model, rest = iter(values[:len(model_vars)]), values[len(model_vars):]
         restored = [None if id(v) in jitter else next(old_model) for v in self.variables]
         optimizer, offset = list(rest[:header]), 0
-        for positions in self.net_positions:
+        for positions in net_positions:
             optimizer += rest[offset + header:offset + header + 2 * len(positions)]
             offset += header + 2 * len(positions)
         return restored + optimizer
@@ -116,49 +114,6 @@ class CycleGANTrainer(keras.Model):
         return losses.cyclegan_losses(lambda name, x: networks[name](x, training=training),
                                       real_a, real_b, self.adversarial, self.lambda_cycle, self.identity_weight,
                                       self.pool_X, self.pool_Y)
-
-    def update_trackers(self, loss):
-        for name, value in loss.items():
-            self.trackers[name].update_state(value)
-        return {name: t.result() for name, t in self.trackers.items()}
-
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        # Keras 3's TF fit averages a first batch over the replicas here only to build an
-        # unbuilt model, and that average fails under MultiWorkerMirroredStrategy; this
-        # trainer is built from the start.
-        if not self.built:
-            super()._maybe_symbolic_build(iterator, data_batch)
-
-    def train_step(self, *args):
-        if keras.backend.backend() == "jax":
-            from trainer import jax_step  # imports jax
-            return jax_step.train_step(self, *args)
-        return self._tf_train_step(*args)
-
-    def _tf_train_step(self, batch):
-        # 1. Forward: translate both ways, cycle back, identity-map, judge (one tape).
-        # 2. Each of the four losses is differentiated w.r.t. its own network only.
-        # 3. One Adam steps all four networks.
-        import tensorflow as tf
-
-        real_a, real_b = self.prepare_batch(batch)
-        # Under tf.distribute each replica sees a slice of the batch and the optimizer sums
-        # the replicas' gradients: dividing makes the step follow the global batch's mean.
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        with tf.GradientTape(persistent=True) as tape:
-            loss = self.compute_losses(real_a, real_b, training=True)
-            scaled = {name: value / replicas for name, value in loss.items()}
-        grads, variables = [], []
-        for name, net in zip(LOSS_NAMES, self.nets):
-            grads += tape.gradient(scaled[name], net.trainable_variables)
-            variables += net.trainable_variables
-        del tape
-        self.optimizer.apply_gradients(zip(grads, variables))
-        logs = self.update_trackers(loss)
-        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
-            # Keras 3 averages each worker's logs along axis 0, which a scalar lacks.
-            logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
-        return logs
 
 
 def make_optimizer(config, total_steps):

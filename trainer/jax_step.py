@@ -1,11 +1,11 @@
-"""CycleGANTrainer's training step on the JAX backend (KERAS_BACKEND=jax), for GPU machines
+"""The trainers' training step on the JAX backend (KERAS_BACKEND=jax), for GPU machines
 without TensorFlow: Keras' JAX `fit` calls it with the trainer's state as arrays and
 compiles it with XLA, so it is a pure function of that state.
 
-One forward pass serves all four losses (trainer.losses.cyclegan_losses, as the TF step);
-`jax.vjp` then takes each loss's gradient with respect to its own network only (generator
-G, F, discriminator X, Y), as the TF step's persistent tape does; XLA drops the gradient
-paths nobody uses. One Adam steps all four networks, as the TF step.
+One forward pass serves every loss (trainer.multi_loss, as the TF step); `jax.vjp` then
+takes each trained loss's gradient with respect to its own networks only, as the TF step's
+persistent tape does; XLA drops the gradient paths nobody uses. The trainer's optimizer
+then steps them all, as on TensorFlow.
 """
 
 import jax
@@ -25,25 +25,27 @@ def _new_values(scope, variables, old_values):
 def train_step(trainer, state, data):
     """Keras' JAX train_step contract: (state, batch) -> (logs, new state)."""
     trainable, non_trainable, optimizer_vars, metrics_vars = state
+    trained = trainer.trained_losses()
 
     def losses(trainable):
         mapping = (_stateless(trainer.trainable_variables, trainable)
                    + _stateless(trainer.non_trainable_variables, non_trainable))
         with keras.StatelessScope(state_mapping=mapping) as scope:
-            real_a, real_b = trainer.prepare_batch(data)
-            values = trainer.compute_losses(real_a, real_b, training=True)
+            values = trainer.compute_losses(*trainer.prepare_batch(data), training=True)
+        values = {name: jnp.asarray(value, jnp.float32) for name, value in values.items()}
         updated = _new_values(scope, trainer.non_trainable_variables, non_trainable)
-        return tuple(jnp.asarray(values[name], jnp.float32) for name in trainer.loss_names), updated
+        return tuple(values[name] for name, _ in trained), (values, updated)
 
-    values, backward, non_trainable = jax.vjp(losses, trainable, has_aux=True)
-    grads = [None] * len(trainable)
-    for k, positions in enumerate(trainer.net_positions):  # loss k trains net k only
-        (grads_k,) = backward(tuple(jnp.float32(i == k) for i in range(len(values))))
-        for i in positions:
-            grads[i] = grads_k[i]
+    _, backward, (values, non_trainable) = jax.vjp(losses, trainable, has_aux=True)
+    position = {id(v): i for i, v in enumerate(trainer.trainable_variables)}
+    grads = [None] * len(trainable)  # None: a network no loss trains now (the optimizer skips it)
+    for k, (_, variables) in enumerate(trained):
+        (grads_k,) = backward(tuple(jnp.float32(i == k) for i in range(len(trained))))
+        for v in variables:
+            grads[position[id(v)]] = grads_k[position[id(v)]]
     trainable, optimizer_vars = trainer.optimizer.stateless_apply(optimizer_vars, grads, trainable)
 
     with keras.StatelessScope(state_mapping=_stateless(trainer.metrics_variables, metrics_vars)) as scope:
-        logs = trainer.update_trackers(dict(zip(trainer.loss_names, values)))
+        logs = trainer.update_trackers(values)
     metrics_vars = _new_values(scope, trainer.metrics_variables, metrics_vars)
     return logs, (trainable, non_trainable, optimizer_vars, metrics_vars)
