@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from trainer.augment import JITTER_SCALE
 from trainer.data import arrays, loading
 
 
@@ -35,9 +36,17 @@ def write_images(folder, count, width, height, seed):
     return paths
 
 
+def seed_jitter(image, size):
+    """The TF tutorial's random_jitter, as the seed ran it on each image on the CPU."""
+    big = int(round(size * JITTER_SCALE))
+    image = tf.image.resize(image, [big, big], method="nearest")
+    image = tf.image.random_crop(image, [size, size, 3])
+    return tf.image.random_flip_left_right(image)
+
+
 def seed_pipeline(paths_a, paths_b, size, batch):
     def load(path):
-        return loading.jitter(loading.decode_square(path, size), size, tf.constant([0, 0], tf.int64))
+        return seed_jitter(loading.decode_square(path, size), size)
 
     streams = [tf.data.Dataset.from_tensor_slices(p).map(load, num_parallel_calls=tf.data.AUTOTUNE)
                for p in (paths_a, paths_b)]
@@ -73,7 +82,7 @@ def main(argv=None):
         start = time.perf_counter()
         images_a, images_b = arrays.decode_all(paths_a, size), arrays.decode_all(paths_b, size)
         decode_seconds = time.perf_counter() - start
-        in_memory = pairs_per_second(iter(arrays.UnpairedBatches(images_a, images_b, batch, 0, 0, n // batch)),
+        in_memory = pairs_per_second(iter(arrays.Batches([(images_a,), (images_b,)], batch, 0, 0, n // batch)),
                                      n, batch)
         print(f"  arrays, batches from memory:                            {in_memory:8.1f} pairs/s "
               f"= {in_memory / seed:.0f}x the seed's (after decoding once: {2 * n / decode_seconds:.1f} images/s)")

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 from trainer import cyclegan  # noqa: E402
 from trainer.config import CycleGANConfig  # noqa: E402
-from trainer.data.arrays import UnpairedBatches  # noqa: E402
+from trainer.data.arrays import Batches  # noqa: E402
 
 
 def matmul_rate(dtype=jnp.bfloat16, n=8192, repeats=20):
@@ -92,9 +92,9 @@ def measure(size, generator, base_filters, batch, precision, steps, warmup):
     images_a, images_b = (rng.integers(0, 256, (2 * batch, size, size, 3), np.uint8) for _ in range(2))
     timer = EpochTimer()
     start = time.perf_counter()
-    trainer.fit(UnpairedBatches(images_a, images_b, batch, 0, 0, warmup), epochs=1, verbose=0, shuffle=False)
+    trainer.fit(Batches([(images_a,), (images_b,)], batch, 0, 0, warmup), epochs=1, verbose=0, shuffle=False)
     compile_seconds = time.perf_counter() - start
-    history = trainer.fit(UnpairedBatches(images_a, images_b, batch, 0, warmup, steps), epochs=1,
+    history = trainer.fit(Batches([(images_a,), (images_b,)], batch, 0, warmup, steps), epochs=1,
                           callbacks=[timer], verbose=0, shuffle=False)
     probe = jnp.zeros((batch, size, size, 3), jnp.float32)
     return {"seconds": timer.seconds / steps, "flops": flops_per_step(trainer, probe), "compile": compile_seconds,

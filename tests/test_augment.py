@@ -35,17 +35,3 @@ def test_the_draws_follow_the_seed_and_change_from_call_to_call():
     assert not np.array_equal(a1, a2)
     assert -1.0 <= a1.min() and a1.max() <= 1.0
     assert keras.ops.convert_to_numpy(first.seed_generator.state).any()  # the state a checkpoint keeps
-
-
-def test_replicas_take_their_own_slice_of_one_draw(monkeypatch):
-    import tensorflow as tf
-
-    class Replica:
-        num_replicas_in_sync, replica_id_in_sync_group = 2, 1
-
-    whole = ops.convert_to_numpy(DeviceJitter(seed=5).draws(3))  # one replica, batch 3
-    everyone = ops.convert_to_numpy(DeviceJitter(seed=5).draws(6))  # what two replicas of 3 share
-    monkeypatch.setattr(tf.distribute, "get_replica_context", lambda: Replica())
-    second = ops.convert_to_numpy(DeviceJitter(seed=5).draws(3))
-    np.testing.assert_array_equal(second, everyone[3:])
-    assert not np.array_equal(second, whole)

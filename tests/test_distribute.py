@@ -1,5 +1,5 @@
-"""--distribute: data-parallel training on two devices, and on two worker processes on
-127.0.0.1, ends where one device ends with the same global batch. Each run is a
+"""--distribute: data-parallel training of both trainers on two devices, and on two worker
+processes on 127.0.0.1, ends where one device ends with the same global batch. Each run is a
 subprocess (devices and workers are fixed when a backend starts): tests/distributed_fit.py."""
 
 import json
@@ -28,22 +28,24 @@ def finish(proc):
     assert proc.returncode == 0, output[-3000:]
 
 
-def updates(path):
+def updates(path, model):
     with np.load(path) as saved:
-        return int(saved["replicas"]), int(saved["step"]), [saved[f"u{i}"] for i in range(len(saved.files) - 2)]
+        names = sorted(n for n in saved.files if n.startswith(f"{model}_u"))
+        return int(saved["replicas"]), int(saved[f"{model}_step"]), [saved[n] for n in names]
 
 
 def assert_same_training(single_path, distributed_path, replicas):
-    _, single_step, single = updates(single_path)
-    got_replicas, step, distributed = updates(distributed_path)
-    assert (got_replicas, step, single_step) == (replicas, 2, 2)
-    largest = max(np.abs(u).max() for u in single)
-    assert largest > 1e-4  # the steps moved the weights
-    # The first step agrees to float rounding (~1e-7); the second starts from weights that
-    # differ by that rounding, which this tiny random net amplifies to ~1e-3 of the largest
-    # update. A gradient counted twice, halved or left on one replica is off by ~100%.
-    for expected, got in zip(single, distributed):
-        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-2 * largest)
+    for model in ("cyclegan", "caae"):
+        _, single_step, single = updates(single_path, model)
+        got_replicas, step, distributed = updates(distributed_path, model)
+        assert (got_replicas, step, single_step) == (replicas, 2, 2)
+        largest = max(np.abs(u).max() for u in single)
+        assert largest > 1e-4  # the steps moved the weights
+        # The first step agrees to float rounding (~1e-7); the second starts from weights that
+        # differ by that rounding, which these tiny random nets amplify to ~1e-3 of the largest
+        # update. A gradient counted twice, halved or left on one replica is off by ~100%.
+        for expected, got in zip(single, distributed):
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-2 * largest, err_msg=model)
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
@@ -98,3 +100,24 @@ def test_a_batch_that_does_not_split_evenly_is_refused(monkeypatch):
                                                                             "scope": lambda self: None})())
     with pytest.raises(ValueError, match="multiple of the 2 devices"):
         distribute.replicas_scope(3)
+
+
+def test_replicas_take_their_own_slice_of_one_draw(monkeypatch):
+    import keras
+    import tensorflow as tf
+    from keras import ops
+
+    from trainer import distribute
+
+    class Replica:
+        num_replicas_in_sync, replica_id_in_sync_group = 2, 1
+
+    def draw(batch):
+        return ops.convert_to_numpy(distribute.replica_uniform((batch, 2, 3), keras.random.SeedGenerator(5)))
+
+    whole = draw(3)  # one replica, batch 3
+    everyone = draw(6)  # what two replicas of 3 share
+    monkeypatch.setattr(tf.distribute, "get_replica_context", lambda: Replica())
+    second = draw(3)
+    np.testing.assert_array_equal(second, everyone[3:])
+    assert not np.array_equal(second, whole)

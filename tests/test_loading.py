@@ -40,8 +40,8 @@ def test_the_arrays_pipeline_gives_the_tfdata_batches(toyworld_64):
     paths_a = domains.domain_paths(toyworld_64, parse_filter("medium=3d"))
     paths_b = domains.domain_paths(toyworld_64, parse_filter("medium=2d"))
     from_tfdata = list(loading.unpaired_dataset(paths_a, paths_b, 32, 2, seed=5, first_step=1, steps=3).take(3))
-    batches = arrays.UnpairedBatches(arrays.decode_all(paths_a, 32), arrays.decode_all(paths_b, 32), 2,
-                                     seed=5, first_step=1, steps=3)
+    batches = arrays.Batches([(arrays.decode_all(paths_a, 32),), (arrays.decode_all(paths_b, 32),)], 2,
+                             seed=5, first_step=1, steps=3)
     assert len(batches) == 3
     for i, expected in enumerate(from_tfdata):
         for got, want in zip(batches[i], expected):

@@ -1,7 +1,7 @@
-"""The CycleGAN training step on every path it can take: the JAX backend's step
+"""The training steps of both trainers on every path they can take: the JAX backend's step
 (trainer.jax_step) against the TF step, the TF step compiled with XLA, and in bfloat16 -
-each on the same weights and batch - and a whole run on the JAX backend from the CLI.
-JAX runs in subprocesses (one Keras backend per process)."""
+each on the same weights and batch (tests/tiny_trainers.py) - and whole runs on the JAX
+backend from the CLI. JAX runs in subprocesses (one Keras backend per process)."""
 
 import json
 import os
@@ -13,84 +13,72 @@ import keras
 import numpy as np
 import pytest
 
-from hub import nets
+import tiny_trainers
+from hub.caae import CAAE
 from hub.cyclegan import CycleGAN
-from trainer.cyclegan import CycleGANTrainer
 
 HELPER = Path(__file__).resolve().parent / "jax_step_losses.py"
-NAMES = ("gen_G", "gen_F", "disc_X", "disc_Y")
+MODELS = list(tiny_trainers.BUILD)
 
 
 @pytest.fixture(scope="module")
-def saved_nets_and_batch(tmp_path_factory):
-    """Four tiny nets' weights and a batch in a folder. ResNet generators: no dropout, so
-    every path computes the same function."""
-    folder = tmp_path_factory.mktemp("nets")
+def saved(tmp_path_factory):
+    """A folder with each tiny trainer's weights and batch."""
+    folder = tmp_path_factory.mktemp("trainers")
     keras.utils.set_random_seed(0)
-    for net in build_nets():
-        net.save_weights(folder / f"{net.name}.weights.h5")
-    rng = np.random.default_rng(0)
-    a, b = (rng.uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32) for _ in range(2))
-    np.savez(folder / "batch.npz", a=a, b=b)
-    return folder, a, b
+    for model in MODELS:
+        tiny_trainers.save(folder, model)
+    return folder
 
 
 @pytest.fixture(scope="module")
-def tf_step_losses(saved_nets_and_batch):
-    """The plain TF step's losses before and after its step: the reference for the others."""
-    return losses_before_and_after_one_step(*saved_nets_and_batch)
+def tf_replays(saved):
+    """The plain TF step's record for each model: the reference for the other paths."""
+    return {model: tiny_trainers.replay(saved, model) for model in MODELS}
 
 
-def build_nets():
-    networks = [nets.build_generator("resnet", 32, 4, name=name) for name in NAMES[:2]]
-    return networks + [nets.patchgan_discriminator(4, name=name) for name in NAMES[2:]]
+def assert_same_losses(got, want, rtol_before, rtol_after):
+    """Loss records of one replay against another: the same losses, close at every point."""
+    assert [sorted(r) for r in got] == [sorted(r) for r in want]
+    for i, (g, w) in enumerate(zip(got, want)):
+        names = sorted(w)
+        np.testing.assert_allclose([g[n] for n in names], [w[n] for n in names],
+                                   rtol=rtol_before if i == 0 else rtol_after, err_msg=f"record {i}: {names}")
 
 
-def losses_before_and_after_one_step(folder, a, b, jit_compile=False):
-    networks = build_nets()
-    for net in networks:
-        net.load_weights(folder / f"{net.name}.weights.h5")
-    trainer = CycleGANTrainer(*networks, jitter=False)
-    trainer.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), adversarial="lsgan", jit_compile=jit_compile)
-    before = trainer.compute_losses(a, b)
-    trainer.fit(a, b, batch_size=len(a), epochs=1, shuffle=False, verbose=0)
-    after = trainer.compute_losses(a, b)
-    assert trainer.step == 1
-    return [float(before[f"{n}_loss"]) for n in NAMES], [float(after[f"{n}_loss"]) for n in NAMES]
+def test_the_tf_steps_train_each_network_with_its_own_optimizer(tf_replays):
+    assert tf_replays["cyclegan"]["iterations"] == [1]  # one Adam for all four networks
+    # The CAAE's discriminators rest while pretraining, so their Adams start a step later.
+    assert tf_replays["caae"]["iterations"] == [2, 1, 1]
+    for replay in tf_replays.values():
+        first, *later = replay["losses"]
+        assert all(first[n] != later[0][n] for n in first)  # the first step changed every loss
 
 
-def test_the_jax_step_matches_the_tf_step(saved_nets_and_batch, tf_step_losses):
+def test_the_jax_step_matches_the_tf_step(saved, tf_replays):
     pytest.importorskip("jax")
-    folder, _, _ = saved_nets_and_batch
-    tf_before, tf_after = tf_step_losses
-    result = subprocess.run([sys.executable, str(HELPER), str(folder)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, str(HELPER), str(saved)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    jax_losses = json.loads(result.stdout.strip().splitlines()[-1])
-    np.testing.assert_allclose(jax_losses["before"], tf_before, rtol=1e-4)
-    np.testing.assert_allclose(jax_losses["after"], tf_after, rtol=1e-3)
-    assert jax_losses["step"] == 1
-    assert not np.allclose(tf_before, tf_after)  # the step changed the networks
+    jax_replays = json.loads(result.stdout.strip().splitlines()[-1])
+    for model in MODELS:
+        assert jax_replays[model]["iterations"] == tf_replays[model]["iterations"]
+        assert_same_losses(jax_replays[model]["losses"], tf_replays[model]["losses"], 1e-4, 1e-3)
 
 
-def test_the_xla_compiled_tf_step_matches_the_plain_one(saved_nets_and_batch, tf_step_losses):
-    plain_before, plain_after = tf_step_losses
-    xla_before, xla_after = losses_before_and_after_one_step(*saved_nets_and_batch, jit_compile=True)
-    np.testing.assert_allclose(xla_before, plain_before, rtol=1e-5)
-    np.testing.assert_allclose(xla_after, plain_after, rtol=1e-4)
-    assert not np.allclose(plain_before, plain_after)
+def test_the_xla_compiled_tf_step_matches_the_plain_one(saved, tf_replays):
+    xla = tiny_trainers.replay(saved, "cyclegan", jit_compile=True)
+    assert_same_losses(xla["losses"], tf_replays["cyclegan"]["losses"], 1e-5, 1e-4)
 
 
-def test_the_bfloat16_step_stays_near_the_float32_one(saved_nets_and_batch, tf_step_losses):
-    f32_before, f32_after = tf_step_losses
+def test_the_bfloat16_step_stays_near_the_float32_one(saved, tf_replays):
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
-        assert build_nets()[0].layers[2].compute_dtype == "bfloat16"
-        bf16_before, bf16_after = losses_before_and_after_one_step(*saved_nets_and_batch)
+        assert tiny_trainers.build("cyclegan").gen_G.layers[2].compute_dtype == "bfloat16"
+        bf16 = tiny_trainers.replay(saved, "cyclegan")
     finally:
         keras.mixed_precision.set_global_policy("float32")
     # bfloat16 keeps 8 bits of mantissa (~0.4%); the losses average thousands of them.
-    np.testing.assert_allclose(bf16_before, f32_before, rtol=0.03)
-    np.testing.assert_allclose(bf16_after, f32_after, rtol=0.03)
+    assert_same_losses(bf16["losses"], tf_replays["cyclegan"]["losses"], 0.03, 0.03)
 
 
 def test_a_whole_run_on_the_jax_backend(toyworld_64, tmp_path):
@@ -108,3 +96,19 @@ def test_a_whole_run_on_the_jax_backend(toyworld_64, tmp_path):
     model = CycleGAN.from_pretrained(out / "model", runtime="keras")  # loads here, on TensorFlow
     assert model.config["training"]["steps"] == 4
     assert all(np.isfinite(w).all() for w in model.generators["a2b"].get_weights())
+
+
+def test_a_whole_caae_run_on_the_jax_backend(toyworld_64, tmp_path):
+    pytest.importorskip("jax")
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer.caae", "--data", str(toyworld_64), "--image-size", "32", "--base-filters", "4",
+         "--latent-dim", "16", "--stages", "3", "--samples", "2", "--pretrain-epochs", "1", "--epochs", "1",
+         "--steps-per-epoch", "2", "--batch-size", "4", "--out", str(out)],
+        env={**os.environ, "KERAS_BACKEND": "jax"}, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "input: arrays" in result.stderr
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+    model = CAAE.from_pretrained(out / "model")  # loads here, on TensorFlow
+    assert (model.config["training"]["steps"], model.config["training"]["pretrain_steps"]) == (4, 2)
+    assert all(np.isfinite(w).all() for w in model.decoder.get_weights())

@@ -9,6 +9,8 @@ variables and checkpoints keep it: a resumed run draws what an uninterrupted one
 import keras
 from keras import ops
 
+from trainer import distribute
+
 JITTER_SCALE = 286 / 256  # the tutorial's: 256 -> 286
 
 
@@ -18,27 +20,13 @@ class DeviceJitter(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True  # no weights to make; its random state already exists
 
-    def draws(self, batch):
-        """(B, 3) uniform numbers in [0, 1): two crop offsets and a mirror flag per image.
-        Under tf.distribute every replica holds the same random state, so each takes its
-        own slice of one draw for the whole global batch, not the same numbers."""
-        replicas, replica = 1, 0
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
-
-            context = tf.distribute.get_replica_context()
-            if context is not None and context.num_replicas_in_sync > 1:
-                replicas, replica = context.num_replicas_in_sync, context.replica_id_in_sync_group
-        everyone = keras.random.uniform((replicas * batch, 3), seed=self.seed_generator)
-        return everyone[replica * batch:(replica + 1) * batch] if replicas > 1 else everyone
-
     def call(self, images):
         """uint8 (B, S, S, 3) -> float32 (B, S, S, 3) in [-1, 1], each image jittered."""
         batch, size = ops.shape(images)[0], images.shape[1]  # the batch may be unknown while TF traces
         big = int(round(size * JITTER_SCALE))
         x = ops.cast(images, "float32") / 127.5 - 1.0
         x = ops.image.resize(x, (big, big), interpolation="bilinear")
-        draws = self.draws(batch)
+        draws = distribute.replica_uniform((batch, 3), self.seed_generator)  # crop offsets, mirror flag
         # Per-image crop offsets, applied as one gather along each axis.
         offsets = ops.cast(ops.floor(draws[:, :2] * (big - size + 1)), "int32")
         steps = ops.arange(size, dtype="int32")

@@ -16,6 +16,7 @@ reads those labels from z, which E learns to leave guessing in both phases (Fade
 RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png (each row: the
 original, its reconstruction, then the image re-rendered under every label combination
 seen in training), logs/ (TensorBoard) and, at the end, model/ (a `hub.CAAE` folder).
+It runs on TensorFlow or JAX (KERAS_BACKEND=jax), on one device or, with --distribute, on all.
 """
 
 import dataclasses
@@ -26,29 +27,31 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from hub import caae_nets
 from hub.caae import CAAE
-from hub.imaging import grid, to_uint8
+from hub.imaging import from_uint8, grid, to_uint8
 from hub.labels import LabelSpace
-from trainer import config as config_lib, losses, run
-from trainer.callbacks import Checkpointing, SampleGrid
+from trainer import config as config_lib, distribute, losses, run
+from trainer.augment import DeviceJitter
 from trainer.config import CAAEConfig
+from trainer.data import arrays
 from trainer.data.domains import domain_rows, usable_images
-from trainer.data.loading import labelled_dataset, load_images
 from trainer.data.manifest import summarize
+from trainer.multi_loss import MultiLossTrainer
+from trainer.optimizer_groups import OptimizerGroups
 
 log = logging.getLogger("trainer.caae")
 MAX_GRID_STYLES = 16  # columns of restyled images in the sample grids
 
 
-class CAAETrainer(keras.Model):
+class CAAETrainer(MultiLossTrainer):
     """Encoder, decoder, the two discriminators and, optionally, the label adversary on z
-    and the style classifier on images, trained together by `fit`."""
+    and the style classifier on images, trained together by `fit` on either backend
+    (trainer.multi_loss), each group by its own loss and its own Adam."""
 
     def __init__(self, encoder, decoder, disc_z, disc_img, label_classifier=None, style_classifier=None,
-                 label_widths=(), hidden_groups=(), seed=None, **kwargs):
+                 label_widths=(), hidden_groups=(), seed=None, jitter=True, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
         self.disc_z, self.disc_img = disc_z, disc_img
@@ -57,6 +60,9 @@ class CAAETrainer(keras.Model):
         self.label_widths = tuple(label_widths)  # one-hot group widths of the label vector
         self.hidden_groups = tuple(hidden_groups)  # (offset, width) in the label vector of the groups kept out of z
         self.prior_seed = keras.random.SeedGenerator(seed)  # tracked, so checkpoints hold its state
+        # Images arrive as uint8 and are jittered here, on the device; jitter=False takes
+        # float images in [-1, 1] as they are (tests comparing backends).
+        self.jitter = DeviceJitter(None if seed is None else seed + 1, name="jitter") if jitter else None
         self.pretraining = True
         names = ["ae_loss", "l1", "tv", "ssim", "disc_z_loss", "disc_img_loss"]
         if label_classifier is not None:
@@ -64,16 +70,16 @@ class CAAETrainer(keras.Model):
         if style_classifier is not None:
             names += ["style_loss", "restyle_loss"]
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.built = True  # every part exists now; fit need not trace a call() to build it
 
     def compile(self, optimizers, reconstruction_weight=100.0, tv_weight=10.0, adversarial_weight=1.0,
                 label_adversary_weight=1.0, style_classifier_weight=1.0, ssim_weight=0.0, jit_compile=False):
-        """optimizers: one per entry of `updates`, in that order."""
-        super().compile(jit_compile=jit_compile)
-        self.optimizers = list(optimizers)
-        if len(self.optimizers) != len(self.updates):
-            raise ValueError(f"{len(self.updates)} optimizers needed, got {len(self.optimizers)}")
-        for optimizer, (_, variables) in zip(self.optimizers, self.updates):
-            optimizer.build(variables)  # so a checkpoint can restore their state
+        """optimizers: one per entry of `updates`, in that order; each group keeps its own
+        (trainer.optimizer_groups: the discriminators start after pretraining)."""
+        if len(optimizers) != len(self.updates):
+            raise ValueError(f"{len(self.updates)} optimizers needed, got {len(optimizers)}")
+        groups = OptimizerGroups(optimizers, [variables for _, variables in self.updates])
+        super().compile(optimizer=groups, jit_compile=jit_compile)
         self.reconstruction_weight = reconstruction_weight
         self.tv_weight = tv_weight
         self.adversarial_weight = adversarial_weight
@@ -93,18 +99,37 @@ class CAAETrainer(keras.Model):
             groups.append(("style_loss", self.style_classifier.trainable_variables))
         return groups
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
+    def trained_losses(self):
+        """Every group's loss, less the discriminators' while pretraining (they rest then)."""
+        resting = ("disc_z_loss", "disc_img_loss") if self.pretraining else ()
+        return [(name, variables) for name, variables in self.updates if name not in resting]
 
     @property
     def step(self):
-        return int(keras.ops.convert_to_numpy(self.optimizers[0].iterations))
+        return int(keras.ops.convert_to_numpy(self.optimizer.iterations))
+
+    def from_older_checkpoint(self, values):
+        """The values of a checkpoint from before the jitter moved onto the device (no jitter
+        layer: its random state keeps its fresh value); None if `values` is not that layout."""
+        jitter = {id(v) for v in self.jitter.variables} if self.jitter is not None else set()
+        model_vars = [v for v in self.variables if id(v) not in jitter]
+        if not jitter or len(values) != len(model_vars) + len(self.optimizer.variables):
+            return None
+        old_model = iter(values[:len(model_vars)])
+        return [None if id(v) in jitter else next(old_model) for v in self.variables] + values[len(model_vars):]
 
     def set_pretraining(self, pretraining):
         if pretraining != self.pretraining:
             self.pretraining = pretraining
             self.train_function = None  # the train step is traced again for the new phase
+
+    def sample_prior(self, z):
+        """Draws from the uniform prior on [-1, 1] that D_z tells z from, shaped like z."""
+        return 2.0 * distribute.replica_uniform(keras.ops.shape(z), self.prior_seed) - 1.0
+
+    def prepare_batch(self, batch):
+        images, labels = batch
+        return (self.jitter(images) if self.jitter is not None else images), keras.ops.cast(labels, "float32")
 
     def compute_losses(self, images, labels, training=True):
         """Forward pass -> {loss name: scalar} (backend-neutral); the discriminator
@@ -136,7 +161,7 @@ class CAAETrainer(keras.Model):
         if not self.pretraining:
             # One discriminator pass on the fakes serves both sides: each loss is only
             # differentiated w.r.t. its own networks (train_step), so no stop_gradient is needed.
-            prior = keras.random.uniform(keras.ops.shape(z), -1.0, 1.0, seed=self.prior_seed)
+            prior = self.sample_prior(z)
             fake_z_logits = self.disc_z(z, training=training)
             fake_image_logits = self.disc_img([reconstructed, labels], training=training)
             out["disc_z_loss"] = losses.discriminator_loss(self.disc_z(prior, training=training), fake_z_logits)
@@ -146,18 +171,6 @@ class CAAETrainer(keras.Model):
                                                   + losses.generator_adversarial_loss(fake_image_logits))
         out["ae_loss"] = ae_loss
         return out
-
-    def train_step(self, batch):
-        images, labels = batch
-        with tf.GradientTape(persistent=True) as tape:
-            loss = self.compute_losses(images, labels, training=True)
-        for optimizer, (name, variables) in zip(self.optimizers, self.updates):
-            if name in loss:  # the discriminators rest while pretraining
-                optimizer.apply_gradients(zip(tape.gradient(loss[name], variables), variables))
-        del tape
-        for name, value in loss.items():
-            self.trackers[name].update_state(value)
-        return {name: self.trackers[name].result() for name in loss}
 
 
 def build_autoencoder(config, label_dim):
@@ -189,18 +202,20 @@ def build_networks(config, label_space):
 
 
 def build_trainer(config, label_space):
-    """Networks and optimizers for `config`, compiled and ready for `fit`."""
+    """Networks, jitter and optimizers for `config`, compiled and ready for `fit` (under
+    --distribute, inside the strategy's scope)."""
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
-    nets = build_networks(config, label_space)
-    trainer = CAAETrainer(**nets, label_widths=[len(values) for _, values in label_space.groups],
-                          hidden_groups=label_space.slices(config.adversary_tags), seed=config.seed)
-    optimizers = [keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in trainer.updates]
-    trainer.compile(optimizers, reconstruction_weight=config.reconstruction_weight,
-                    tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
-                    label_adversary_weight=config.label_adversary_weight,
-                    style_classifier_weight=config.style_classifier_weight, ssim_weight=config.ssim_weight,
-                    jit_compile=config.jit_compile)
+    with distribute.trainer_scope(config):
+        nets = build_networks(config, label_space)
+        trainer = CAAETrainer(**nets, label_widths=[len(values) for _, values in label_space.groups],
+                              hidden_groups=label_space.slices(config.adversary_tags), seed=config.seed)
+        optimizers = [keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in trainer.updates]
+        trainer.compile(optimizers, reconstruction_weight=config.reconstruction_weight,
+                        tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
+                        label_adversary_weight=config.label_adversary_weight,
+                        style_classifier_weight=config.style_classifier_weight, ssim_weight=config.ssim_weight,
+                        jit_compile=run.jit_compile(config))
     return trainer
 
 
@@ -269,13 +284,16 @@ def load_samples(config, label_space, train_rows):
     rows = [r for r in rows if r["path"] in usable]
     if not rows:
         return np.zeros((0, config.image_size, config.image_size, 3), np.float32), np.zeros((0, label_space.size))
-    return (load_images([r["path"] for r in rows], config.image_size),
-            np.stack([label_space.encode(r) for r in rows]))
+    images, labels = arrays.decode_labelled([r["path"] for r in rows], [label_space.encode(r) for r in rows],
+                                            config.image_size)
+    return from_uint8(images), labels
 
 
 def train(config, run_dir, resume=False, verbose="auto"):
-    """Train (or continue) the run in `run_dir`; returns the exported model folder."""
-    run_dir = Path(run_dir)
+    """Train (or continue) the run in `run_dir`; returns the exported model folder.
+    Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
+    run_dir = run.output_dir(run_dir)
+    config = run.resolve_input_pipeline(config)
     rows = domain_rows(config.data, (), split="train")
     label_space = LabelSpace.from_rows(rows, config.label_tags)
     paths = [r["path"] for r in rows]
@@ -284,23 +302,27 @@ def train(config, run_dir, resume=False, verbose="auto"):
     if config.steps_per_epoch == 0:  # one pass over the training images, fixed for the run
         config = dataclasses.replace(config, steps_per_epoch=max(1, len(rows) // config.batch_size))
     config_lib.save(config, run_dir / "config.json")
-    log.info("%d training images, labels %s, %d steps per epoch",
-             len(rows), ", ".join(label_space.names), config.steps_per_epoch)
+    log.info("%d training images, labels %s, %d steps per epoch, input: %s",
+             len(rows), ", ".join(label_space.names), config.steps_per_epoch, config.input_pipeline)
 
     trainer = build_trainer(config, label_space)
     run.restore(trainer, run_dir, resume)
     samples = load_samples(config, label_space, rows)
+    callbacks = run.callbacks(run_dir, config.checkpoint_every,
+                              lambda model: sample_grid(model.encoder, model.decoder, samples, styles, label_space))
 
-    callbacks = [
-        Checkpointing(run.checkpoint_path(run_dir), config.checkpoint_every),
-        SampleGrid(run_dir / "samples",
-                   lambda model: sample_grid(model.encoder, model.decoder, samples, styles, label_space)),
-        keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"),
-    ]
+    if config.input_pipeline == "arrays":
+        images, labels = arrays.decode_labelled(paths, vectors, config.image_size)
 
-    def make_dataset(first_step, steps):
-        return labelled_dataset(paths, vectors, config.image_size, config.batch_size, config.seed,
-                                first_step=first_step, steps=steps)
+        def make_dataset(first_step, steps):
+            return arrays.for_fit(arrays.Batches([(images, labels)], config.batch_size, config.seed,
+                                                 first_step, steps))
+    else:
+        from trainer.data.loading import labelled_dataset  # imports tensorflow
+
+        def make_dataset(first_step, steps):
+            return labelled_dataset(paths, vectors, config.image_size, config.batch_size, config.seed,
+                                    first_step=first_step, steps=steps)
 
     start = time.perf_counter()
     pretrain_steps = config.pretrain_epochs * config.steps_per_epoch

@@ -1,6 +1,6 @@
 """Training checkpoints: every variable a run needs to continue exactly.
 
-That is the networks, the optimizers (their step counter is the global step), the
+That is the networks, the optimizer (its step counter is the global step), the
 history pools and every random-seed state (dropout, pools, jitter), which Keras'
 save_weights leaves out. One .npz file, written atomically, so a kill at any moment
 leaves the previous checkpoint intact.
@@ -14,10 +14,7 @@ from hub.atomic import atomic_path
 
 def training_variables(model):
     """All state of a compiled trainer model, in a fixed order."""
-    variables = list(model.variables)
-    for optimizer in getattr(model, "optimizers", None) or [model.optimizer]:  # the CAAE has several
-        variables += list(optimizer.variables)
-    return variables
+    return list(model.variables) + list(model.optimizer.variables)
 
 
 def save(model, path):

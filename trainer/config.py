@@ -41,6 +41,14 @@ class RunConfig:
         "compute in bfloat16, keep weights in float32"))
     jit_compile: bool = field(default=False, metadata=_flag(
         "compile the TensorFlow train step with XLA (the JAX backend always compiles)"))
+    input_pipeline: str = field(default="auto", metadata=_flag(
+        "tfdata (decode and resize while training, any dataset size) or arrays (decode every "
+        "image once into memory with Pillow: no TensorFlow needed, nothing for a GPU to wait "
+        "on); auto = tfdata on the TensorFlow backend, arrays on JAX",
+        choices=("auto", "tfdata", "arrays")))
+    distribute: bool = field(default=False, metadata=_flag(
+        "data-parallel over all local devices (TF MirroredStrategy, or MultiWorkerMirroredStrategy "
+        "when TF_CONFIG names a cluster; Keras DataParallel on JAX); --batch-size is the global batch"))
 
     def validate(self):
         if not self.data:
@@ -73,14 +81,6 @@ class CycleGANConfig(RunConfig):
         "history of translated images shown to the discriminators (the paper: 50; 0 = off, as the seed)"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
-    input_pipeline: str = field(default="auto", metadata=_flag(
-        "tfdata (decode and resize while training, any dataset size) or arrays (decode every "
-        "image once into memory with Pillow: no TensorFlow needed, nothing for a GPU to wait "
-        "on); auto = tfdata on the TensorFlow backend, arrays on JAX",
-        choices=("auto", "tfdata", "arrays")))
-    distribute: bool = field(default=False, metadata=_flag(
-        "data-parallel over all local devices (TF MirroredStrategy, or MultiWorkerMirroredStrategy "
-        "when TF_CONFIG names a cluster; Keras DataParallel on JAX); --batch-size is the global batch"))
 
     def validate(self):
         super().validate()

@@ -10,12 +10,9 @@ RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png, logs/
 """
 
 import dataclasses
-import importlib.util
 import logging
 import os
-import tempfile
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 import keras
@@ -27,7 +24,7 @@ from hub.cyclegan import domain_name
 from hub.imaging import from_uint8
 from trainer import config as config_lib, distribute, losses, run
 from trainer.augment import DeviceJitter
-from trainer.callbacks import Checkpointing, SampleGrid, sample_grid
+from trainer.callbacks import sample_grid
 from trainer.config import CycleGANConfig
 from trainer.data import arrays
 from trainer.data.domains import domain_paths, domain_rows, usable_images
@@ -57,7 +54,7 @@ class CycleGANTrainer(MultiLossTrainer):
                                 name="pool_Y") if pool_size else None
         # Batches arrive as uint8 and are jittered here, on the device; jitter=False takes
         # float batches in [-1, 1] as they are (tests comparing backends).
-        self.jitter = DeviceJitter(seed, name="jitter") if jitter else None
+        self.jitter = DeviceJitter(None if seed is None else seed + 2, name="jitter") if jitter else None
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
         self.built = True  # every part exists now; fit need not trace a call() to build it
 
@@ -128,8 +125,7 @@ def build_trainer(config):
     (under --distribute, inside the strategy's scope)."""
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
-    scope, _ = distribute.replicas_scope(config.batch_size) if config.distribute else (nullcontext(), 1)
-    with scope:
+    with distribute.trainer_scope(config):
         gen_G, gen_F = (nets.build_generator(config.generator, config.image_size, config.base_filters, name=name,
                                              upsample=config.upsample) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (nets.patchgan_discriminator(config.base_filters, name=name) for name in ("disc_X", "disc_Y"))
@@ -138,7 +134,7 @@ def build_trainer(config):
         trainer.compile(make_optimizer(config, config.epochs * config.steps_per_epoch),
                         adversarial=config.adversarial_loss, lambda_cycle=config.lambda_cycle,
                         identity_weight=config.identity_weight,
-                        jit_compile=config.jit_compile or keras.backend.backend() == "jax")
+                        jit_compile=run.jit_compile(config))
     return trainer
 
 
@@ -178,21 +174,11 @@ def export_model(trainer, config, run_dir, data, samples_a, samples_b, seconds):
     return model_dir
 
 
-def resolve_input_pipeline(config):
-    """--input-pipeline auto -> tfdata with TensorFlow, arrays on the JAX backend."""
-    if config.input_pipeline != "auto":
-        return config
-    pipeline = "tfdata" if keras.backend.backend() == "tensorflow" else "arrays"
-    return dataclasses.replace(config, input_pipeline=pipeline)
-
-
 def train(config, run_dir, resume=False, verbose="auto"):
     """Train (or continue) the run in `run_dir`; returns the exported model folder.
     Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
-    if not distribute.is_chief():
-        run_dir = Path(tempfile.mkdtemp(prefix="worker-"))
-    run_dir = Path(run_dir)
-    config = resolve_input_pipeline(config)
+    run_dir = run.output_dir(run_dir)
+    config = run.resolve_input_pipeline(config)
     filters_a, filters_b = parse_filter(config.domain_a), parse_filter(config.domain_b)
     rows_a, rows_b = domain_rows(config.data, filters_a), domain_rows(config.data, filters_b)
     paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
@@ -220,12 +206,8 @@ def train(config, run_dir, resume=False, verbose="auto"):
     samples_a, samples_b = sample_images(filters_a, paths_a), sample_images(filters_b, paths_b)
 
     start = time.perf_counter()
-    callbacks = [
-        Checkpointing(run.checkpoint_path(run_dir), config.checkpoint_every),
-        SampleGrid(run_dir / "samples", lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b)),
-    ]
-    if importlib.util.find_spec("tensorflow"):  # Keras' TensorBoard writer needs TensorFlow
-        callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "logs"), update_freq="epoch"))
+    callbacks = run.callbacks(run_dir, config.checkpoint_every,
+                              lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b))
     total_steps = config.epochs * config.steps_per_epoch
 
     if config.input_pipeline == "arrays":
@@ -233,8 +215,8 @@ def train(config, run_dir, resume=False, verbose="auto"):
         images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
 
         def make_dataset(first_step, steps):
-            batches = arrays.UnpairedBatches(images_a, images_b, config.batch_size, config.seed, first_step, steps)
-            return arrays.as_tf_dataset(batches) if keras.backend.backend() == "tensorflow" else batches
+            return arrays.for_fit(arrays.Batches([(images_a,), (images_b,)], config.batch_size, config.seed,
+                                                 first_step, steps))
     else:
         from trainer.data.loading import unpaired_dataset  # imports tensorflow
 

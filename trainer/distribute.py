@@ -41,8 +41,29 @@ def replicas_scope(batch_size):
     if batch_size % replicas:
         raise ValueError(f"--batch-size {batch_size} must be a multiple of the {replicas} devices --distribute "
                          "trains on, so each gets an equal share")
-    log.info("--distribute: %d replicas, %d image pairs each per step", replicas, batch_size // replicas)
+    log.info("--distribute: %d replicas, %d images (or pairs) each per step", replicas, batch_size // replicas)
     return context, replicas
+
+
+def trainer_scope(config):
+    """Where to build the trainer for `config`: the strategy's scope under --distribute."""
+    return replicas_scope(config.batch_size)[0] if config.distribute else contextlib.nullcontext()
+
+
+def replica_uniform(shape, seed_generator):
+    """keras.random.uniform in [0, 1) of `shape` (batch first), different on every replica.
+    Under tf.distribute every replica holds the same random state, so each takes its own
+    slice of one draw for the global batch, not the same numbers as the others."""
+    replicas, replica = 1, 0
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            replicas, replica = context.num_replicas_in_sync, context.replica_id_in_sync_group
+    batch = shape[0]
+    everyone = keras.random.uniform((replicas * batch, *shape[1:]), seed=seed_generator)
+    return everyone[replica * batch:(replica + 1) * batch] if replicas > 1 else everyone
 
 
 def _tf_config():

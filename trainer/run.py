@@ -2,13 +2,19 @@
 restore on --resume, and `fit` from the exact step a resumed run stopped at."""
 
 import argparse
+import dataclasses
+import importlib.util
 import logging
 import sys
+import tempfile
 from pathlib import Path
+
+import keras
 
 from hub.errors import HubError
 from hub.push import push_folder
-from trainer import checkpoint, config as config_lib
+from trainer import checkpoint, config as config_lib, distribute
+from trainer.callbacks import Checkpointing, SampleGrid
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,34 @@ def prepare_config(args, config_cls):
     config = config_cls(**given)
     config.validate()
     return config
+
+
+def output_dir(run_dir):
+    """`run_dir`, or a scratch folder on a multi-worker --distribute worker other than the chief."""
+    return Path(run_dir) if distribute.is_chief() else Path(tempfile.mkdtemp(prefix="worker-"))
+
+
+def resolve_input_pipeline(config):
+    """--input-pipeline auto -> tfdata with TensorFlow, arrays on the JAX backend."""
+    if config.input_pipeline != "auto":
+        return config
+    pipeline = "tfdata" if keras.backend.backend() == "tensorflow" else "arrays"
+    return dataclasses.replace(config, input_pipeline=pipeline)
+
+
+def jit_compile(config):
+    """XLA for the step: on request on TensorFlow, always on JAX (its fit is built for it)."""
+    return config.jit_compile or keras.backend.backend() == "jax"
+
+
+def callbacks(run_dir, checkpoint_every, sample_grid):
+    """Checkpoints, an image grid per epoch (sample_grid(trainer) -> uint8 image) and, where
+    TensorFlow is installed (its writer needs it), TensorBoard logs."""
+    chosen = [Checkpointing(checkpoint_path(run_dir), checkpoint_every),
+              SampleGrid(Path(run_dir) / "samples", sample_grid)]
+    if importlib.util.find_spec("tensorflow"):
+        chosen.append(keras.callbacks.TensorBoard(str(Path(run_dir) / "logs"), update_freq="epoch"))
+    return chosen
 
 
 def restore(trainer, run_dir, resume):

@@ -1,8 +1,8 @@
 """The input pipeline without TensorFlow: every training image decoded once (Pillow, in
-threads) into one uint8 array per domain, then batches of those arrays as a Keras
-PyDataset. The jitter runs on the device (trainer.augment), so a GPU never waits on
-JPEG decoding. The JAX backend's pipeline; `--input-pipeline arrays` on TensorFlow, where
-the batches go through tf.data with fixed shapes.
+threads) into uint8 arrays in memory, then batches of those arrays as a Keras PyDataset.
+The jitter runs on the device (trainer.augment), so a GPU never waits on JPEG decoding.
+The JAX backend's pipeline; `--input-pipeline arrays` on TensorFlow, where the batches go
+through tf.data with fixed shapes.
 """
 
 import logging
@@ -49,8 +49,8 @@ def require_memory(count, size):
                          "or a smaller --image-size")
 
 
-def decode_all(paths, size, workers=8):
-    """uint8 (N, size, size, 3) of the images that decode; a warning for each that does not."""
+def _decode_each(paths, size, workers=8):
+    """uint8 (size, size, 3) per path, None (and a warning) for each that does not decode."""
     require_memory(len(paths), size)
 
     def decode(path):
@@ -61,22 +61,35 @@ def decode_all(paths, size, workers=8):
             return None
 
     with ThreadPoolExecutor(workers) as pool:  # Pillow releases the GIL while decoding
-        images = [im for im in pool.map(decode, paths) if im is not None]
-    if not images:
+        images = list(pool.map(decode, paths))
+    if all(im is None for im in images):
         raise ValueError(f"none of the {len(paths)} images could be read")
-    return np.stack(images)
+    return images
 
 
-class UnpairedBatches(keras.utils.PyDataset):
-    """Batches (a, b) of uint8 images for training steps first_step..first_step+steps-1,
-    each domain in its own shuffled order (the same order as loading.unpaired_dataset)."""
+def decode_all(paths, size):
+    """uint8 (N, size, size, 3) of the images that decode; a warning for each that does not."""
+    return np.stack([im for im in _decode_each(paths, size) if im is not None])
 
-    def __init__(self, images_a, images_b, batch_size, seed, first_step, steps):
+
+def decode_labelled(paths, labels, size):
+    """(uint8 images, their rows of `labels`) for the images that decode."""
+    images = _decode_each(paths, size)
+    kept = [i for i, im in enumerate(images) if im is not None]
+    return np.stack([images[i] for i in kept]), np.asarray(labels, np.float32)[kept]
+
+
+class Batches(keras.utils.PyDataset):
+    """Batches for training steps first_step..first_step+steps-1 from arrays in memory, in
+    the tf.data pipelines' order. Each stream is a tuple of equally long arrays that share
+    one shuffled order (images and their labels), and is shuffled on its own (the CycleGAN's
+    two domains); a batch is every stream's arrays, in order."""
+
+    def __init__(self, streams, batch_size, seed, first_step, steps):
         super().__init__()
         first, count = first_step * batch_size, steps * batch_size
-        self.images = (images_a, images_b)
-        self.orders = [element_order(len(images), seed, stream, first, count)
-                       for stream, images in enumerate(self.images)]
+        self.streams = [tuple(stream) for stream in streams]
+        self.orders = [element_order(len(stream[0]), seed, k, first, count) for k, stream in enumerate(self.streams)]
         self.batch_size, self.steps = batch_size, steps
 
     def __len__(self):
@@ -84,15 +97,17 @@ class UnpairedBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         chosen = slice(index * self.batch_size, (index + 1) * self.batch_size)
-        return tuple(images[order[chosen]] for images, order in zip(self.images, self.orders))
+        return tuple(array[order[chosen]] for stream, order in zip(self.streams, self.orders) for array in stream)
 
 
-def as_tf_dataset(batches):
-    """The batches as a tf.data.Dataset with every shape fixed: Keras' own PyDataset adapter
-    leaves the batch size unknown, and TF's CPU step then runs ~20% slower."""
+def for_fit(batches):
+    """The batches as this backend's `fit` takes them fastest: on TensorFlow a tf.data.Dataset
+    with every shape fixed (Keras' own PyDataset adapter leaves the batch size unknown, and
+    TF's CPU step then runs ~20% slower); on JAX the PyDataset itself."""
+    if keras.backend.backend() != "tensorflow":
+        return batches
     import tensorflow as tf
 
-    spec = tf.TensorSpec((batches.batch_size,) + batches.images[0].shape[1:], tf.uint8)
-    ds = tf.data.Dataset.from_generator(lambda: (batches[i] for i in range(len(batches))),
-                                        output_signature=(spec, spec))
+    spec = tuple(tf.TensorSpec(array.shape, array.dtype) for array in batches[0])
+    ds = tf.data.Dataset.from_generator(lambda: (batches[i] for i in range(len(batches))), output_signature=spec)
     return ds.apply(tf.data.experimental.assert_cardinality(len(batches))).prefetch(2)

@@ -1,0 +1,91 @@
+"""Tiny CycleGAN and CAAE trainers at 32 px for the training-step tests, built the same way
+in the test process and in the backend subprocesses (tests/jax_step_losses.py,
+tests/distributed_fit.py). Nothing random happens inside their steps - ResNet generators
+(no dropout), no pool, no jitter, and a CAAE prior that is a fixed function of z - so every
+backend, compiler and device layout computes the same function, and results can be compared.
+"""
+
+import keras
+import numpy as np
+
+from hub import caae_nets, nets
+from trainer.caae import CAAETrainer
+from trainer.cyclegan import CycleGANTrainer
+
+SIZE = 32
+LABEL_WIDTHS = (2, 2)  # two one-hot groups
+
+
+def cyclegan(optimizer, jit_compile):
+    networks = [nets.build_generator("resnet", SIZE, 4, name=name) for name in ("gen_G", "gen_F")]
+    networks += [nets.patchgan_discriminator(4, name=name) for name in ("disc_X", "disc_Y")]
+    trainer = CycleGANTrainer(*networks, jitter=False)
+    trainer.compile(optimizer(), adversarial="lsgan", jit_compile=jit_compile)
+    return trainer
+
+
+def caae(optimizer, jit_compile):
+    label_dim = sum(LABEL_WIDTHS)
+    trainer = CAAETrainer(caae_nets.encoder(SIZE, 4, 16, 3), caae_nets.decoder(SIZE, label_dim, 4, 16, 3),
+                          caae_nets.latent_discriminator((16,)), caae_nets.image_discriminator(SIZE, label_dim, 4, 3),
+                          label_widths=LABEL_WIDTHS, jitter=False)
+    trainer.sample_prior = lambda z: keras.ops.sin(3.0 * z)  # not the backend's random numbers
+    trainer.compile([optimizer() for _ in trainer.updates], jit_compile=jit_compile)
+    return trainer
+
+
+BUILD = {"cyclegan": cyclegan, "caae": caae}
+
+
+def build(model, optimizer=lambda: keras.optimizers.Adam(2e-4, beta_1=0.5), jit_compile=None):
+    """A tiny trainer of `model`; XLA by default only on JAX (its fit is built for it)."""
+    jit_compile = keras.backend.backend() == "jax" if jit_compile is None else jit_compile
+    return BUILD[model](optimizer, jit_compile)
+
+
+def networks(trainer):
+    """The trainer's networks (sub-models), whose weights tests copy between processes."""
+    return [layer for layer in trainer.layers if isinstance(layer, keras.Model)]
+
+
+def batch(model, size, seed=0):
+    """A fixed batch of `size`: CycleGAN (a, b) images, CAAE (images, one-hot labels)."""
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(-1, 1, (size, SIZE, SIZE, 3)).astype(np.float32)
+    if model == "cyclegan":
+        return images, rng.uniform(-1, 1, (size, SIZE, SIZE, 3)).astype(np.float32)
+    labels = np.concatenate([np.eye(w, dtype=np.float32)[rng.integers(0, w, size)] for w in LABEL_WIDTHS], axis=1)
+    return images, labels
+
+
+def save(folder, model):
+    """A fresh tiny trainer's weights and a batch, into `folder`."""
+    for net in networks(build(model)):
+        net.save_weights(folder / f"{model}-{net.name}.weights.h5")
+    np.savez(folder / f"{model}-batch.npz", *batch(model, 2))
+
+
+def replay(folder, model, jit_compile=None):
+    """The trainer saved in `folder`, trained on its batch by `fit`: every loss before
+    training and after each step, and each optimizer's step count. The CycleGAN takes one
+    step; the CAAE one pretraining step, then one adversarial step."""
+    trainer = build(model, jit_compile=jit_compile)
+    for net in networks(trainer):
+        net.load_weights(folder / f"{model}-{net.name}.weights.h5")
+    with np.load(folder / f"{model}-batch.npz") as saved:
+        data = (saved["arr_0"], saved["arr_1"])
+
+    def losses():
+        tensors = [keras.ops.convert_to_tensor(x) for x in data]
+        return {name: float(value) for name, value in trainer.compute_losses(*tensors).items()}
+
+    def step():
+        trainer.fit(*data, batch_size=len(data[0]), epochs=1, shuffle=False, verbose=0)
+        return losses()
+
+    record = [losses(), step()]
+    if model == "caae":
+        trainer.set_pretraining(False)
+        record += [losses(), step()]
+    members = getattr(trainer.optimizer, "members", [trainer.optimizer])
+    return {"losses": record, "iterations": [int(keras.ops.convert_to_numpy(m.iterations)) for m in members]}
