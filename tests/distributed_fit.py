@@ -1,13 +1,14 @@
 """Helper run in a subprocess by tests/test_distribute.py: build each tiny trainer
 (tests/tiny_trainers.py: nothing random happens in a step) with SGD, fit it for two steps
 of a global batch of 4 on fixed data - the CAAE in its adversarial phase, where all its
-networks train - and save how far its weights moved to OUT.npz.
+networks train - through the trainers' own arrays input (each process feeds its share of
+a batch), and save how far its weights moved to OUT.npz.
 
 python tests/distributed_fit.py OUT [--devices N] [--distribute]
 
 The backend comes from KERAS_BACKEND; --devices N makes N virtual CPU devices (TF logical
-devices, or XLA's host platform device count on JAX); TF_CONFIG, when set, makes this
-process one worker of a multi-worker run.
+devices, or XLA's host platform device count on JAX); TF_CONFIG (TensorFlow) or the
+KERAS_DISTRIBUTION_* variables (JAX), when set, make this process one of several.
 """
 
 import argparse
@@ -37,6 +38,7 @@ if keras.backend.backend() == "tensorflow":
 
 import tiny_trainers  # noqa: E402
 from trainer import distribute  # noqa: E402
+from trainer.data import arrays  # noqa: E402
 
 scope, replicas = distribute.replicas_scope(4) if args.distribute else (nullcontext(), 1)
 trainers = {}
@@ -51,7 +53,10 @@ for model, trainer in trainers.items():
     if model == "caae":
         trainer.set_pretraining(False)
     start = [keras.ops.convert_to_numpy(v) for v in trainer.trainable_variables]
-    history = trainer.fit(*tiny_trainers.batch(model, 8), batch_size=4, epochs=1, shuffle=False, verbose=0)
+    data = tiny_trainers.batch(model, 8)
+    streams = [(data[0],), (data[1],)] if model == "cyclegan" else [data]  # the trainers' own layouts
+    batches = arrays.Batches(streams, 4, seed=0, first_step=0, steps=2, share=distribute.process_share())
+    history = trainer.fit(arrays.for_fit(batches), epochs=1, shuffle=False, verbose=0)
     saved[f"{model}_step"] = trainer.step
     for i, (v, w) in enumerate(zip(trainer.trainable_variables, start)):
         saved[f"{model}_u{i:03d}"] = keras.ops.convert_to_numpy(v) - w

@@ -15,10 +15,8 @@ import pytest
 HELPER = Path(__file__).resolve().parent / "distributed_fit.py"
 
 
-def start(out, backend, *flags, tf_config=None):
-    env = {**os.environ, "KERAS_BACKEND": backend}
-    if tf_config:
-        env["TF_CONFIG"] = json.dumps(tf_config)
+def start(out, backend, *flags, env=None):
+    env = {**os.environ, "KERAS_BACKEND": backend, **(env or {})}
     return subprocess.Popen([sys.executable, str(HELPER), str(out), *flags], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -48,31 +46,38 @@ def assert_same_training(single_path, distributed_path, replicas):
             np.testing.assert_allclose(got, expected, rtol=0, atol=1e-2 * largest, err_msg=model)
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_two_devices_in_one_process_train_as_one_device(tmp_path, backend):
-    if backend == "jax":
-        pytest.importorskip("jax")
-    runs = [start(tmp_path / "single.npz", backend), start(tmp_path / "two.npz", backend, "--devices", "2", "--distribute")]
-    for proc in runs:
-        finish(proc)
-    assert_same_training(tmp_path / "single.npz", tmp_path / "two.npz", replicas=2)
-
-
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def test_two_worker_processes_train_as_one_device(tmp_path):
-    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
-    workers = [start(tmp_path / f"worker{i}.npz", "tensorflow", "--distribute",
-                     tf_config={"cluster": cluster, "task": {"type": "worker", "index": i}}) for i in range(2)]
-    single = start(tmp_path / "single.npz", "tensorflow")
-    for proc in workers + [single]:
-        finish(proc)
+def cluster_env(backend, addresses, process):
+    """The environment making this one of two processes: TF_CONFIG for TensorFlow's
+    MultiWorkerMirroredStrategy, Keras' KERAS_DISTRIBUTION_* variables for jax.distributed."""
+    if backend == "tensorflow":
+        return {"TF_CONFIG": json.dumps({"cluster": {"worker": addresses},
+                                         "task": {"type": "worker", "index": process}})}
+    return {"KERAS_DISTRIBUTION_JOB_ADDRESSES": addresses[0], "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+            "KERAS_DISTRIBUTION_PROCESS_ID": str(process)}
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_two_devices_and_two_processes_train_as_one_device(tmp_path, backend):
+    """One reference run on one device; then two devices in one process, and two processes
+    on 127.0.0.1 (MultiWorkerMirroredStrategy, or jax.distributed), all at once."""
+    if backend == "jax":
+        pytest.importorskip("jax")
+    addresses = [f"127.0.0.1:{free_port()}" for _ in range(2)]
+    runs = {"single": start(tmp_path / "single.npz", backend),
+            "two devices": start(tmp_path / "two devices.npz", backend, "--devices", "2", "--distribute")}
     for i in range(2):
-        assert_same_training(tmp_path / "single.npz", tmp_path / f"worker{i}.npz", replicas=2)
+        runs[f"process {i}"] = start(tmp_path / f"process {i}.npz", backend, "--distribute",
+                                     env=cluster_env(backend, addresses, i))
+    for proc in runs.values():
+        finish(proc)
+    for name in ("two devices", "process 0", "process 1"):
+        assert_same_training(tmp_path / "single.npz", tmp_path / f"{name}.npz", replicas=2)
 
 
 @pytest.mark.parametrize("tf_config, chief", [
@@ -90,6 +95,30 @@ def test_only_the_chief_writes_the_run_folder(monkeypatch, tf_config, chief):
     else:
         monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
     assert distribute.is_chief() is chief
+
+
+def test_only_jax_process_0_writes_the_run_folder(monkeypatch):
+    from trainer import distribute
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "1")
+    assert not distribute.is_chief()
+    monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "0")
+    assert distribute.is_chief()
+
+
+def test_several_jax_processes_need_the_arrays_pipeline(monkeypatch):
+    import keras
+
+    from trainer import run
+    from trainer.config import CycleGANConfig
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    monkeypatch.setenv("KERAS_DISTRIBUTION_NUM_PROCESSES", "2")
+    config = CycleGANConfig(data="-", distribute=True, input_pipeline="tfdata")
+    with pytest.raises(ValueError, match="several JAX processes needs --input-pipeline arrays"):
+        run.resolve_input_pipeline(config)
+    assert run.resolve_input_pipeline(CycleGANConfig(data="-", distribute=True)).input_pipeline == "arrays"
 
 
 def test_a_batch_that_does_not_split_evenly_is_refused(monkeypatch):

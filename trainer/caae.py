@@ -316,7 +316,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
 
         def make_dataset(first_step, steps):
             return arrays.for_fit(arrays.Batches([(images, labels)], config.batch_size, config.seed,
-                                                 first_step, steps))
+                                                 first_step, steps, share=distribute.process_share()))
     else:
         from trainer.data.loading import labelled_dataset  # imports tensorflow
 

@@ -3,8 +3,10 @@
 TensorFlow backend: `tf.distribute.MirroredStrategy` over the local GPUs (or, without
 GPUs, every logical CPU device), or `MultiWorkerMirroredStrategy` when TF_CONFIG names a
 cluster of several machines. JAX backend: `keras.distribution.DataParallel` over every
-local device. Either way --batch-size is the global batch, split evenly over the devices,
-and a step follows that batch's mean loss, as on one device.
+device, local or, when Keras' KERAS_DISTRIBUTION_JOB_ADDRESSES / _NUM_PROCESSES /
+_PROCESS_ID name several processes, on all of them (`jax.distributed`). Either way
+--batch-size is the global batch, split evenly over the devices, and a step follows that
+batch's mean loss, as on one device.
 """
 
 import contextlib
@@ -33,7 +35,11 @@ def replicas_scope(batch_size):
         strategy = _tf_strategy()
         context, replicas = strategy.scope(), strategy.num_replicas_in_sync
     elif backend == "jax":
-        distribution = keras.distribution.DataParallel()
+        if jax_processes() > 1:
+            _start_jax_cluster()
+        # Without auto-sharding, each process's batch is its share of the global one
+        # (trainer.data.arrays.Batches gives it); Keras cannot shard a PyDataset itself.
+        distribution = keras.distribution.DataParallel(auto_shard_dataset=False)
         keras.distribution.set_distribution(distribution)
         context, replicas = contextlib.nullcontext(), len(distribution.device_mesh.devices.flatten())
     else:
@@ -66,13 +72,40 @@ def replica_uniform(shape, seed_generator):
     return everyone[replica * batch:(replica + 1) * batch] if replicas > 1 else everyone
 
 
+def jax_processes():
+    """How many JAX processes Keras' KERAS_DISTRIBUTION_NUM_PROCESSES names (1: none)."""
+    return int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES") or 1)
+
+
+def _start_jax_cluster():
+    import jax
+
+    if not jax.distributed.is_initialized():
+        # Gloo carries the collectives between CPU processes; GPUs use NCCL whatever this says.
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+        keras.distribution.initialize()  # reads the KERAS_DISTRIBUTION_* variables
+    log.info("--distribute: JAX process %d of %d", jax.process_index(), jax.process_count())
+
+
+def process_share():
+    """(this process's index, processes): each feeds its slice of every global batch."""
+    if keras.backend.backend() == "jax" and keras.distribution.distribution() is not None:
+        import jax
+
+        return jax.process_index(), jax.process_count()
+    return 0, 1
+
+
 def _tf_config():
     return json.loads(os.environ.get("TF_CONFIG") or "{}")
 
 
 def is_chief():
     """Whether this process writes the run's files: true unless TF_CONFIG makes it a
-    worker other than the chief (the others write to a scratch folder, as TF advises)."""
+    worker other than the chief, or KERAS_DISTRIBUTION_PROCESS_ID a JAX process other than
+    0 (the others write to a scratch folder, as TF advises)."""
+    if int(os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID") or 0) != 0:
+        return False
     config = _tf_config()
     task = config.get("task")
     if not task:

@@ -61,10 +61,13 @@ def output_dir(run_dir):
 
 def resolve_input_pipeline(config):
     """--input-pipeline auto -> tfdata with TensorFlow, arrays on the JAX backend."""
+    jax = keras.backend.backend() == "jax"
+    if config.input_pipeline == "tfdata" and jax and config.distribute and distribute.jax_processes() > 1:
+        raise ValueError("--distribute over several JAX processes needs --input-pipeline arrays, which "
+                         "feeds each process its share of every batch")
     if config.input_pipeline != "auto":
         return config
-    pipeline = "tfdata" if keras.backend.backend() == "tensorflow" else "arrays"
-    return dataclasses.replace(config, input_pipeline=pipeline)
+    return dataclasses.replace(config, input_pipeline="arrays" if jax else "tfdata")
 
 
 def jit_compile(config):

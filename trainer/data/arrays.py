@@ -83,20 +83,28 @@ class Batches(keras.utils.PyDataset):
     """Batches for training steps first_step..first_step+steps-1 from arrays in memory, in
     the tf.data pipelines' order. Each stream is a tuple of equally long arrays that share
     one shuffled order (images and their labels), and is shuffled on its own (the CycleGAN's
-    two domains); a batch is every stream's arrays, in order."""
+    two domains); a batch is every stream's arrays, in order. share (index, count): this
+    process's slice of every batch, when `count` processes feed one global batch
+    (trainer.distribute.process_share)."""
 
-    def __init__(self, streams, batch_size, seed, first_step, steps):
+    def __init__(self, streams, batch_size, seed, first_step, steps, share=(0, 1)):
         super().__init__()
+        process, processes = share
+        if batch_size % processes:
+            raise ValueError(f"--batch-size {batch_size} must be a multiple of the {processes} processes")
         first, count = first_step * batch_size, steps * batch_size
         self.streams = [tuple(stream) for stream in streams]
         self.orders = [element_order(len(stream[0]), seed, k, first, count) for k, stream in enumerate(self.streams)]
         self.batch_size, self.steps = batch_size, steps
+        share_size = batch_size // processes
+        self.rows = slice(process * share_size, (process + 1) * share_size)  # of each batch
 
     def __len__(self):
         return self.steps
 
     def __getitem__(self, index):
-        chosen = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        start = index * self.batch_size
+        chosen = slice(start + self.rows.start, start + self.rows.stop)
         return tuple(array[order[chosen]] for stream, order in zip(self.streams, self.orders) for array in stream)
 
 
