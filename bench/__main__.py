@@ -4,7 +4,7 @@ next to its baseline measured in the same run, so the ratios hold on noisy machi
 On TensorFlow: training (the seed's step vs the project's, U-Net and ResNet, and the
 CAAE), training input pipelines, inference (Keras vs ONNX Runtime at 256 and 512 px) and
 video end to end. With KERAS_BACKEND=jax (GPU machines without TensorFlow): the JAX
-training benchmark, batch sizes and precisions, with MFU.
+training benchmark (CycleGAN and CAAE), batch sizes and precisions, with MFU.
 
 `python -m bench [--quick]`: --quick runs every part at toy sizes in a few minutes, to
 check the benchmarks themselves; the README's numbers come from the full run.
@@ -18,14 +18,14 @@ FULL = {
     "input": [],
     "inference": [],
     "video": [],
-    "jax": [],
+    "jax": ["--caae"],
 }
 QUICK = {
     "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--caae"],
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--base-filters", "8"],
     "video": ["--seconds", "3"],
-    "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2"],
+    "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2", "--caae"],
 }
 
 

@@ -1,8 +1,9 @@
 """CycleGAN training speed on the JAX backend (the trainer's `fit`, trainer.jax_step): ms
 per image pair for batch sizes and precisions, model FLOPs per step, and the model FLOP
-utilisation (MFU) against the bf16 matrix-product rate measured in the same run.
+utilisation (MFU) against the bf16 matrix-product rate measured in the same run; with
+--caae, the CAAE trainer at its defaults (batch 16) in each precision too.
 
-`python -m bench.jax_train [--size 256] [--generator unet] [--batches 1 32] [--precisions float32 bfloat16]`
+`python -m bench.jax_train [--size 256] [--generator unet] [--batches 1 32] [--precisions float32 bfloat16] [--caae]`
 
 The first row (batch 1, float32) is the seed's setup. Data are random uint8 images held in
 memory (trainer.data.arrays), jittered on the device inside the step, as in training.
@@ -23,8 +24,9 @@ import keras  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from trainer import cyclegan  # noqa: E402
-from trainer.config import CycleGANConfig  # noqa: E402
+from hub.labels import LabelSpace  # noqa: E402
+from trainer import caae, cyclegan  # noqa: E402
+from trainer.config import CAAEConfig, CycleGANConfig  # noqa: E402
 from trainer.data.arrays import Batches  # noqa: E402
 
 
@@ -101,6 +103,26 @@ def measure(size, generator, base_filters, batch, precision, steps, warmup):
             "losses": {k: float(v[-1]) for k, v in history.history.items()}}
 
 
+def measure_caae(size, precision, steps, warmup):
+    """The CAAE trainer at its defaults (batch 16), adversarial phase, timed as `measure`:
+    seconds per step."""
+    config = CAAEConfig(data="-", image_size=size, mixed_precision=precision == "bfloat16", epochs=1,
+                        steps_per_epoch=warmup + steps)
+    rows = [{"medium": m, "studio": s, "movie": f"{s}-{i}"} for m, s in (("3d", "pixar"), ("2d", "ghibli"))
+            for i in range(4)]
+    label_space = LabelSpace.from_rows(rows, config.label_tags)
+    trainer = caae.build_trainer(config, label_space)
+    trainer.set_pretraining(False)
+    batch = config.batch_size
+    images = np.random.default_rng(0).integers(0, 256, (2 * batch, size, size, 3), np.uint8)
+    labels = np.stack([label_space.encode(rows[i % len(rows)]) for i in range(2 * batch)])
+    trainer.fit(Batches([(images, labels)], batch, 0, 0, warmup), epochs=1, verbose=0, shuffle=False)
+    timer = EpochTimer()
+    trainer.fit(Batches([(images, labels)], batch, 0, warmup, steps), epochs=1, callbacks=[timer], verbose=0,
+                shuffle=False)
+    return timer.seconds / steps, batch
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.jax_train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -111,6 +133,7 @@ def main(argv=None):
     parser.add_argument("--precisions", nargs="+", default=["float32", "bfloat16"])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--caae", action="store_true", help="also time the CAAE trainer")
     args = parser.parse_args(argv)
     device = jax.devices()[0]
     peak = matmul_rate()
@@ -127,6 +150,10 @@ def main(argv=None):
                   f"({baseline / per_pair:6.1f}x the first row), {r['flops'] / 1e12:.2f} TFLOP/step, MFU {mfu:.1%}, "
                   f"first epoch (compiling) {r['compile']:.0f} s; mean losses gen_G {r['losses']['gen_G_loss']:.3f}, "
                   f"disc_X {r['losses']['disc_X_loss']:.3f}", flush=True)
+    for precision in args.precisions if args.caae else []:
+        seconds, batch = measure_caae(args.size, precision, args.steps, args.warmup)
+        print(f"CAAE {precision:9s} batch {batch}: {seconds * 1e3:8.2f} ms/step, {seconds / batch * 1e3:8.3f} ms/image",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -102,11 +102,11 @@ def caae_seconds(size, steps):
     label_space = LabelSpace.from_rows(rows, config.label_tags)
     trainer = caae.build_trainer(config, label_space)
     trainer.set_pretraining(False)
-    images = random_uint8(config.batch_size, size) / 127.5 - 1
+    images = random_uint8(config.batch_size, size)  # jittered on the device, as the pipelines' batches
     labels = np.stack([label_space.encode(rows[i % len(rows)]) for i in range(config.batch_size)])
 
     def make_data(first, count):
-        ds = tf.data.Dataset.from_tensors((images.astype(np.float32), labels.astype(np.float32)))
+        ds = tf.data.Dataset.from_tensors((images, labels.astype(np.float32)))
         return ds.repeat(count)
 
     return timed_fit(trainer, make_data, steps), config.batch_size
