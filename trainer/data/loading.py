@@ -64,5 +64,5 @@ def labelled_dataset(paths, labels, image_size, batch_size, seed, first_step, st
 
 
 def load_images(paths, image_size):
-    """Paths -> float32 numpy (N, size, size, 3) in [-1, 1], no jitter (samples, evaluation)."""
+    """Paths -> float32 numpy (N, size, size, 3) in [-1, 1], no jitter (trainer.evaluate)."""
     return np.stack([decode_square(p, image_size).numpy() for p in paths])
