@@ -1,4 +1,4 @@
-"""The TF tutorial's jitter, run on the device inside the CycleGAN's training step on the
+"""The TF tutorial's jitter, run on the device inside both trainers' training steps on the
 uint8 batches that both input pipelines deliver: scale to [-1, 1], resize to 286/256 of
 the side, random crop back, random mirror. Bilinear, not the tutorial's nearest-neighbour
 upscaling: nearest repeats every 8th row and column, a periodic pattern the discriminator
