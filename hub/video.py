@@ -5,7 +5,8 @@ faststart) at the sampling rate, with the original audio track re-encoded as AAC
 Built on PyAV (FFmpeg's libraries, with libx264, in its wheels). Frames are streamed:
 at most one batch is held in memory, whatever the clip's length. Phone videos are
 turned upright by their rotation metadata. The output is written to a temporary file
-and renamed only when complete.
+and renamed only when complete. `temporal=True` blends each translated frame with the
+previous one along the input's optical flow (hub.temporal): less flicker.
 """
 
 import math
@@ -19,6 +20,7 @@ from PIL import Image
 
 from hub.atomic import atomic_path
 from hub.errors import VideoError
+from hub.temporal import TemporalBlend
 
 MAX_SECONDS = 60.0
 MAX_SIDE = 1280  # frames are scaled down to this long side: bounds memory and encoding time
@@ -90,13 +92,15 @@ def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS):
 
 
 def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_SECONDS,
-                    max_side=MAX_SIDE, batch_size=8, progress=None):
+                    max_side=MAX_SIDE, batch_size=8, progress=None, temporal=False):
     """Translate the video at `path` into an MP4 at `out_path`.
 
     translate_frames: a list of uint8 (H, W, 3) frames -> as many frames of the same size
     (e.g. `lambda frames: model.translate(frames, "3d -> 2d")`).
     fps: frames per second to sample and to play back (None: every frame, at the source's
     rate). progress: called as progress(frames_done, frames_total, seconds_left).
+    temporal: blend each output with the previous one where the input's flow follows a
+    pixel (hub.temporal.TemporalBlend); a frame of another size than its input is kept.
     Returns the VideoInfo of the input. Raises VideoError for unusable input.
     """
     info = probe(path)
@@ -107,6 +111,7 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
     total = max(1, math.ceil(info.duration * float(rate) - 1e-6))
     width, height = _output_size(info.width, info.height, max_side)
     started, done = time.monotonic(), 0
+    smooth = TemporalBlend() if temporal else None
     with atomic_path(out_path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out:
         video = _h264_stream(out, rate, width, height)
         audio = _add_audio_stream(out, *info.audio) if info.has_audio else None
@@ -114,13 +119,13 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
         for frame in sample_frames(path, fps, max_seconds):
             batch.append(_resize(frame, width, height))
             if len(batch) == batch_size:
-                done = _encode(out, video, batch, translate_frames, done)
+                done = _encode(out, video, batch, translate_frames, done, smooth)
                 batch = []
                 if progress:
                     seconds = time.monotonic() - started
                     progress(done, max(total, done), seconds / done * max(total - done, 0))
         if batch:
-            done = _encode(out, video, batch, translate_frames, done)
+            done = _encode(out, video, batch, translate_frames, done, smooth)
         out.mux(video.encode(None))
         if audio is not None:
             _copy_audio(path, out, audio, done / float(rate))
@@ -155,10 +160,12 @@ def _h264_stream(out, rate, width, height):
     return stream
 
 
-def _encode(out, stream, frames, translate_frames, done):
+def _encode(out, stream, frames, translate_frames, done, smooth=None):
     translated = translate_frames(frames)
     if len(translated) != len(frames):
         raise ValueError(f"translate_frames returned {len(translated)} frames for {len(frames)}")
+    if smooth is not None:
+        translated = [smooth(frame, picture) for frame, picture in zip(frames, translated)]
     for picture in translated:
         frame = av.VideoFrame.from_ndarray(np.asarray(picture, np.uint8)[..., :3], format="rgb24")
         frame.pts = done

@@ -111,7 +111,7 @@ def test_domain_with_only_broken_images_is_an_error(tmp_path):
 
 def test_malformed_manifest_names_the_line(tmp_path):
     (tmp_path / "manifest.jsonl").write_text('{"path": "a.jpg"}\n')
-    with pytest.raises(ValueError, match="manifest.jsonl:1: missing keys"):
+    with pytest.raises(ValueError, match="manifest.jsonl: row 1: missing keys"):
         read_manifest(tmp_path)
     with pytest.raises(FileNotFoundError, match="toyworld"):
         read_manifest(tmp_path / "nowhere")

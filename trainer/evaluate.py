@@ -26,6 +26,7 @@ from hub.errors import HubError
 from hub.caae import CAAE
 from hub.cyclegan import domain_name
 from hub.imaging import to_uint8
+from trainer import flicker
 from trainer.data.loading import load_images
 from trainer.data.manifest import parse_filter, read_manifest, select
 
@@ -113,6 +114,9 @@ def format_table(results):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["video"]:
+        return flicker.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m trainer.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="model folder (RUN_DIR/model) or Hub repo id")

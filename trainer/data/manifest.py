@@ -20,19 +20,25 @@ def read_manifest(folder):
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: a dataset folder needs a {MANIFEST} "
                                 "(make one with `python -m trainer.data toyworld --out DIR`)")
+    rows = read_jsonl(path)
+    for number, row in enumerate(rows, 1):
+        missing = [k for k in REQUIRED_KEYS if k not in row]
+        if missing:
+            raise ValueError(f"{path}: row {number}: missing keys {missing}")
+    return rows
+
+
+def read_jsonl(path):
+    """One JSON object per non-blank line; a malformed line is an error naming the line."""
     rows = []
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                rows.append(json.loads(line))
             except json.JSONDecodeError as e:
                 raise ValueError(f"{path}:{number}: not valid JSON ({e.msg})") from None
-            missing = [k for k in REQUIRED_KEYS if k not in row]
-            if missing:
-                raise ValueError(f"{path}:{number}: missing keys {missing}")
-            rows.append(row)
     return rows
 
 
