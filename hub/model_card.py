@@ -45,13 +45,45 @@ def _eval_rows(evaluation):
     return rows
 
 
-def _eval_results(evaluation, dataset):
-    """The model-index entries the Hub shows beside the card: the model's own rows."""
-    return [EvalResult(task_type=TASK, dataset_type=dataset, dataset_name=dataset,
-                       dataset_split=evaluation.get("split"), metric_type=metric,
-                       metric_name=f"{metric.upper()} {direction}", metric_value=round(value, 4))
-            for direction, outputs in evaluation.get("directions", {}).items()
-            for metric, value in outputs.get("model", {}).items()]
+def _style_rows(style):
+    """The style scores' table rows: per direction, classifier shares and FID/KID."""
+    return [{"direction": direction, **d["classifier"], "fid": d.get("model", {}).get("fid"),
+             "fid_identity": d.get("identity", {}).get("fid"), "kid": d.get("model", {}).get("kid"),
+             "kid_identity": d.get("identity", {}).get("kid")}
+            for direction, d in style.get("directions", {}).items()]
+
+
+def _slider_lines(style):
+    slider = style.get("slider", {})
+    lines = []
+    for mode in ("tag only", "whole style"):
+        if mode in slider:
+            key, values = next((k, v) for k, v in slider[mode].items() if k.startswith("p("))
+            lines.append(f"{mode}: {key} at weights {', '.join(map(str, slider['weights']))} = "
+                         + ", ".join(f"{p:.3f}" for p in values) + f" (moves {slider[mode]['move']:+.3f})")
+    return lines
+
+
+def _eval_results(evaluation, flicker, dataset):
+    """The model-index entries the Hub shows beside the card: the model's own numbers."""
+    def result(metric, name, value, split=evaluation.get("split"), data=dataset):
+        return EvalResult(task_type=TASK, dataset_type=data, dataset_name=data, dataset_split=split,
+                          metric_type=metric, metric_name=name, metric_value=round(value, 4))
+
+    results = [result(metric, f"{metric.upper()} {direction}", value)
+               for direction, outputs in evaluation.get("directions", {}).items()
+               for metric, value in outputs.get("model", {}).items()]
+    style = evaluation.get("style", {})
+    for direction, d in style.get("directions", {}).items():
+        results.append(result("accuracy", f"judged {style['tag']} of the target, {direction}",
+                              d["classifier"]["model"]))
+        results += [result(metric, f"{metric.upper()} {direction}", d["model"][metric])
+                    for metric in ("fid", "kid") if metric in d.get("model", {})]
+    if flicker:
+        data = flicker.get("dataset") or dataset
+        results += [result("warping_error", f"warping error {flicker['direction']}, {mode}",
+                           flicker["warping_error"][mode], "test", data) for mode in ("per-frame", "temporal")]
+    return results
 
 
 def _describe(config):
@@ -95,12 +127,13 @@ def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
     title, summary, usage, limits, first_network = _describe(config)
     training = config.get("training", {})
     dataset = training.get("dataset", "unknown data")
-    evaluation = config.get("evaluation", {})
+    evaluation, flicker = config.get("evaluation", {}), config.get("flicker")
+    style = evaluation.get("style", {})
+    eval_results = _eval_results(evaluation, flicker, evaluation.get("dataset", dataset))
     card_data = ModelCardData(
         library_name=LIBRARY_NAME, pipeline_tag=TASK, license=LICENSE,
         tags=["keras", config["architecture"], "style-transfer", "animation"],
-        model_name=title if evaluation else None,
-        eval_results=_eval_results(evaluation, evaluation.get("dataset", dataset)) or None,
+        model_name=title if eval_results else None, eval_results=eval_results or None,
     )
     caption = ("Each row: a test image, its translation, and the translation back."
                if config["architecture"] == "cyclegan" else
@@ -114,7 +147,10 @@ def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
         custom_layers=config.get("generator") == "resnet",
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",
-        eval_rows=_eval_rows(evaluation), limits=limits,
+        eval_rows=_eval_rows(evaluation), limits=limits, evaluated=bool(evaluation or flicker),
+        style=style, style_split=evaluation.get("split", "test"), style_rows=_style_rows(style), slider_lines=_slider_lines(style),
+        per_label=style.get("per_label", {}), label_tags=list(style.get("label_classifier_accuracy", {})),
+        flicker=flicker,
         eval_text=(f"Paired evaluation on {evaluation.get('pairs')} {evaluation.get('split')} pairs of "
                    f"`{evaluation.get('dataset', dataset)}` at {evaluation.get('image_size')} px; "
                    "`identity` is the untouched input scored the same way (a model that learned "

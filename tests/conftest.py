@@ -15,6 +15,15 @@ def toyworld_64(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="session")
+def toyworld_32_clip(tmp_path_factory):
+    """Toyworld at 32 px with enough stills for a style classifier (200 scenes, 20 in the
+    test split) and one 61-frame orbit clip."""
+    out = tmp_path_factory.mktemp("toyworld32")
+    toyworld_dataset.generate(out, count=200, size=32, seed=5, sequences=1, workers=1, progress=False)
+    return out
+
+
 @pytest.fixture
 def fake_hub(monkeypatch, tmp_path):
     """huggingface_hub's client pointed at tests/fake_hub.py on 127.0.0.1, with its own cache."""

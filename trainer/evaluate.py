@@ -1,9 +1,14 @@
-"""Paired evaluation of a CycleGAN or a CAAE on toyworld-style data.
+"""Evaluation of a CycleGAN or a CAAE: paired metrics where the data has them, style
+scores always; `python -m trainer.evaluate video ...` measures video flicker
+(trainer.flicker).
 
 `python -m trainer.evaluate --model RUN_DIR/model --data DIR --domain-a medium=3d
---domain-b medium=2d [--split test] [--out metrics.json]`
+--domain-b medium=2d [--split test] [--out metrics.json] [--record]`
 
-Pairs are the test images of domain A and domain B that share a "scene" tag (clip
+Style scores (trainer.style_scores): a style classifier's verdict on the translations,
+FID and KID against the real target images, and for a CAAE per label and per slider.
+
+Paired metrics need toyworld-style data (a "scene" tag). Pairs are the test images of domain A and domain B that share a "scene" tag (clip
 frames are left out). For each direction it reports mean L1 (on [0, 1] pixels), PSNR
 and SSIM of translation vs ground truth, next to the identity baseline (the untouched
 input vs ground truth): a translator that learned nothing scores the baseline.
@@ -26,9 +31,13 @@ from hub.errors import HubError
 from hub.caae import CAAE
 from hub.cyclegan import domain_name
 from hub.imaging import to_uint8
-from trainer import flicker
+from trainer import flicker, style_scores
 from trainer.data.loading import load_images
 from trainer.data.manifest import parse_filter, read_manifest, select
+
+
+class PairsUnavailable(ValueError):
+    """The data has no pairs of these domains (no scene tags, or no shared scene)."""
 
 
 def paired_rows(data, domain_a, domain_b, split="test"):
@@ -39,12 +48,12 @@ def paired_rows(data, domain_a, domain_b, split="test"):
     for filters in (parse_filter(domain_a), parse_filter(domain_b)):
         chosen = select(rows, filters)
         if chosen and "scene" not in chosen[0]:
-            raise ValueError("paired evaluation needs a 'scene' tag shared by the two renders "
+            raise PairsUnavailable("paired evaluation needs a 'scene' tag shared by the two renders "
                              "of a scene (toyworld data has one)")
         by_scene.append({r["scene"]: {**r, "path": str(Path(data) / r["path"])} for r in chosen})
     scenes = sorted(set(by_scene[0]) & set(by_scene[1]))
     if not scenes:
-        raise ValueError(f"no scene of split {split!r} in {data} has images in both {domain_a!r} "
+        raise PairsUnavailable(f"no scene of split {split!r} in {data} has images in both {domain_a!r} "
                          f"and {domain_b!r}")
     return [by_scene[0][s] for s in scenes], [by_scene[1][s] for s in scenes]
 
@@ -100,7 +109,23 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None):
     return results
 
 
+def evaluate_all(model, data, domain_a, domain_b, split="test", size=None, style=True, classifier_tag=None,
+                 features=None):
+    """Paired metrics (or why there are none) and, with `style`, results["style"]: the
+    style scores (trainer.style_scores; features as there)."""
+    try:
+        results = evaluate(model, data, domain_a, domain_b, split, size)
+    except PairsUnavailable as e:
+        results = {"paired_unavailable": str(e), "split": split}
+    if style:
+        results["style"] = style_scores.style_scores(model, data, domain_a, domain_b, split, classifier_tag,
+                                                     features)
+    return results
+
+
 def format_table(results):
+    if "directions" not in results:
+        return f"no paired metrics: {results['paired_unavailable']}"
     skipped = results.get("pairs_with_unknown_labels_skipped")
     lines = [f"{results['pairs']} {results['split']} pairs at {results['image_size']} px"
              + (f" ({skipped} skipped: labels the model was not trained on)" if skipped else ""),
@@ -120,13 +145,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m trainer.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="model folder (RUN_DIR/model) or Hub repo id")
-    parser.add_argument("--data", required=True, help="paired dataset folder (toyworld)")
+    parser.add_argument("--data", required=True, help="dataset folder (paired metrics need toyworld's scene tags)")
     parser.add_argument("--domain-a", default=None,
                         help="tag filter of domain A (default: a CycleGAN's own, medium=3d for a CAAE)")
     parser.add_argument("--domain-b", default=None,
                         help="tag filter of domain B (default: a CycleGAN's own, medium=2d for a CAAE)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--size", type=int, default=None, help="evaluation size (default: training size)")
+    parser.add_argument("--no-style", action="store_true", help="paired metrics only: no classifier, FID or KID")
+    parser.add_argument("--classifier-tag", default=None,
+                        help="the tag the style classifier learns (default: the tag the two domains differ in)")
+    parser.add_argument("--no-fid", action="store_true", help="style classifier only: no InceptionV3 FID/KID")
     parser.add_argument("--out", default=None, help="write the metrics as JSON here")
     parser.add_argument("--record", action="store_true",
                         help="also store the metrics in the (local) model folder's config.json and model card")
@@ -136,11 +165,14 @@ def main(argv=None):
             raise ValueError("--record needs a local model folder (download it, record, then push it)")
         model = auto.from_pretrained(args.model)
         # A CAAE has no domains of its own: it is scored on the toyworld media by default.
-        results = evaluate(model, args.data, args.domain_a or model.config.get("domain_a", "medium=3d"),
-                           args.domain_b or model.config.get("domain_b", "medium=2d"), args.split, args.size)
+        results = evaluate_all(model, args.data, args.domain_a or model.config.get("domain_a", "medium=3d"),
+                               args.domain_b or model.config.get("domain_b", "medium=2d"), args.split, args.size,
+                               not args.no_style, args.classifier_tag, False if args.no_fid else None)
     except (ValueError, FileNotFoundError, HubError) as e:
         sys.exit(f"error: {e}")
     print(format_table(results))
+    if "style" in results:
+        print(style_scores.format_table(results["style"]))
     if args.out:
         write_json(args.out, results)
         print(f"metrics written to {args.out}")

@@ -1,0 +1,66 @@
+"""`python -m trainer.evaluate video`: warping errors of toyworld orbit clips and of video
+files, per frame and in the temporal mode, recorded into a model folder's card."""
+
+import json
+
+import numpy as np
+import pytest
+from media import write_clip
+from test_evaluate import identity_model
+
+import tiny_models
+from hub.cyclegan import CycleGAN
+from trainer import evaluate, flicker
+
+
+def test_identity_on_a_toyworld_orbit(toyworld_32_clip, tmp_path, capsys):
+    folder = tmp_path / "identity"
+    identity_model(32).save_pretrained(folder)
+    out = tmp_path / "flicker.json"
+    results = evaluate.main(["video", "--model", str(folder), "--data", str(toyworld_32_clip), "--out", str(out),
+                             "--record"])
+    clip = results["clips"]["orbit-000"]
+    assert clip["frames"] == 61
+    errors = clip["warping_error"]
+    assert errors["per-frame"] == errors["input"] > 0  # the identity's output is its input
+    assert errors["temporal"] < errors["per-frame"]
+    assert errors["ground truth"] > 0 and 0 < clip["ssim"]["per-frame"] < 0.95
+    s = results["summary"]
+    assert s["temporal_reduction"] == pytest.approx(1 - errors["temporal"] / errors["per-frame"])
+    assert s["temporal_time_ratio"] > 1
+    printed = capsys.readouterr().out
+    assert "orbit-000" in printed and "less warping error" in printed
+    assert json.loads(out.read_text())["summary"]["warping_error"] == pytest.approx(s["warping_error"])
+    recorded = CycleGAN.from_pretrained(folder).config["flicker"]
+    assert recorded["clips"] == ["orbit-000"] and recorded["direction"] == "3d -> 2d"
+    card = (folder / "README.md").read_text()
+    assert "### Video flicker" in card and "warping error 3d -> 2d, temporal" in card
+
+
+def test_a_flickering_translator_scores_worse_and_the_temporal_mode_helps(toyworld_32_clip):
+    model = tiny_models.cyclegan()
+    clips = flicker.dataset_clips(toyworld_32_clip, "medium=3d", "medium=2d")
+    steady = flicker.evaluate_flicker(model, clips, stride=3)
+    rng = np.random.default_rng(0)
+    translate = model.translate_array
+    model.translate_array = lambda images, direction: np.clip(
+        translate(images, direction).astype(int) + rng.integers(-20, 21, size=(len(images), 1, 1, 3)),
+        0, 255).astype(np.uint8)  # a brightness flicker, as per-frame translation gives
+    shaky = flicker.evaluate_flicker(model, clips, stride=3)
+    assert shaky["summary"]["warping_error"]["per-frame"] > 2 * steady["summary"]["warping_error"]["per-frame"]
+    assert shaky["summary"]["temporal_reduction"] >= 0.3
+    assert shaky["clips"]["orbit-000"]["frames"] == 21  # every third frame of 61
+
+
+def test_video_files_and_bad_input(tmp_path, capsys):
+    folder = tmp_path / "identity"
+    identity_model(32).save_pretrained(folder)
+    clip = write_clip(tmp_path / "clip.mp4", seconds=3.0, fps=10, audio=False)
+    results = evaluate.main(["video", "--model", str(folder), "--video", str(clip), "--fps", "4"])
+    assert results["clips"]["clip.mp4"]["frames"] == 12 and "ssim" not in results["summary"]
+    for argv, message in ((["--video", str(tmp_path / "missing.mp4")], "no video file"),
+                          ([], "give --data"),
+                          (["--video", str(clip), "--stride", "0"], "--stride must be 1 or more"),
+                          (["--data", str(tmp_path)], "manifest.jsonl not found")):
+        with pytest.raises(SystemExit, match=message):
+            evaluate.main(["video", "--model", str(folder), *argv])

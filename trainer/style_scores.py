@@ -1,0 +1,186 @@
+"""Unpaired style scores of a CycleGAN or a CAAE (part of `python -m trainer.evaluate`).
+
+Per direction: the share of translated test images that a style classifier trained on
+the dataset (trainer.style_classifier) assigns to the target domain, next to the share
+of the untouched inputs ("identity") and of the real target images (what a perfect
+translator would score), and FID / KID of the translations against the real target
+images (trainer.style_metrics), next to identity's. For a CAAE also: per training
+style, the share of restyled images each tag's classifier assigns to that style's value;
+and the slider sweep: the target's classifier probability as the weight of the target
+value goes 0 -> 1 on the domain's tag.
+
+Test images only (clip frames left out), so the classifier never saw them.
+"""
+
+import numpy as np
+
+from hub.caae import CAAE
+from hub.cyclegan import domain_name
+from trainer.data.arrays import decode_all
+from trainer.data.manifest import parse_filter, read_manifest, select
+from trainer.style_classifier import StyleClassifier
+from trainer.style_metrics import FeaturesUnavailable, InceptionFeatures, fid, kid
+
+SLIDER_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def style_tag(domain_a, domain_b):
+    """The tag that tells the two domains apart: medium for medium=3d / medium=2d."""
+    a, b = dict(parse_filter(domain_a)), dict(parse_filter(domain_b))
+    for tag in a:
+        if tag in b and a[tag] != b[tag]:
+            return tag, a[tag], b[tag]
+    raise ValueError(f"the domains {domain_a!r} and {domain_b!r} differ in no tag they share: name "
+                     "the classifier's tag with --classifier-tag")
+
+
+def test_images(data, domain, size, split="test"):
+    rows = [r for r in read_manifest(data) if "clip" not in r and str(r.get("split")) == split]
+    chosen = select(rows, parse_filter(domain))
+    if len(chosen) < 2:
+        raise ValueError(f"{data} has {len(chosen)} {split} images of {domain!r}; the style scores need two or more")
+    return chosen, decode_all([f"{data}/{r['path']}" for r in chosen], size)
+
+
+def _distances(features, translated, source, target_features):
+    """FID and KID of the translations and of the inputs (identity) against the targets."""
+    result = {}
+    for name, images in (("model", translated), ("identity", source)):
+        feats = features(images)
+        mean, std = kid(feats, target_features)
+        result[name] = {"fid": fid(feats, target_features), "kid": mean, "kid_std": std}
+    return result
+
+
+def _target_styles(model, domain):
+    """The CAAE's training styles inside `domain` (a tag filter)."""
+    filters = parse_filter(domain)
+    styles = [s for s in model.styles if all(str(s.get(k)) == v for k, v in filters)]
+    if not styles:
+        raise ValueError(f"the CAAE was trained on no style of {domain!r}")
+    return styles
+
+
+def _translate(model, images, direction, rows, target_domain):
+    if isinstance(model, CAAE):  # each input under one of the target domain's styles, in turn
+        styles = _target_styles(model, target_domain)
+        return model.decode(model.encode(images), [styles[i % len(styles)] for i in range(len(images))])
+    return model.translate_array(images, direction)
+
+
+def per_label(model, images, classifiers):
+    """{style name: {tag: share assigned to the style's value}} over all `images`, plus 'mean'."""
+    z = model.encode(images)
+    table = {}
+    for style in model.styles:
+        restyled = model.decode(z, style)
+        table[" / ".join(str(style[t]) for t in model.label_space.tags)] = {
+            tag: c.share(restyled, str(style[tag])) for tag, c in classifiers.items()}
+    table["mean"] = {tag: float(np.mean([row[tag] for row in table.values()])) for tag in classifiers}
+    return table
+
+
+def slider_sweep(model, images, rows, classifier, source_value, target_value, target_domain):
+    """Mean classifier probability of `target_value` as sliders move from each image's own
+    label (weight 0) to the target (weight 1): only the classifier's tag ("tag only",
+    every other group keeps the image's own value), or every group towards one of the
+    target domain's training styles ("whole style")."""
+    tag = classifier.tag
+    z = model.encode(images)
+    styles = _target_styles(model, target_domain)
+    sweeps = {}
+    for mode in ("tag only", "whole style"):
+        probabilities = []
+        for w in SLIDER_WEIGHTS:
+            labels = []
+            for i, row in enumerate(rows):
+                own = {**{t: row[t] for t in model.label_space.tags}, tag: source_value}
+                target = dict(styles[i % len(styles)]) if mode == "whole style" else {**own, tag: target_value}
+                weights = {name: 0.0 for name in model.label_names}
+                for t in model.label_space.tags:
+                    weights[f"{t}={own[t]}"] += 1 - w
+                    weights[f"{t}={target[t]}"] += w
+                labels.append(weights)
+            p = classifier.probabilities(model.decode(z, labels))
+            probabilities.append(float(p[:, classifier.classes.index(target_value)].mean()))
+        sweeps[mode] = {f"p({tag}={target_value})": probabilities, "move": probabilities[-1] - probabilities[0]}
+    return {"weights": list(SLIDER_WEIGHTS), **sweeps}
+
+
+def style_scores(model, data, domain_a, domain_b, split="test", tag=None, features=None, classifier_epochs=20):
+    """The scores above as a JSON-able dict. features: an (N, H, W, 3) uint8 -> (N, D)
+    callable; None: InceptionV3 (FID/KID skipped with a note if its weights cannot be had);
+    False: no FID/KID."""
+    if tag:
+        values = (dict(parse_filter(domain_a)).get(tag), dict(parse_filter(domain_b)).get(tag))
+        if None in values:
+            raise ValueError(f"--classifier-tag {tag} must appear in both domains' filters")
+        value_a, value_b = values
+    else:
+        tag, value_a, value_b = style_tag(domain_a, domain_b)
+    classifier = StyleClassifier.for_dataset(data, tag, epochs=classifier_epochs)
+    size = model.config["image_size"]
+    rows_a, images_a = test_images(data, domain_a, size, split)
+    rows_b, images_b = test_images(data, domain_b, size, split)
+    result = {"tag": tag, "classifier_accuracy": classifier.accuracy, "classifier_classes": classifier.classes,
+              "images": {domain_name(domain_a): len(images_a), domain_name(domain_b): len(images_b)},
+              "directions": {}}
+    if features is None:
+        try:
+            features = InceptionFeatures()
+        except FeaturesUnavailable as e:
+            result["fid_kid_unavailable"] = str(e)
+            features = False
+    target_features = {}
+    for direction, source, rows, target, target_domain, target_value in (
+            ("a2b", images_a, rows_a, images_b, domain_b, value_b),
+            ("b2a", images_b, rows_b, images_a, domain_a, value_a)):
+        translated = _translate(model, source, direction, rows, target_domain)
+        name = f"{domain_name(domain_a)} -> {domain_name(domain_b)}" if direction == "a2b" else \
+            f"{domain_name(domain_b)} -> {domain_name(domain_a)}"
+        entry = result["directions"][name] = {"classifier": {
+            "model": classifier.share(translated, target_value), "identity": classifier.share(source, target_value),
+            "real target": classifier.share(target, target_value)}}
+        if features:
+            if direction not in target_features:
+                target_features[direction] = features(target)
+            entry.update(_distances(features, translated, source, target_features[direction]))
+    if isinstance(model, CAAE):
+        classifiers = {t: StyleClassifier.for_dataset(data, t, epochs=classifier_epochs) for t in model.label_space.tags}
+        both = np.concatenate([images_a, images_b])
+        result["per_label"] = per_label(model, both, classifiers)
+        result["label_classifier_accuracy"] = {t: c.accuracy for t, c in classifiers.items()}
+        result["slider"] = slider_sweep(model, images_a, rows_a, classifiers.get(tag, classifier), value_a, value_b,
+                                        domain_b)
+    return result
+
+
+def format_table(scores):
+    lines = [f"style classifier ({scores['tag']}: {', '.join(scores['classifier_classes'])}; held-out balanced "
+             f"accuracy {scores['classifier_accuracy']:.3f}): share of images judged the target {scores['tag']}",
+             f"{'direction':<16}{'model':>8}{'identity':>10}{'real':>8}"
+             + (f"{'FID model':>11}{'identity':>10}{'KID model':>11}{'identity':>10}"
+                if any("model" in d for d in scores["directions"].values()) else "")]
+    for name, d in scores["directions"].items():
+        c = d["classifier"]
+        line = f"{name:<16}{c['model']:>8.3f}{c['identity']:>10.3f}{c['real target']:>8.3f}"
+        if "model" in d:
+            line += (f"{d['model']['fid']:>11.2f}{d['identity']['fid']:>10.2f}"
+                     f"{d['model']['kid']:>11.4f}{d['identity']['kid']:>10.4f}")
+        lines.append(line)
+    if "fid_kid_unavailable" in scores:
+        lines.append(f"FID/KID not computed: {scores['fid_kid_unavailable']}")
+    if "per_label" in scores:
+        tags = list(scores["label_classifier_accuracy"])
+        lines.append("restyled under each training style: share judged that style's value, by tag "
+                     "(classifier accuracy " + ", ".join(f"{t} {a:.3f}" for t, a in
+                                                         scores["label_classifier_accuracy"].items()) + ")")
+        lines.append(f"{'style':<34}" + "".join(f"{t:>9}" for t in tags))
+        for style, shares in scores["per_label"].items():
+            lines.append(f"{style:<34}" + "".join(f"{shares[t]:>9.3f}" for t in tags))
+        s = scores["slider"]
+        for mode in ("tag only", "whole style"):
+            key, values = next((k, v) for k, v in s[mode].items() if k.startswith("p("))
+            lines.append(f"slider, {mode}: {key} at weights {', '.join(map(str, s['weights']))}: "
+                         + ", ".join(f"{p:.3f}" for p in values) + f" (moves {s[mode]['move']:+.3f})")
+    return "\n".join(lines)
