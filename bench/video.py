@@ -3,9 +3,10 @@
 `python -m bench.video [--model FOLDER] [--seconds 30] [--fps 2] [--size 640x360]`
 
 Writes a synthetic clip (moving shapes at 30 frames per second, with a sound track), then
-translates it twice through `hub.video.translate_video`: once with an identity
-"translator" (decoding, sampling, encoding and audio alone: the baseline) and once with
-the CycleGAN (default: the app's demo weights). Prints both wall times and their ratio.
+translates it through `hub.video.translate_video`: once with an identity "translator"
+(decoding, sampling, encoding and audio alone: the baseline), once with the CycleGAN
+(default: the app's demo weights), and once with the CycleGAN in the temporal mode
+(flow-guided blending, hub.temporal). Prints the wall times and their ratios.
 """
 
 import argparse
@@ -46,9 +47,9 @@ def synthetic_clip(path, seconds, width, height, rate=30):
         out.mux(sound.encode(None))
 
 
-def timed(path, out, translate_frames, fps):
+def timed(path, out, translate_frames, fps, temporal=False):
     start = time.perf_counter()
-    video.translate_video(path, out, translate_frames, fps=fps)
+    video.translate_video(path, out, translate_frames, fps=fps, temporal=temporal)
     return time.perf_counter() - start
 
 
@@ -68,12 +69,14 @@ def main(argv=None):
         synthetic_clip(clip, args.seconds, width, height)
         frames = round(args.seconds * args.fps)
         baseline = timed(clip, Path(tmp) / "identity.mp4", lambda batch: batch, args.fps)
-        translated = timed(clip, Path(tmp) / "translated.mp4",
-                           lambda batch: [np.asarray(im) for im in model.translate(batch, args.direction)], args.fps)
+        translate = lambda batch: [np.asarray(im) for im in model.translate(batch, args.direction)]  # noqa: E731
+        translated = timed(clip, Path(tmp) / "translated.mp4", translate, args.fps)
+        steadied = timed(clip, Path(tmp) / "temporal.mp4", translate, args.fps, temporal=True)
     print(f"{args.seconds:g} s clip, {width}x{height} at 30 fps, sampled at {args.fps:g} fps = {frames} frames")
     print(f"identity (decode, sample, encode, audio): {baseline:.2f} s")
     print(f"CycleGAN {args.direction} ({args.model}): {translated:.2f} s, "
           f"{translated / frames * 1000:.0f} ms per output frame, {translated / baseline:.1f}x the identity run")
+    print(f"the same in the temporal mode: {steadied:.2f} s, {steadied / translated:.2f}x the per-frame run")
 
 
 if __name__ == "__main__":

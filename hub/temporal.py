@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 BLEND = 0.5  # share of the warped previous output in the temporal mode's blend
+FLOW_SIDE = 320  # the temporal mode's flow runs at most at this long side
 # The temporal mode also needs the warped previous input to match the current one this
 # closely (mean over channels, 0-255): a scene cut or a flow error blends nothing.
 PHOTOMETRIC_TOLERANCE = 16.0
@@ -22,17 +23,32 @@ class FlowEstimator:
 
     backward[y, x] is where pixel (x, y) of `current` was in `previous`
     (current(p) ~ previous(p + backward(p))); visible is a bool (H, W) mask.
+    max_side: frames larger than this are scaled down for the flow, which is scaled back
+    up (the temporal mode's speed: flow at 720p costs more than a 64 px translation).
     """
 
-    def __init__(self):
+    def __init__(self, max_side=None):
         self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        self.max_side = max_side
 
     def __call__(self, previous, current):
-        grey_prev = cv2.cvtColor(np.ascontiguousarray(previous), cv2.COLOR_RGB2GRAY)
-        grey_cur = cv2.cvtColor(np.ascontiguousarray(current), cv2.COLOR_RGB2GRAY)
-        backward = self.dis.calc(grey_cur, grey_prev, None)
-        forward = self.dis.calc(grey_prev, grey_cur, None)
-        return backward, visible_mask(backward, forward)
+        h, w = current.shape[:2]
+        scale = min(1.0, self.max_side / max(h, w)) if self.max_side else 1.0
+        greys = []
+        for frame in (previous, current):
+            grey = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
+            if scale < 1:
+                grey = cv2.resize(grey, (max(8, round(w * scale)), max(8, round(h * scale))),
+                                  interpolation=cv2.INTER_AREA)
+            greys.append(grey)
+        backward = self.dis.calc(greys[1], greys[0], None)
+        visible = visible_mask(backward, self.dis.calc(greys[0], greys[1], None))
+        if scale < 1:
+            small_h, small_w = backward.shape[:2]
+            backward = cv2.resize(backward, (w, h), interpolation=cv2.INTER_LINEAR)
+            backward *= np.array([w / small_w, h / small_h], np.float32)
+            visible = cv2.resize(visible.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+        return backward, visible
 
 
 def _sampling_grid(flow):
@@ -41,9 +57,10 @@ def _sampling_grid(flow):
     return xs + flow[..., 0], ys + flow[..., 1]
 
 
-def warp(image, backward):
-    """`image` (a frame at t-1) moved onto frame t along the backward flow, bilinear."""
-    map_x, map_y = _sampling_grid(backward)
+def warp(image, backward, grid=None):
+    """`image` (a frame at t-1) moved onto frame t along the backward flow, bilinear
+    (grid: _sampling_grid(backward), when already at hand)."""
+    map_x, map_y = grid or _sampling_grid(backward)
     return cv2.remap(np.ascontiguousarray(image), map_x, map_y, cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE)
 
@@ -91,10 +108,10 @@ class TemporalBlend:
     input does not match the current input (a scene cut, a wrong flow), so nothing
     ghosts. Call it on frames in playing order."""
 
-    def __init__(self, blend=BLEND):
+    def __init__(self, blend=BLEND, flow_side=FLOW_SIDE):
         if not 0 <= blend < 1:
             raise ValueError(f"the temporal blend must be in [0, 1), got {blend}")
-        self.blend, self.flow = blend, FlowEstimator()
+        self.blend, self.flow = blend, FlowEstimator(flow_side)
         self.previous_in = self.previous_out = None
 
     def __call__(self, frame_in, translated):
@@ -103,11 +120,15 @@ class TemporalBlend:
         # translator) starts afresh.
         if self.previous_in is not None and translated.shape == frame_in.shape == self.previous_in.shape:
             backward, visible = self.flow(self.previous_in, frame_in)
-            moved_in = warp(self.previous_in, backward).astype(np.float32)
-            visible &= np.abs(moved_in - frame_in).mean(axis=-1) <= PHOTOMETRIC_TOLERANCE
-            carried = warp(self.previous_out, backward).astype(np.float32)
-            mixed = self.blend * carried + (1 - self.blend) * translated
-            blended = np.where(visible[..., None], mixed, translated)
-            translated = np.clip(np.round(blended), 0, 255).astype(np.uint8)
+            grid = _sampling_grid(backward)
+            # uint8 OpenCV operations throughout: at 720p numpy's float arrays cost more than the flow
+            moved_in = warp(self.previous_in, backward, grid)
+            difference = cv2.transform(cv2.absdiff(moved_in, np.ascontiguousarray(frame_in)),
+                                       np.full((1, 3), 1 / 3, np.float32))
+            visible &= difference <= PHOTOMETRIC_TOLERANCE
+            carried = warp(self.previous_out, backward, grid)
+            mixed = cv2.addWeighted(carried, self.blend, np.ascontiguousarray(translated, np.uint8), 1 - self.blend, 0)
+            translated = np.array(translated, np.uint8)
+            np.copyto(translated, mixed, where=visible[..., None])
         self.previous_in, self.previous_out = frame_in, translated
         return translated

@@ -45,9 +45,11 @@ def restyle(models, image, weights, own_style):
 
 
 def translate_video(models, path, direction, fps, out_dir, model_name=None,
-                    max_seconds=video.MAX_SECONDS, progress=None):
+                    max_seconds=video.MAX_SECONDS, progress=None, temporal=True):
     """A video (or GIF) file -> the path of the translated MP4 in out_dir.
-    fps: frames per second to sample (1-30), or ALL_FRAMES. progress: a gr.Progress."""
+    fps: frames per second to sample (1-30), or ALL_FRAMES. progress: a gr.Progress.
+    temporal: the flow-guided blend against flicker (hub.temporal), on by default as it
+    costs about 1.4x the per-frame time (README, Results)."""
     if path is None:
         raise gr.Error("Upload a video or a GIF first.")
     cyclegan = _cyclegan(models, model_name)
@@ -69,7 +71,7 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
 
     try:
         video.translate_video(path, out_path, translate_frames, fps=fps or None, max_seconds=max_seconds,
-                              progress=report)
+                              progress=report, temporal=bool(temporal))
     except VideoError as e:
         raise gr.Error(f"Cannot translate this video: {str(e).replace(str(path), Path(str(path)).name)}") from None
     return str(out_path)

@@ -1,7 +1,7 @@
 """The Gradio Blocks page: Image, Style sliders, Video and About tabs, wired to
 space.handlers. Public endpoints: /translate (image, direction[, model, size]),
 /restyle (image, own style, one weight per label) and /translate_video (video, direction,
-fps[, model])."""
+fps[, model, less flicker])."""
 
 import tempfile
 from pathlib import Path
@@ -150,6 +150,8 @@ def _video_tab(models, model_names, max_video_seconds, output_dir):
         model = _model_picker(model_names)
         direction = _direction_picker(models, model_names)
         fps = gr.Dropdown(FPS_CHOICES, value=2, label="Frames per second")
+        steady = gr.Checkbox(value=True, label="Less flicker", elem_id="steady",
+                             info="blend each frame with the previous one along the motion (optical flow)")
     with gr.Row():
         clip = gr.File(file_types=["video", ".gif"], label="Video or GIF", elem_id="clip")
         result = gr.Video(label="Translated", interactive=False, elem_id="translated-video")
@@ -159,11 +161,11 @@ def _video_tab(models, model_names, max_video_seconds, output_dir):
                 label="A toyworld camera orbit (6 s at 10 fps)")
     model.change(_update_directions(models), model, direction, api_visibility="private")
 
-    def run(path, direction, fps, model_name=None, progress=gr.Progress()):
+    def run(path, direction, fps, model_name=None, temporal=True, progress=gr.Progress()):
         return handlers.translate_video(models, path, direction, fps, output_dir, model_name,
-                                        max_video_seconds, progress)
+                                        max_video_seconds, progress, temporal)
 
-    button.click(run, [clip, direction, fps, model], result, api_name="translate_video",
+    button.click(run, [clip, direction, fps, model, steady], result, api_name="translate_video",
                  concurrency_id="video", concurrency_limit=1)
 
 

@@ -8,6 +8,7 @@ import tiny_models
 from media import probe, write_audio_only, write_bad_pictures, write_clip, write_odd_pictures
 from PIL import Image
 
+from hub import video
 from space import handlers, models, ui
 
 
@@ -94,6 +95,18 @@ def test_video_handler_writes_a_playable_mp4_and_reports_progress(app_models, tm
     result = probe(out)
     assert result.streams == [("video", "h264"), ("audio", "aac")] and result.frames == 4
     assert calls[-1][0] == (4, 4) and calls[-1][2] == "frames" and "s left" in calls[-1][1]
+
+
+def test_the_less_flicker_checkbox_changes_the_frames_after_the_first(app_models, tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", seconds=1.0, fps=10, audio=False)
+    frames = {}
+    for temporal in (False, True):
+        out = handlers.translate_video(app_models, str(clip), "3d -> 2d", 0, tmp_path / f"out-{temporal}",
+                                       temporal=temporal)
+        frames[temporal] = np.stack(list(video.sample_frames(out, fps=None))).astype(int)
+    assert len(frames[True]) == len(frames[False]) == 10
+    assert np.abs(frames[True][0] - frames[False][0]).mean() < 1  # nothing to blend with yet
+    assert np.abs(frames[True][1:] - frames[False][1:]).mean() > 1
 
 
 @pytest.mark.parametrize("fps", [0, 1, 30])

@@ -10,6 +10,7 @@ model evaluated on one dataset meets the same judge.
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 import keras
@@ -20,6 +21,7 @@ from trainer.data.arrays import decode_labelled
 from trainer.data.manifest import MANIFEST, read_manifest
 
 CACHE = "style_classifiers"
+log = logging.getLogger(__name__)
 
 
 def classifier_network(size, classes, seed):
@@ -90,9 +92,12 @@ class StyleClassifier:
             saved = json.loads(facts.read_text())
             return cls(keras.saving.load_model(path), tag, saved["classes"], saved["accuracy"])
         classifier = cls.train(data, tag, size, epochs, seed)
-        with atomic_path(path) as tmp:
-            classifier.network.save(tmp)
-        write_json(facts, {"tag": tag, "classes": classifier.classes, "accuracy": classifier.accuracy})
+        try:
+            with atomic_path(path) as tmp:
+                classifier.network.save(tmp)
+            write_json(facts, {"tag": tag, "classes": classifier.classes, "accuracy": classifier.accuracy})
+        except OSError as e:  # a read-only dataset: the scores still come, the next run trains again
+            log.warning("could not keep the style classifier in %s (%s)", path.parent, e)
         return classifier
 
     def probabilities(self, images, batch_size=64):
