@@ -45,7 +45,8 @@ def test_the_space_requirements_cover_what_the_app_imports():
     required = {re.split(r"[<>=\[ ]", line)[0].lower().replace("_", "-")
                 for line in (ROOT / "space" / "requirements.txt").read_text().splitlines()
                 if line.strip() and not line.startswith("#")}
-    assert {"tensorflow-cpu", "keras", "numpy", "pillow", "huggingface-hub", "av", "onnxruntime", "jinja2"} <= required
+    assert {"tensorflow-cpu", "keras", "numpy", "pillow", "huggingface-hub", "av", "onnxruntime", "jinja2",
+            "opencv-python-headless"} <= required
 
 
 def test_a_failed_deploy_says_so_and_how_to_retry(fake_hub):
