@@ -11,6 +11,8 @@ from test_evaluate import identity_model
 import tiny_models
 from hub.cyclegan import CycleGAN
 from trainer import evaluate, flicker
+from trainer.data.clips import make_clips
+from trainer.data.manifest import read_manifest, write_manifest
 
 
 def test_identity_on_a_toyworld_orbit(toyworld_32_clip, tmp_path, capsys):
@@ -64,3 +66,21 @@ def test_video_files_and_bad_input(tmp_path, capsys):
                           (["--data", str(tmp_path)], "manifest.jsonl not found")):
         with pytest.raises(SystemExit, match=message):
             evaluate.main(["video", "--model", str(folder), *argv])
+
+
+def test_a_clips_folder_of_real_frames(toyworld_32_clip, tmp_path):
+    # `python -m trainer.data clips` output: real frames have no ground truth
+    rows = [{**r, "movie": "orbit", "studio": "toy"} for r in read_manifest(toyworld_32_clip)
+            if r.get("clip") == "orbit-000" and r["medium"] == "3d"]
+    for r in rows:
+        r.pop("clip")
+    prepared = tmp_path / "prepared"
+    prepared.mkdir()
+    (prepared / "images").symlink_to(toyworld_32_clip / "images")
+    write_manifest(prepared, rows)
+    make_clips(prepared, tmp_path / "clips", length=20, count=2)
+    clips = flicker.dataset_clips(tmp_path / "clips", "medium=3d", "medium=2d")
+    assert [(name, len(frames), truth) for name, frames, truth in clips] == [
+        ("orbit-000000", 20, None), ("orbit-000040", 20, None)]
+    results = flicker.evaluate_flicker(identity_model(32), clips)
+    assert "ssim" not in results["summary"] and results["summary"]["temporal_reduction"] > 0
