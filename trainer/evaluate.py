@@ -8,8 +8,8 @@ scores always; `python -m trainer.evaluate video ...` measures video flicker
 Style scores (trainer.style_scores): a style classifier's verdict on the translations,
 FID and KID against the real target images, and for a CAAE per label and per slider.
 
-Paired metrics need toyworld-style data (a "scene" tag). Pairs are the test images of domain A and domain B that share a "scene" tag (clip
-frames are left out). For each direction it reports mean L1 (on [0, 1] pixels), PSNR
+Paired metrics need toyworld-style data. Pairs are the test images of domain A and
+domain B that share a "scene" tag (clip frames are left out). For each direction it reports mean L1 (on [0, 1] pixels), PSNR
 and SSIM of translation vs ground truth, next to the identity baseline (the untouched
 input vs ground truth): a translator that learned nothing scores the baseline.
 A CAAE translates by re-rendering the input under the label of the ground-truth image
@@ -31,7 +31,7 @@ from hub.errors import HubError
 from hub.caae import CAAE
 from hub.cyclegan import domain_name
 from hub.imaging import to_uint8
-from trainer import flicker, style_scores
+from trainer import style_scores
 from trainer.data.loading import load_images
 from trainer.data.manifest import parse_filter, read_manifest, select
 
@@ -49,12 +49,12 @@ def paired_rows(data, domain_a, domain_b, split="test"):
         chosen = select(rows, filters)
         if chosen and "scene" not in chosen[0]:
             raise PairsUnavailable("paired evaluation needs a 'scene' tag shared by the two renders "
-                             "of a scene (toyworld data has one)")
+                                   "of a scene (toyworld data has one)")
         by_scene.append({r["scene"]: {**r, "path": str(Path(data) / r["path"])} for r in chosen})
     scenes = sorted(set(by_scene[0]) & set(by_scene[1]))
     if not scenes:
         raise PairsUnavailable(f"no scene of split {split!r} in {data} has images in both {domain_a!r} "
-                         f"and {domain_b!r}")
+                               f"and {domain_b!r}")
     return [by_scene[0][s] for s in scenes], [by_scene[1][s] for s in scenes]
 
 
@@ -141,6 +141,8 @@ def format_table(results):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["video"]:
+        from trainer import flicker  # here, not at the top: flicker uses this module's image_metrics
+
         return flicker.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m trainer.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

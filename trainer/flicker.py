@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 
 from hub import model_folder, video
 from hub.atomic import write_json
@@ -25,6 +24,7 @@ from hub.errors import HubError, VideoError
 from hub.imaging import read_image
 from hub.temporal import TemporalBlend, warping_error
 from trainer.data.clips import RECORD as CLIPS_RECORD
+from trainer.evaluate import image_metrics
 from trainer.data.manifest import parse_filter, read_jsonl, read_manifest, select
 
 
@@ -60,10 +60,6 @@ def video_clips(paths, fps):
     return [(Path(p).name, np.stack(list(video.sample_frames(p, fps))), None) for p in paths]
 
 
-def mean_ssim(frames, truth):
-    return float(tf.reduce_mean(tf.image.ssim(tf.constant(frames, tf.float32), tf.constant(truth, tf.float32), 255.0)))
-
-
 def clip_flicker(model, direction, frames, truth=None):
     """One clip's warping errors (input, per-frame, temporal, ground truth), SSIM against
     the ground truth, and seconds per mode."""
@@ -82,7 +78,8 @@ def clip_flicker(model, direction, frames, truth=None):
     }
     if truth is not None:
         result["warping_error"]["ground truth"] = warping_error(frames, truth)
-        result["ssim"] = {"per-frame": mean_ssim(translated, truth), "temporal": mean_ssim(smoothed, truth)}
+        result["ssim"] = {"per-frame": image_metrics(translated, truth)["ssim"],
+                          "temporal": image_metrics(smoothed, truth)["ssim"]}
     return result
 
 
@@ -91,8 +88,8 @@ def summarize(clips):
     change and its cost as a ratio of per-frame time."""
     mean = lambda key, name: float(np.mean([c[key][name] for c in clips.values()]))  # noqa: E731
     errors = {name: mean("warping_error", name) for name in next(iter(clips.values()))["warping_error"]}
-    summary = {"warping_error": errors,
-               "temporal_reduction": 1 - errors["temporal"] / errors["per-frame"],
+    summary = {"warping_error": errors,  # a still clip translated steadily has nothing to reduce
+               "temporal_reduction": 1 - errors["temporal"] / errors["per-frame"] if errors["per-frame"] else 0.0,
                "temporal_time_ratio": mean("seconds", "temporal") / mean("seconds", "per-frame")}
     if all("ssim" in c for c in clips.values()):
         summary["ssim"] = {name: mean("ssim", name) for name in ("per-frame", "temporal")}
