@@ -45,6 +45,15 @@ class LoadedModel:
                 facts[f"{direction} on {evaluation.get('pairs', '?')} held-out pairs"] = (
                     f"SSIM {model['ssim']:.3f} (identity {identity['ssim']:.3f}), "
                     f"PSNR {model['psnr']:.2f} dB (identity {identity['psnr']:.2f})")
+        style = evaluation.get("style") or {}
+        for direction, scores in (style.get("directions") or {}).items():
+            judged = scores["classifier"]
+            facts[f"{direction}, judged {direction.split('->')[-1].strip()} by a style classifier"] = (
+                f"{judged['model']:.0%} (identity {judged['identity']:.0%}, real images {judged['real target']:.0%})")
+        flicker = config.get("flicker")
+        if flicker:
+            facts[f"video flicker, {flicker['direction']}"] = (
+                f"warping error {flicker['temporal_reduction']:.0%} lower with \"Less flicker\"")
         return facts
 
 

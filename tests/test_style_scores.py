@@ -120,3 +120,17 @@ def test_offline_fid_is_a_note_and_the_rest_runs(toyworld_32_clip, monkeypatch, 
     assert "Run once with network access" in scores["fid_kid_unavailable"]
     assert scores["directions"]["3d -> 2d"]["classifier"]["real target"] >= 0.8
     assert "FID/KID not computed" in style_scores.format_table(scores)
+
+
+def test_fid_and_kid_reach_the_card_and_its_model_index(toyworld_32_clip, tmp_path):
+    from hub import model_folder
+
+    folder = tmp_path / "identity"
+    identity_model(32).save_pretrained(folder)
+    results = evaluate.evaluate_all(identity_model(32), toyworld_32_clip, "medium=3d", "medium=2d",
+                                    features=mean_colour)
+    model_folder.update_config(folder, evaluation={**results, "dataset": "toyworld32"})
+    card = (folder / "README.md").read_text()
+    fid = results["style"]["directions"]["3d -> 2d"]["model"]["fid"]
+    assert "### Style classifier, FID and KID" in card and f"| {fid:.2f} |" in card
+    assert "type: fid" in card and "type: kid" in card and "name: judged medium of the target, 3d -> 2d" in card
