@@ -148,9 +148,10 @@ def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",
         eval_rows=_eval_rows(evaluation), limits=limits, evaluated=bool(evaluation or flicker),
-        style=style, style_split=evaluation.get("split", "test"), style_rows=_style_rows(style), slider_lines=_slider_lines(style),
-        per_label=style.get("per_label", {}), label_tags=list(style.get("label_classifier_accuracy", {})),
-        flicker=flicker, chance=", ".join(f"{tag} {1 / len(values):.2f}" for tag, values in config.get("label_groups", [])),
+        style=style, style_split=evaluation.get("split", "test"), style_rows=_style_rows(style),
+        slider_lines=_slider_lines(style), per_label=style.get("per_label", {}),
+        label_tags=list(style.get("label_classifier_accuracy", {})), flicker=flicker,
+        chance=", ".join(f"{tag} {1 / len(values):.2f}" for tag, values in config.get("label_groups", [])),
         eval_text=(f"Paired evaluation on {evaluation.get('pairs')} {evaluation.get('split')} pairs of "
                    f"`{evaluation.get('dataset', dataset)}` at {evaluation.get('image_size')} px; "
                    "`identity` is the untouched input scored the same way (a model that learned "

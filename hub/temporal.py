@@ -83,8 +83,8 @@ def visible_mask(backward, forward):
 def warping_error(inputs, outputs, flow=None):
     """Lai et al.'s warping error of `outputs` (uint8 frames, the video as translated),
     with flow and visibility from `inputs` (the frames they were made from):
-    the mean over t >= 1 of sum(M_t |O_t - warp(O_{t-1})|^2) / sum(M_t), pixels in [0, 1],
-    squared differences summed over the colour channels' mean."""
+    the mean over t >= 1 of sum(M_t |O_t - warp(O_{t-1})|^2) / sum(M_t): the mean squared
+    difference over the visible pixels and the colour channels, pixels in [0, 1]."""
     flow = flow or FlowEstimator()
     errors, previous_in, previous_out = [], None, None
     for frame_in, frame_out in zip(inputs, outputs):

@@ -16,7 +16,7 @@ import numpy as np
 
 from hub.caae import CAAE
 from hub.cyclegan import domain_name
-from trainer.data.arrays import decode_all
+from trainer.data.arrays import decode_labelled
 from trainer.data.manifest import parse_filter, read_manifest, select
 from trainer.style_classifier import StyleClassifier
 from trainer.style_metrics import FeaturesUnavailable, InceptionFeatures, fid, kid
@@ -35,11 +35,13 @@ def style_tag(domain_a, domain_b):
 
 
 def test_images(data, domain, size, split="test"):
+    """(rows, uint8 images) of the domain's test images that decode (clip frames left out)."""
     rows = [r for r in read_manifest(data) if "clip" not in r and str(r.get("split")) == split]
     chosen = select(rows, parse_filter(domain))
     if len(chosen) < 2:
         raise ValueError(f"{data} has {len(chosen)} {split} images of {domain!r}; the style scores need two or more")
-    return chosen, decode_all([f"{data}/{r['path']}" for r in chosen], size)
+    images, kept = decode_labelled([f"{data}/{r['path']}" for r in chosen], np.arange(len(chosen))[:, None], size)
+    return [chosen[int(i)] for i in kept[:, 0]], images
 
 
 def _distances(features, translated, source, target_features):
@@ -61,7 +63,7 @@ def _target_styles(model, domain):
     return styles
 
 
-def _translate(model, images, direction, rows, target_domain):
+def _translate(model, images, direction, target_domain):
     if isinstance(model, CAAE):  # each input under one of the target domain's styles, in turn
         styles = _target_styles(model, target_domain)
         return model.decode(model.encode(images), [styles[i % len(styles)] for i in range(len(images))])
@@ -86,6 +88,10 @@ def slider_sweep(model, images, rows, classifier, source_value, target_value, ta
     every other group keeps the image's own value), or every group towards one of the
     target domain's training styles ("whole style")."""
     tag = classifier.tag
+    known = [i for i, row in enumerate(rows) if model.label_space.knows(row)]  # labels it can render
+    if not known:
+        raise ValueError("none of the test images has labels this CAAE was trained on")
+    images, rows = images[known], [rows[i] for i in known]
     z = model.encode(images)
     styles = _target_styles(model, target_domain)
     sweeps = {}
@@ -121,7 +127,7 @@ def style_scores(model, data, domain_a, domain_b, split="test", tag=None, featur
     classifier = StyleClassifier.for_dataset(data, tag, epochs=classifier_epochs)
     size = model.config["image_size"]
     rows_a, images_a = test_images(data, domain_a, size, split)
-    rows_b, images_b = test_images(data, domain_b, size, split)
+    _, images_b = test_images(data, domain_b, size, split)
     result = {"tag": tag, "classifier_accuracy": classifier.accuracy, "classifier_classes": classifier.classes,
               "images": {domain_name(domain_a): len(images_a), domain_name(domain_b): len(images_b)},
               "directions": {}}
@@ -132,12 +138,12 @@ def style_scores(model, data, domain_a, domain_b, split="test", tag=None, featur
             result["fid_kid_unavailable"] = str(e)
             features = False
     target_features = {}
-    for direction, source, rows, target, target_domain, target_value in (
-            ("a2b", images_a, rows_a, images_b, domain_b, value_b),
-            ("b2a", images_b, rows_b, images_a, domain_a, value_a)):
-        translated = _translate(model, source, direction, rows, target_domain)
-        name = f"{domain_name(domain_a)} -> {domain_name(domain_b)}" if direction == "a2b" else \
-            f"{domain_name(domain_b)} -> {domain_name(domain_a)}"
+    names = {"a2b": f"{domain_name(domain_a)} -> {domain_name(domain_b)}",
+             "b2a": f"{domain_name(domain_b)} -> {domain_name(domain_a)}"}
+    for direction, source, target, target_domain, target_value in (
+            ("a2b", images_a, images_b, domain_b, value_b), ("b2a", images_b, images_a, domain_a, value_a)):
+        translated = _translate(model, source, direction, target_domain)
+        name = names[direction]
         entry = result["directions"][name] = {"classifier": {
             "model": classifier.share(translated, target_value), "identity": classifier.share(source, target_value),
             "real target": classifier.share(target, target_value)}}
