@@ -150,7 +150,9 @@ def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
         eval_rows=_eval_rows(evaluation), limits=limits, evaluated=bool(evaluation or flicker),
         style=style, style_split=evaluation.get("split", "test"), style_rows=_style_rows(style),
         slider_lines=_slider_lines(style), per_label=style.get("per_label", {}),
-        label_tags=list(style.get("label_classifier_accuracy", {})), flicker=flicker,
+        # the label vector's order (medium, studio, movie), as the style names read
+        label_tags=[tag for tag, _ in config.get("label_groups", []) if tag in style.get("label_classifier_accuracy", {})],
+        flicker=flicker,
         chance=", ".join(f"{tag} {1 / len(values):.2f}" for tag, values in config.get("label_groups", [])),
         eval_text=(f"Paired evaluation on {evaluation.get('pairs')} {evaluation.get('split')} pairs of "
                    f"`{evaluation.get('dataset', dataset)}` at {evaluation.get('image_size')} px; "
