@@ -80,22 +80,27 @@ def visible_mask(backward, forward):
     return consistent & smooth & inside
 
 
-def warping_error(inputs, outputs, flow=None):
+def input_flows(inputs):
+    """[(backward flow, visible mask)] from each input frame to the next, at full size:
+    what warping_error needs, computed once to score several outputs of one clip."""
+    flow = FlowEstimator()
+    return [flow(previous, current) for previous, current in zip(inputs[:-1], inputs[1:])]
+
+
+def warping_error(inputs, outputs, flows=None):
     """Lai et al.'s warping error of `outputs` (uint8 frames, the video as translated),
-    with flow and visibility from `inputs` (the frames they were made from):
+    with flow and visibility from `inputs` (the frames they were made from; or `flows`,
+    input_flows(inputs) already computed):
     the mean over t >= 1 of sum(M_t |O_t - warp(O_{t-1})|^2) / sum(M_t): the mean squared
     difference over the visible pixels and the colour channels, pixels in [0, 1]."""
-    flow = flow or FlowEstimator()
-    errors, previous_in, previous_out = [], None, None
-    for frame_in, frame_out in zip(inputs, outputs):
-        frame_out = np.asarray(frame_out, np.float32) / 255.0
-        if previous_in is not None:
-            backward, visible = flow(previous_in, frame_in)
-            squared = np.mean((frame_out - warp(previous_out, backward)) ** 2, axis=-1)
-            errors.append(float(squared[visible].sum() / max(1, visible.sum())))
-        previous_in, previous_out = frame_in, frame_out
-    if not errors:
+    outputs = [np.asarray(frame, np.float32) / 255.0 for frame in outputs]
+    if len(outputs) < 2:
         raise ValueError("the warping error needs two or more frames")
+    flows = flows if flows is not None else input_flows(list(inputs))
+    errors = []
+    for (backward, visible), previous, current in zip(flows, outputs[:-1], outputs[1:]):
+        squared = np.mean((current - warp(previous, backward)) ** 2, axis=-1)
+        errors.append(float(squared[visible].sum() / max(1, visible.sum())))
     return float(np.mean(errors))
 
 

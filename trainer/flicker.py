@@ -22,7 +22,7 @@ from hub.atomic import write_json
 from hub.cyclegan import CycleGAN, domain_name
 from hub.errors import HubError, VideoError
 from hub.imaging import read_image
-from hub.temporal import TemporalBlend, warping_error
+from hub.temporal import TemporalBlend, input_flows, warping_error
 from trainer.data.clips import RECORD as CLIPS_RECORD
 from trainer.evaluate import image_metrics
 from trainer.data.manifest import parse_filter, read_jsonl, read_manifest, select
@@ -70,14 +70,16 @@ def clip_flicker(model, direction, frames, truth=None):
     started = time.perf_counter()
     smoothed = np.stack([blend(frame, out) for frame, out in zip(frames, translated)])
     blend_seconds = time.perf_counter() - started
+    flows = input_flows(frames)  # one flow per frame pair scores every version of the clip
     result = {
         "frames": len(frames),
-        "warping_error": {"input": warping_error(frames, frames), "per-frame": warping_error(frames, translated),
-                          "temporal": warping_error(frames, smoothed)},
+        "warping_error": {"input": warping_error(frames, frames, flows),
+                          "per-frame": warping_error(frames, translated, flows),
+                          "temporal": warping_error(frames, smoothed, flows)},
         "seconds": {"per-frame": per_frame_seconds, "temporal": per_frame_seconds + blend_seconds},
     }
     if truth is not None:
-        result["warping_error"]["ground truth"] = warping_error(frames, truth)
+        result["warping_error"]["ground truth"] = warping_error(frames, truth, flows)
         result["ssim"] = {"per-frame": image_metrics(translated, truth)["ssim"],
                           "temporal": image_metrics(smoothed, truth)["ssim"]}
     return result

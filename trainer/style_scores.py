@@ -44,11 +44,10 @@ def test_images(data, domain, size, split="test"):
     return [chosen[int(i)] for i in kept[:, 0]], images
 
 
-def _distances(features, translated, source, target_features):
+def _distances(features, translated, source_features, target_features):
     """FID and KID of the translations and of the inputs (identity) against the targets."""
     result = {}
-    for name, images in (("model", translated), ("identity", source)):
-        feats = features(images)
+    for name, feats in (("model", features(translated)), ("identity", source_features)):
         mean, std = kid(feats, target_features)
         result[name] = {"fid": fid(feats, target_features), "kid": mean, "kid_std": std}
     return result
@@ -137,22 +136,22 @@ def style_scores(model, data, domain_a, domain_b, split="test", tag=None, featur
         except FeaturesUnavailable as e:
             result["fid_kid_unavailable"] = str(e)
             features = False
-    target_features = {}
-    names = {"a2b": f"{domain_name(domain_a)} -> {domain_name(domain_b)}",
-             "b2a": f"{domain_name(domain_b)} -> {domain_name(domain_a)}"}
-    for direction, source, target, target_domain, target_value in (
-            ("a2b", images_a, images_b, domain_b, value_b), ("b2a", images_b, images_a, domain_a, value_a)):
+    # each domain's real images through InceptionV3 once: a source in one direction, the target in the other
+    real_features = (features(images_a), features(images_b)) if features else (None, None)
+    for direction, source, target, target_domain, target_value, (source_features, target_features) in (
+            ("a2b", images_a, images_b, domain_b, value_b, real_features),
+            ("b2a", images_b, images_a, domain_a, value_a, real_features[::-1])):
         translated = _translate(model, source, direction, target_domain)
-        name = names[direction]
+        name = (f"{domain_name(domain_a)} -> {domain_name(domain_b)}" if direction == "a2b"
+                else f"{domain_name(domain_b)} -> {domain_name(domain_a)}")
         entry = result["directions"][name] = {"classifier": {
             "model": classifier.share(translated, target_value), "identity": classifier.share(source, target_value),
             "real target": classifier.share(target, target_value)}}
         if features:
-            if direction not in target_features:
-                target_features[direction] = features(target)
-            entry.update(_distances(features, translated, source, target_features[direction]))
+            entry.update(_distances(features, translated, source_features, target_features))
     if isinstance(model, CAAE):
-        classifiers = {t: StyleClassifier.for_dataset(data, t, epochs=classifier_epochs) for t in model.label_space.tags}
+        classifiers = {t: classifier if t == tag else StyleClassifier.for_dataset(data, t, epochs=classifier_epochs)
+                       for t in model.label_space.tags}
         both = np.concatenate([images_a, images_b])
         result["per_label"] = per_label(model, both, classifiers)
         result["label_classifier_accuracy"] = {t: c.accuracy for t, c in classifiers.items()}
