@@ -10,6 +10,7 @@ import training_cli
 
 from hub.cyclegan import CycleGAN
 from trainer import cyclegan
+from trainer.callbacks import LossHistory
 from trainer.config import CycleGANConfig
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2"]
@@ -32,6 +33,9 @@ def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_pat
     assert (out / "checkpoints" / "latest.npz").is_file()
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
     assert list((out / "logs").rglob("events.out.tfevents*"))
+    history = LossHistory.read(out / "logs" / "history.jsonl")
+    assert [(row["epoch"], row["step"]) for row in history] == [(1, 3), (2, 6)]
+    assert all(np.isfinite(row[name]) for row in history for name in cyclegan.LOSS_NAMES)
     saved = json.loads((out / "config.json").read_text())
     assert saved["steps_per_epoch"] == 3 and saved["pool_size"] == 3
 
@@ -89,6 +93,13 @@ def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
     assert "resumed from" in resumed.stderr and "at step 12" in resumed.stderr
     for a, b in zip(weights_of(tmp_path / "straight" / "model"), weights_of(killed_dir / "model")):
         np.testing.assert_allclose(a, b, atol=1e-5)
+    # The loss history goes on where it stopped: the resumed second epoch's means cover its
+    # last steps only, the third epoch's are the uninterrupted run's.
+    straight_history, resumed_history = (LossHistory.read(tmp_path / run / "logs" / "history.jsonl")
+                                         for run in ("straight", "killed"))
+    assert [(r["epoch"], r["step"]) for r in resumed_history] == [(1, 8), (2, 16), (3, 24)]
+    for name in cyclegan.LOSS_NAMES:
+        assert resumed_history[2][name] == pytest.approx(straight_history[2][name], rel=1e-3)
 
 
 def test_a_torn_checkpoint_write_leaves_the_last_good_one(toyworld_64, tmp_path, monkeypatch):
@@ -173,3 +184,11 @@ def test_the_arrays_pipeline_counts_both_domains_against_memory(toyworld_64, tmp
     with pytest.raises(ValueError, match="--input-pipeline tfdata"):
         cyclegan.train(config, tmp_path / "run")
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_the_loss_history_keeps_the_last_row_of_a_repeated_epoch(tmp_path):
+    # A kill after an epoch's row but before its checkpoint: --resume redoes the epoch.
+    path = tmp_path / "history.jsonl"
+    path.write_text('{"epoch": 1, "step": 4, "l1": 0.5}\n{"epoch": 2, "step": 8, "l1": 0.4}\n'
+                    '{"epoch": 2, "step": 8, "l1": 0.3}\n{"epoch": 3, "step": 12, "l1": 0.2}\n')
+    assert [row["l1"] for row in LossHistory.read(path)] == [0.5, 0.3, 0.2]

@@ -16,6 +16,7 @@ import pytest
 import tiny_trainers
 from hub.caae import CAAE
 from hub.cyclegan import CycleGAN
+from trainer.callbacks import LossHistory
 
 HELPER = Path(__file__).resolve().parent / "jax_step_losses.py"
 MODELS = list(tiny_trainers.BUILD)
@@ -96,6 +97,8 @@ def test_a_whole_run_on_the_jax_backend(toyworld_64, tmp_path):
     model = CycleGAN.from_pretrained(out / "model", runtime="keras")  # loads here, on TensorFlow
     assert model.config["training"]["steps"] == 4
     assert all(np.isfinite(w).all() for w in model.generators["a2b"].get_weights())
+    # No TensorFlow writer is needed for the loss history.
+    assert [row["step"] for row in LossHistory.read(out / "logs" / "history.jsonl")] == [2, 4]
 
 
 def test_a_whole_caae_run_on_the_jax_backend(toyworld_64, tmp_path):
@@ -112,3 +115,6 @@ def test_a_whole_caae_run_on_the_jax_backend(toyworld_64, tmp_path):
     model = CAAE.from_pretrained(out / "model")  # loads here, on TensorFlow
     assert (model.config["training"]["steps"], model.config["training"]["pretrain_steps"]) == (4, 2)
     assert all(np.isfinite(w).all() for w in model.decoder.get_weights())
+    # The adversarial epoch logs the discriminators' losses too, in the same file.
+    pretraining, adversarial = LossHistory.read(out / "logs" / "history.jsonl")
+    assert "disc_img_loss" not in pretraining and np.isfinite(adversarial["disc_img_loss"])

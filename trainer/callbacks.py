@@ -1,11 +1,13 @@
-"""Keras callbacks of the trainers: checkpoints and per-epoch sample grids."""
+"""Keras callbacks of the trainers: checkpoints, the loss history and per-epoch sample grids."""
 
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from hub.imaging import grid, save_png, to_uint8
 from trainer import checkpoint
+from trainer.data.manifest import read_jsonl, write_jsonl
 
 
 class Checkpointing(keras.callbacks.Callback):
@@ -28,6 +30,30 @@ class Checkpointing(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.model.step % self.every != 0:  # else just saved
             self._save()
+
+
+class LossHistory(keras.callbacks.Callback):
+    """RUN_DIR/logs/history.jsonl, rewritten atomically after every epoch: its number (from
+    1), the step reached and the epoch's mean of every logged loss. Readable on every backend,
+    unlike TensorBoard's files. Not Keras' CSVLogger: it fixes its columns at the first epoch,
+    and the CAAE logs more losses once its adversarial phase starts."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = Path(path)
+
+    @staticmethod
+    def read(path):
+        """The rows in epoch order; an epoch repeated after a kill and --resume counts once,
+        with its last row."""
+        rows = {row["epoch"]: row for row in read_jsonl(path)}
+        return [rows[epoch] for epoch in sorted(rows)]
+
+    def on_epoch_end(self, epoch, logs=None):
+        rows = read_jsonl(self.path) if self.path.exists() else []
+        # np.mean: a MultiWorkerMirroredStrategy run logs one-element arrays.
+        losses = {name: float(np.mean(value)) for name, value in (logs or {}).items()}
+        write_jsonl(self.path, [*rows, {"epoch": epoch + 1, "step": self.model.step, **losses}])
 
 
 class SampleGrid(keras.callbacks.Callback):

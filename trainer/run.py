@@ -14,7 +14,7 @@ import keras
 from hub.errors import HubError
 from hub.push import push_folder
 from trainer import checkpoint, config as config_lib, distribute
-from trainer.callbacks import Checkpointing, SampleGrid
+from trainer.callbacks import Checkpointing, LossHistory, SampleGrid
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,18 @@ def jit_compile(config):
     return config.jit_compile or keras.backend.backend() == "jax"
 
 
+def history_path(run_dir):
+    return Path(run_dir) / "logs" / "history.jsonl"
+
+
 def callbacks(run_dir, checkpoint_every, sample_grid):
-    """Checkpoints, an image grid per epoch (sample_grid(trainer) -> uint8 image) and, where
-    TensorFlow is installed (its writer needs it), TensorBoard logs."""
-    chosen = [Checkpointing(checkpoint_path(run_dir), checkpoint_every),
+    """The epoch's mean losses in logs/history.jsonl (any backend), checkpoints, an image
+    grid per epoch (sample_grid(trainer) -> uint8 image) and, where TensorFlow is installed
+    (its writer needs it), TensorBoard logs."""
+    # The row is written before the epoch's checkpoint: a kill between the two repeats the
+    # epoch on --resume, and its new row replaces the old one, rather than losing it.
+    chosen = [LossHistory(history_path(run_dir)),
+              Checkpointing(checkpoint_path(run_dir), checkpoint_every),
               SampleGrid(Path(run_dir) / "samples", sample_grid)]
     if importlib.util.find_spec("tensorflow"):
         chosen.append(keras.callbacks.TensorBoard(str(Path(run_dir) / "logs"), update_freq="epoch"))
