@@ -3,7 +3,8 @@ per image pair for batch sizes and precisions, model FLOPs per step, and the mod
 utilisation (MFU) against the bf16 matrix-product rate measured in the same run; with
 --caae, the CAAE trainer at its defaults (batch 16) in each precision too.
 
-`python -m bench.jax_train [--size 256] [--generator unet] [--batches 1 32] [--precisions float32 bfloat16] [--caae]`
+`python -m bench.jax_train [--size 256] [--generator unet] [--batches 1 32] [--precisions float32 bfloat16] [--caae]
+[--profile DIR]`
 
 The first row (batch 1, float32) is the seed's setup. Data are random uint8 images held in
 memory (trainer.data.arrays), jittered on the device inside the step, as in training.
@@ -24,6 +25,7 @@ import keras  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from bench import profile  # noqa: E402
 from hub.labels import LabelSpace  # noqa: E402
 from trainer import caae, cyclegan  # noqa: E402
 from trainer.config import CAAEConfig, CycleGANConfig  # noqa: E402
@@ -75,6 +77,9 @@ def _jaxpr_flops(jaxpr):
     return total
 
 
+PROFILED_STEPS = 5
+
+
 class EpochTimer(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
@@ -83,9 +88,10 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds = time.perf_counter() - self.start
 
 
-def measure(size, generator, base_filters, batch, precision, steps, warmup):
+def measure(size, generator, base_filters, batch, precision, steps, warmup, profile_dir=None):
     """Build the trainer as `python -m trainer.cyclegan` does and time `fit` on uint8 batches
-    held in memory: one epoch of `warmup` steps (compiling), then one of `steps`."""
+    held in memory: one epoch of `warmup` steps (compiling), then one of `steps`; with
+    profile_dir, then a few more steps under `jax.profiler.trace`, untimed."""
     config = CycleGANConfig(data="-", image_size=size, generator=generator, base_filters=base_filters,
                             batch_size=batch, mixed_precision=precision == "bfloat16", epochs=2,
                             steps_per_epoch=warmup + steps)
@@ -98,6 +104,10 @@ def measure(size, generator, base_filters, batch, precision, steps, warmup):
     compile_seconds = time.perf_counter() - start
     history = trainer.fit(Batches([(images_a,), (images_b,)], batch, 0, warmup, steps), epochs=1,
                           callbacks=[timer], verbose=0, shuffle=False)
+    if profile_dir:
+        with jax.profiler.trace(profile_dir):
+            trainer.fit(Batches([(images_a,), (images_b,)], batch, 0, warmup + steps, PROFILED_STEPS), epochs=1,
+                        verbose=0, shuffle=False)
     probe = jnp.zeros((batch, size, size, 3), jnp.float32)
     return {"seconds": timer.seconds / steps, "flops": flops_per_step(trainer, probe), "compile": compile_seconds,
             "losses": {k: float(v[-1]) for k, v in history.history.items()}}
@@ -134,15 +144,19 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--caae", action="store_true", help="also time the CAAE trainer")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="trace the last configuration's steps into DIR and list its top device kernels")
     args = parser.parse_args(argv)
     device = jax.devices()[0]
     peak = matmul_rate()
     print(f"device: {device.device_kind} ({device.platform}); bf16 matrix product {peak / 1e12:.1f} TFLOP/s measured")
     print(f"{args.generator} {args.size} px, base {args.base_filters}, the trainer's defaults (BCE, no pool)")
     baseline = None
+    last = (args.precisions[-1], args.batches[-1])
     for precision in args.precisions:
         for batch in args.batches:
-            r = measure(args.size, args.generator, args.base_filters, batch, precision, args.steps, args.warmup)
+            r = measure(args.size, args.generator, args.base_filters, batch, precision, args.steps, args.warmup,
+                        args.profile if (precision, batch) == last else None)
             per_pair = r["seconds"] / batch
             baseline = baseline or per_pair
             mfu = r["flops"] / r["seconds"] / peak if r["flops"] else float("nan")
@@ -150,6 +164,9 @@ def main(argv=None):
                   f"({baseline / per_pair:6.1f}x the first row), {r['flops'] / 1e12:.2f} TFLOP/step, MFU {mfu:.1%}, "
                   f"first epoch (compiling) {r['compile']:.0f} s; mean losses gen_G {r['losses']['gen_G_loss']:.3f}, "
                   f"disc_X {r['losses']['disc_X_loss']:.3f}", flush=True)
+    if args.profile:
+        print(f"\nprofile of {last[0]} batch {last[1]}, {PROFILED_STEPS} steps:")
+        profile.report(args.profile)
     for precision in args.precisions if args.caae else []:
         seconds, batch = measure_caae(args.size, precision, args.steps, args.warmup)
         print(f"CAAE {precision:9s} batch {batch}: {seconds * 1e3:8.2f} ms/step, {seconds / batch * 1e3:8.3f} ms/image",

@@ -1,0 +1,49 @@
+"""The benchmarks' own arithmetic: bench.precision's curve gaps and bench.profile's kernel sums."""
+
+import gzip
+import json
+
+import pytest
+
+from bench import profile
+from bench.precision import RUNS, curve_gaps
+from trainer.cyclegan import LOSS_NAMES
+
+
+def test_curve_gaps_are_mean_absolute_gaps_relative_to_the_reference():
+    def rows(values):
+        return [{"epoch": i + 1, **{name: v for name in LOSS_NAMES}} for i, v in enumerate(values)]
+
+    reference, bf16, other_seed = RUNS
+    results = {reference: (rows([2.0, 1.0, -1.0]), None, 0), bf16: (rows([2.2, 1.0, -1.0]), None, 0),
+               other_seed: (rows([1.0, 2.0, 0.0]), None, 0)}
+    gaps = curve_gaps(results)
+    assert set(gaps) == set(LOSS_NAMES)
+    # mean |reference| = 4/3; bf16: mean gap 0.2/3 -> 0.05; the other seed: 3/3 -> 0.75.
+    assert gaps["gen_G_loss"][bf16] == pytest.approx(0.05)
+    assert gaps["gen_G_loss"][other_seed] == pytest.approx(0.75)
+
+
+def test_the_profile_sums_device_kernels_by_name_and_leaves_the_host_out(tmp_path, capsys):
+    def meta(pid, name):
+        return {"ph": "M", "pid": pid, "name": "process_name", "args": {"name": name}}
+
+    def kernel(pid, tid, ts, dur, name):
+        return {"ph": "X", "pid": pid, "tid": tid, "ts": ts, "dur": dur, "name": name}
+
+    trace = {"traceEvents": [
+        meta(1, "/host:CPU"), meta(2, "/device:GPU:0"),
+        kernel(1, 1, 0, 5000, "PjitFunction(train_step)"),  # host time: not a kernel
+        kernel(2, 7, 0, 300, "convolution.12"), kernel(2, 7, 400, 300, "convolution.12"),
+        kernel(2, 7, 800, 200, "fusion.3"), kernel(2, 8, 900, 100, "memcpy")]}
+    by_name, busy, span = profile.device_kernels(trace)
+    assert by_name == pytest.approx({"convolution.12": 600e-6, "fusion.3": 200e-6, "memcpy": 100e-6})
+    assert (busy, span) == pytest.approx((800e-6, 1000e-6))  # stream 7 busy 0.8 of the 1 ms traced
+
+    folder = tmp_path / "plugins" / "profile" / "run"
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "vm.trace.json.gz", "wt") as f:
+        json.dump(trace, f)
+    profile.report(tmp_path, top=2)
+    out = capsys.readouterr().out
+    assert "80% of the traced 1.0 ms" in out and "convolution.12" in out and "memcpy" not in out
