@@ -9,13 +9,17 @@ weights load under every Keras backend.
 
 Instance normalization is `GroupNormalization(groups=-1)` (one group per channel):
 tensorflow-addons' InstanceNormalization is end-of-life and cannot be installed beside
-TensorFlow 2.16+, and this is the same maths.
+TensorFlow 2.16+, and this is the same maths. Transposed convolutions are
+hub.transposed_conv's Conv2DTranspose: Keras' layer, with a kernel gradient that GPUs run
+fast on the JAX backend.
 """
 
 import math
 
 import keras
 from keras import layers
+
+from hub.transposed_conv import Conv2DTranspose
 
 WEIGHT_INIT_STDDEV = 0.02  # N(0, 0.02), as the pix2pix and CycleGAN papers
 # Widths of the tutorial's 8 down blocks at base_filters=64.
@@ -122,8 +126,7 @@ def upsample_conv(x, filters, upsample, name, transpose_kernel=4, **conv_kwargs)
     conv_kwargs say otherwise."""
     conv_kwargs.setdefault("kernel_initializer", _conv_init())
     if upsample == "transpose":
-        return layers.Conv2DTranspose(filters, transpose_kernel, strides=2, padding="same",
-                                      name=name, **conv_kwargs)(x)
+        return Conv2DTranspose(filters, transpose_kernel, strides=2, padding="same", name=name, **conv_kwargs)(x)
     if upsample == "resize":
         x = BilinearUpsample2x(name=f"{name}_resize")(x)
         return layers.Conv2D(filters, 3, padding="same", name=name, **conv_kwargs)(x)
