@@ -22,14 +22,15 @@ class Conv2DTranspose(layers.Conv2DTranspose):
             return super().call(inputs)
         options = (("strides", tuple(self.strides)), ("padding", self.padding),
                    ("output_padding", self.output_padding), ("dilation_rate", self.dilation_rate))
-        outputs = _jax_conv_transpose(inputs, ops.convert_to_tensor(self.kernel), options)
+        outputs = _jax_conv_transpose()(inputs, ops.convert_to_tensor(self.kernel), options)
         if self.use_bias:
             outputs = ops.add(outputs, ops.reshape(self.bias, (1, 1, 1, self.filters)))
         return outputs if self.activation is None else self.activation(outputs)
 
 
 @functools.cache
-def _jax_conv_transpose_fn():
+def _jax_conv_transpose():
+    """conv_transpose(x, kernel, options) as ops.conv_transpose, with the kernel gradient above."""
     import jax  # only on the JAX backend
 
     @functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
@@ -53,7 +54,3 @@ def _jax_conv_transpose_fn():
 
     conv_transpose.defvjp(forward, backward)
     return conv_transpose
-
-
-def _jax_conv_transpose(x, kernel, options):
-    return _jax_conv_transpose_fn()(x, kernel, options)
