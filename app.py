@@ -3,7 +3,7 @@
 
 Every option can also come from the environment (as a Hugging Face Space sets it):
 STYLE_CYCLEGAN (several joined by commas), STYLE_CAAE, STYLE_MAX_VIDEO_SECONDS,
-STYLE_MAX_UPLOAD, GRADIO_SERVER_NAME, GRADIO_SERVER_PORT. With nothing configured it serves the demo
+STYLE_MAX_VIDEO_JOB_SECONDS, STYLE_MAX_UPLOAD, GRADIO_SERVER_NAME, GRADIO_SERVER_PORT. With nothing configured it serves the demo
 weights in space/demo_models, with no network needed.
 """
 
@@ -12,9 +12,12 @@ import logging
 import os
 import sys
 
-from hub.video import MAX_SECONDS
+from starlette.middleware import Middleware
+
+from space.handlers import VideoLimits
 from space.models import load_models
 from space.ui import QUEUE_SIZE, build_demo
+from space.payloads import BodyLimit
 
 
 def parse_args(argv=None):
@@ -29,7 +32,11 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=int(env.get("GRADIO_SERVER_PORT", 7860)))
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
     parser.add_argument("--max-video-seconds", type=float,
-                        default=float(env.get("STYLE_MAX_VIDEO_SECONDS", MAX_SECONDS)))
+                        default=float(env.get("STYLE_MAX_VIDEO_SECONDS", VideoLimits.seconds)),
+                        help="longest video accepted, in seconds")
+    parser.add_argument("--max-video-job-seconds", type=float,
+                        default=float(env.get("STYLE_MAX_VIDEO_JOB_SECONDS", VideoLimits.job_seconds)),
+                        help="wall-clock time one video translation may take before it is stopped")
     parser.add_argument("--max-upload", default=env.get("STYLE_MAX_UPLOAD", "200mb"),
                         help="largest file a user may upload, e.g. 200mb (larger ones are refused with a message)")
     parser.add_argument("--runtime", choices=["auto", "keras", "onnx"], default="auto")
@@ -45,9 +52,10 @@ def main(argv=None):
     models = load_models(args.cyclegan, args.caae, runtime=args.runtime)
     for loaded in models.all:
         logging.info("serving %s from %s", loaded.name, loaded.source)
-    demo = build_demo(models, max_video_seconds=args.max_video_seconds)
+    demo = build_demo(models, VideoLimits(args.max_video_seconds, args.max_video_job_seconds))
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_upload)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_upload,
+                app_kwargs={"middleware": [Middleware(BodyLimit, demo=demo)]})
     return 0
 
 

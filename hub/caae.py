@@ -11,7 +11,7 @@ from PIL import Image
 
 from hub.hub_model import HubModel, predict_in_batches
 from hub.errors import ImageError
-from hub.imaging import fit_to_network, from_uint8, read_image, resize, to_uint8, unfit
+from hub.imaging import fit_to_square, from_uint8, read_image, to_uint8, unfit
 from hub.labels import LabelSpace
 
 
@@ -83,21 +83,16 @@ class CAAE(HubModel, tags=["caae"]):
         `hub.imaging.read_image`), or a list of them, under `labels` (one for all, or one
         per picture); returns PIL images of each input's own size.
 
-        The network sees a square at its training size: the picture is padded to a square
-        by reflection and scaled, and the result cropped and scaled back, so nothing is cut
+        The network sees a square at its training size: the picture is scaled to fit it and
+        padded by reflection, and the result cropped and scaled back, so nothing is cut
         away but the detail is that of the training size.
         """
         pictures = image if isinstance(image, (list, tuple)) else [image]
         arrays = [read_image(item) for item in pictures]
-        size = self.config["image_size"]
-        # Scale 1 (short side kept), padded to a multiple of the long side: a square.
-        squares = [fit_to_network(array, min(array.shape[:2]), max(array.shape[:2])) for array in arrays]
-        batch = np.stack([resize(square, size, size) for square, _ in squares])
-        restyled = self.decode(self.encode(batch, batch_size), labels, batch_size)
-        outputs = []
-        for out, array, (square, scaled_shape) in zip(restyled, arrays, squares):
-            out = resize(out, square.shape[1], square.shape[0])
-            outputs.append(Image.fromarray(unfit(out, scaled_shape, array.shape)))
+        squares = [fit_to_square(array, self.config["image_size"]) for array in arrays]
+        restyled = self.decode(self.encode(np.stack([square for square, _ in squares]), batch_size), labels, batch_size)
+        outputs = [Image.fromarray(unfit(out, scaled_shape, array.shape))
+                   for out, array, (_, scaled_shape) in zip(restyled, arrays, squares)]
         return outputs if isinstance(image, (list, tuple)) else outputs[0]
 
     def reconstruct(self, image, labels, batch_size=16):

@@ -2,6 +2,7 @@
 as RGB uint8, fitting it to a network's size and back, conversions to and from network
 tensors ([-1, 1] floats), and image grids."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,12 @@ from hub.errors import ImageError
 # as float32, and a "decompression bomb" file claims far more than it holds).
 MAX_PIXELS = 50_000_000
 BACKGROUND = (255, 255, 255)  # what transparent pixels become
+# Bounds on what a network sees, whatever the picture's shape: a 1 x 12,000 strip scaled
+# to a 64 px short side would be 64 x 768,000 and cost gigabytes. A thinner picture than
+# MAX_ASPECT is letterboxed (its long side is capped, its short side padded), and no
+# input has more than MAX_NETWORK_PIXELS (2 megapixels: 1920 x 1080 fits).
+MAX_ASPECT = 8
+MAX_NETWORK_PIXELS = 2 ** 21
 
 
 def read_image(source, max_pixels=MAX_PIXELS):
@@ -98,16 +105,33 @@ def resize(array, width, height):
     return np.asarray(Image.fromarray(array).resize((width, height), Image.Resampling.LANCZOS))
 
 
-def fit_to_network(array, size, multiple):
+def fit_to_network(array, size, multiple, max_aspect=MAX_ASPECT, max_pixels=MAX_NETWORK_PIXELS):
     """Scale the short side to `size`, then pad by reflection to multiples of `multiple`
-    (nothing is cropped away). -> (network input, (scaled height, scaled width))."""
+    (nothing is cropped away). The scale is lowered where the long side would pass
+    max_aspect x size or the padded input max_pixels. -> (network input, (scaled height,
+    scaled width))."""
     h, w = array.shape[:2]
-    scale = size / min(h, w)
-    sh, sw = max(1, round(h * scale)), max(1, round(w * scale))
-    scaled = resize(array, sw, sh)
-    pad_h, pad_w = -sh % multiple, -sw % multiple
-    padded = np.pad(scaled, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
-    return padded, (sh, sw)
+    scale = min(size / min(h, w), max_aspect * size / max(h, w), math.sqrt(max_pixels / (h * w)))
+    while True:
+        sh, sw = max(1, round(h * scale)), max(1, round(w * scale))
+        if (sh + -sh % multiple) * (sw + -sw % multiple) <= max(max_pixels, multiple * multiple):
+            break
+        scale *= 0.98  # the padding took it over
+    return _pad(resize(array, sw, sh), sh + -sh % multiple, sw + -sw % multiple), (sh, sw)
+
+
+def fit_to_square(array, size):
+    """Scale the long side to `size`, then pad by reflection to a size x size square (the
+    CAAE's input): memory is that of the square, whatever the picture's shape.
+    -> (square, (scaled height, scaled width))."""
+    h, w = array.shape[:2]
+    sh, sw = max(1, round(h * size / max(h, w))), max(1, round(w * size / max(h, w)))
+    return _pad(resize(array, sw, sh), size, size), (sh, sw)
+
+
+def _pad(array, height, width):
+    """Reflect `array` at its bottom and right edges out to (height, width)."""
+    return np.pad(array, ((0, height - array.shape[0]), (0, width - array.shape[1]), (0, 0)), mode="symmetric")
 
 
 def unfit(array, scaled_shape, original_shape):

@@ -20,7 +20,7 @@ import numpy as np
 from huggingface_hub import snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
 
-from hub import model_card, onnx_runtime
+from hub import config_check, model_card, onnx_runtime
 from hub.atomic import atomic_path, write_json
 from hub.errors import ModelFolderError
 from hub.imaging import read_image, save_png
@@ -47,7 +47,8 @@ def save(save_directory, networks, config, samples=None):
                 log.warning("ONNX export of %s failed, so the folder has its Keras file only (which "
                             "from_pretrained runs): %s: %s", filename, type(e).__name__, str(e).splitlines()[0])
                 continue
-            onnx[onnx_name] = {"keras_file": filename, "keras_sha256": onnx_runtime.file_sha256(folder / filename)}
+            onnx[onnx_name] = {"keras_file": filename, "keras_sha256": onnx_runtime.file_sha256(folder / filename),
+                               "onnx_sha256": onnx_runtime.file_sha256(folder / onnx_name)}
     if not onnx_runtime.can_export():
         log.info("tf2onnx is not installed: %s gets no ONNX export", folder)
     if samples is not None:
@@ -150,6 +151,7 @@ def load(model_id, filenames, kind, revision=None, cache_dir=None, force_downloa
         raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
     folder = locate(model_id, revision, cache_dir, force_download, local_files_only, token)
     config = read_config(folder, model_id)
+    config_check.check(config, model_id, kind.lower())
     missing = [f for f in filenames if not (folder / f).is_file()]
     if missing:
         raise ModelFolderError(f"{model_id} is not a {kind} model folder: missing {', '.join(missing)}")
@@ -160,21 +162,40 @@ def load(model_id, filenames, kind, revision=None, cache_dir=None, force_downloa
 
 def _load_network(folder, filename, config, model_id, runtime):
     onnx_name = Path(filename).with_suffix(".onnx").name
-    entry = config.get("onnx", {}).get(onnx_name)
-    usable = (entry is not None and (folder / onnx_name).is_file()
-              and entry.get("keras_sha256") == onnx_runtime.file_sha256(folder / filename))
-    if runtime == "onnx" and not (usable and onnx_runtime.can_run()):
-        raise ModelFolderError(f"{model_id}: no usable ONNX export of {filename} (missing, stale, or "
-                               "onnxruntime not installed)")
-    if runtime != "keras" and usable and onnx_runtime.can_run():
-        try:
-            return onnx_runtime.OnnxNetwork(folder / onnx_name)
-        except Exception as e:  # noqa: BLE001 - onnxruntime raises its own untyped errors
-            if runtime == "onnx":
-                raise ModelFolderError(f"{model_id}: {onnx_name} could not be loaded ({e})") from None
-            log.warning("%s: %s could not be loaded (%s); using the Keras weights", model_id, onnx_name, e)
+    if runtime != "keras" and onnx_runtime.can_run():
+        problem = _onnx_problem(folder, filename, onnx_name, config.get("onnx", {}).get(onnx_name))
+        if problem and runtime == "onnx":
+            raise ModelFolderError(f"{model_id}: no usable ONNX export of {filename}: {problem}")
+        if not problem:
+            try:
+                return onnx_runtime.OnnxNetwork(folder / onnx_name)
+            except Exception as e:  # noqa: BLE001 - onnxruntime raises its own untyped errors
+                if runtime == "onnx":
+                    raise ModelFolderError(f"{model_id}: {onnx_name} could not be loaded ({e})") from None
+                log.warning("%s: %s could not be loaded (%s); using the Keras weights", model_id, onnx_name, e)
+        elif (folder / onnx_name).is_file():
+            log.warning("%s: %s is not used (%s); using the Keras weights", model_id, onnx_name, problem)
+    elif runtime == "onnx":
+        raise ModelFolderError(f"{model_id}: runtime='onnx' needs onnxruntime, which is not installed")
+    if not zipfile.is_zipfile(folder / filename):
+        raise ModelFolderError(f"{model_id}: {filename} is not a Keras 3 archive (a .keras file is a zip); "
+                               f"it is corrupted, cut short or of another format")
     try:
         return keras.saving.load_model(folder / filename, compile=False, safe_mode=True)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, TypeError) as e:
         raise ModelFolderError(f"{model_id}: {filename} is not a loadable Keras model (corrupted or "
                                f"incomplete?): {e}") from None
+
+
+def _onnx_problem(folder, filename, onnx_name, record):
+    """Why the ONNX export of `filename` must not run, or None: it runs only when both
+    files are the ones its config.json record was written for."""
+    if record is None or not (folder / onnx_name).is_file():
+        return "no export recorded in config.json" if record is None else f"{onnx_name} is missing"
+    if "onnx_sha256" not in record:
+        return f"the record of {onnx_name} has no onnx_sha256 (an older folder): re-save it to check the export"
+    if record["onnx_sha256"] != onnx_runtime.file_sha256(folder / onnx_name):
+        return f"{onnx_name} is not the file that was exported (its sha256 differs from the record)"
+    if record["keras_sha256"] != onnx_runtime.file_sha256(folder / filename):
+        return f"{onnx_name} is stale: {filename} has changed since the export"
+    return None

@@ -1,8 +1,8 @@
 """ONNX exports of a model folder's networks, and running them with ONNX Runtime.
 
-Each .onnx file is recorded in config.json with the sha256 of the .keras file it was
-exported from; the ONNX path is only used while that still matches, so replaced
-weights never run with a stale export. Export needs tf2onnx (TensorFlow backend);
+Each .onnx file is recorded in config.json with its own sha256 and that of the .keras
+file it was exported from; the ONNX path is only used while both still match, so
+replaced weights never run with a stale export, nor a swapped .onnx file at all. Export needs tf2onnx (TensorFlow backend);
 running needs onnxruntime. Both are optional: without them the Keras path runs.
 """
 

@@ -16,6 +16,9 @@ FLOW_SIDE = 320  # the temporal mode's flow runs at most at this long side
 # The temporal mode also needs the warped previous input to match the current one this
 # closely (mean over channels, 0-255): a scene cut or a flow error blends nothing.
 PHOTOMETRIC_TOLERANCE = 16.0
+# OpenCV's DIS fails on small frames, and frames 8-14 px high and 40-64 px wide crash the
+# process (a segfault no `try` catches): grey frames are padded to this side first.
+MIN_FLOW_SIDE = 32
 
 
 class FlowEstimator:
@@ -38,13 +41,19 @@ class FlowEstimator:
         for frame in (previous, current):
             grey = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
             if scale < 1:
-                grey = cv2.resize(grey, (max(8, round(w * scale)), max(8, round(h * scale))),
+                grey = cv2.resize(grey, (max(1, round(w * scale)), max(1, round(h * scale))),
                                   interpolation=cv2.INTER_AREA)
             greys.append(grey)
+        small_h, small_w = greys[0].shape
+        pad_h, pad_w = max(0, MIN_FLOW_SIDE - small_h), max(0, MIN_FLOW_SIDE - small_w)
+        if pad_h or pad_w:  # replicated edges: no motion there, cropped off below
+            greys = [cv2.copyMakeBorder(g, 0, pad_h, 0, pad_w, cv2.BORDER_REPLICATE) for g in greys]
         backward = self.dis.calc(greys[1], greys[0], None)
         visible = visible_mask(backward, self.dis.calc(greys[0], greys[1], None))
+        if pad_h or pad_w:
+            backward = np.ascontiguousarray(backward[:small_h, :small_w])
+            visible = visible[:small_h, :small_w] & _inside(backward)
         if scale < 1:
-            small_h, small_w = backward.shape[:2]
             backward = cv2.resize(backward, (w, h), interpolation=cv2.INTER_LINEAR)
             backward *= np.array([w / small_w, h / small_h], np.float32)
             visible = cv2.resize(visible.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
@@ -74,10 +83,14 @@ def visible_mask(backward, forward):
     consistent = mismatch <= 0.01 * (np.sum(backward ** 2, -1) + np.sum(forward_there ** 2, -1)) + 0.5
     gradient = sum(np.sum(np.stack(np.gradient(backward[..., c]), -1) ** 2, -1) for c in range(2))
     smooth = gradient <= 0.01 * np.sum(backward ** 2, -1) + 0.002
+    return consistent & smooth & _inside(backward)
+
+
+def _inside(backward):
+    """True where p + b(p) lies inside the frame."""
     map_x, map_y = _sampling_grid(backward)
     h, w = backward.shape[:2]
-    inside = (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
-    return consistent & smooth & inside
+    return (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
 
 
 def input_flows(inputs):

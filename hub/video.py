@@ -23,7 +23,9 @@ from hub.errors import VideoError
 from hub.temporal import TemporalBlend
 
 MAX_SECONDS = 60.0
+MAX_FRAMES = 1800  # frames translated per video: 60 s at 30 fps
 MAX_SIDE = 1280  # frames are scaled down to this long side: bounds memory and encoding time
+MAX_SOURCE_PIXELS = 4096 * 4096  # larger frames (8K) are refused before decoding
 
 
 @dataclass
@@ -52,25 +54,37 @@ def probe(path):
                          width=width, height=height, audio=sound and (sound.sample_rate or 44100, sound.channels))
 
 
-def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS):
+def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS, max_frames=MAX_FRAMES, deadline=None):
     """Yield upright RGB uint8 frames (H, W, 3): the frame on screen at each multiple of
     1/fps seconds, or every frame when fps is None. Raises VideoError for a damaged
-    stream or a clip longer than max_seconds."""
+    stream, a clip longer than max_seconds, more than max_frames frames to yield, or a
+    passed `deadline` (a Deadline; a file's header can understate all three)."""
     with _open(path) as container:
         stream = _video_stream(container, path)
         step = 1.0 / fps if fps else None
-        next_time, previous, previous_time, last_step = 0.0, None, 0.0, 0.0
+        next_time, previous, previous_time, last_step, count = 0.0, None, 0.0, 0.0, 0
+
+        def sampled(picture):
+            nonlocal count
+            count += 1
+            if count > max_frames:
+                raise VideoError(f"the video gives more than {max_frames} frames at this rate; choose a lower "
+                                 f"frame rate or a shorter clip")
+            return picture
+
         try:
             for frame in container.decode(stream):
+                if deadline is not None:
+                    deadline.check()
                 t = frame.time if frame.time is not None else previous_time + last_step
                 if t > max_seconds:
                     raise VideoError(f"the video is longer than the {max_seconds:g} s limit; trim it first")
                 picture = _upright(frame)
                 if step is None:
-                    yield picture
+                    yield sampled(picture)
                 else:
                     while next_time < t - 1e-6:  # times up to this frame show the previous one
-                        yield previous if previous is not None else picture
+                        yield sampled(previous if previous is not None else picture)
                         next_time += step
                 if previous is not None:
                     last_step = t - previous_time
@@ -87,12 +101,24 @@ def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS):
                              f"or damaged")
         if step is not None:
             while next_time < end - 1e-6:
-                yield previous
+                yield sampled(previous)
                 next_time += step
 
 
-def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_SECONDS,
-                    max_side=MAX_SIDE, batch_size=8, progress=None, temporal=False):
+class Deadline:
+    """The wall-clock budget of one job, from now; check() raises VideoError once it is spent."""
+
+    def __init__(self, seconds):
+        self.seconds, self.end = seconds, time.monotonic() + seconds
+
+    def check(self):
+        if time.monotonic() > self.end:
+            raise VideoError(f"translating this video took longer than the {self.seconds:g} s limit of one job; "
+                             f"choose a lower frame rate or a shorter clip")
+
+
+def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_SECONDS, max_frames=MAX_FRAMES,
+                    time_budget=None, max_side=MAX_SIDE, batch_size=8, progress=None, temporal=False):
     """Translate the video at `path` into an MP4 at `out_path`.
 
     translate_frames: a list of uint8 (H, W, 3) frames -> as many frames of the same size
@@ -101,6 +127,9 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
     rate). progress: called as progress(frames_done, frames_total, seconds_left).
     temporal: blend each output with the previous one where the input's flow follows a
     pixel (hub.temporal.TemporalBlend); a frame of another size than its input is kept.
+    Bounds, each a VideoError before or during the work: max_seconds of video, max_frames
+    frames written (fps x seconds, or every frame), time_budget seconds of wall-clock
+    time (None: no limit).
     Returns the VideoInfo of the input. Raises VideoError for unusable input.
     """
     info = probe(path)
@@ -109,18 +138,24 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
                          f"trim it first")
     rate = Fraction(fps).limit_denominator(1001) if fps else Fraction(info.fps or 25).limit_denominator(1001)
     total = max(1, math.ceil(info.duration * float(rate) - 1e-6))
+    if total > max_frames:
+        raise VideoError(f"at {float(rate):g} frames per second this {info.duration:.1f} s video makes {total} "
+                         f"frames, over the limit of {max_frames}; choose a lower frame rate or a shorter clip")
     width, height = _output_size(info.width, info.height, max_side)
     started, done = time.monotonic(), 0
+    deadline = Deadline(time_budget) if time_budget else None
     smooth = TemporalBlend() if temporal else None
     with atomic_path(out_path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out:
         video = _h264_stream(out, rate, width, height)
         audio = _add_audio_stream(out, *info.audio) if info.has_audio else None
         batch = []
-        for frame in sample_frames(path, fps, max_seconds):
+        for frame in sample_frames(path, fps, max_seconds, max_frames, deadline):
             batch.append(_resize(frame, width, height))
             if len(batch) == batch_size:
                 done = _encode(out, video, batch, translate_frames, done, smooth)
                 batch = []
+                if deadline is not None:
+                    deadline.check()
                 if progress:
                     seconds = time.monotonic() - started
                     progress(done, max(total, done), seconds / done * max(total - done, 0))
@@ -212,8 +247,12 @@ def _video_stream(container, path):
         raise VideoError(f"{path} has no video stream (it holds {kinds})")
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
-    if not stream.codec_context.width:
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if not width:
         raise VideoError(f"{path}: the video stream has no frame size; the file is damaged")
+    if width * height > MAX_SOURCE_PIXELS:
+        raise VideoError(f"{path}: frames of {width} x {height} are over the limit of {MAX_SOURCE_PIXELS:,} "
+                         f"pixels; scale the video down first")
     return stream
 
 

@@ -2,7 +2,9 @@
 space.ui wires them to components, and the tests call them directly. Bad input raises
 gr.Error with a message the user can act on, and the app keeps serving."""
 
+import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -13,18 +15,34 @@ from hub.errors import ImageError, VideoError
 from hub.imaging import read_image
 
 ALL_FRAMES = 0  # the fps choice that keeps every frame
+MAX_FPS = 30  # the highest sampling rate offered
+MAX_DETAIL = 8  # the largest network size offered, as a multiple of the training size
 OUTPUT_MAX_AGE_S = 3600  # finished videos are served for an hour, then deleted
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """What one video job may cost: its length, and the wall-clock time of the job. The
+    frames written are bounded by the top rate offered over the longest clip, so "all
+    frames" of a 1000 fps clip is refused rather than run for hours."""
+    seconds: float = video.MAX_SECONDS
+    job_seconds: float = 300.0
+
+    @property
+    def frames(self):
+        return math.ceil(self.seconds * MAX_FPS)
 
 
 def translate_image(models, image, direction, model_name=None, size=None):
     """A picture (path, PIL or array) -> the translated PIL image, at the input's size.
     size: the short side the network sees (default: its training size)."""
     cyclegan = _cyclegan(models, model_name)
+    if size is not None:
+        largest = MAX_DETAIL * cyclegan.config["image_size"]
+        size = _number(size, "size", 16, largest, f"a number of pixels from 16 to {largest}")
     picture = read_picture(image)
-    if size is not None and not 16 <= int(size) <= 2048:
-        raise gr.Error(f"size must be from 16 to 2048 px, got {size}")
     try:
-        return cyclegan.translate(picture, direction, size=size and int(size))
+        return cyclegan.translate(picture, direction, size=size and round(size))
     except ValueError as e:  # an unknown direction name
         raise gr.Error(str(e)) from None
 
@@ -37,17 +55,19 @@ def restyle(models, image, weights, own_style):
     names = style_names(caae)
     if own_style and own_style not in names:
         raise gr.Error(f"unknown style {own_style!r}; this model knows: {', '.join(names)}")
+    weights = {name: _number(w, f"the weight of {name}", 0, 1, "a number from 0 to 1") for name, w in weights.items()}
     try:
-        restyled = caae.restyle(picture, {name: float(w) for name, w in weights.items()})
+        restyled = caae.restyle(picture, weights)
     except ValueError as e:  # all weights of a label group at zero
         raise gr.Error(str(e)) from None
     return restyled, caae.reconstruct(picture, caae.styles[names.index(own_style) if own_style else 0])
 
 
 def translate_video(models, path, direction, fps, out_dir, model_name=None,
-                    max_seconds=video.MAX_SECONDS, progress=None, temporal=True):
+                    limits=VideoLimits(), progress=None, temporal=True):
     """A video (or GIF) file -> the path of the translated MP4 in out_dir.
-    fps: frames per second to sample (1-30), or ALL_FRAMES. progress: a gr.Progress.
+    fps: frames per second to sample (1-30), or ALL_FRAMES. limits: a VideoLimits.
+    progress: a gr.Progress.
     temporal: the flow-guided blend against flicker (hub.temporal), on by default as it
     costs about 1.4x the per-frame time (README, Results)."""
     if path is None:
@@ -70,10 +90,11 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
         return [np.asarray(image) for image in cyclegan.translate(frames, key)]
 
     try:
-        video.translate_video(path, out_path, translate_frames, fps=fps or None, max_seconds=max_seconds,
-                              progress=report, temporal=bool(temporal))
+        video.translate_video(path, out_path, translate_frames, fps=fps or None, max_seconds=limits.seconds,
+                              max_frames=limits.frames, time_budget=limits.job_seconds, progress=report,
+                              temporal=bool(temporal))
     except VideoError as e:
-        raise gr.Error(f"Cannot translate this video: {str(e).replace(str(path), Path(str(path)).name)}") from None
+        raise gr.Error(f"Cannot translate this video: {_named(str(e), path)}") from None
     return str(out_path)
 
 
@@ -104,7 +125,7 @@ def read_picture(image):
     try:
         return read_image(image)
     except ImageError as e:
-        raise gr.Error(f"Cannot use this picture: {e}") from None
+        raise gr.Error(f"Cannot use this picture: {_named(str(e), image)}") from None
 
 
 def upload_problem(path, name=None):
@@ -114,17 +135,39 @@ def upload_problem(path, name=None):
     try:
         read_image(path)
     except ImageError as e:
-        return f"Cannot use this picture: {str(e).replace(str(path), name)}"
+        return f"Cannot use this picture: {_named(str(e), path, name)}"
     return f"Cannot use this picture: {name} could not be opened as an image."
+
+
+def _named(message, path, name=None):
+    """`message` with the server path of an upload replaced by its file name (or `name`)."""
+    if not isinstance(path, (str, Path)):
+        return message
+    name = name or Path(path).name
+    for form in {str(path), str(Path(path)), str(Path(path).resolve())}:
+        message = message.replace(form, name)
+    return message
+
+
+def _number(value, what, low, high, expected):
+    """A client's value for a number input -> float in [low, high], or a gr.Error."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not low <= number <= high:  # NaN fails this too
+        raise gr.Error(f"{what} must be {expected}, got {value!r}")
+    return number
 
 
 def _check_fps(fps):
     try:
         fps = int(fps)
-    except (TypeError, ValueError):
-        raise gr.Error(f"fps must be a whole number from 1 to 30, or {ALL_FRAMES} for all frames; got {fps!r}") from None
-    if fps != ALL_FRAMES and not 1 <= fps <= 30:
-        raise gr.Error(f"fps must be from 1 to 30, or {ALL_FRAMES} for all frames; got {fps}")
+    except (TypeError, ValueError, OverflowError):
+        raise gr.Error(f"fps must be a whole number from 1 to {MAX_FPS}, or {ALL_FRAMES} for all frames; "
+                       f"got {fps!r}") from None
+    if fps != ALL_FRAMES and not 1 <= fps <= MAX_FPS:
+        raise gr.Error(f"fps must be from 1 to {MAX_FPS}, or {ALL_FRAMES} for all frames; got {fps}")
     return fps
 
 

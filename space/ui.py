@@ -9,13 +9,13 @@ from pathlib import Path
 import gradio as gr
 
 from hub import video
-from space import handlers
+from space import handlers, payloads
 
 # Named MEDIUM-MOVIE.jpg (toyworld's tags), so the app knows each one's style.
 EXAMPLES_FOLDER = Path(__file__).resolve().parent / "examples"
 EXAMPLES = sorted(EXAMPLES_FOLDER.glob("*.jpg"), reverse=True)  # 3d first
 VIDEO_EXAMPLES = sorted(EXAMPLES_FOLDER.glob("*.mp4"))
-FPS_CHOICES = [("all frames", handlers.ALL_FRAMES)] + [(str(n), n) for n in range(1, 31)]
+FPS_CHOICES = [("all frames", handlers.ALL_FRAMES)] + [(str(n), n) for n in range(1, handlers.MAX_FPS + 1)]
 QUEUE_SIZE = 16  # waiting jobs beyond this are turned away with a "queue is full" message
 IMAGE_JOBS = 2  # pictures translated or restyled at once (one per core here); videos: one at a time
 
@@ -40,8 +40,9 @@ def picture_input(label, elem_id=None):
     return image
 
 
-def build_demo(models, max_video_seconds=video.MAX_SECONDS, output_dir=None):
-    """The app for loaded space.models.AppModels; call .queue() and .launch() on it."""
+def build_demo(models, video_limits=handlers.VideoLimits(), output_dir=None):
+    """The app for loaded space.models.AppModels; call .queue() and .launch() on it.
+    Every input accepts only files uploaded to the app (space.payloads)."""
     output_dir = Path(output_dir or tempfile.mkdtemp(prefix="animation-style-videos-"))
     with gr.Blocks(title="animation-style", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# animation-style\nTranslate pictures and videos between animation styles "
@@ -53,9 +54,10 @@ def build_demo(models, max_video_seconds=video.MAX_SECONDS, output_dir=None):
         with gr.Tab("Style sliders"):
             _style_tab(models)
         with gr.Tab("Video"):
-            _video_tab(models, model_names, max_video_seconds, output_dir)
+            _video_tab(models, model_names, video_limits, output_dir)
         with gr.Tab("About"):
             gr.Markdown(about_markdown(models))
+    payloads.guard_inputs(demo)
     return demo
 
 
@@ -84,7 +86,7 @@ def _image_tab(models, model_names):
         translated = gr.Image(type="pil", format="png", label="Translated (input size)",
                               buttons=["download"], interactive=False, elem_id="translated")
     training_size = models.cyclegans[0].model.config["image_size"]
-    size = gr.Slider(training_size, 8 * training_size, value=training_size, step=training_size // 2,
+    size = gr.Slider(training_size, handlers.MAX_DETAIL * training_size, value=training_size, step=training_size // 2,
                      label="Detail: the short side the network sees, in px (its scores are measured at the "
                            "training size; larger is sharper and slower)")
     comparison = gr.ImageSlider(type="pil", format="png", label="Before / after", interactive=False,
@@ -142,10 +144,11 @@ def _style_tab(models):
     preset.input(lambda name: handlers.style_weights(caae, name), preset, sliders, api_visibility="private")
 
 
-def _video_tab(models, model_names, max_video_seconds, output_dir):
+def _video_tab(models, model_names, limits, output_dir):
     gr.Markdown(f"Frames are sampled (2 per second by default, as in the seed project), translated and "
                 f"stitched into an H.264 MP4 at the sampling rate, with the original sound. Clips up to "
-                f"{max_video_seconds:g} s; large frames are scaled to {video.MAX_SIDE} px on the long side.")
+                f"{limits.seconds:g} s and {limits.frames} frames; large frames are scaled to {video.MAX_SIDE} px "
+                f"on the long side.")
     with gr.Row():
         model = _model_picker(model_names)
         direction = _direction_picker(models, model_names)
@@ -162,8 +165,8 @@ def _video_tab(models, model_names, max_video_seconds, output_dir):
     model.change(_update_directions(models), model, direction, api_visibility="private")
 
     def run(path, direction, fps, model_name=None, temporal=True, progress=gr.Progress()):
-        return handlers.translate_video(models, path, direction, fps, output_dir, model_name,
-                                        max_video_seconds, progress, temporal)
+        return handlers.translate_video(models, path, direction, fps, output_dir, model_name, limits, progress,
+                                        temporal)
 
     button.click(run, [clip, direction, fps, model, steady], result, api_name="translate_video",
                  concurrency_id="video", concurrency_limit=1)

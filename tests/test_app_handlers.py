@@ -45,8 +45,27 @@ def test_a_larger_network_size_gives_more_detail_at_the_same_output_size(app_mod
     large = handlers.translate_image(app_models, path, "3d -> 2d", size=64)
     assert small.size == large.size == (50, 30)
     assert not np.array_equal(np.asarray(small), np.asarray(large))
-    with pytest.raises(gr.Error, match="size must be from 16 to 2048"):
-        handlers.translate_image(app_models, path, "3d -> 2d", size=4096)
+    # the tiny model trains at 32 px: the Detail slider's top is 8 x 32
+    for size in [257, 8, "abc", float("nan")]:
+        with pytest.raises(gr.Error, match="size must be a number of pixels from 16 to 256"):
+            handlers.translate_image(app_models, path, "3d -> 2d", size=size)
+
+
+def test_thin_pictures_keep_their_size(app_models, tmp_path):
+    caae = app_models.caae.model
+    weights = dict(zip(caae.label_names, handlers.style_weights(caae, "2d / cel")))
+    for shape in [(1, 1000), (12000, 1)]:
+        path = tmp_path / f"{shape[0]}x{shape[1]}.png"
+        Image.fromarray(np.full((*shape, 3), 90, np.uint8)).save(path)
+        assert handlers.translate_image(app_models, str(path), "3d -> 2d", size=256).size == shape[::-1]
+        assert [out.size for out in handlers.restyle(app_models, str(path), weights, "2d / cel")] == [shape[::-1]] * 2
+
+
+def test_messages_name_an_upload_by_its_file_name_only(app_models, pictures):
+    with pytest.raises(gr.Error) as error:
+        handlers.translate_image(app_models, str(pictures["not an image"]), "3d -> 2d")
+    assert str(pictures["not an image"].parent) not in str(error.value)
+    assert pictures["not an image"].name in str(error.value)
 
 
 @pytest.mark.parametrize("name, message", [
@@ -82,6 +101,9 @@ def test_sliders_set_the_style_and_the_reconstruction_uses_the_own_style(app_mod
         handlers.restyle(app_models, path, {**weights, "studio=cel": 0}, "3d / clay")
     with pytest.raises(gr.Error, match="unknown style '3d / pixel'; this model knows: 2d / cel, 3d / clay"):
         handlers.restyle(app_models, path, weights, "3d / pixel")
+    for bad in ["abc", None, 2]:
+        with pytest.raises(gr.Error, match=f"the weight of studio=cel must be a number from 0 to 1, got {bad!r}"):
+            handlers.restyle(app_models, path, {**weights, "studio=cel": bad}, "3d / clay")
 
 
 def test_video_handler_writes_a_playable_mp4_and_reports_progress(app_models, tmp_path):
@@ -124,15 +146,28 @@ def test_video_rates_from_the_dropdown(app_models, tmp_path, fps):
     ("none", "Upload a video or a GIF first"),
     ("fps 31", "fps must be from 1 to 30"),
     ("fps text", "fps must be a whole number"),
+    ("all frames of 200 fps", "at 200 frames per second this 1.0 s video makes 200 frames, over the limit of 45"),
 ])
 def test_bad_videos_are_messages(app_models, tmp_path, case, message):
     clip = write_clip(tmp_path / "clip.mp4", seconds=2.0, fps=5, audio=False)
     (tmp_path / "corrupt.mp4").write_bytes(clip.read_bytes()[:300])
+    fast = write_clip(tmp_path / "fast.mp4", seconds=1.0, fps=200, width=32, height=32, audio=False) \
+        if case == "all frames of 200 fps" else None
     path, fps = {"audio only": (write_audio_only(tmp_path / "a.m4a"), 2), "corrupt": (tmp_path / "corrupt.mp4", 2),
-                 "too long": (clip, 2), "none": (None, 2), "fps 31": (clip, 31), "fps text": (clip, "two")}[case]
+                 "too long": (clip, 2), "none": (None, 2), "fps 31": (clip, 31), "fps text": (clip, "two"),
+                 "all frames of 200 fps": (fast, handlers.ALL_FRAMES)}[case]
     with pytest.raises(gr.Error, match=message):
-        handlers.translate_video(app_models, path and str(path), "3d -> 2d", fps, tmp_path / "out", max_seconds=1.5)
+        handlers.translate_video(app_models, path and str(path), "3d -> 2d", fps, tmp_path / "out",
+                                 limits=handlers.VideoLimits(seconds=1.5))
     assert not list((tmp_path / "out").glob("*.mp4")) if (tmp_path / "out").exists() else True
+
+
+def test_a_video_job_over_its_time_budget_stops_with_a_message_and_no_output(app_models, tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", seconds=2.0, fps=10, audio=False)
+    with pytest.raises(gr.Error, match="took longer than the 0.01 s limit of one job"):
+        handlers.translate_video(app_models, str(clip), "3d -> 2d", 10, tmp_path / "out",
+                                 limits=handlers.VideoLimits(job_seconds=0.01))
+    assert not list((tmp_path / "out").glob("*.mp4"))
 
 
 def test_no_configuration_serves_the_demo_weights():

@@ -1,0 +1,142 @@
+"""What a client may send to an event: which files it may name, how much data a request
+may carry, and what it hears back about a value of the wrong type.
+
+Gradio serves every event over HTTP, the private ones too, and a client can send any
+JSON. It can name any server path in an image payload (Gradio checks a payload's path
+only when it carries its "meta" marker), or send a file inline as a `data:` URL, past
+the upload size limit that Gradio applies to /upload only. `guard_inputs` makes every
+input component of a page accept nothing but files in Gradio's upload cache (uploads,
+and the examples Gradio copied there) and inline data within the limit, and turns a
+value its component cannot take (a word for a slider) into a message instead of a bare
+"Error". `BodyLimit` turns away request bodies over the limit before they are read into
+memory.
+"""
+
+import base64
+import binascii
+import mimetypes
+from pathlib import Path
+
+import gradio as gr
+from gradio import processing_utils, utils
+from gradio.data_classes import GradioRootModel
+
+NOT_UPLOADED = "This file was not uploaded to the app; upload it first."
+
+
+def guard_inputs(demo):
+    """Wrap the preprocessing of every component of `demo`: the files in its payload are
+    checked before Gradio's own preprocessing opens them (inline data against the limit
+    that `demo.launch(max_file_size=...)` sets), and what it raises for a value of the
+    wrong type becomes a message naming the input."""
+    for block in demo.blocks.values():
+        if isinstance(block, gr.components.Component):
+            block.preprocess = _checked(block, block.preprocess, demo)
+
+
+def _checked(block, preprocess, demo):
+    takes_files = getattr(block, "data_model", None) is not None
+    name = (block.label or type(block).__name__).split(":")[0]
+    if isinstance(block, (gr.Slider, gr.Number)) and block.minimum is not None and block.maximum is not None:
+        name += f" (a number from {block.minimum:g} to {block.maximum:g})"
+
+    def checked(payload):
+        if takes_files:
+            _check_files(payload, getattr(demo, "max_file_size", None))
+        try:
+            return preprocess(payload)
+        except gr.Error:
+            raise
+        except Exception:  # noqa: BLE001 - Gradio's checks raise TypeError, ValueError, ...
+            value = "this file" if takes_files else repr(payload)  # a file's repr holds its server path
+            raise gr.Error(f"{name} cannot take {value[:60]}{'...' if len(value) > 60 else ''}") from None
+    return checked
+
+
+def _check_files(payload, limit):
+    """Walk a component's payload (FileData, ImageData, lists and nested models of them)."""
+    if isinstance(payload, GradioRootModel):
+        _check_files(payload.root, limit)
+    elif isinstance(payload, (list, tuple)):
+        for item in payload:
+            _check_files(item, limit)
+    elif hasattr(payload, "path") and hasattr(payload, "url"):
+        if payload.url and payload.url.startswith("data:"):
+            payload.path, payload.url = _save_inline(payload.url, payload.orig_name, limit), None
+        if not payload.path or not utils.is_in_or_equal(payload.path, utils.get_upload_folder()):
+            raise gr.Error(NOT_UPLOADED)  # the same words whether the path exists or not
+    elif hasattr(payload, "model_fields"):
+        for name in type(payload).model_fields:
+            _check_files(getattr(payload, name), limit)
+
+
+def _save_inline(url, name, limit):
+    """A `data:...;base64,...` URL within `limit` bytes -> its file in the upload cache."""
+    header, _, data = url.partition(",")
+    if not header.endswith(";base64"):
+        raise gr.Error("Inline files must be base64 data: URLs.")
+    if limit is not None and len(data) * 3 // 4 > limit:
+        raise gr.Error(f"The file is larger than the upload limit of {describe_size(limit)}.")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise gr.Error("The inline file is not valid base64.") from None
+    suffix = mimetypes.guess_extension(header[len("data:"):-len(";base64")]) or ".bin"
+    name = Path(name).name if name else f"inline{suffix}"
+    return processing_utils.save_bytes_to_cache(raw, name, utils.get_upload_folder())
+
+
+def describe_size(size):
+    """2097152 -> '2 MB' (Gradio's units are powers of 1024)."""
+    for unit, factor in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body is over the limit gets 413 before it is read
+    (by its Content-Length, or as it streams in). Uploads go to Gradio's /upload, which
+    limits each file itself; every other request is JSON, whose largest legitimate
+    payload is one inline file: base64, 4/3 of the upload limit (`demo.max_file_size`,
+    as launch set it; None: no limit), plus room for the other inputs."""
+
+    def __init__(self, app, demo):
+        self.app, self.demo = app, demo
+
+    def max_bytes(self):
+        limit = getattr(self.demo, "max_file_size", None)
+        return None if limit is None else limit * 4 // 3 + 1024 * 1024
+
+    async def __call__(self, scope, receive, send):
+        max_bytes = self.max_bytes() if scope["type"] == "http" and not scope["path"].endswith("/upload") else None
+        if max_bytes is None:
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            return await _refuse(send, max_bytes)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > max_bytes:
+                raise RequestTooLarge()
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except RequestTooLarge:
+            await _refuse(send, max_bytes)
+
+
+class RequestTooLarge(Exception):
+    """Raised inside BodyLimit when a streamed body passes the limit."""
+
+
+async def _refuse(send, max_bytes):
+    body = f"Request body over the limit of {describe_size(max_bytes)}.".encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
