@@ -38,10 +38,16 @@ def fake_hub(monkeypatch, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
+def app_server(app_process):
+    """The URL of `python app.py` (see app_process)."""
+    return app_process.url
+
+
+@pytest.fixture(scope="session")
+def app_process(tmp_path_factory):
     """`python app.py` as a user starts it (demo weights, no network), on a free port of
     127.0.0.1, with an 8 s video cap and a 2 MB upload limit so that both can be tested
-    quickly. Yields its URL."""
+    quickly. Yields its Popen, with its URL as `.url`."""
     import socket
     import subprocess
     import sys
@@ -70,6 +76,7 @@ def app_server(tmp_path_factory):
                 process.kill()
                 raise RuntimeError(f"app.py did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.5)
-    yield url
+    process.url = url
+    yield process
     process.terminate()
     process.wait(timeout=30)

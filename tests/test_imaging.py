@@ -9,7 +9,7 @@ from media import png_claiming
 from PIL import Image
 
 from hub.errors import ImageError
-from hub.imaging import fit_to_network, read_image, unfit
+from hub.imaging import MAX_NETWORK_PIXELS, fit_to_network, fit_to_square, read_image, unfit
 
 RED = (200, 30, 40)
 
@@ -106,3 +106,22 @@ def test_fit_pads_by_reflection_and_unfit_restores_the_shape():
     assert scaled_shape == (20, 33) and padded.shape == (32, 48, 3)
     np.testing.assert_array_equal(padded[20:24], padded[16:20][::-1])  # mirrored, not zeros
     assert unfit(padded, scaled_shape, image.shape).shape == image.shape
+
+
+@pytest.mark.parametrize("shape", [(1, 1000), (1, 12000), (12000, 1), (3, 5000), (4000, 6000), (1, 1)])
+@pytest.mark.parametrize("size", [64, 512, 2048])
+def test_what_a_network_sees_is_bounded_whatever_the_shape(shape, size):
+    image = np.zeros((*shape, 3), np.uint8)
+    padded, scaled_shape = fit_to_network(image, size, 16)
+    assert padded.shape[0] % 16 == padded.shape[1] % 16 == 0
+    assert max(padded.shape[:2]) <= 8 * size and padded.shape[0] * padded.shape[1] <= MAX_NETWORK_PIXELS
+    assert unfit(padded, scaled_shape, image.shape).shape == image.shape
+    square, scaled_shape = fit_to_square(image, 64)
+    assert square.shape == (64, 64, 3) and unfit(square, scaled_shape, image.shape).shape == image.shape
+
+
+def test_a_picture_within_the_bounds_keeps_its_short_side_at_the_network_size():
+    assert fit_to_network(np.zeros((1080, 1920, 3), np.uint8), 512, 16)[1] == (512, 910)
+    assert fit_to_network(np.zeros((100, 800, 3), np.uint8), 64, 16)[1] == (64, 512)  # 8:1 still fits
+    assert fit_to_network(np.zeros((100, 1600, 3), np.uint8), 64, 16)[1] == (32, 512)  # 16:1 is letterboxed
+    assert fit_to_network(np.zeros((1080, 1920, 3), np.uint8), 1080, 16)[1] == (1080, 1920)  # 2 megapixels fit

@@ -3,6 +3,7 @@ the model card, and clear errors for folders that cannot be loaded."""
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -148,7 +149,7 @@ def test_missing_and_corrupted_weights_are_clear_errors(cyclegan_folder, tmp_pat
         CycleGAN.from_pretrained(folder)
     data = (cyclegan_folder / "generator_b2a.keras").read_bytes()
     (folder / "generator_b2a.keras").write_bytes(data[:len(data) // 2])  # a download cut short
-    with pytest.raises(ModelFolderError, match="generator_b2a.keras is not a loadable Keras model"):
+    with pytest.raises(ModelFolderError, match="generator_b2a.keras is not a Keras 3 archive .* cut short"):
         CycleGAN.from_pretrained(folder, runtime="keras")
 
 
@@ -161,6 +162,63 @@ def test_a_config_from_a_newer_version_or_not_json_is_refused(cyclegan_folder, t
     (folder / "config.json").write_text("{not json")
     with pytest.raises(ModelFolderError, match="config.json is not valid JSON"):
         CycleGAN.from_pretrained(folder)
+
+
+def rewrite_config(folder, **changes):
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, **changes}))
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"image_size": 1e6}, "field 'image_size' must be a whole number, got 1000000.0"),
+    ({"image_size": 0}, "field 'image_size' must be from 8 to 4096, got 0"),
+    ({"image_size": "abc"}, "field 'image_size' must be a whole number, got 'abc'"),
+    ({"size_multiple": 0}, "field 'size_multiple' must be from 1 to 1024, got 0"),
+    ({"domain_a_name": ""}, "field 'domain_a_name' must be a non-empty string"),
+    ({"architecture": "caae"}, "says architecture 'caae', not 'cyclegan'"),
+    ({"onnx": {"../../elsewhere.onnx": {"keras_file": "generator_a2b.keras"}}},
+     "field 'onnx' key must be a file name in the folder ending in .onnx, got '../../elsewhere.onnx'"),
+    ({"onnx": {"generator_a2b.onnx": {"keras_file": "generator_a2b.keras", "onnx_sha256": "00"}}},
+     "field 'onnx' generator_a2b.onnx: onnx_sha256 must be 64 lowercase hex digits"),
+])
+def test_a_tampered_config_is_refused_at_load_naming_the_field(cyclegan_folder, tmp_path, changes, message):
+    folder = copy(cyclegan_folder, tmp_path)
+    rewrite_config(folder, **changes)
+    with pytest.raises(ModelFolderError, match=re.escape(f"{folder}: config.json {message}")):
+        CycleGAN.from_pretrained(folder)
+
+
+def test_a_tampered_caae_config_is_refused_at_load(caae_folder, tmp_path):
+    folder = copy(caae_folder, tmp_path)
+    rewrite_config(folder, label_groups=[["medium", ["2d"]]])
+    with pytest.raises(ModelFolderError, match=re.escape("field 'label_groups' each entry must be [tag, [two or more")):
+        CAAE.from_pretrained(folder)
+
+
+def test_random_bytes_in_a_keras_file_say_what_is_wrong(cyclegan_folder, tmp_path):
+    folder = copy(cyclegan_folder, tmp_path)
+    (folder / "generator_a2b.keras").write_bytes(np.random.default_rng(0).bytes(5000))
+    with pytest.raises(ModelFolderError, match="generator_a2b.keras is not a Keras 3 archive"):
+        CycleGAN.from_pretrained(folder, runtime="keras")
+
+
+@needs_onnx
+def test_a_swapped_onnx_file_never_runs(cyclegan_folder, tmp_path, caplog):
+    folder = copy(cyclegan_folder, tmp_path)
+    # another valid export in place of a2b's: its record's sha256 no longer matches
+    (folder / "generator_a2b.onnx").write_bytes((folder / "generator_b2a.onnx").read_bytes())
+    model = CycleGAN.from_pretrained(folder)
+    assert isinstance(model.generators["a2b"], keras.Model)
+    assert isinstance(model.generators["b2a"], onnx_runtime.OnnxNetwork)
+    assert "generator_a2b.onnx is not the file that was exported" in caplog.text
+    with pytest.raises(ModelFolderError, match="generator_a2b.onnx is not the file that was exported"):
+        CycleGAN.from_pretrained(folder, runtime="onnx")
+    # a folder written before the record held the export's own sha256 runs its Keras weights
+    config = json.loads((cyclegan_folder / "config.json").read_text())
+    for record in config["onnx"].values():
+        del record["onnx_sha256"]
+    rewrite_config(folder, onnx=config["onnx"])
+    assert isinstance(CycleGAN.from_pretrained(folder).generators["b2a"], keras.Model)
 
 
 def test_weights_with_code_in_them_are_refused(cyclegan_folder, tmp_path):

@@ -1,6 +1,9 @@
 """hub.temporal: flow and visibility on known motion, the warping error against a closed
 form, and the temporal mode: less flicker, no ghost across a scene cut."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -59,3 +62,30 @@ def test_temporal_blend_lowers_flicker_and_keeps_a_scene_cut_clean():
     assert np.abs(after.astype(int) - (255 - cut)).mean() < 2
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         temporal.TemporalBlend(blend=1.0)
+
+
+SMALL_FRAMES = """
+import numpy as np
+from hub.temporal import FlowEstimator, TemporalBlend, warping_error
+rng = np.random.default_rng(0)
+sides = [1, 2, 3, 5, 8, 10, 12, 13, 14, 16, 24, 31, 32, 40, 48, 64, 100, 640]
+for h in sides:
+    for w in sides:
+        frames = [rng.integers(0, 255, (h, w, 3), dtype=np.uint8) for _ in range(3)]
+        for flow in (FlowEstimator(), FlowEstimator(max_side=16)):
+            backward, visible = flow(frames[0], frames[1])
+            assert backward.shape == (h, w, 2) and visible.shape == (h, w), (h, w)
+        blend = TemporalBlend()
+        for frame in frames:
+            blend(frame, frame)
+        warping_error(frames, frames)
+print("swept", len(sides) ** 2)
+"""
+
+
+def test_small_and_thin_frames_never_reach_the_native_flow_code_unpadded():
+    """OpenCV's DIS segfaults on frames 8-14 px high and 40-64 px wide (and errors on
+    smaller ones): a crash no `try` catches, so the sweep runs in its own process."""
+    done = subprocess.run([sys.executable, "-c", SMALL_FRAMES], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "swept 324" in done.stdout

@@ -1,6 +1,8 @@
 """hub.video: sampling at a rate, re-stitching as browser-playable H.264 with the audio
 kept, upright phone videos, bounded memory, and clear errors for unusable files."""
 
+import time
+
 import numpy as np
 import pytest
 from media import frame_picture, probe, write_audio_only, write_clip, write_gif
@@ -106,6 +108,32 @@ def test_too_long_is_refused_before_any_work(clip, tmp_path):
     with pytest.raises(VideoError, match="over the 2 s limit"):
         video.translate_video(clip, tmp_path / "out.mp4", lambda f: called.append(f) or f, max_seconds=2)
     assert not called and not list(tmp_path.iterdir())
+
+
+def test_too_many_frames_are_refused_before_any_work_and_a_lying_header_while_decoding(clip, tmp_path, monkeypatch):
+    called = []
+    with pytest.raises(VideoError, match="at 10 frames per second this 3.0 s video makes 30 frames, over the limit "
+                                         "of 20; choose a lower frame rate"):
+        video.translate_video(clip, tmp_path / "out.mp4", lambda f: called.append(f) or f, fps=None, max_frames=20)
+    assert not called and not list(tmp_path.iterdir())
+    # a header that understates the length: the count while decoding stops it
+    with pytest.raises(VideoError, match="gives more than 20 frames at this rate"):
+        list(video.sample_frames(clip, fps=None, max_frames=20))
+
+
+def test_a_job_past_its_time_budget_stops_and_leaves_no_output(clip, tmp_path):
+    def slow(frames):
+        time.sleep(0.3)
+        return frames
+    with pytest.raises(VideoError, match="took longer than the 0.2 s limit of one job"):
+        video.translate_video(clip, tmp_path / "out.mp4", slow, fps=10, batch_size=2, time_budget=0.2)
+    assert not list(tmp_path.iterdir())
+
+
+def test_frames_over_the_pixel_limit_are_refused_before_decoding(clip, monkeypatch):
+    monkeypatch.setattr(video, "MAX_SOURCE_PIXELS", 96 * 64 - 1)
+    with pytest.raises(VideoError, match="frames of 96 x 64 are over the limit of 6,143 pixels"):
+        video.probe(clip)
 
 
 def unusable_files(folder, clip):

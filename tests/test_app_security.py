@@ -1,0 +1,126 @@
+"""The app under hostile input, over HTTP against `python app.py` (ARCHITECTURE.md, "Every
+event is an API"): server paths in payloads, inline data, thin pictures, tiny and fast
+videos, values of the wrong type. The server runs with a 2 MB upload limit and an 8 s
+video cap (conftest.app_process)."""
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from app_events import call, file_events
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from media import probe, write_clip
+from PIL import Image
+
+from space import ui
+
+MODEL = "demo: cyclegan-toyworld"
+
+
+@pytest.fixture(scope="module")
+def client(app_server):
+    return Client(app_server, verbose=False, download_files=True)
+
+
+def png_bytes(array):
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_server_path_reads_nothing_on_any_event(app_server, tmp_path):
+    secret = tmp_path / "secret.png"  # outside Gradio's upload cache, readable by the server
+    secret.write_bytes(png_bytes(np.random.default_rng(0).integers(0, 255, (40, 40, 3), dtype=np.uint8)))
+    events = file_events(app_server)
+    names = {name for _, name, _ in events}
+    assert {"translate", "compare", "restyle", "translate_video"} <= names and len(events) >= 6  # + slider releases
+    for index, name, inputs in events:
+        for meta in ({}, {"meta": {"_type": "gradio.FileData"}}):  # Gradio checks only the payloads with "meta"
+            answers = []
+            for path in (secret, tmp_path / "missing.png"):
+                data = [{"path": str(path), **meta} if kind in ("image", "file", "video") else value
+                        for kind, value in inputs]
+                answers.append(call(app_server, index, data))
+            assert answers[0][0] == "error", (name, meta, answers[0])
+            assert answers[0] == answers[1], (name, meta)  # nothing tells whether the path exists
+            assert "secret" not in str(answers[0][1])
+
+
+def test_inline_data_over_the_upload_limit_is_refused_and_within_it_translated(app_server, tmp_path):
+    translate = next(index for index, name, _ in file_events(app_server) if name == "translate")
+
+    def inline(array):
+        url = "data:image/png;base64," + base64.b64encode(png_bytes(array)).decode()
+        return call(app_server, translate, [{"path": None, "url": url, "meta": {"_type": "gradio.FileData"}},
+                                            "3d -> 2d", MODEL, 64])
+
+    noise = np.random.default_rng(1).integers(0, 255, (900, 900, 3), dtype=np.uint8)
+    assert 2 * 1024 * 1024 < len(png_bytes(noise)) < 2.6 * 1024 * 1024  # as JSON, within the body limit
+    assert inline(noise) == ("error", "The file is larger than the upload limit of 2 MB.")
+    kind, outputs = inline(noise[:60, :80])
+    assert kind == "data" and Image.open(outputs[0]["path"]).size == (80, 60)
+    # A JSON body over the limit is turned away before it is read.
+    response = httpx.post(app_server + "gradio_api/queue/join", content=b"[" + b" " * (4 * 1024 * 1024) + b"]",
+                          headers={"content-type": "application/json"}, timeout=60)
+    assert response.status_code == 413
+
+
+def peak_extra_mb(process, run):
+    """The server's peak resident memory during run(), above its resident memory before."""
+    status = Path(f"/proc/{process.pid}/status")
+    Path(f"/proc/{process.pid}/clear_refs").write_text("5")  # resets the peak (VmHWM) to now
+    before = int(re.search(r"VmRSS:\s+(\d+)", status.read_text()).group(1))
+    run()
+    return (int(re.search(r"VmHWM:\s+(\d+)", status.read_text()).group(1)) - before) / 1024
+
+
+def test_thin_pictures_cost_little_memory(app_process, client, tmp_path):
+    client.predict(handle_file(str(ui.EXAMPLES[0])), "3d -> 2d", api_name="/translate")  # warm
+    restyle = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/restyle"]
+    weights = [1.0 if p["label"] in ("2d", "cel", "cel-desert") else 0.0
+               for p in restyle["parameters"] if p["component"] == "Slider"]
+    for shape in [(1, 1000), (1, 12000), (12000, 1)]:
+        path = tmp_path / f"{shape[0]}x{shape[1]}.png"
+        Image.fromarray(np.full((*shape, 3), 120, np.uint8)).save(path)
+        for size in (64, 512):  # the training size, and the Detail slider's top
+            out = []
+            extra = peak_extra_mb(app_process, lambda: out.append(client.predict(
+                handle_file(str(path)), "3d -> 2d", MODEL, size, api_name="/translate")))
+            assert Image.open(out[0]).size == shape[::-1]
+            assert extra < 300, (shape, size, extra)
+        extra = peak_extra_mb(app_process, lambda: client.predict(
+            handle_file(str(path)), "2d / cel / cel-desert", *weights, api_name="/restyle"))
+        assert extra < 300, (shape, "restyle", extra)
+
+
+@pytest.mark.parametrize("width, height", [(64, 14), (40, 12), (640, 4), (4, 640)])
+def test_tiny_and_thin_videos_are_translated_with_less_flicker_and_the_app_keeps_serving(
+        app_process, client, tmp_path, width, height):
+    # OpenCV's optical flow segfaulted on frames 8-14 px high and 40-64 px wide (exit 139)
+    clip = write_clip(tmp_path / "clip.mp4", seconds=2.0, fps=5, width=width, height=height, audio=False)
+    out = client.predict(handle_file(str(clip)), "3d -> 2d", 5, MODEL, True, api_name="/translate_video")
+    result = probe(out["video"] if isinstance(out, dict) else out)
+    assert result.frames == 10 and (result.width, result.height) == (width, height)
+    assert app_process.poll() is None
+
+
+def test_all_frames_of_a_high_frame_rate_clip_is_refused_before_any_work(client, tmp_path):
+    clip = write_clip(tmp_path / "fast.mp4", seconds=2.0, fps=200, width=32, height=32, audio=False)
+    with pytest.raises(AppError, match="at 200 frames per second this 2.0 s video makes 400 frames, over the "
+                                       "limit of 240; choose a lower frame rate"):
+        client.predict(handle_file(str(clip)), "3d -> 2d", 0, api_name="/translate_video")
+
+
+def test_values_of_the_wrong_type_are_messages(client):
+    example = handle_file(str(ui.EXAMPLES[0]))
+    with pytest.raises(AppError, match=r"Detail \(a number from 64 to 512\) cannot take 'abc'"):
+        client.predict(example, "3d -> 2d", MODEL, "abc", api_name="/translate")
+    restyle = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/restyle"]
+    weights = ["abc" if p["label"] == "2d" else 1.0 for p in restyle["parameters"] if p["component"] == "Slider"]
+    with pytest.raises(AppError, match=r"2d \(a number from 0 to 1\) cannot take 'abc'"):
+        client.predict(example, "2d / cel / cel-desert", *weights, api_name="/restyle")
