@@ -61,7 +61,8 @@ def paired_ssim(model_dir, data):
     if not importlib.util.find_spec("tensorflow"):
         return None
     from hub.cyclegan import CycleGAN
-    from trainer.evaluate import PairsUnavailable, evaluate
+    from trainer.data.pairs import PairsUnavailable
+    from trainer.evaluate import evaluate
 
     model = CycleGAN.from_pretrained(model_dir, runtime="keras")
     try:

@@ -45,6 +45,11 @@ def _eval_rows(evaluation):
     return rows
 
 
+def _look_rows(evaluation):
+    return [{"direction": direction, "name": name, **scores}
+            for direction, outputs in evaluation.get("look", {}).items() for name, scores in outputs.items()]
+
+
 def _style_rows(style):
     """The style scores' table rows: per direction, classifier shares and FID/KID."""
     return [{"direction": direction, **d["classifier"], "fid": d.get("model", {}).get("fid"),
@@ -73,6 +78,9 @@ def _eval_results(evaluation, flicker, dataset):
     results = [result(metric, f"{metric.upper()} {direction}", value)
                for direction, outputs in evaluation.get("directions", {}).items()
                for metric, value in outputs.get("model", {}).items()]
+    for direction, outputs in evaluation.get("look", {}).items():
+        results += [result(metric, f"{metric.replace('_', ' ')} {direction}", outputs["model"][metric])
+                    for metric in ("outline_f1", "edge_sharpness")]
     style = evaluation.get("style", {})
     for direction, d in style.get("directions", {}).items():
         results.append(result("accuracy", f"judged {style['tag']} of the target, {direction}",
@@ -147,7 +155,7 @@ def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
         custom_layers=config.get("generator") == "resnet",
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",
-        eval_rows=_eval_rows(evaluation), limits=limits, evaluated=bool(evaluation or flicker),
+        eval_rows=_eval_rows(evaluation), look_rows=_look_rows(evaluation), limits=limits, evaluated=bool(evaluation or flicker),
         style=style, style_split=evaluation.get("split", "test"), style_rows=_style_rows(style),
         slider_lines=_slider_lines(style), per_label=style.get("per_label", {}),
         # the label vector's order (medium, studio, movie), as the style names read

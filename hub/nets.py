@@ -206,12 +206,13 @@ def resnet_generator(base_filters=64, residual_blocks=9, upsample="transpose", n
     return keras.Model(inputs, outputs, name=name)
 
 
-def patchgan_discriminator(base_filters=64, name="patchgan_discriminator"):
-    """70x70 PatchGAN: one real/fake logit per overlapping patch.
+def patchgan_discriminator(base_filters=64, name="patchgan_discriminator", channels=3):
+    """70x70 PatchGAN: one real/fake logit per overlapping patch. channels=6 is pix2pix's
+    conditional discriminator, which judges an input and its translation side by side.
 
     2,765,569 params at base_filters=64.
     """
-    inputs = keras.Input(shape=(None, None, 3), name="image")
+    inputs = keras.Input(shape=(None, None, channels), name="image")
     x = inputs
     for i, width in enumerate((64, 128, 256)):  # (H, W) -> (H/8, W/8)
         x = _down(x, _scaled(width, base_filters), norm=i > 0, name=f"down{i}")

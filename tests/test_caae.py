@@ -14,6 +14,7 @@ from hub.caae import CAAE
 from hub.errors import ImageError
 from trainer import caae, evaluate
 from trainer.config import CAAEConfig
+from trainer.data import pairs
 from trainer.data.manifest import read_manifest
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--latent-dim", "16", "--stages", "3",
@@ -226,7 +227,7 @@ def test_evaluate_scores_restyling_against_the_paired_render(toyworld_64, tmp_pa
     model = CAAE.from_pretrained(caae.train(config, tmp_path / "run", verbose=0))
     results = evaluate.evaluate(model, toyworld_64, "medium=3d", "medium=2d")
     # The 3 test scenes; one whose movie never occurs in training cannot be rendered.
-    rows_a, rows_b = evaluate.paired_rows(toyworld_64, "medium=3d", "medium=2d")
+    rows_a, rows_b = pairs.paired_rows(toyworld_64, "medium=3d", "medium=2d")
     known = sum(model.label_space.knows(a) and model.label_space.knows(b) for a, b in zip(rows_a, rows_b))
     assert len(rows_a) == 3 and known >= 1
     assert results["pairs"] == known and results.get("pairs_with_unknown_labels_skipped", 0) == 3 - known

@@ -7,6 +7,7 @@ import pytest
 from hub.cyclegan import CycleGAN
 from hub.errors import ModelFolderError
 from trainer import evaluate
+from trainer.data import pairs
 from trainer.data.manifest import write_manifest
 
 
@@ -53,12 +54,12 @@ def test_pairs_match_by_scene_and_skip_clips(tmp_path):
     rows.append({"path": "clip/3d.jpg", "movie": "m", "studio": "s", "medium": "3d", "frame": 0,
                  "split": "test", "scene": "s2", "clip": "orbit-000"})
     write_manifest(tmp_path, rows)
-    a, b = evaluate.paired_rows(tmp_path, "medium=3d", "medium=2d")
+    a, b = pairs.paired_rows(tmp_path, "medium=3d", "medium=2d")
     assert [r["path"].split("/")[-1] for r in a] == ["s1.jpg", "s2.jpg"]
     assert [r["path"].split("/")[-2:] for r in b] == [["2d", "s1.jpg"], ["2d", "s2.jpg"]]
     assert [r["scene"] for r in b] == ["s1", "s2"]
     with pytest.raises(ValueError, match="no scene of split 'test'"):
-        evaluate.paired_rows(tmp_path, "medium=3d", "medium=4d")
+        pairs.paired_rows(tmp_path, "medium=3d", "medium=4d")
 
 
 def test_cli_prints_table_and_writes_json(toyworld_64, tmp_path, capsys):

@@ -9,9 +9,9 @@ def test_renders_are_deterministic_per_seed_and_index():
     scene = toyworld.sample_scene(toyworld.scene_rng(7, toyworld.STILLS, 2))
     again = toyworld.sample_scene(toyworld.scene_rng(7, toyworld.STILLS, 2))
     other = toyworld.sample_scene(toyworld.scene_rng(8, toyworld.STILLS, 2))
-    a3, a2 = toyworld.render_pair(scene, 48)
-    b3, b2 = toyworld.render_pair(again, 48)
-    c3, _ = toyworld.render_pair(other, 48)
+    a3, a2, _ = toyworld.render_pair(scene, 48)
+    b3, b2, _ = toyworld.render_pair(again, 48)
+    c3, _, _ = toyworld.render_pair(other, 48)
     assert a3.shape == a2.shape == (48, 48, 3) and a3.dtype == np.uint8
     np.testing.assert_array_equal(a3, b3)
     np.testing.assert_array_equal(a2, b2)
@@ -20,7 +20,7 @@ def test_renders_are_deterministic_per_seed_and_index():
 
 def test_the_two_styles_share_geometry_but_differ_in_look():
     scene = toyworld.sample_scene(toyworld.scene_rng(0, toyworld.STILLS, 0))
-    img3d, img2d = toyworld.render_pair(scene, 64)
+    img3d, img2d, _ = toyworld.render_pair(scene, 64)
     diff = np.abs(img3d.astype(int) - img2d.astype(int)).mean()
     assert 5 < diff < 120
     # Same camera and objects: the object silhouettes line up.

@@ -1,4 +1,4 @@
-"""The TF tutorial's jitter, run on the device inside both trainers' training steps on the
+"""The TF tutorial's jitter, run on the device inside the trainers' training steps on the
 uint8 batches that both input pipelines deliver: scale to [-1, 1], resize to 286/256 of
 the side, random crop back, random mirror. Bilinear, not the tutorial's nearest-neighbour
 upscaling: nearest repeats every 8th row and column, a periodic pattern the discriminator
@@ -21,8 +21,9 @@ class DeviceJitter(keras.layers.Layer):
         self.built = True  # no weights to make; its random state already exists
 
     def call(self, images):
-        """uint8 (B, S, S, 3) -> float32 (B, S, S, 3) in [-1, 1], each image jittered."""
-        batch, size = ops.shape(images)[0], images.shape[1]  # the batch may be unknown while TF traces
+        """uint8 (B, S, S, C) -> float32 (B, S, S, C) in [-1, 1], each image jittered (a pair
+        stacked along C gets one crop and mirror: pix2pix)."""
+        batch, size, channels = ops.shape(images)[0], images.shape[1], images.shape[3]  # B may be unknown in TF
         big = int(round(size * JITTER_SCALE))
         x = ops.cast(images, "float32") / 127.5 - 1.0
         x = ops.image.resize(x, (big, big), interpolation="bilinear")
@@ -32,8 +33,8 @@ class DeviceJitter(keras.layers.Layer):
         steps = ops.arange(size, dtype="int32")
         rows = ops.expand_dims(offsets[:, 0:1] + steps, (2, 3))  # (B, S, 1, 1)
         cols = ops.expand_dims(offsets[:, 1:2] + steps, (1, 3))  # (B, 1, S, 1)
-        x = ops.take_along_axis(x, ops.broadcast_to(rows, (batch, size, big, 3)), axis=1)
-        x = ops.take_along_axis(x, ops.broadcast_to(cols, (batch, size, size, 3)), axis=2)
+        x = ops.take_along_axis(x, ops.broadcast_to(rows, (batch, size, big, channels)), axis=1)
+        x = ops.take_along_axis(x, ops.broadcast_to(cols, (batch, size, size, channels)), axis=2)
         mirror = ops.reshape(draws[:, 2] < 0.5, (-1, 1, 1, 1))
         return ops.where(mirror, ops.flip(x, axis=2), x)
 

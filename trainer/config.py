@@ -88,6 +88,33 @@ class CycleGANConfig(RunConfig):
             raise ValueError("--pool-size must be >= 0")
 
 
+@dataclass(frozen=True)
+class Pix2PixConfig(RunConfig):
+    """pix2pix (Isola et al., CVPR 2017) both ways: the same U-Net, a conditional PatchGAN,
+    L1 x 100 to the paired image. Needs data whose two domains come in pairs."""
+    epochs: int = field(default=10, metadata=_flag("epochs to train"))
+    steps_per_epoch: int = field(default=0, metadata=_flag(
+        "training steps per epoch; 0 = one pass over the training pairs"))
+    batch_size: int = field(default=1, metadata=_flag("image pairs per step (the paper used 1)"))
+    domain_a: str = field(default="medium=3d", metadata=_flag("tag filter selecting domain A"))
+    domain_b: str = field(default="medium=2d", metadata=_flag(
+        "tag filter selecting domain B; its images pair with A's by the 'scene' tag"))
+    generator: str = field(default="unet", metadata=_flag(
+        "unet (the paper's) or resnet", choices=("unet", "resnet")))
+    adversarial_loss: str = field(default="bce", metadata=_flag(
+        "bce (the paper's) or lsgan", choices=("bce", "lsgan")))
+    lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the paired image"))
+    lr_decay: bool = field(default=False, metadata=_flag(
+        "decay the learning rate linearly to 0 over the second half of training"))
+    input_pipeline: str = field(default="arrays", metadata=_flag(
+        "arrays: the pairs are decoded once into memory (the only pipeline pix2pix has)", choices=("arrays",)))
+
+    def validate(self):
+        super().validate()
+        if self.lambda_l1 < 0:
+            raise ValueError("--lambda-l1 must be >= 0")
+
+
 def _tag_list(text):
     return [t.strip() for t in text.split(",") if t.strip()]
 

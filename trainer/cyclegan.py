@@ -138,8 +138,10 @@ def build_trainer(config):
     return trainer
 
 
-def export_model(trainer, config, run_dir, data, samples_a, samples_b, seconds):
-    """RUN_DIR/model: the generators as a `hub.CycleGAN` folder, plus a sample grid."""
+def export_model(trainer, config, run_dir, data, sample_image, seconds, objective=None):
+    """RUN_DIR/model: the generators as a `hub.CycleGAN` folder, with `sample_image`
+    (make_samples(gen a2b, gen b2a) -> uint8 grid, or None). objective: the training
+    settings of the objective, for the card (default: CycleGAN's)."""
     model_config = {
         "architecture": "cyclegan",
         "generator": config.generator,
@@ -154,9 +156,9 @@ def export_model(trainer, config, run_dir, data, samples_a, samples_b, seconds):
         "training": {
             "dataset": os.path.basename(os.path.normpath(config.data)),
             "steps": trainer.step, "epochs": config.epochs, "batch_size": config.batch_size,
-            "adversarial_loss": config.adversarial_loss, "lambda_cycle": config.lambda_cycle,
-            "pool_size": config.pool_size, "seed": config.seed,
-            "seconds_this_session": round(seconds, 1), "data": data,
+            **(objective or {"objective": "cyclegan", "adversarial_loss": config.adversarial_loss,
+                             "lambda_cycle": config.lambda_cycle, "pool_size": config.pool_size}),
+            "seed": config.seed, "seconds_this_session": round(seconds, 1), "data": data,
         },
     }
     # The exported generators run in float32 whatever the training precision was.
@@ -167,10 +169,9 @@ def export_model(trainer, config, run_dir, data, samples_a, samples_b, seconds):
                                    name=f"generator_{direction}", upsample=config.upsample)
         net.set_weights(source.get_weights())
         exported[direction] = net
-    sample_image = (sample_grid(exported["a2b"], exported["b2a"], samples_a, samples_b)
-                    if len(samples_a) and len(samples_b) else None)
     model_dir = Path(run_dir) / "model"
-    CycleGANModel(exported["a2b"], exported["b2a"], model_config, sample_image).save_pretrained(model_dir)
+    CycleGANModel(exported["a2b"], exported["b2a"], model_config,
+                  sample_image(exported["a2b"], exported["b2a"])).save_pretrained(model_dir)
     return model_dir
 
 
@@ -226,7 +227,11 @@ def train(config, run_dir, resume=False, verbose="auto"):
 
     run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
     data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
-    return export_model(trainer, config, run_dir, data, samples_a, samples_b, time.perf_counter() - start)
+
+    def final_grid(gen_a2b, gen_b2a):
+        return sample_grid(gen_a2b, gen_b2a, samples_a, samples_b) if len(samples_a) and len(samples_b) else None
+
+    return export_model(trainer, config, run_dir, data, final_grid, time.perf_counter() - start)
 
 
 def main(argv=None):

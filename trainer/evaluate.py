@@ -8,6 +8,10 @@ scores always; `python -m trainer.evaluate video ...` measures video flicker
 Style scores (trainer.style_scores): a style classifier's verdict on the translations,
 FID and KID against the real target images, and for a CAAE per label and per slider.
 
+The look (trainer.outlines), where the target images have outline masks (toyworld's 2d
+renders): outline precision, recall and F1 and edge sharpness of the model's output, the
+input (identity) and the target render itself (the ceiling).
+
 Paired metrics need toyworld-style data. Pairs are the test images of domain A and
 domain B that share a "scene" tag (clip frames are left out). For each direction it reports mean L1 (on [0, 1] pixels), PSNR
 and SSIM of translation vs ground truth, next to the identity baseline (the untouched
@@ -31,31 +35,9 @@ from hub.errors import HubError
 from hub.caae import CAAE
 from hub.cyclegan import domain_name
 from hub.imaging import to_uint8
-from trainer import style_scores
+from trainer import outlines, style_scores
 from trainer.data.loading import load_images
-from trainer.data.manifest import parse_filter, read_manifest, select
-
-
-class PairsUnavailable(ValueError):
-    """The data has no pairs of these domains (no scene tags, or no shared scene)."""
-
-
-def paired_rows(data, domain_a, domain_b, split="test"):
-    """(rows_a, rows_b): manifest rows (full paths) of the scenes present in both
-    domains, in scene order."""
-    rows = [r for r in read_manifest(data) if "clip" not in r and str(r.get("split")) == split]
-    by_scene = []
-    for filters in (parse_filter(domain_a), parse_filter(domain_b)):
-        chosen = select(rows, filters)
-        if chosen and "scene" not in chosen[0]:
-            raise PairsUnavailable("paired evaluation needs a 'scene' tag shared by the two renders "
-                                   "of a scene (toyworld data has one)")
-        by_scene.append({r["scene"]: {**r, "path": str(Path(data) / r["path"])} for r in chosen})
-    scenes = sorted(set(by_scene[0]) & set(by_scene[1]))
-    if not scenes:
-        raise PairsUnavailable(f"no scene of split {split!r} in {data} has images in both {domain_a!r} "
-                               f"and {domain_b!r}")
-    return [by_scene[0][s] for s in scenes], [by_scene[1][s] for s in scenes]
+from trainer.data.pairs import PairsUnavailable, paired_rows
 
 
 def image_metrics(predicted, target):
@@ -98,14 +80,20 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None):
         row = results["directions"][names[direction]] = {}
         if is_caae:
             z = model.encode(source)
-            row["model"] = image_metrics(model.decode(z, target_rows), target)
+            translated = model.decode(z, target_rows)
             # The same z under its own label: what the label change adds is model - own label.
             kept = model.decode(z, source_rows)
             row["own label"] = image_metrics(kept, target)
             results["reconstruction"][domain_name(source_domain)] = image_metrics(kept, source)
         else:
-            row["model"] = image_metrics(model.translate_array(source, direction), target)
+            translated = model.translate_array(source, direction)
+        row["model"] = image_metrics(translated, target)
         row["identity"] = image_metrics(source, target)
+        if all("outline" in r for r in target_rows):
+            masks = outlines.load_masks([r["outline"] for r in target_rows], size)
+            results.setdefault("look", {})[names[direction]] = {
+                name: outlines.look_scores(images, masks, target)
+                for name, images in (("model", translated), ("identity", source), ("target", target))}
     return results
 
 
@@ -135,6 +123,13 @@ def format_table(results):
             lines.append(f"{direction:<16}{name:<10}{m['l1']:>8.4f}{m['psnr']:>8.2f}{m['ssim']:>8.4f}")
     for domain, m in results.get("reconstruction", {}).items():
         lines.append(f"{domain + ' itself':<16}{'recon':<10}{m['l1']:>8.4f}{m['psnr']:>8.2f}{m['ssim']:>8.4f}")
+    if "look" in results:
+        lines += ["", "the look, against the target renders' outline masks (1 px tolerance)",
+                  f"{'direction':<16}{'':<10}{'lines P':>9}{'R':>7}{'F1':>7}{'sharpness':>11}"]
+        for direction, rows in results["look"].items():
+            for name, m in rows.items():
+                lines.append(f"{direction:<16}{name:<10}{m['outline_precision']:>9.3f}{m['outline_recall']:>7.3f}"
+                             f"{m['outline_f1']:>7.3f}{m['edge_sharpness']:>11.3f}")
     return "\n".join(lines)
 
 

@@ -1,5 +1,5 @@
 """The trainers' losses as pure functions: tensors in, scalar out. CycleGAN's follow
-Zhu et al. (ICCV 2017); the CAAE's (reconstruction L1 + total variation) the seed report,
+Zhu et al. (ICCV 2017), pix2pix's Isola et al. (CVPR 2017); the CAAE's (reconstruction L1 + total variation) the seed report,
 its optional label adversary Lample et al.'s Fader networks (NeurIPS 2017), its optional
 SSIM term Zhao et al.'s mixed L1 + SSIM loss (IEEE TCI 2017).
 
@@ -88,6 +88,29 @@ def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, i
     gen_F = (generator_adversarial_loss(fake_x, adversarial) + cycle
              + identity_loss(real_a, same_a, lambda_cycle, identity_weight))
     return {"gen_G_loss": gen_G, "gen_F_loss": gen_F, "disc_X_loss": disc_X, "disc_Y_loss": disc_Y}
+
+
+def pix2pix_losses(run, real_a, real_b, adversarial="bce", lambda_l1=100.0):
+    """The four losses of pix2pix trained both ways on aligned pairs (real_a[i] shows what
+    real_b[i] shows). run(name, images) as in cyclegan_losses; disc_Y judges (A, B) pairs
+    stacked along the channels, disc_X (B, A) pairs. Each generator minimises
+    L_cGAN(G, D) + lambda * ||y - G(x)||_1 (Eq. 4); each discriminator the conditional
+    GAN loss (Eq. 1), halved as the paper does. -> {name_loss: scalar}."""
+    fake_b, fake_a = run("gen_G", real_a), run("gen_F", real_b)
+
+    def judged(name, condition, real, fake):
+        both = run(name, ops.concatenate([ops.concatenate([condition, real], axis=-1),
+                                          ops.concatenate([condition, fake], axis=-1)], axis=0))
+        return ops.split(both, 2, axis=0)
+
+    real_y, fake_y = judged("disc_Y", real_a, real_b, fake_b)
+    real_x, fake_x = judged("disc_X", real_b, real_a, fake_a)
+    return {
+        "gen_G_loss": generator_adversarial_loss(fake_y, adversarial) + lambda_l1 * l1(real_b, fake_b),
+        "gen_F_loss": generator_adversarial_loss(fake_x, adversarial) + lambda_l1 * l1(real_a, fake_a),
+        "disc_X_loss": discriminator_loss(real_x, fake_x, adversarial),
+        "disc_Y_loss": discriminator_loss(real_y, fake_y, adversarial),
+    }
 
 
 def l1(real, reconstructed):

@@ -72,6 +72,16 @@ def decode_all(paths, size):
     return np.stack([im for im in _decode_each(paths, size) if im is not None])
 
 
+def decode_pairs(paths_a, paths_b, size):
+    """(uint8 images A, uint8 images B) of the pairs whose two images both decode."""
+    require_memory(len(paths_a) + len(paths_b), size)
+    images = _decode_each([*paths_a, *paths_b], size)
+    pairs = [(a, b) for a, b in zip(images[:len(paths_a)], images[len(paths_a):]) if a is not None and b is not None]
+    if not pairs:
+        raise ValueError(f"none of the {len(paths_a)} pairs has two images that could be read")
+    return np.stack([a for a, _ in pairs]), np.stack([b for _, b in pairs])
+
+
 def decode_labelled(paths, labels, size):
     """(uint8 images, their rows of `labels`) for the images that decode."""
     images = _decode_each(paths, size)

@@ -358,21 +358,32 @@ def _saturate(rgb, amount):
     return np.clip(grey + (rgb - grey) * amount, 0, 1)
 
 
+def _line_width(size):
+    return max(1, round(size / 160))
+
+
+def outline_mask(gbuf, studio):
+    """Where a 2d studio draws its lines: the edges, thickened to the line width for cel
+    (watercolor darkens the edges themselves, then blurs)."""
+    edges = _edges(gbuf)
+    return _dilate(edges, _line_width(edges.shape[0]) - 1) if studio == "cel" else edges
+
+
 def shade_2d(gbuf, scene, studio):
     """Flat cel shading in bands, painted sky and dark outlines."""
     ground, zenith, horizon, _sun = (np.array(c, np.float32) for c in THEMES[scene.theme])
     base = _base_colour(gbuf, scene)
     light = np.clip(_dot(gbuf["normal"], scene.sun_dir), 0, 1) * gbuf["hard"]
     size = gbuf["id"].shape[0]
-    line = max(1, round(size / 160))
+    line = _line_width(size)
     sky_mask = (gbuf["id"] == -2)[..., None]
+    outline = outline_mask(gbuf, studio)[..., None]
     if studio == "cel":
         bands = np.select([light < 0.15, light < 0.55], [0.58, 0.82], 1.0)[..., None]
         colour = _saturate(base, 1.25) * bands
         horizon_band = gbuf["dir"][..., 1:2] < 0.12
         sky = np.where(horizon_band, horizon, zenith * 0.85 + horizon * 0.15)
         colour = np.where(sky_mask, sky, colour)
-        outline = _dilate(_edges(gbuf), line - 1)[..., None]
         colour = np.where(outline, np.array([0.10, 0.07, 0.10], np.float32), colour)
     else:  # watercolor: two soft bands, pale washes, paper grain, colour-tinted edges
         bands = np.where(light < 0.3, 0.72, 1.0)[..., None]
@@ -381,7 +392,6 @@ def shade_2d(gbuf, scene, studio):
         colour = wash * bands
         sky = zenith * 0.45 + horizon * 0.3 + 0.25
         colour = np.where(sky_mask, sky, colour)
-        outline = _edges(gbuf)[..., None]
         colour = np.where(outline, colour * 0.55, colour)
         colour = _box_blur(colour, line)
         yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size * 90
@@ -391,15 +401,16 @@ def shade_2d(gbuf, scene, studio):
 
 
 def render_pair(scene, size, supersample=2, azimuth_offset=0.0):
-    """(3d image, 2d image) as uint8 HxWx3 arrays of one view of `scene`."""
+    """(3d image, 2d image, outline) of one view of `scene`: uint8 HxWx3 arrays, and the
+    bool HxW mask of the pixels the 2d render's lines touch (for evaluation)."""
     gbuf = trace(scene, size * supersample, azimuth_offset)
-    images = []
-    for shade, studio in ((shade_3d, scene.studio_3d), (shade_2d, scene.studio_2d)):
-        img = shade(gbuf, scene, studio)
-        if supersample > 1:  # box-filter down: anti-aliased edges and outlines
-            img = img.reshape(size, supersample, size, supersample, 3).mean((1, 3))
-        images.append((img * 255 + 0.5).astype(np.uint8))
-    return tuple(images)
+
+    def box_down(array):  # box-filter down: anti-aliased edges and outlines
+        return array.reshape(size, supersample, size, supersample, *array.shape[2:]).mean((1, 3))
+
+    images = [(box_down(shade(gbuf, scene, studio)) * 255 + 0.5).astype(np.uint8)
+              for shade, studio in ((shade_3d, scene.studio_3d), (shade_2d, scene.studio_2d))]
+    return images[0], images[1], box_down(outline_mask(gbuf, scene.studio_2d).astype(np.float32)) > 0
 
 
 def scene_rng(seed, stream, index):

@@ -2,7 +2,9 @@
 
 Layout: images/<medium>/<scene>.jpg for stills, images/clips/<clip>/<medium>/<frame>.jpg
 for the orbit clips. The last tenth of the stills (a contiguous block) is the test split;
-clip frames are test data too and carry a "clip" tag.
+clip frames are test data too and carry a "clip" tag. Each 2d render's row names its
+outline mask ("outline": a PNG beside it under outlines/, white where the render draws a
+line), which only evaluation reads.
 """
 
 import multiprocessing
@@ -34,7 +36,13 @@ def _rows(scene, rel_paths, frame, split, scene_id, extra=None):
             "style": f"{medium}-{studio}", "scene": scene_id, "frame": frame, "split": split,
             **(extra or {}),
         })
+    rows[1]["outline"] = outline_path(rel_paths[1])
     return rows
+
+
+def outline_path(rel_path):
+    """images/2d/000007.jpg -> images/outlines/2d/000007.png"""
+    return str(Path("images/outlines", *Path(rel_path).parts[1:]).with_suffix(".png"))
 
 
 def _render_task(task):
@@ -52,8 +60,10 @@ def _render_task(task):
         clip = f"orbit-{index:03d}"
         rel = [f"images/clips/{clip}/{m}/{frame:04d}.jpg" for m in ("3d", "2d")]
         rows = _rows(scene, rel, frame, split, f"{clip}-{frame:04d}", {"clip": clip})
-    for image, r in zip(images, rel):
+    for image, r in zip(images[:2], rel):
         _save_jpeg(image, Path(out) / r)
+    with atomic_path(Path(out) / rows[1]["outline"]) as tmp:
+        Image.fromarray(images[2]).save(tmp, format="PNG")  # bool -> 1-bit PNG
     return rows
 
 

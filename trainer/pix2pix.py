@@ -1,0 +1,148 @@
+"""pix2pix training (Isola et al., CVPR 2017), both ways, on paired images: the paired
+ceiling that an unpaired translator (CycleGAN) can approach with the same networks and
+budget, and a mode for people who have aligned frames.
+
+`python -m trainer.pix2pix --data DIR --domain-a medium=3d --domain-b medium=2d --out RUN_DIR`
+
+The images of the two domains pair by their "scene" tag (toyworld's 3d and 2d renders of
+one scene). gen_G maps A to B and gen_F B to A, as in trainer.cyclegan; disc_Y judges
+(A, B) pairs and disc_X (B, A) pairs: the conditional PatchGAN. RUN_DIR is laid out as a
+CycleGAN run's, and RUN_DIR/model is a `hub.CycleGAN` folder, so `from_pretrained`, the app
+and `python -m trainer.evaluate` take it as they are.
+"""
+
+import dataclasses
+import logging
+import time
+
+import keras
+
+from hub import nets
+from hub.imaging import from_uint8, grid, to_uint8
+from trainer import config as config_lib, distribute, losses, run
+from trainer.augment import DeviceJitter
+from trainer.config import Pix2PixConfig
+from trainer.cyclegan import LOSS_NAMES, export_model, make_optimizer
+from trainer.data import arrays
+from trainer.data.manifest import summarize
+from trainer.data.pairs import paired_rows
+from trainer.multi_loss import MultiLossTrainer
+
+log = logging.getLogger("trainer.pix2pix")
+
+
+class Pix2PixTrainer(MultiLossTrainer):
+    """The two generators and two conditional discriminators, trained together by `fit`,
+    each by its own loss (trainer.multi_loss), on batches of aligned pairs."""
+
+    def __init__(self, gen_G, gen_F, disc_X, disc_Y, seed=None, jitter=True, **kwargs):
+        super().__init__(**kwargs)
+        self.gen_G, self.gen_F = gen_G, gen_F
+        self.disc_X, self.disc_Y = disc_X, disc_Y
+        # One crop and mirror for both images of a pair: they stay aligned.
+        self.jitter = DeviceJitter(seed, name="jitter") if jitter else None
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
+        self.built = True
+
+    def compile(self, optimizer, adversarial="bce", lambda_l1=100.0, jit_compile=False):
+        """One Adam for all four networks, as the CycleGAN trainer."""
+        super().compile(optimizer=optimizer, jit_compile=jit_compile)
+        optimizer.build(self.trainable_variables)  # so a checkpoint can restore its state
+        self.adversarial, self.lambda_l1 = adversarial, lambda_l1
+
+    @property
+    def nets(self):
+        return (self.gen_G, self.gen_F, self.disc_X, self.disc_Y)
+
+    @property
+    def step(self):
+        return int(keras.ops.convert_to_numpy(self.optimizer.iterations))
+
+    def trained_losses(self):
+        return [(name, net.trainable_variables) for name, net in zip(LOSS_NAMES, self.nets)]
+
+    def prepare_batch(self, batch):
+        real_a, real_b = batch
+        if self.jitter is None:
+            return real_a, real_b
+        both = self.jitter(keras.ops.concatenate([real_a, real_b], axis=-1))  # (B, S, S, 6)
+        return both[..., :3], both[..., 3:]
+
+    def compute_losses(self, real_a, real_b, training=True):
+        networks = {"gen_G": self.gen_G, "gen_F": self.gen_F, "disc_X": self.disc_X, "disc_Y": self.disc_Y}
+        return losses.pix2pix_losses(lambda name, x: networks[name](x, training=training),
+                                     real_a, real_b, self.adversarial, self.lambda_l1)
+
+
+def build_trainer(config):
+    keras.utils.set_random_seed(config.seed)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
+    with distribute.trainer_scope(config):
+        gen_G, gen_F = (nets.build_generator(config.generator, config.image_size, config.base_filters, name=name,
+                                             upsample=config.upsample) for name in ("gen_G", "gen_F"))
+        disc_X, disc_Y = (nets.patchgan_discriminator(config.base_filters, name=name, channels=6)
+                          for name in ("disc_X", "disc_Y"))
+        trainer = Pix2PixTrainer(gen_G, gen_F, disc_X, disc_Y, seed=config.seed)
+        trainer.compile(make_optimizer(config, config.epochs * config.steps_per_epoch),
+                        adversarial=config.adversarial_loss, lambda_l1=config.lambda_l1,
+                        jit_compile=run.jit_compile(config))
+    return trainer
+
+
+def paired_grid(gen_G, gen_F, samples_a, samples_b):
+    """Each row: A, G(A), its pair B | B, F(B), its pair A."""
+    def run_net(net, images):
+        return keras.ops.convert_to_numpy(net(images, training=False))
+
+    columns = [samples_a, run_net(gen_G, samples_a), samples_b, samples_b, run_net(gen_F, samples_b), samples_a]
+    return grid([[to_uint8(c[i]) for c in columns] for i in range(len(samples_a))])
+
+
+def train(config, run_dir, resume=False, verbose="auto"):
+    """Train (or continue) the run in `run_dir`; returns the exported model folder."""
+    run_dir = run.output_dir(run_dir)
+    rows_a, rows_b = paired_rows(config.data, config.domain_a, config.domain_b, split="train")
+    if config.steps_per_epoch == 0:  # one pass over the pairs
+        config = dataclasses.replace(config, steps_per_epoch=max(1, len(rows_a) // config.batch_size))
+    config_lib.save(config, run_dir / "config.json")
+    log.info("%d training pairs of %s and %s, %d steps per epoch", len(rows_a), config.domain_a,
+             config.domain_b, config.steps_per_epoch)
+
+    trainer = build_trainer(config)
+    run.restore(trainer, run_dir, resume)
+
+    images_a, images_b = arrays.decode_pairs([r["path"] for r in rows_a], [r["path"] for r in rows_b],
+                                             config.image_size)
+
+    try:
+        test_a, test_b = paired_rows(config.data, config.domain_a, config.domain_b, split="test")
+        samples = [from_uint8(arrays.decode_all([r["path"] for r in rows[:config.samples]], config.image_size))
+                   for rows in (test_a, test_b)]
+    except ValueError:  # no test pairs: the first training pairs
+        samples = [from_uint8(images[:config.samples]) for images in (images_a, images_b)]
+
+    start = time.perf_counter()
+    callbacks = run.callbacks(run_dir, config.checkpoint_every, lambda model: paired_grid(
+        model.gen_G, model.gen_F, *samples))
+    total_steps = config.epochs * config.steps_per_epoch
+
+    def make_dataset(first_step, steps):
+        # One stream of two arrays: a pair shares its place in the shuffled order.
+        return arrays.for_fit(arrays.Batches([(images_a, images_b)], config.batch_size, config.seed, first_step,
+                                             steps, share=distribute.process_share()))
+
+    run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
+    data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
+    objective = {"objective": "pix2pix", "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1,
+                 "pairs": len(images_a)}
+    return export_model(trainer, config, run_dir, data,
+                        lambda gen_a2b, gen_b2a: paired_grid(gen_a2b, gen_b2a, *samples) if len(samples[0]) else None,
+                        time.perf_counter() - start, objective)
+
+
+def main(argv=None):
+    run.main(argv, "trainer.pix2pix", __doc__, Pix2PixConfig, train)
+
+
+if __name__ == "__main__":
+    main()
