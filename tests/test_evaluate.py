@@ -74,7 +74,15 @@ def test_cli_prints_table_and_writes_json(toyworld_64, tmp_path, capsys):
     # --record: the numbers go into the folder's config.json and its model card
     assert CycleGAN.from_pretrained(model_dir).config["evaluation"]["directions"] == saved["directions"]
     l1 = saved["directions"]["3d -> 2d"]["model"]["l1"]
-    assert f"| 3d -> 2d | model | {l1:.4f} |" in (model_dir / "README.md").read_text()
+    card = (model_dir / "README.md").read_text()
+    assert f"| 3d -> 2d | model | {l1:.4f} |" in card
+    # The look, where the target renders have outline masks (toyworld's 2d): an identity
+    # model scores what identity scores, and the render itself is the ceiling.
+    look = saved["look"]["3d -> 2d"]
+    assert set(saved["look"]) == {"3d -> 2d"} and look["model"] == look["identity"]
+    assert look["target"]["outline_f1"] > look["identity"]["outline_f1"] and look["target"]["edge_sharpness"] == 1
+    assert f"| 3d -> 2d | target | {look['target']['outline_precision']:.3f} |" in card
+    assert "lines P" in printed
 
 
 def test_not_a_model_folder_is_a_clear_error(tmp_path):

@@ -69,3 +69,16 @@ def test_orbit_clip_moves_smoothly(tmp_path):
     near = np.abs(frames[0] - frames[1]).mean()
     far = np.abs(frames[0] - frames[2]).mean()
     assert 0 < near < far
+
+
+def test_each_2d_render_has_its_outline_mask_where_its_lines_are(tmp_path):
+    rows = toyworld_dataset.generate(tmp_path, count=6, size=64, seed=2, workers=1, progress=False)
+    for row in rows:
+        if row["medium"] == "3d":
+            assert "outline" not in row
+            continue
+        mask = np.asarray(Image.open(tmp_path / row["outline"])) > 0
+        image = np.asarray(Image.open(tmp_path / row["path"]).convert("L")).astype(float)
+        assert mask.shape == (64, 64) and 0.01 < mask.mean() < 0.4
+        if row["studio"] == "cel":  # dark ink on the mask, lighter colour off it
+            assert image[mask].mean() < image[~mask].mean() - 40

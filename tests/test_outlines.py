@@ -1,0 +1,66 @@
+"""trainer.outlines on closed cases: lines drawn where the mask is score 1, lines moved
+3 px score low, a blur lowers F1 and sharpness, flat regions give no line."""
+
+import cv2
+import numpy as np
+import pytest
+
+from trainer import outlines
+
+
+def cel_frames(n=3, size=128, seed=0):
+    """Flat colour regions (rectangles) with 1 px dark lines on their borders -> (images, masks)."""
+    rng = np.random.default_rng(seed)
+    images, masks = [], []
+    for _ in range(n):
+        image = np.full((size, size, 3), rng.integers(150, 230, 3), np.uint8)
+        mask = np.zeros((size, size), bool)
+        for _ in range(4):
+            y, x = rng.integers(8, size // 2, 2)
+            h, w = rng.integers(16, size // 2, 2)
+            image[y:y + h, x:x + w] = rng.integers(90, 230, 3)
+            mask[y, x:x + w] = mask[y + h - 1, x:x + w] = mask[y:y + h, x] = mask[y:y + h, x + w - 1] = True
+        image[mask] = (25, 20, 25)
+        images.append(image)
+        masks.append(mask)
+    return np.stack(images), np.stack(masks)
+
+
+def test_lines_where_the_mask_is_score_one():
+    images, masks = cel_frames()
+    scores = outlines.look_scores(images, masks, images)
+    assert scores["outline_precision"] > 0.97 and scores["outline_recall"] > 0.97
+    assert scores["outline_f1"] > 0.97 and scores["edge_sharpness"] == pytest.approx(1.0)
+
+
+def test_lines_moved_3_px_score_low():
+    images, masks = cel_frames()
+    moved = np.roll(images, 3, axis=(1, 2))
+    scores = outlines.outline_scores(moved, masks)
+    assert scores["outline_f1"] < 0.25
+    assert outlines.outline_scores(moved, masks, tolerance=3)["outline_f1"] > 0.9  # the tolerance sees it
+
+
+def test_a_blur_loses_lines_and_sharpness():
+    images, masks = cel_frames()
+    blurred = np.stack([cv2.GaussianBlur(image, (0, 0), 1.5) for image in images])
+    sharp, soft = outlines.look_scores(images, masks, images), outlines.look_scores(blurred, masks, images)
+    assert soft["outline_f1"] < sharp["outline_f1"] and soft["edge_sharpness"] < 0.7
+
+
+def test_flat_regions_even_dark_ones_are_no_lines():
+    image = np.full((1, 128, 128, 3), 200, np.uint8)
+    image[0, 20:100, 30:90] = 10  # a large dark region
+    assert not outlines.detect_lines(image).any()
+    scores = outlines.outline_scores(image, np.zeros((1, 128, 128), bool))
+    assert scores == {"outline_precision": 0.0, "outline_recall": 0.0, "outline_f1": 0.0}
+
+
+def test_masks_of_another_size_are_scaled_keeping_every_line(tmp_path):
+    from PIL import Image
+
+    mask = np.zeros((128, 128), bool)
+    mask[40, 10:100] = True  # one 1 px line
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    small = outlines.load_masks([tmp_path / "mask.png"], 64)
+    assert small.shape == (1, 64, 64) and small[0, 20, 5:50].all() and small.sum() == 45

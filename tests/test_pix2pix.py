@@ -1,0 +1,83 @@
+"""pix2pix both ways (trainer.pix2pix): its losses on a closed case, a tiny real training
+that saves a hub.CycleGAN folder, and an exact resume after SIGKILL."""
+
+import math
+import signal
+
+import keras
+import numpy as np
+import pytest
+import training_cli
+
+from hub import auto
+from hub.cyclegan import CycleGAN
+from trainer import losses, pix2pix
+from trainer.callbacks import LossHistory
+from trainer.config import Pix2PixConfig
+from trainer.cyclegan import LOSS_NAMES
+
+TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2", "--batch-size", "2"]
+
+
+def test_the_losses_are_the_conditional_gan_plus_100_l1():
+    rng = np.random.default_rng(0)
+    real_a, real_b = (rng.uniform(-1, 1, (2, 8, 8, 3)).astype("float32") for _ in range(2))
+    seen = {}
+
+    def run(name, images):
+        seen[name] = images.shape
+        if name.startswith("gen"):
+            return keras.ops.zeros_like(images)  # a generator that outputs grey
+        return keras.ops.zeros((images.shape[0], 2, 2, 1))  # a discriminator that cannot tell: logit 0
+
+    values = {k: float(v) for k, v in losses.pix2pix_losses(run, real_a, real_b).items()}
+    assert seen["disc_X"] == seen["disc_Y"] == (4, 8, 8, 6)  # (real pair, fake pair), input beside output
+    assert values["gen_G_loss"] == pytest.approx(math.log(2) + 100 * np.abs(real_b).mean(), rel=1e-5)
+    assert values["gen_F_loss"] == pytest.approx(math.log(2) + 100 * np.abs(real_a).mean(), rel=1e-5)
+    assert values["disc_X_loss"] == pytest.approx(math.log(2)) == values["disc_Y_loss"]
+
+
+def test_a_pair_keeps_one_crop_and_mirror_through_the_jitter(toyworld_64):
+    config = Pix2PixConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=1)
+    trainer = pix2pix.build_trainer(config)
+    images = np.random.default_rng(1).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)
+    a, b = trainer.prepare_batch((images, images))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+
+
+def test_tiny_training_saves_a_cyclegan_folder_that_loads_everywhere(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    config = Pix2PixConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=2, steps_per_epoch=3,
+                           batch_size=2, samples=2)
+    model_dir = pix2pix.train(config, out, verbose=0)
+    history = LossHistory.read(out / "logs" / "history.jsonl")
+    assert [(row["epoch"], row["step"]) for row in history] == [(1, 3), (2, 6)]
+    assert all(np.isfinite(row[name]) for row in history for name in LOSS_NAMES)
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+    model = CycleGAN.from_pretrained(model_dir)
+    assert isinstance(auto.from_pretrained(model_dir), CycleGAN)
+    assert model.directions == {"a2b": "3d -> 2d", "b2a": "2d -> 3d"}
+    assert model.config["training"]["objective"] == "pix2pix" and model.config["training"]["pairs"] == 27
+    assert model.translate_array(np.zeros((1, 64, 64, 3), np.uint8), "a2b").shape == (1, 64, 64, 3)
+
+
+def test_data_without_pairs_fails_before_training(toyworld_64, tmp_path):
+    result = training_cli.run_cli("trainer.pix2pix", ["--data", str(toyworld_64), *TINY, "--domain-b",
+                                                      "medium=4d", "--out", str(tmp_path / "run")])
+    assert result.returncode == 1 and "error: no scene of split 'train'" in result.stderr
+
+
+def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
+    common = ["--data", str(toyworld_64), *TINY, "--epochs", "2", "--steps-per-epoch", "6",
+              "--checkpoint-every", "4", "--seed", "5"]
+    straight = training_cli.run_cli("trainer.pix2pix", [*common, "--out", str(tmp_path / "straight")])
+    assert straight.returncode == 0, straight.stderr[-3000:]
+    killed = tmp_path / "killed"
+    returncode = training_cli.run_and_kill_after_checkpoint("trainer.pix2pix", [*common, "--out", str(killed)], 8)
+    assert returncode == -signal.SIGKILL and not (killed / "model").exists()
+    resumed = training_cli.run_cli("trainer.pix2pix", [*common, "--out", str(killed), "--resume"])
+    assert resumed.returncode == 0 and "at step 8" in resumed.stderr, resumed.stderr[-3000:]
+    weights = [[w for net in CycleGAN.from_pretrained(folder / "model", runtime="keras").generators.values()
+                for w in net.get_weights()] for folder in (tmp_path / "straight", killed)]
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, atol=1e-5)
