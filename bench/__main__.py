@@ -14,14 +14,16 @@ import argparse
 import os
 
 FULL = {
-    "train": ["--size", "256", "--generators", "unet", "resnet", "--jit-compile", "--mixed-precision", "--caae"],
+    "train": ["--size", "256", "--generators", "unet", "resnet", "--jit-compile", "--mixed-precision", "--caae",
+              "--objectives", "pix2pix"],
     "input": [],
     "inference": [],
     "video": [],
     "jax": ["--caae"],
 }
 QUICK = {
-    "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--caae"],
+    "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--caae",
+              "--objectives", "pix2pix"],
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--base-filters", "8"],
     "video": ["--seconds", "3"],

@@ -2,7 +2,8 @@
 measured in the same run.
 
 `python -m bench.train_step [--size 256] [--base-filters 64] [--generators unet resnet]
-[--batch-size 1] [--steps 2] [--rounds 3] [--jit-compile] [--mixed-precision] [--caae]`
+[--batch-size 1] [--steps 2] [--rounds 3] [--jit-compile] [--mixed-precision] [--caae]
+[--objectives pix2pix]`
 
 For each generator: the seed's step (bench.seed_step: the tutorial's tf.function, batch
 1) and the project's default step as `python -m trainer.cyclegan` builds it (one Adam,
@@ -10,8 +11,10 @@ stacked network calls, jitter inside the step; Keras' own compiled train functio
 uint8 batches held in memory), and with --jit-compile / --mixed-precision the same step
 compiled by XLA / in bfloat16. After 2 warm-up steps each (tracing), they take turns:
 `--rounds` rounds of `--steps` steps each, the median round counting, so that a slow
-spell of the machine hits all of them alike. With --caae, the CAAE trainer at its
-defaults (the seed's settings) in its adversarial phase, through `fit`.
+spell of the machine hits all of them alike. --objectives adds other objectives' steps
+on the same generator (pix2pix: trainer.pix2pix), in the same rounds, each against the
+CycleGAN step. With --caae, the CAAE trainer at its defaults (the seed's settings) in its
+adversarial phase, through `fit`.
 """
 
 import argparse
@@ -22,8 +25,8 @@ import numpy as np
 import tensorflow as tf
 
 from bench.seed_step import seed_train_step
-from trainer import caae, cyclegan
-from trainer.config import CAAEConfig, CycleGANConfig
+from trainer import caae, cyclegan, pix2pix
+from trainer.config import CAAEConfig, CycleGANConfig, Pix2PixConfig
 
 WARMUP = 2
 
@@ -53,11 +56,15 @@ def seed_runner(size, base_filters, generator):
     return run
 
 
-def project_runner(size, base_filters, generator, batch, **flags):
+OBJECTIVES = {"cyclegan": (CycleGANConfig, cyclegan.build_trainer), "pix2pix": (Pix2PixConfig, pix2pix.build_trainer)}
+
+
+def project_runner(size, base_filters, generator, batch, objective="cyclegan", **flags):
     """run(steps) on the trainer's own compiled step (what `fit` calls), in-memory batches."""
-    config = CycleGANConfig(data="-", image_size=size, base_filters=base_filters, generator=generator,
-                            batch_size=batch, epochs=1, steps_per_epoch=1, **flags)
-    trainer = cyclegan.build_trainer(config)
+    config_cls, build_trainer = OBJECTIVES[objective]
+    config = config_cls(data="-", image_size=size, base_filters=base_filters, generator=generator,
+                        batch_size=batch, epochs=1, steps_per_epoch=1, **flags)
+    trainer = build_trainer(config)
     images_a, images_b = random_uint8(batch, size, 1), random_uint8(batch, size, 2)
     batches = iter(tf.data.Dataset.from_tensors((images_a, images_b)).repeat())
     trainer.make_train_function()
@@ -124,6 +131,8 @@ def main(argv=None):
     parser.add_argument("--jit-compile", action="store_true", help="also time the project step under XLA")
     parser.add_argument("--mixed-precision", action="store_true", help="also time the project step in bfloat16")
     parser.add_argument("--caae", action="store_true", help="also time the CAAE trainer")
+    parser.add_argument("--objectives", nargs="*", default=[], choices=[k for k in OBJECTIVES if k != "cyclegan"],
+                        help="also time these objectives' steps, against the CycleGAN step")
     args = parser.parse_args(argv)
     gpus = tf.config.list_physical_devices("GPU")
     print(f"training, {args.size} px, base {args.base_filters}, TensorFlow on {len(gpus) or 'no'} GPU(s); "
@@ -134,16 +143,20 @@ def main(argv=None):
             variants[f"project, --jit-compile (batch {args.batch_size})"] = {"jit_compile": True}
         if args.mixed_precision:
             variants[f"project, --mixed-precision (batch {args.batch_size})"] = {"mixed_precision": True}
+        for objective in args.objectives:
+            variants[f"{objective} (batch {args.batch_size})"] = {"objective": objective}
         runners = {name: (seed_runner(args.size, args.base_filters, generator) if name.startswith("seed")
                           else project_runner(args.size, args.base_filters, generator, args.batch_size, **flags))
                    for name, flags in variants.items()}
         seconds = interleaved_seconds(runners, args.steps, args.rounds)
         seed = seconds.pop("seed's step (batch 1)")
+        project = seconds[f"project default (batch {args.batch_size})"]
         print(f"  {generator:6s} {'seed' + chr(39) + 's step (batch 1)':36s} {seed * 1e3:9.1f} ms/pair", flush=True)
         for name, step_seconds in seconds.items():
             per_pair = step_seconds / args.batch_size
-            print(f"  {generator:6s} {name:36s} {per_pair * 1e3:9.1f} ms/pair = {per_pair / seed:.2f}x the seed's step",
-                  flush=True)
+            versus = (f"{step_seconds / project:.2f}x the CycleGAN step" if name.split(" ")[0] in args.objectives
+                      else f"{per_pair / seed:.2f}x the seed's step")
+            print(f"  {generator:6s} {name:36s} {per_pair * 1e3:9.1f} ms/pair = {versus}", flush=True)
     if args.caae:
         seconds, batch = caae_seconds(args.size, args.steps * args.rounds)
         print(f"  CAAE at its defaults (batch {batch}, adversarial phase): {seconds * 1e3:9.1f} ms/step, "
