@@ -81,11 +81,19 @@ class CycleGANConfig(RunConfig):
         "history of translated images shown to the discriminators (the paper: 50; 0 = off, as the seed)"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
+    edge_promoting_weight: float = field(default=0.0, metadata=_flag(
+        "CartoonGAN's edge-promoting loss: domain B's own images with their edges blurred are shown "
+        "to disc_Y as fakes, with this weight (B should be the side with crisp edges, e.g. 2d); "
+        "needs --input-pipeline arrays (auto picks it); 0 = off"))
 
     def validate(self):
         super().validate()
         if self.pool_size < 0:
             raise ValueError("--pool-size must be >= 0")
+        if self.edge_promoting_weight < 0:
+            raise ValueError("--edge-promoting-weight must be >= 0")
+        if self.edge_promoting_weight and self.input_pipeline == "tfdata":
+            raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from hub import nets
 from hub.cyclegan import CycleGAN as CycleGANModel
 from hub.cyclegan import domain_name
 from hub.imaging import from_uint8
-from trainer import config as config_lib, distribute, losses, run
+from trainer import config as config_lib, distribute, edge_smoothing, losses, run
 from trainer.augment import DeviceJitter
 from trainer.callbacks import sample_grid
 from trainer.config import CycleGANConfig
@@ -58,7 +58,8 @@ class CycleGANTrainer(MultiLossTrainer):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
         self.built = True  # every part exists now; fit need not trace a call() to build it
 
-    def compile(self, optimizer, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5, jit_compile=False):
+    def compile(self, optimizer, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5, edge_weight=0.0,
+                jit_compile=False):
         """One Adam for all four networks: Adam works per weight, so this is the tutorial's
         four equal optimizers in one (and one set of optimizer variables for Keras' JAX fit)."""
         super().compile(optimizer=optimizer, jit_compile=jit_compile)
@@ -66,6 +67,7 @@ class CycleGANTrainer(MultiLossTrainer):
         self.adversarial = adversarial
         self.lambda_cycle = lambda_cycle
         self.identity_weight = identity_weight
+        self.edge_weight = edge_weight
 
     @property
     def nets(self):
@@ -100,17 +102,15 @@ class CycleGANTrainer(MultiLossTrainer):
         return restored + optimizer
 
     def prepare_batch(self, batch):
-        real_a, real_b = batch
-        if self.jitter is not None:
-            real_a, real_b = self.jitter(real_a), self.jitter(real_b)
-        return real_a, real_b
+        """(A, B) or, with the edge-promoting loss, (A, B, B with its edges smoothed)."""
+        return tuple(self.jitter(images) for images in batch) if self.jitter is not None else tuple(batch)
 
-    def compute_losses(self, real_a, real_b, training=True):
+    def compute_losses(self, real_a, real_b, smoothed_b=None, training=True):
         """Forward pass of all four networks -> the four total losses (backend-neutral)."""
         networks = {"gen_G": self.gen_G, "gen_F": self.gen_F, "disc_X": self.disc_X, "disc_Y": self.disc_Y}
         return losses.cyclegan_losses(lambda name, x: networks[name](x, training=training),
                                       real_a, real_b, self.adversarial, self.lambda_cycle, self.identity_weight,
-                                      self.pool_X, self.pool_Y)
+                                      self.pool_X, self.pool_Y, smoothed_b, self.edge_weight)
 
 
 def make_optimizer(config, total_steps):
@@ -133,7 +133,7 @@ def build_trainer(config):
                                   image_shape=(config.image_size, config.image_size, 3), seed=config.seed)
         trainer.compile(make_optimizer(config, config.epochs * config.steps_per_epoch),
                         adversarial=config.adversarial_loss, lambda_cycle=config.lambda_cycle,
-                        identity_weight=config.identity_weight,
+                        identity_weight=config.identity_weight, edge_weight=config.edge_promoting_weight,
                         jit_compile=run.jit_compile(config))
     return trainer
 
@@ -157,7 +157,8 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
             "dataset": os.path.basename(os.path.normpath(config.data)),
             "steps": trainer.step, "epochs": config.epochs, "batch_size": config.batch_size,
             **(objective or {"objective": "cyclegan", "adversarial_loss": config.adversarial_loss,
-                             "lambda_cycle": config.lambda_cycle, "pool_size": config.pool_size}),
+                             "lambda_cycle": config.lambda_cycle, "pool_size": config.pool_size,
+                             "edge_promoting_weight": config.edge_promoting_weight}),
             "seed": config.seed, "seconds_this_session": round(seconds, 1), "data": data,
         },
     }
@@ -179,6 +180,8 @@ def train(config, run_dir, resume=False, verbose="auto"):
     """Train (or continue) the run in `run_dir`; returns the exported model folder.
     Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
     run_dir = run.output_dir(run_dir)
+    if config.edge_promoting_weight and config.input_pipeline == "auto":  # the smoothed images live in memory
+        config = dataclasses.replace(config, input_pipeline="arrays")
     config = run.resolve_input_pipeline(config)
     filters_a, filters_b = parse_filter(config.domain_a), parse_filter(config.domain_b)
     rows_a, rows_b = domain_rows(config.data, filters_a), domain_rows(config.data, filters_b)
@@ -214,9 +217,12 @@ def train(config, run_dir, resume=False, verbose="auto"):
     if config.input_pipeline == "arrays":
         arrays.require_memory(len(paths_a) + len(paths_b), config.image_size)  # both domains together
         images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
+        # B's stream: its images, and with the edge-promoting loss each one edge-smoothed
+        stream_b = (images_b,) if not config.edge_promoting_weight else (
+            images_b, edge_smoothing.smoothed_images(images_b, paths_b, config.data, config.image_size))
 
         def make_dataset(first_step, steps):
-            return arrays.for_fit(arrays.Batches([(images_a,), (images_b,)], config.batch_size, config.seed,
+            return arrays.for_fit(arrays.Batches([(images_a,), stream_b], config.batch_size, config.seed,
                                                  first_step, steps, share=distribute.process_share()))
     else:
         from trainer.data.loading import unpaired_dataset  # imports tensorflow

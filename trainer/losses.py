@@ -51,11 +51,13 @@ def identity_loss(real, same, lambda_cycle=10.0, identity_weight=0.5):
 
 
 def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5,
-                    pool_a=None, pool_b=None):
+                    pool_a=None, pool_b=None, smoothed_b=None, edge_weight=0.0):
     """The four CycleGAN losses from one forward pass, as both training steps (TF and JAX)
     compute them. run(name, images) calls the network `name` (gen_G: A -> B, gen_F: B -> A,
     disc_X judges A, disc_Y judges B); pool_a / pool_b, when given, swap translations for
-    pooled ones before the discriminators see them. -> {name_loss: scalar}.
+    pooled ones before the discriminators see them. smoothed_b: domain B images with their
+    edges blurred (trainer.edge_smoothing), which disc_Y learns to call fake as well, with
+    `edge_weight` (CartoonGAN's edge-promoting loss, Chen et al. 2018, Eq. 2). -> {name_loss: scalar}.
 
     Images that go through the same network go in one call, stacked along the batch
     (instance norm is per image, so this computes what separate calls would): four
@@ -78,9 +80,15 @@ def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, i
         return stacked(name, real, pool(fake), fake)
 
     real_x, pooled_x, fake_x = judged("disc_X", real_a, fake_a, pool_a)
-    real_y, pooled_y, fake_y = judged("disc_Y", real_b, fake_b, pool_b)
     disc_X = discriminator_loss(real_x, pooled_x, adversarial)
-    disc_Y = discriminator_loss(real_y, pooled_y, adversarial)
+    if smoothed_b is None:
+        real_y, pooled_y, fake_y = judged("disc_Y", real_b, fake_b, pool_b)
+        disc_Y = discriminator_loss(real_y, pooled_y, adversarial)
+    else:
+        real_y, pooled_y, fake_y, smoothed_y = stacked(
+            "disc_Y", real_b, pool_b(fake_b) if pool_b is not None else fake_b, fake_b, smoothed_b)
+        disc_Y = (discriminator_loss(real_y, pooled_y, adversarial)
+                  + 0.5 * edge_weight * _adversarial_term(smoothed_y, 0.0, adversarial))
 
     cycle = cycle_loss(real_a, cycled_a, lambda_cycle) + cycle_loss(real_b, cycled_b, lambda_cycle)
     gen_G = (generator_adversarial_loss(fake_y, adversarial) + cycle
