@@ -12,8 +12,8 @@ uint8 batches held in memory), and with --jit-compile / --mixed-precision the sa
 compiled by XLA / in bfloat16. After 2 warm-up steps each (tracing), they take turns:
 `--rounds` rounds of `--steps` steps each, the median round counting, so that a slow
 spell of the machine hits all of them alike. --objectives adds other objectives' steps
-on the same generator (pix2pix: trainer.pix2pix), in the same rounds, each against the
-CycleGAN step. With --caae, the CAAE trainer at its defaults (the seed's settings) in its
+on the same generator (pix2pix: trainer.pix2pix; cut, fastcut: trainer.cut, both
+directions as the CycleGAN), in the same rounds, each against the CycleGAN step. With --caae, the CAAE trainer at its defaults (the seed's settings) in its
 adversarial phase, through `fit`.
 """
 
@@ -56,14 +56,18 @@ def seed_runner(size, base_filters, generator):
     return run
 
 
-OBJECTIVES = {"cyclegan": (CycleGANConfig, cyclegan.build_trainer), "pix2pix": (Pix2PixConfig, pix2pix.build_trainer)}
+# objective -> (its config class, the trainer builder, the config fields that pick it)
+OBJECTIVES = {"cyclegan": (CycleGANConfig, cyclegan.build_trainer, {}),
+              "pix2pix": (Pix2PixConfig, pix2pix.build_trainer, {}),
+              "cut": (CycleGANConfig, cyclegan.build_trainer, {"objective": "cut"}),
+              "fastcut": (CycleGANConfig, cyclegan.build_trainer, {"objective": "fastcut"})}
 
 
 def project_runner(size, base_filters, generator, batch, objective="cyclegan", **flags):
     """run(steps) on the trainer's own compiled step (what `fit` calls), in-memory batches."""
-    config_cls, build_trainer = OBJECTIVES[objective]
+    config_cls, build_trainer, fields = OBJECTIVES[objective]
     config = config_cls(data="-", image_size=size, base_filters=base_filters, generator=generator,
-                        batch_size=batch, epochs=1, steps_per_epoch=1, **flags)
+                        batch_size=batch, epochs=1, steps_per_epoch=1, **fields, **flags)
     trainer = build_trainer(config)
     images_a, images_b = random_uint8(batch, size, 1), random_uint8(batch, size, 2)
     batches = iter(tf.data.Dataset.from_tensors((images_a, images_b)).repeat())

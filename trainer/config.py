@@ -62,6 +62,10 @@ class RunConfig:
 
 @dataclass(frozen=True)
 class CycleGANConfig(RunConfig):
+    objective: str = field(default="cyclegan", metadata=_flag(
+        "cyclegan (two generators and the cycle), or cut / fastcut (Park et al. 2020: PatchNCE "
+        "between input and output patches instead of the cycle; trainer.cut)",
+        choices=("cyclegan", "cut", "fastcut")))
     epochs: int = field(default=10, metadata=_flag("epochs to train (the seed trained 10)"))
     steps_per_epoch: int = field(default=0, metadata=_flag(
         "training steps per epoch; 0 = one pass over the larger domain"))
@@ -74,11 +78,12 @@ class CycleGANConfig(RunConfig):
         choices=("unet", "resnet")))
     adversarial_loss: str = field(default="bce", metadata=_flag(
         "bce (the seed's) or lsgan (the CycleGAN paper's least squares)", choices=("bce", "lsgan")))
-    lambda_cycle: float = field(default=10.0, metadata=_flag("cycle-consistency weight"))
+    lambda_cycle: float = field(default=10.0, metadata=_flag("cycle-consistency weight (cyclegan)"))
     identity_weight: float = field(default=0.5, metadata=_flag(
-        "identity loss weight, as a fraction of lambda_cycle"))
+        "identity loss weight, as a fraction of lambda_cycle (cyclegan)"))
     pool_size: int = field(default=0, metadata=_flag(
-        "history of translated images shown to the discriminators (the paper: 50; 0 = off, as the seed)"))
+        "history of translated images shown to the discriminators (the paper: 50; 0 = off, as the seed; "
+        "cyclegan only)"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
     edge_promoting_weight: float = field(default=0.0, metadata=_flag(
@@ -94,6 +99,9 @@ class CycleGANConfig(RunConfig):
             raise ValueError("--edge-promoting-weight must be >= 0")
         if self.edge_promoting_weight and self.input_pipeline == "tfdata":
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
+        if self.objective != "cyclegan" and self.pool_size:
+            raise ValueError(f"--pool-size is for --objective cyclegan; {self.objective} shows D the current "
+                             "translations, as its paper does")
 
 
 @dataclass(frozen=True)

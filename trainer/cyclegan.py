@@ -1,4 +1,5 @@
-"""CycleGAN training (Zhu et al., ICCV 2017), as the seed report ran it and better.
+"""CycleGAN training (Zhu et al., ICCV 2017), as the seed report ran it and better, and
+the unpaired objectives that share its runs (--objective cut | fastcut: trainer.cut).
 
 `python -m trainer.cyclegan --data DIR --domain-a medium=3d --domain-b medium=2d --out RUN_DIR`
 
@@ -122,20 +123,41 @@ def make_optimizer(config, total_steps):
 
 def build_trainer(config):
     """Networks, pool, jitter and optimizer for `config`, compiled and ready for `fit`
-    (under --distribute, inside the strategy's scope)."""
+    (under --distribute, inside the strategy's scope); a trainer.cut.CUTTrainer for
+    --objective cut / fastcut."""
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
     with distribute.trainer_scope(config):
         gen_G, gen_F = (nets.build_generator(config.generator, config.image_size, config.base_filters, name=name,
                                              upsample=config.upsample) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (nets.patchgan_discriminator(config.base_filters, name=name) for name in ("disc_X", "disc_Y"))
+        optimizer = make_optimizer(config, config.epochs * config.steps_per_epoch)
+        if config.objective != "cyclegan":
+            from trainer import cut  # it imports this module
+
+            settings = cut.OBJECTIVES[config.objective]
+            trainer = cut.CUTTrainer(gen_G, gen_F, disc_X, disc_Y, config.generator, settings["identity_nce"],
+                                     seed=config.seed)
+            trainer.compile(optimizer, adversarial=config.adversarial_loss, lambda_nce=settings["lambda_nce"],
+                            edge_weight=config.edge_promoting_weight, jit_compile=run.jit_compile(config))
+            return trainer
         trainer = CycleGANTrainer(gen_G, gen_F, disc_X, disc_Y, pool_size=config.pool_size,
                                   image_shape=(config.image_size, config.image_size, 3), seed=config.seed)
-        trainer.compile(make_optimizer(config, config.epochs * config.steps_per_epoch),
-                        adversarial=config.adversarial_loss, lambda_cycle=config.lambda_cycle,
+        trainer.compile(optimizer, adversarial=config.adversarial_loss, lambda_cycle=config.lambda_cycle,
                         identity_weight=config.identity_weight, edge_weight=config.edge_promoting_weight,
                         jit_compile=run.jit_compile(config))
     return trainer
+
+
+def _objective_settings(config):
+    """What the card says of the objective a CycleGANConfig trained."""
+    settings = {"objective": config.objective, "adversarial_loss": config.adversarial_loss,
+                "edge_promoting_weight": config.edge_promoting_weight}
+    if config.objective == "cyclegan":
+        return {**settings, "lambda_cycle": config.lambda_cycle, "pool_size": config.pool_size}
+    from trainer import cut
+
+    return {**settings, "lambda_nce": cut.OBJECTIVES[config.objective]["lambda_nce"], "nce_patches": cut.NCE_PATCHES}
 
 
 def export_model(trainer, config, run_dir, data, sample_image, seconds, objective=None):
@@ -156,9 +178,7 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
         "training": {
             "dataset": os.path.basename(os.path.normpath(config.data)),
             "steps": trainer.step, "epochs": config.epochs, "batch_size": config.batch_size,
-            **(objective or {"objective": "cyclegan", "adversarial_loss": config.adversarial_loss,
-                             "lambda_cycle": config.lambda_cycle, "pool_size": config.pool_size,
-                             "edge_promoting_weight": config.edge_promoting_weight}),
+            **(objective or _objective_settings(config)),
             "seed": config.seed, "seconds_this_session": round(seconds, 1), "data": data,
         },
     }

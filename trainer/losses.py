@@ -1,5 +1,6 @@
 """The trainers' losses as pure functions: tensors in, scalar out. CycleGAN's follow
-Zhu et al. (ICCV 2017), pix2pix's Isola et al. (CVPR 2017); the CAAE's (reconstruction L1 + total variation) the seed report,
+Zhu et al. (ICCV 2017), pix2pix's Isola et al. (CVPR 2017), PatchNCE Park et al.'s CUT
+(ECCV 2020); the CAAE's (reconstruction L1 + total variation) the seed report,
 its optional label adversary Lample et al.'s Fader networks (NeurIPS 2017), its optional
 SSIM term Zhao et al.'s mixed L1 + SSIM loss (IEEE TCI 2017).
 
@@ -38,6 +39,12 @@ def discriminator_loss(real_logits, fake_logits, adversarial="bce"):
     real = _adversarial_term(real_logits, 1.0, adversarial)
     fake = _adversarial_term(fake_logits, 0.0, adversarial)
     return 0.5 * (real + fake)
+
+
+def edge_promoting_loss(smoothed_logits, weight, adversarial="bce"):
+    """CartoonGAN's term of D (Chen et al. 2018, Eq. 2): the target domain's own images
+    with their edges smoothed are fakes too; halved, as discriminator_loss's terms."""
+    return 0.5 * weight * _adversarial_term(smoothed_logits, 0.0, adversarial)
 
 
 def cycle_loss(real, cycled, lambda_cycle=10.0):
@@ -87,8 +94,8 @@ def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, i
     else:
         real_y, pooled_y, fake_y, smoothed_y = stacked(
             "disc_Y", real_b, pool_b(fake_b) if pool_b is not None else fake_b, fake_b, smoothed_b)
-        disc_Y = (discriminator_loss(real_y, pooled_y, adversarial)
-                  + 0.5 * edge_weight * _adversarial_term(smoothed_y, 0.0, adversarial))
+        disc_Y = discriminator_loss(real_y, pooled_y, adversarial) + edge_promoting_loss(smoothed_y, edge_weight,
+                                                                                         adversarial)
 
     cycle = cycle_loss(real_a, cycled_a, lambda_cycle) + cycle_loss(real_b, cycled_b, lambda_cycle)
     gen_G = (generator_adversarial_loss(fake_y, adversarial) + cycle
@@ -119,6 +126,17 @@ def pix2pix_losses(run, real_a, real_b, adversarial="bce", lambda_l1=100.0):
         "disc_X_loss": discriminator_loss(real_x, fake_x, adversarial),
         "disc_Y_loss": discriminator_loss(real_y, fake_y, adversarial),
     }
+
+
+def patch_nce_loss(query, key, temperature=0.07):
+    """PatchNCE (Park et al., Eq. 2-3) of one layer: query, key (B, S, C) are the
+    L2-normalised features of S patches of the output and of the input at the same S
+    places. Each output patch must pick the input patch at its own place among the S
+    patches of its input image: the cross-entropy of that choice, with logits
+    q . k / temperature, averaged over patches and images. The key is a fixed target
+    (the official code's detach)."""
+    logits = ops.einsum("bsc,btc->bst", query, ops.stop_gradient(key)) / temperature  # (B, S, S)
+    return -ops.mean(ops.diagonal(ops.log_softmax(logits, axis=-1), axis1=1, axis2=2))
 
 
 def l1(real, reconstructed):

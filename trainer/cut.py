@@ -1,0 +1,145 @@
+"""CUT and FastCUT (Park et al., "Contrastive Learning for Unpaired Image-to-Image
+Translation", ECCV 2020): a generator kept faithful to its input by PatchNCE, a
+contrastive loss between patches of the output and of the input, instead of a second
+generator and the cycle. `python -m trainer.cyclegan --objective cut|fastcut`.
+
+Each patch of G(x), seen through G's own encoder and a small MLP head, must match the
+input patch at its place among the other patches of x (trainer.losses.patch_nce_loss),
+at NCE_PATCHES places of each of five encoder layers, raw pixels included.
+- CUT: GAN + (NCE(x, G(x)) + NCE(y, G(y))) / 2, the second an identity term (lambda 1);
+- FastCUT: GAN + 10 NCE(x, G(x)), no identity term: fewer passes, a freer translation.
+Both directions are trained, each by its own generator, discriminator and heads, so the
+model folder is a `hub.CycleGAN` one. The paper trains one direction; a direction here
+costs what one CUT costs. The input's features come from the translation's own forward
+pass, so a PatchNCE term adds one encoder pass (over the output), not two. Not here:
+FastCUT's flip-equivariance augmentation.
+
+Names as in trainer.cyclegan: gen_G maps A to B and is judged by disc_Y; gen_F the reverse.
+"""
+
+import keras
+from keras import ops
+
+from trainer import losses
+from trainer.augment import DeviceJitter
+from trainer.cyclegan import LOSS_NAMES
+from trainer.multi_loss import MultiLossTrainer
+
+NCE_PATCHES = 256
+NCE_TEMPERATURE = 0.07
+HEAD_WIDTH = 256
+# The encoder layers PatchNCE reads (the official code's 0, 4, 8, 12, 16 of its ResNet,
+# pixels first), by our networks' layer names.
+NCE_LAYERS = {"unet": ("image", "down0_act", "down1_act", "down2_act", "down3_act"),
+              "resnet": ("stem_pad", "stem_act", "down0_act", "down1_act", "res0_add")}
+OBJECTIVES = {"cut": {"lambda_nce": 1.0, "identity_nce": True}, "fastcut": {"lambda_nce": 10.0, "identity_nce": False}}
+
+
+def encoder_features(generator, layer_names):
+    """A model sharing `generator`'s weights: image -> the activations of `layer_names`."""
+    return keras.Model(generator.inputs, [generator.get_layer(name).output for name in layer_names],
+                       name=f"{generator.name}_features")
+
+
+def projection_head(channels, name):
+    """CUT's two-layer MLP over a patch's features."""
+    head = keras.Sequential([keras.layers.Dense(HEAD_WIDTH, activation="relu"), keras.layers.Dense(HEAD_WIDTH)],
+                            name=name)
+    head.build((None, None, channels))
+    return head
+
+
+class CUTTrainer(MultiLossTrainer):
+    """Two CUT translators, A -> B and B -> A, trained together by `fit`, each loss
+    training its own generator (with its heads) or discriminator (trainer.multi_loss)."""
+
+    def __init__(self, gen_G, gen_F, disc_X, disc_Y, generator_kind="unet", identity_nce=True, seed=None,
+                 jitter=True, **kwargs):
+        super().__init__(**kwargs)
+        self.gen_G, self.gen_F = gen_G, gen_F
+        self.disc_X, self.disc_Y = disc_X, disc_Y
+        layers = NCE_LAYERS[generator_kind]
+        # A translation also gives its input's encoder features (the same activations a
+        # separate encoder pass would give: the down path has no dropout), so each NCE
+        # term costs one more encoder pass only, over the outputs.
+        self.translators, self.features = {}, {}
+        for name, gen in (("gen_G", gen_G), ("gen_F", gen_F)):
+            self.features[name] = encoder_features(gen, layers)
+            self.translators[name] = keras.Model(gen.inputs, [gen.output, *self.features[name].outputs],
+                                                 name=f"{gen.name}_with_features")
+        channels = [t.shape[-1] for t in self.features["gen_G"].outputs]
+        self.heads = {name: [projection_head(c, f"{name}_nce_head{i}") for i, c in enumerate(channels)]
+                      for name in ("gen_G", "gen_F")}
+        self.identity_nce = identity_nce
+        self.patch_seed = keras.random.SeedGenerator(seed, name="patch_seed")
+        self.jitter = DeviceJitter(None if seed is None else seed + 2, name="jitter") if jitter else None
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in (*LOSS_NAMES, "nce_G", "nce_F")}
+        self.built = True
+
+    def compile(self, optimizer, adversarial="lsgan", lambda_nce=1.0, edge_weight=0.0, jit_compile=False):
+        super().compile(optimizer=optimizer, jit_compile=jit_compile)
+        optimizer.build(self.trainable_variables)
+        self.adversarial, self.lambda_nce, self.edge_weight = adversarial, lambda_nce, edge_weight
+
+    @property
+    def step(self):
+        return int(ops.convert_to_numpy(self.optimizer.iterations))
+
+    def trained_losses(self):
+        def head_variables(name):
+            return [v for head in self.heads[name] for v in head.trainable_variables]
+
+        return [("gen_G_loss", self.gen_G.trainable_variables + head_variables("gen_G")),
+                ("gen_F_loss", self.gen_F.trainable_variables + head_variables("gen_F")),
+                ("disc_X_loss", self.disc_X.trainable_variables), ("disc_Y_loss", self.disc_Y.trainable_variables)]
+
+    def prepare_batch(self, batch):
+        """(A, B) or, with the edge-promoting loss, (A, B, B with its edges smoothed)."""
+        return tuple(self.jitter(images) for images in batch) if self.jitter is not None else tuple(batch)
+
+    def translate_with_nce(self, name, sources, training):
+        """Generator `name` on `sources` -> (its outputs, PatchNCE between the two, averaged
+        over the layers and the images)."""
+        outputs, *source_features = self.translators[name](sources, training=training)
+        output_features = self.features[name](outputs, training=training)
+        total = 0.0
+        for key_map, query_map, head in zip(source_features, output_features, self.heads[name]):
+            batch, height, width, channels = ops.shape(key_map)
+            count = min(NCE_PATCHES, key_map.shape[1] * key_map.shape[2])
+            places = ops.argsort(keras.random.uniform((height * width,), seed=self.patch_seed))[:count]
+            both = ops.concatenate([key_map, query_map], axis=0)  # one head call for keys and queries
+            patches = ops.take(ops.reshape(both, (2 * batch, height * width, channels)), places, axis=1)
+            patches = ops.cast(head(patches, training=training), "float32")  # (2B, S, HEAD_WIDTH)
+            patches = patches / (ops.norm(patches, axis=-1, keepdims=True) + 1e-7)
+            key, query = ops.split(patches, 2, axis=0)
+            total = total + losses.patch_nce_loss(query, key, NCE_TEMPERATURE)
+        return outputs, total / len(source_features)
+
+    def compute_losses(self, real_a, real_b, smoothed_b=None, training=True):
+        # 1. Each generator translates its domain (CUT: and the other one, for the identity
+        #    term), with PatchNCE between its inputs and outputs.
+        # 2. Each discriminator judges real images and translations (disc_Y also edge-smoothed B).
+        # 3. Generators: GAN + lambda x PatchNCE; discriminators: the GAN loss.
+        if self.identity_nce:  # the mean over the stacked batch is (NCE(x, G(x)) + NCE(y, G(y))) / 2
+            out_G, nce_G = self.translate_with_nce("gen_G", ops.concatenate([real_a, real_b], axis=0), training)
+            out_F, nce_F = self.translate_with_nce("gen_F", ops.concatenate([real_b, real_a], axis=0), training)
+            fake_b, fake_a = ops.split(out_G, 2, axis=0)[0], ops.split(out_F, 2, axis=0)[0]
+        else:
+            fake_b, nce_G = self.translate_with_nce("gen_G", real_a, training)
+            fake_a, nce_F = self.translate_with_nce("gen_F", real_b, training)
+
+        def judged(disc, *batches):
+            return ops.split(disc(ops.concatenate(batches, axis=0), training=training), len(batches), axis=0)
+
+        real_x, fake_x = judged(self.disc_X, real_a, fake_a)
+        real_y, fake_y, *smoothed_y = judged(self.disc_Y, real_b, fake_b, *([] if smoothed_b is None else [smoothed_b]))
+        disc_Y = losses.discriminator_loss(real_y, fake_y, self.adversarial)
+        if smoothed_y:  # CartoonGAN's edge-promoting term (trainer.edge_smoothing)
+            disc_Y = disc_Y + losses.edge_promoting_loss(smoothed_y[0], self.edge_weight, self.adversarial)
+        return {
+            "gen_G_loss": losses.generator_adversarial_loss(fake_y, self.adversarial) + self.lambda_nce * nce_G,
+            "gen_F_loss": losses.generator_adversarial_loss(fake_x, self.adversarial) + self.lambda_nce * nce_F,
+            "disc_X_loss": losses.discriminator_loss(real_x, fake_x, self.adversarial),
+            "disc_Y_loss": disc_Y,
+            "nce_G": nce_G, "nce_F": nce_F,
+        }
