@@ -1,0 +1,23 @@
+"""trainer.figure: the side-by-side of models on held-out scenes and photos."""
+
+import numpy as np
+import tiny_models
+from PIL import Image
+
+from trainer import figure
+
+
+def test_a_row_per_scene_and_photo_a_column_per_model(toyworld_64, tmp_path):
+    tiny_models.cyclegan().save_pretrained(tmp_path / "a")
+    tiny_models.cyclegan(seed=1).save_pretrained(tmp_path / "b")
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(photo)
+    out = tmp_path / "look.png"
+    figure.main(["--model", f"one={tmp_path / 'a'}", "--model", f"two={tmp_path / 'b'}", "--data", str(toyworld_64),
+                 "--scenes", "2", "--photos", str(photo), "--size", "32", "--out", str(out)])
+    image = np.asarray(Image.open(out))
+    assert image.shape == (figure.TITLE_HEIGHT + 3 * 34 - 2, 4 * 34 - 2, 3)  # 3 rows; input, one, two, target
+    body = image[figure.TITLE_HEIGHT:]
+    assert (body[2 * 34:, 3 * 34:] == 255).all()  # a photo has no target render
+    assert not np.array_equal(body[:32, 34:66], body[:32, 68:100])  # two different models
+    assert (image[:figure.TITLE_HEIGHT, :30] < 128).any()  # a title was drawn
