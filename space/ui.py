@@ -83,7 +83,9 @@ def _image_tab(models, model_names):
         direction = _direction_picker(models, model_names)
     with gr.Row():
         picture = picture_input("Picture", elem_id="picture")
-        translated = gr.Image(type="pil", format="png", label="Translated (input size)",
+        # type="filepath": as an input (of the before/after event) it reaches our reader,
+        # with its pixel limit, rather than being decoded whole by Gradio first.
+        translated = gr.Image(type="filepath", format="png", label="Translated (input size)",
                               buttons=["download"], interactive=False, elem_id="translated")
     training_size = models.cyclegans[0].model.config["image_size"]
     size = gr.Slider(training_size, handlers.MAX_DETAIL * training_size, value=training_size, step=training_size // 2,
@@ -101,7 +103,7 @@ def _image_tab(models, model_names):
         return handlers.translate_image(models, image, direction, model_name, size)
 
     def compare(image, result):
-        return (handlers.read_picture(image), result) if result is not None else None
+        return (handlers.read_picture(image), handlers.read_picture(result)) if result is not None else None
 
     button.click(translate, [picture, direction, model, size], translated, api_name="translate",
                  concurrency_id="images", concurrency_limit=IMAGE_JOBS).success(

@@ -33,6 +33,7 @@ def test_translate_an_example_in_the_browser(page, tmp_path):
     size = result.evaluate("img => new Promise(ok => img.complete ? ok([img.naturalWidth, img.naturalHeight])"
                            " : img.onload = () => ok([img.naturalWidth, img.naturalHeight]))")
     assert size == [256, 256]  # the example's own size
+    page.wait_for_selector("#comparison img", timeout=60_000)  # the before/after slider got both pictures
     page.screenshot(path=str(tmp_path / "translated.png"), full_page=True)
 
 
