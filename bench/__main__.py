@@ -15,7 +15,7 @@ import os
 
 FULL = {
     "train": ["--size", "256", "--generators", "unet", "resnet", "--jit-compile", "--mixed-precision", "--caae",
-              "--objectives", "pix2pix", "cut", "fastcut"],
+              "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
     "input": [],
     "inference": [],
     "video": [],
@@ -23,7 +23,7 @@ FULL = {
 }
 QUICK = {
     "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--caae",
-              "--objectives", "pix2pix", "cut", "fastcut"],
+              "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--base-filters", "8"],
     "video": ["--seconds", "3"],

@@ -3,7 +3,7 @@ measured in the same run.
 
 `python -m bench.train_step [--size 256] [--base-filters 64] [--generators unet resnet]
 [--batch-size 1] [--steps 2] [--rounds 3] [--jit-compile] [--mixed-precision] [--caae]
-[--objectives pix2pix]`
+[--objectives pix2pix cut fastcut] [--memory]`
 
 For each generator: the seed's step (bench.seed_step: the tutorial's tf.function, batch
 1) and the project's default step as `python -m trainer.cyclegan` builds it (one Adam,
@@ -13,12 +13,19 @@ compiled by XLA / in bfloat16. After 2 warm-up steps each (tracing), they take t
 `--rounds` rounds of `--steps` steps each, the median round counting, so that a slow
 spell of the machine hits all of them alike. --objectives adds other objectives' steps
 on the same generator (pix2pix: trainer.pix2pix; cut, fastcut: trainer.cut, both
-directions as the CycleGAN), in the same rounds, each against the CycleGAN step. With --caae, the CAAE trainer at its defaults (the seed's settings) in its
+directions as the CycleGAN), in the same rounds, each against the CycleGAN step; --memory
+also measures each objective's training memory in a process of its own (peak resident
+memory over its first steps, less what the process held once the trainer was built). With
+--caae, the CAAE trainer at its defaults (the seed's settings) in its
 adversarial phase, through `fit`.
 """
 
 import argparse
+import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -81,6 +88,33 @@ def project_runner(size, base_filters, generator, batch, objective="cyclegan", *
     return run
 
 
+def _resident_kb(field):
+    return int(re.search(rf"{field}:\s+(\d+)", Path("/proc/self/status").read_text()).group(1))
+
+
+def step_memory_mb(size, base_filters, generator, batch, objective, steps=3):
+    """In this process: build the objective's trainer, then run `steps` steps -> MB of
+    peak resident memory above what the built trainer held. The first step's tracing is
+    in it (about the same for every objective); the activations of a step, which the
+    allocator keeps for the next, are most of it at real sizes."""
+    run = project_runner(size, base_filters, generator, batch, objective)
+    Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from now
+    before = _resident_kb("VmRSS")
+    run(steps)
+    return (_resident_kb("VmHWM") - before) / 1024
+
+
+def memory_in_subprocesses(size, base_filters, generator, batch, objectives):
+    """{objective: MB} with each objective in a fresh process, so none sees another's memory."""
+    found = {}
+    for objective in ("cyclegan", *objectives):
+        done = subprocess.run([sys.executable, "-m", "bench.train_step", "--memory-child", objective,
+                               "--size", str(size), "--base-filters", str(base_filters), "--generators", generator,
+                               "--batch-size", str(batch)], capture_output=True, text=True, timeout=1200)
+        found[objective] = float(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else None
+    return found
+
+
 def interleaved_seconds(runners, steps, rounds):
     """Seconds per step of each runner: after WARMUP steps each, `rounds` rounds of `steps`
     steps of every runner in turn, so slow spells of a noisy machine hit them all alike;
@@ -137,7 +171,13 @@ def main(argv=None):
     parser.add_argument("--caae", action="store_true", help="also time the CAAE trainer")
     parser.add_argument("--objectives", nargs="*", default=[], choices=[k for k in OBJECTIVES if k != "cyclegan"],
                         help="also time these objectives' steps, against the CycleGAN step")
+    parser.add_argument("--memory", action="store_true",
+                        help="also measure each objective's step memory, one process each (Linux)")
+    parser.add_argument("--memory-child", choices=list(OBJECTIVES), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.memory_child:  # one objective's memory, printed for the parent's table
+        print(step_memory_mb(args.size, args.base_filters, args.generators[0], args.batch_size, args.memory_child))
+        return
     gpus = tf.config.list_physical_devices("GPU")
     print(f"training, {args.size} px, base {args.base_filters}, TensorFlow on {len(gpus) or 'no'} GPU(s); "
           f"median of {args.rounds} interleaved rounds of {args.steps} steps")
@@ -161,6 +201,14 @@ def main(argv=None):
             versus = (f"{step_seconds / project:.2f}x the CycleGAN step" if name.split(" ")[0] in args.objectives
                       else f"{per_pair / seed:.2f}x the seed's step")
             print(f"  {generator:6s} {name:36s} {per_pair * 1e3:9.1f} ms/pair = {versus}", flush=True)
+        if args.memory:
+            memory = memory_in_subprocesses(args.size, args.base_filters, generator, args.batch_size,
+                                            args.objectives)
+            for objective, mb in memory.items():
+                versus = f" = {mb / memory['cyclegan']:.2f}x the CycleGAN step's" if mb and memory["cyclegan"] else ""
+                print(f"  {generator:6s} {objective:10s} training memory {mb:.0f} MB per step of batch "
+                      f"{args.batch_size}{versus}" if mb is not None else f"  {objective}: memory not measured",
+                      flush=True)
     if args.caae:
         seconds, batch = caae_seconds(args.size, args.steps * args.rounds)
         print(f"  CAAE at its defaults (batch {batch}, adversarial phase): {seconds * 1e3:9.1f} ms/step, "
