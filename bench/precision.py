@@ -23,6 +23,7 @@ import numpy as np
 from trainer import cyclegan, run
 from trainer.callbacks import LossHistory
 from trainer.config import CycleGANConfig
+from trainer.multi_loss import LOSS_NAMES
 
 RUNS = (("float32", 0), ("bfloat16", 0), ("float32", 1))  # the first is the reference
 
@@ -48,7 +49,7 @@ def curve_gaps(results):
     """{loss: {run: mean over epochs of |run - reference| / mean |reference|}}."""
     reference = results[RUNS[0]][0]
     gaps = {}
-    for name in cyclegan.LOSS_NAMES:
+    for name in LOSS_NAMES:
         ref = np.array([row[name] for row in reference])
         gaps[name] = {key: float(np.mean(np.abs(np.array([row[name] for row in rows]) - ref)) / np.mean(np.abs(ref)))
                       for key, (rows, _, _) in results.items() if key != RUNS[0]}
@@ -74,7 +75,7 @@ def paired_ssim(model_dir, data):
 
 def report(results, data):
     names = [f"{p} s{s}" for p, s in RUNS]
-    for loss in cyclegan.LOSS_NAMES:
+    for loss in LOSS_NAMES:
         print(f"\n{loss}: epoch mean\n{'epoch':>5}{'step':>7}" + "".join(f"{n:>14}" for n in names))
         for i, row in enumerate(results[RUNS[0]][0]):
             print(f"{row['epoch']:>5}{row['step']:>7}" + "".join(f"{results[k][0][i][loss]:>14.4f}" for k in RUNS))

@@ -7,7 +7,7 @@ import pytest
 
 from bench import profile
 from bench.precision import RUNS, curve_gaps
-from trainer.cyclegan import LOSS_NAMES
+from trainer.multi_loss import LOSS_NAMES
 
 
 def test_curve_gaps_are_mean_absolute_gaps_relative_to_the_reference():

@@ -12,6 +12,7 @@ from hub.cyclegan import CycleGAN
 from trainer import cyclegan
 from trainer.callbacks import LossHistory
 from trainer.config import CycleGANConfig
+from trainer.multi_loss import LOSS_NAMES
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2"]
 
@@ -35,7 +36,7 @@ def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_pat
     assert list((out / "logs").rglob("events.out.tfevents*"))
     history = LossHistory.read(out / "logs" / "history.jsonl")
     assert [(row["epoch"], row["step"]) for row in history] == [(1, 3), (2, 6)]
-    assert all(np.isfinite(row[name]) for row in history for name in cyclegan.LOSS_NAMES)
+    assert all(np.isfinite(row[name]) for row in history for name in LOSS_NAMES)
     saved = json.loads((out / "config.json").read_text())
     assert saved["steps_per_epoch"] == 3 and saved["pool_size"] == 3
 
@@ -98,7 +99,7 @@ def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
     straight_history, resumed_history = (LossHistory.read(tmp_path / run / "logs" / "history.jsonl")
                                          for run in ("straight", "killed"))
     assert [(r["epoch"], r["step"]) for r in resumed_history] == [(1, 8), (2, 16), (3, 24)]
-    for name in cyclegan.LOSS_NAMES:
+    for name in LOSS_NAMES:
         assert resumed_history[2][name] == pytest.approx(straight_history[2][name], rel=1e-3)
 
 

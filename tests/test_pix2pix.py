@@ -2,7 +2,6 @@
 that saves a hub.CycleGAN folder, and an exact resume after SIGKILL."""
 
 import math
-import signal
 
 import keras
 import numpy as np
@@ -14,7 +13,7 @@ from hub.cyclegan import CycleGAN
 from trainer import losses, pix2pix
 from trainer.callbacks import LossHistory
 from trainer.config import Pix2PixConfig
-from trainer.cyclegan import LOSS_NAMES
+from trainer.multi_loss import LOSS_NAMES
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2", "--batch-size", "2"]
 
@@ -68,16 +67,6 @@ def test_data_without_pairs_fails_before_training(toyworld_64, tmp_path):
 
 
 def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
-    common = ["--data", str(toyworld_64), *TINY, "--epochs", "2", "--steps-per-epoch", "6",
-              "--checkpoint-every", "4", "--seed", "5"]
-    straight = training_cli.run_cli("trainer.pix2pix", [*common, "--out", str(tmp_path / "straight")])
-    assert straight.returncode == 0, straight.stderr[-3000:]
-    killed = tmp_path / "killed"
-    returncode = training_cli.run_and_kill_after_checkpoint("trainer.pix2pix", [*common, "--out", str(killed)], 8)
-    assert returncode == -signal.SIGKILL and not (killed / "model").exists()
-    resumed = training_cli.run_cli("trainer.pix2pix", [*common, "--out", str(killed), "--resume"])
-    assert resumed.returncode == 0 and "at step 8" in resumed.stderr, resumed.stderr[-3000:]
-    weights = [[w for net in CycleGAN.from_pretrained(folder / "model", runtime="keras").generators.values()
-                for w in net.get_weights()] for folder in (tmp_path / "straight", killed)]
-    for a, b in zip(*weights):
-        np.testing.assert_allclose(a, b, atol=1e-5)
+    training_cli.assert_kill_and_resume_match("trainer.pix2pix", [
+        "--data", str(toyworld_64), *TINY, "--epochs", "2", "--steps-per-epoch", "6", "--checkpoint-every", "4",
+        "--seed", "5"], 8, tmp_path)

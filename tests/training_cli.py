@@ -21,3 +21,25 @@ def run_and_kill_after_checkpoint(module, args, step):
             break
     proc.wait(timeout=60)
     return proc.returncode
+
+
+def assert_kill_and_resume_match(module, args, step, tmp_path):
+    """Run `module` with `args` straight through, and again SIGKILLed after the checkpoint
+    of `step` and resumed: both must end with the same generator weights (a hub.CycleGAN
+    folder in RUN_DIR/model). Returns the straight run's folder."""
+    import numpy as np
+
+    from hub.cyclegan import CycleGAN
+
+    straight = run_cli(module, [*args, "--out", str(tmp_path / "straight")])
+    assert straight.returncode == 0, straight.stderr[-3000:]
+    killed = tmp_path / "killed"
+    assert run_and_kill_after_checkpoint(module, [*args, "--out", str(killed)], step) == -signal.SIGKILL
+    assert not (killed / "model").exists()  # it really died before the end
+    resumed = run_cli(module, [*args, "--out", str(killed), "--resume"])
+    assert resumed.returncode == 0 and f"at step {step}" in resumed.stderr, resumed.stderr[-3000:]
+    weights = [[w for net in CycleGAN.from_pretrained(folder / "model", runtime="keras").generators.values()
+                for w in net.get_weights()] for folder in (tmp_path / "straight", killed)]
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    return tmp_path / "straight"

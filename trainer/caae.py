@@ -104,10 +104,6 @@ class CAAETrainer(MultiLossTrainer):
         resting = ("disc_z_loss", "disc_img_loss") if self.pretraining else ()
         return [(name, variables) for name, variables in self.updates if name not in resting]
 
-    @property
-    def step(self):
-        return int(keras.ops.convert_to_numpy(self.optimizer.iterations))
-
     def from_older_checkpoint(self, values):
         """The values of a checkpoint from before the jitter moved onto the device (no jitter
         layer: its random state keeps its fresh value); None if `values` is not that layout."""

@@ -22,8 +22,7 @@ from keras import ops
 
 from trainer import losses
 from trainer.augment import DeviceJitter
-from trainer.cyclegan import LOSS_NAMES
-from trainer.multi_loss import MultiLossTrainer
+from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
 
 NCE_PATCHES = 256
 NCE_TEMPERATURE = 0.07
@@ -49,15 +48,13 @@ def projection_head(channels, name):
     return head
 
 
-class CUTTrainer(MultiLossTrainer):
+class CUTTrainer(TwoWayTrainer):
     """Two CUT translators, A -> B and B -> A, trained together by `fit`, each loss
     training its own generator (with its heads) or discriminator (trainer.multi_loss)."""
 
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, generator_kind="unet", identity_nce=True, seed=None,
                  jitter=True, **kwargs):
-        super().__init__(**kwargs)
-        self.gen_G, self.gen_F = gen_G, gen_F
-        self.disc_X, self.disc_Y = disc_X, disc_Y
+        super().__init__(gen_G, gen_F, disc_X, disc_Y, **kwargs)
         layers = NCE_LAYERS[generator_kind]
         # A translation also gives its input's encoder features (the same activations a
         # separate encoder pass would give: the down path has no dropout), so each NCE
@@ -80,10 +77,6 @@ class CUTTrainer(MultiLossTrainer):
         super().compile(optimizer=optimizer, jit_compile=jit_compile)
         optimizer.build(self.trainable_variables)
         self.adversarial, self.lambda_nce, self.edge_weight = adversarial, lambda_nce, edge_weight
-
-    @property
-    def step(self):
-        return int(ops.convert_to_numpy(self.optimizer.iterations))
 
     def trained_losses(self):
         def head_variables(name):

@@ -31,24 +31,19 @@ from trainer.data import arrays
 from trainer.data.domains import domain_paths, domain_rows, usable_images
 from trainer.data.manifest import parse_filter, summarize
 from trainer.image_pool import ImagePool
-from trainer.multi_loss import MultiLossTrainer
+from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
 from trainer.schedules import LinearDecayInSecondHalf
 
 log = logging.getLogger("trainer.cyclegan")
 
 
-LOSS_NAMES = ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")  # one per net, in `nets` order
-
-
-class CycleGANTrainer(MultiLossTrainer):
+class CycleGANTrainer(TwoWayTrainer):
     """The two generators and two discriminators, trained together by `fit` on either
     backend (trainer.multi_loss), each by its own loss."""
 
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, pool_size=0, image_shape=None, seed=None, jitter=True,
                  **kwargs):
-        super().__init__(**kwargs)
-        self.gen_G, self.gen_F = gen_G, gen_F
-        self.disc_X, self.disc_Y = disc_X, disc_Y
+        super().__init__(gen_G, gen_F, disc_X, disc_Y, **kwargs)
         # Pools of past translations for D (paper Sec. 4); None = show D the current ones.
         self.pool_X = ImagePool(pool_size, image_shape, seed=seed, name="pool_X") if pool_size else None
         self.pool_Y = ImagePool(pool_size, image_shape, seed=None if seed is None else seed + 1,
@@ -69,17 +64,6 @@ class CycleGANTrainer(MultiLossTrainer):
         self.lambda_cycle = lambda_cycle
         self.identity_weight = identity_weight
         self.edge_weight = edge_weight
-
-    @property
-    def nets(self):
-        return (self.gen_G, self.gen_F, self.disc_X, self.disc_Y)
-
-    @property
-    def step(self):
-        return int(keras.ops.convert_to_numpy(self.optimizer.iterations))
-
-    def trained_losses(self):
-        return [(name, net.trainable_variables) for name, net in zip(LOSS_NAMES, self.nets)]
 
     def from_older_checkpoint(self, values):
         """The values of a checkpoint from before this trainer had one Adam and the jitter

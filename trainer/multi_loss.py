@@ -1,6 +1,7 @@
-"""The training step both trainers share: networks trained together by Keras' `fit`, where
+"""The training step every trainer shares: networks trained together by Keras' `fit`, where
 each loss trains its own networks only (a GAN's generators and discriminators), on either
-backend - the TF step below, or trainer.jax_step on KERAS_BACKEND=jax.
+backend - the TF step below, or trainer.jax_step on KERAS_BACKEND=jax. TwoWayTrainer adds
+what the translators between two domains (CycleGAN, pix2pix, CUT) share.
 
 A subclass gives
 - prepare_batch(batch): the batch as compute_losses' arguments (on the device: jitter);
@@ -16,6 +17,11 @@ class MultiLossTrainer(keras.Model):
     @property
     def metrics(self):
         return list(self.trackers.values())
+
+    @property
+    def step(self):
+        """The global step: the optimizer's iterations."""
+        return int(keras.ops.convert_to_numpy(self.optimizer.iterations))
 
     def update_trackers(self, loss):
         for name, value in loss.items():
@@ -60,3 +66,23 @@ class MultiLossTrainer(keras.Model):
             # Keras 3 averages each worker's logs along axis 0, which a scalar lacks.
             logs = {name: tf.reshape(value, (1,)) for name, value in logs.items()}
         return logs
+
+
+LOSS_NAMES = ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")  # one per net, in `nets` order
+
+
+class TwoWayTrainer(MultiLossTrainer):
+    """Two generators, gen_G (A -> B) and gen_F (B -> A), and two discriminators, disc_X
+    (judges A) and disc_Y (judges B), each trained by its own loss of LOSS_NAMES."""
+
+    def __init__(self, gen_G, gen_F, disc_X, disc_Y, **kwargs):
+        super().__init__(**kwargs)
+        self.gen_G, self.gen_F = gen_G, gen_F
+        self.disc_X, self.disc_Y = disc_X, disc_Y
+
+    @property
+    def nets(self):
+        return (self.gen_G, self.gen_F, self.disc_X, self.disc_Y)
+
+    def trained_losses(self):
+        return [(name, net.trainable_variables) for name, net in zip(LOSS_NAMES, self.nets)]

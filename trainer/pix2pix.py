@@ -22,23 +22,21 @@ from hub.imaging import from_uint8, grid, to_uint8
 from trainer import config as config_lib, distribute, losses, run
 from trainer.augment import DeviceJitter
 from trainer.config import Pix2PixConfig
-from trainer.cyclegan import LOSS_NAMES, export_model, make_optimizer
+from trainer.cyclegan import export_model, make_optimizer
 from trainer.data import arrays
 from trainer.data.manifest import summarize
 from trainer.data.pairs import paired_rows
-from trainer.multi_loss import MultiLossTrainer
+from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
 
 log = logging.getLogger("trainer.pix2pix")
 
 
-class Pix2PixTrainer(MultiLossTrainer):
+class Pix2PixTrainer(TwoWayTrainer):
     """The two generators and two conditional discriminators, trained together by `fit`,
     each by its own loss (trainer.multi_loss), on batches of aligned pairs."""
 
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, seed=None, jitter=True, **kwargs):
-        super().__init__(**kwargs)
-        self.gen_G, self.gen_F = gen_G, gen_F
-        self.disc_X, self.disc_Y = disc_X, disc_Y
+        super().__init__(gen_G, gen_F, disc_X, disc_Y, **kwargs)
         # One crop and mirror for both images of a pair: they stay aligned.
         self.jitter = DeviceJitter(seed, name="jitter") if jitter else None
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
@@ -49,17 +47,6 @@ class Pix2PixTrainer(MultiLossTrainer):
         super().compile(optimizer=optimizer, jit_compile=jit_compile)
         optimizer.build(self.trainable_variables)  # so a checkpoint can restore its state
         self.adversarial, self.lambda_l1 = adversarial, lambda_l1
-
-    @property
-    def nets(self):
-        return (self.gen_G, self.gen_F, self.disc_X, self.disc_Y)
-
-    @property
-    def step(self):
-        return int(keras.ops.convert_to_numpy(self.optimizer.iterations))
-
-    def trained_losses(self):
-        return [(name, net.trainable_variables) for name, net in zip(LOSS_NAMES, self.nets)]
 
     def prepare_batch(self, batch):
         real_a, real_b = batch
