@@ -196,6 +196,6 @@ def _onnx_problem(folder, filename, onnx_name, record):
         return f"the record of {onnx_name} has no onnx_sha256 (an older folder): re-save it to check the export"
     if record["onnx_sha256"] != onnx_runtime.file_sha256(folder / onnx_name):
         return f"{onnx_name} is not the file that was exported (its sha256 differs from the record)"
-    if record["keras_sha256"] != onnx_runtime.file_sha256(folder / filename):
+    if record.get("keras_sha256") != onnx_runtime.file_sha256(folder / filename):
         return f"{onnx_name} is stale: {filename} has changed since the export"
     return None
