@@ -3,8 +3,8 @@
 
 Every option can also come from the environment (as a Hugging Face Space sets it):
 STYLE_CYCLEGAN (several joined by commas), STYLE_CAAE, STYLE_MAX_VIDEO_SECONDS,
-STYLE_MAX_VIDEO_JOB_SECONDS, STYLE_MAX_UPLOAD, GRADIO_SERVER_NAME, GRADIO_SERVER_PORT. With nothing configured it serves the demo
-weights in space/demo_models, with no network needed.
+STYLE_MAX_VIDEO_JOB_SECONDS, STYLE_MAX_UPLOAD, GRADIO_SERVER_NAME, GRADIO_SERVER_PORT. With
+nothing configured it serves the demo weights in space/demo_models, with no network needed.
 """
 
 import argparse

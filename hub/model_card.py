@@ -155,7 +155,8 @@ def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
         custom_layers=config.get("generator") == "resnet",
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",
-        eval_rows=_eval_rows(evaluation), look_rows=_look_rows(evaluation), limits=limits, evaluated=bool(evaluation or flicker),
+        eval_rows=_eval_rows(evaluation), look_rows=_look_rows(evaluation), limits=limits,
+        evaluated=bool(evaluation or flicker),
         style=style, style_split=evaluation.get("split", "test"), style_rows=_style_rows(style),
         slider_lines=_slider_lines(style), per_label=style.get("per_label", {}),
         # the label vector's order (medium, studio, movie), as the style names read

@@ -2,8 +2,9 @@
 
 Each .onnx file is recorded in config.json with its own sha256 and that of the .keras
 file it was exported from; the ONNX path is only used while both still match, so
-replaced weights never run with a stale export, nor a swapped .onnx file at all. Export needs tf2onnx (TensorFlow backend);
-running needs onnxruntime. Both are optional: without them the Keras path runs.
+replaced weights never run with a stale export, nor a swapped .onnx file at all. Export
+needs tf2onnx (TensorFlow backend); running needs onnxruntime. Both are optional: without
+them the Keras path runs.
 """
 
 import hashlib

@@ -86,10 +86,6 @@ class CUTTrainer(TwoWayTrainer):
                 ("gen_F_loss", self.gen_F.trainable_variables + head_variables("gen_F")),
                 ("disc_X_loss", self.disc_X.trainable_variables), ("disc_Y_loss", self.disc_Y.trainable_variables)]
 
-    def prepare_batch(self, batch):
-        """(A, B) or, with the edge-promoting loss, (A, B, B with its edges smoothed)."""
-        return tuple(self.jitter(images) for images in batch) if self.jitter is not None else tuple(batch)
-
     def translate_with_nce(self, name, sources, training):
         """Generator `name` on `sources` -> (its outputs, PatchNCE between the two, averaged
         over the layers and the images)."""

@@ -86,10 +86,6 @@ class CycleGANTrainer(TwoWayTrainer):
             offset += header + 2 * len(positions)
         return restored + optimizer
 
-    def prepare_batch(self, batch):
-        """(A, B) or, with the edge-promoting loss, (A, B, B with its edges smoothed)."""
-        return tuple(self.jitter(images) for images in batch) if self.jitter is not None else tuple(batch)
-
     def compute_losses(self, real_a, real_b, smoothed_b=None, training=True):
         """Forward pass of all four networks -> the four total losses (backend-neutral)."""
         networks = {"gen_G": self.gen_G, "gen_F": self.gen_F, "disc_X": self.disc_X, "disc_Y": self.disc_Y}

@@ -80,22 +80,20 @@ def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, i
 
     # D sees real images and (pooled) translations; G wants its current ones judged real.
     # Each loss trains only its own network, so D's loss needs no stop_gradient on fakes.
-    def judged(name, real, fake, pool):
+    def judged(name, real, fake, pool, *extra):
+        """-> (real logits, the fakes' logits for D, the fakes' logits for G, *extra's)."""
         if pool is None:
-            real_logits, fake_logits = stacked(name, real, fake)
-            return real_logits, fake_logits, fake_logits
-        return stacked(name, real, pool(fake), fake)
+            real_logits, fake_logits, *rest = stacked(name, real, fake, *extra)
+            return (real_logits, fake_logits, fake_logits, *rest)
+        return stacked(name, real, pool(fake), fake, *extra)
 
     real_x, pooled_x, fake_x = judged("disc_X", real_a, fake_a, pool_a)
+    real_y, pooled_y, fake_y, *smoothed_y = judged("disc_Y", real_b, fake_b, pool_b,
+                                                   *([] if smoothed_b is None else [smoothed_b]))
     disc_X = discriminator_loss(real_x, pooled_x, adversarial)
-    if smoothed_b is None:
-        real_y, pooled_y, fake_y = judged("disc_Y", real_b, fake_b, pool_b)
-        disc_Y = discriminator_loss(real_y, pooled_y, adversarial)
-    else:
-        real_y, pooled_y, fake_y, smoothed_y = stacked(
-            "disc_Y", real_b, pool_b(fake_b) if pool_b is not None else fake_b, fake_b, smoothed_b)
-        disc_Y = discriminator_loss(real_y, pooled_y, adversarial) + edge_promoting_loss(smoothed_y, edge_weight,
-                                                                                         adversarial)
+    disc_Y = discriminator_loss(real_y, pooled_y, adversarial)
+    if smoothed_y:
+        disc_Y = disc_Y + edge_promoting_loss(smoothed_y[0], edge_weight, adversarial)
 
     cycle = cycle_loss(real_a, cycled_a, lambda_cycle) + cycle_loss(real_b, cycled_b, lambda_cycle)
     gen_G = (generator_adversarial_loss(fake_y, adversarial) + cycle

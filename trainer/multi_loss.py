@@ -73,7 +73,8 @@ LOSS_NAMES = ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")  # one p
 
 class TwoWayTrainer(MultiLossTrainer):
     """Two generators, gen_G (A -> B) and gen_F (B -> A), and two discriminators, disc_X
-    (judges A) and disc_Y (judges B), each trained by its own loss of LOSS_NAMES."""
+    (judges A) and disc_Y (judges B), each trained by its own loss of LOSS_NAMES. A
+    subclass sets `jitter` (a trainer.augment.DeviceJitter, or None)."""
 
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, **kwargs):
         super().__init__(**kwargs)
@@ -86,3 +87,8 @@ class TwoWayTrainer(MultiLossTrainer):
 
     def trained_losses(self):
         return [(name, net.trainable_variables) for name, net in zip(LOSS_NAMES, self.nets)]
+
+    def prepare_batch(self, batch):
+        """(A, B) or, with the edge-promoting loss, (A, B, B with its edges smoothed), each
+        jittered on its own."""
+        return tuple(self.jitter(images) for images in batch) if self.jitter is not None else tuple(batch)

@@ -103,8 +103,9 @@ def train(config, run_dir, resume=False, verbose="auto"):
 
     try:
         test_a, test_b = paired_rows(config.data, config.domain_a, config.domain_b, split="test")
-        samples = [from_uint8(arrays.decode_all([r["path"] for r in rows[:config.samples]], config.image_size))
-                   for rows in (test_a, test_b)]
+        samples = [from_uint8(images) for images in arrays.decode_pairs(
+            [r["path"] for r in test_a[:config.samples]], [r["path"] for r in test_b[:config.samples]],
+            config.image_size)]
     except ValueError:  # no test pairs: the first training pairs
         samples = [from_uint8(images[:config.samples]) for images in (images_a, images_b)]
 
