@@ -141,11 +141,18 @@ def _up(x, filters, dropout, upsample, name):
     return layers.ReLU(name=f"{name}_act")(x)
 
 
-def unet_generator(image_size=256, base_filters=64, upsample="transpose", name="unet_generator"):
+def unet_generator(image_size=256, base_filters=64, upsample="transpose", full_size_head=False,
+                   name="unet_generator"):
     """U-Net generator; fully convolutional, sides must be multiples of 2**depth.
 
     At image_size=256, base_filters=64, upsample="transpose" it is the tutorial's
     network: 54,414,979 params.
+
+    The tutorial's net first sees the image through a stride-2 conv and last draws it by
+    upsampling half-size features, so no layer works at full size and a 1 px outline is
+    out of its reach. full_size_head=True adds a full-size stage at both ends: a 3x3 conv
+    over the image, skipped to the end, where the last x2 step renders features at full
+    size and a 3x3 conv turns them (with that skip) into RGB.
     """
     depth = unet_depth(image_size)
     down_widths = [_scaled(w, base_filters) for w in UNET_DOWN_WIDTHS[:depth]]
@@ -154,6 +161,10 @@ def unet_generator(image_size=256, base_filters=64, upsample="transpose", name="
 
     inputs = keras.Input(shape=(None, None, 3), name="image")
     x = inputs
+    if full_size_head:
+        full_size = layers.Conv2D(down_widths[0], 3, padding="same", kernel_initializer=_conv_init(),
+                                  name="full_size_conv")(inputs)
+        full_size = layers.LeakyReLU(0.3, name="full_size_act")(full_size)
     skips = []
     for i, width in enumerate(down_widths):  # (H, W) -> (H/2**depth, W/2**depth)
         x = _down(x, width, norm=i > 0, name=f"down{i}")
@@ -163,7 +174,13 @@ def unet_generator(image_size=256, base_filters=64, upsample="transpose", name="
         x = _up(x, width, dropout=i < UNET_DROPOUT_BLOCKS, upsample=upsample, name=f"up{i}")
         x = layers.Concatenate(name=f"skip{i}")([x, skip])
     # Float32 output keeps tanh exact under mixed precision.
-    outputs = upsample_conv(x, 3, upsample, "to_rgb", activation="tanh", dtype="float32")
+    if full_size_head:
+        x = _up(x, down_widths[0], dropout=False, upsample=upsample, name="up_full_size")
+        x = layers.Concatenate(name="skip_full_size")([x, full_size])
+        outputs = layers.Conv2D(3, 3, padding="same", activation="tanh", kernel_initializer=_conv_init(),
+                                dtype="float32", name="to_rgb")(x)
+    else:
+        outputs = upsample_conv(x, 3, upsample, "to_rgb", activation="tanh", dtype="float32")
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -227,10 +244,11 @@ def patchgan_discriminator(base_filters=64, name="patchgan_discriminator", chann
     return keras.Model(inputs, outputs, name=name)
 
 
-def build_generator(kind, image_size, base_filters, name, upsample="transpose"):
-    """The generator named by `--generator` (unet | resnet)."""
+def build_generator(kind, image_size, base_filters, name, upsample="transpose", full_size_head=False):
+    """The generator named by `--generator` (unet | resnet); full_size_head is the U-Net's
+    (the ResNet works at full size at both ends already)."""
     if kind == "unet":
-        return unet_generator(image_size, base_filters, upsample=upsample, name=name)
+        return unet_generator(image_size, base_filters, upsample=upsample, full_size_head=full_size_head, name=name)
     if kind == "resnet":
         return resnet_generator(base_filters, upsample=upsample, name=name)
     raise ValueError(f"unknown generator {kind!r}: choose 'unet' or 'resnet'")

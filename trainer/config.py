@@ -76,6 +76,9 @@ class CycleGANConfig(RunConfig):
     generator: str = field(default="unet", metadata=_flag(
         "unet (the seed's) or resnet (the CycleGAN paper's 9 residual blocks)",
         choices=("unet", "resnet")))
+    full_size_head: bool = field(default=False, metadata=_flag(
+        "give the U-Net a full-size stage at both ends (its first and last layers otherwise work at "
+        "half size, too coarse for a 1 px outline)"))
     adversarial_loss: str = field(default="bce", metadata=_flag(
         "bce (the seed's) or lsgan (the CycleGAN paper's least squares)", choices=("bce", "lsgan")))
     lambda_cycle: float = field(default=10.0, metadata=_flag("cycle-consistency weight (cyclegan)"))
@@ -117,6 +120,9 @@ class Pix2PixConfig(RunConfig):
         "tag filter selecting domain B; its images pair with A's by the 'scene' tag"))
     generator: str = field(default="unet", metadata=_flag(
         "unet (the paper's) or resnet", choices=("unet", "resnet")))
+    full_size_head: bool = field(default=False, metadata=_flag(
+        "give the U-Net a full-size stage at both ends (its first and last layers otherwise work at "
+        "half size, too coarse for a 1 px outline)"))
     adversarial_loss: str = field(default="bce", metadata=_flag(
         "bce (the paper's) or lsgan", choices=("bce", "lsgan")))
     lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the paired image"))

@@ -101,6 +101,12 @@ def make_optimizer(config, total_steps):
     return keras.optimizers.Adam(rate, beta_1=config.beta_1)
 
 
+def build_generator(config, name):
+    """The generator the config of a CycleGAN or pix2pix run describes."""
+    return nets.build_generator(config.generator, config.image_size, config.base_filters, name=name,
+                                upsample=config.upsample, full_size_head=config.full_size_head)
+
+
 def build_trainer(config):
     """Networks, pool, jitter and optimizer for `config`, compiled and ready for `fit`
     (under --distribute, inside the strategy's scope); a trainer.cut.CUTTrainer for
@@ -108,8 +114,7 @@ def build_trainer(config):
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
     with distribute.trainer_scope(config):
-        gen_G, gen_F = (nets.build_generator(config.generator, config.image_size, config.base_filters, name=name,
-                                             upsample=config.upsample) for name in ("gen_G", "gen_F"))
+        gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (nets.patchgan_discriminator(config.base_filters, name=name) for name in ("disc_X", "disc_Y"))
         optimizer = make_optimizer(config, config.epochs * config.steps_per_epoch)
         if config.objective != "cyclegan":
@@ -149,6 +154,7 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
         "generator": config.generator,
         "base_filters": config.base_filters,
         "upsample": config.upsample,
+        "full_size_head": config.full_size_head,
         "image_size": config.image_size,
         "size_multiple": nets.size_multiple(config.generator, config.image_size),
         "domain_a": config.domain_a,
@@ -166,8 +172,7 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
     keras.mixed_precision.set_global_policy("float32")
     exported = {}
     for direction, source in (("a2b", trainer.gen_G), ("b2a", trainer.gen_F)):
-        net = nets.build_generator(config.generator, config.image_size, config.base_filters,
-                                   name=f"generator_{direction}", upsample=config.upsample)
+        net = build_generator(config, f"generator_{direction}")
         net.set_weights(source.get_weights())
         exported[direction] = net
     model_dir = Path(run_dir) / "model"

@@ -22,7 +22,7 @@ from hub.imaging import from_uint8, grid, to_uint8
 from trainer import config as config_lib, distribute, losses, run
 from trainer.augment import DeviceJitter
 from trainer.config import Pix2PixConfig
-from trainer.cyclegan import export_model, make_optimizer
+from trainer.cyclegan import build_generator, export_model, make_optimizer
 from trainer.data import arrays
 from trainer.data.manifest import summarize
 from trainer.data.pairs import paired_rows
@@ -65,8 +65,7 @@ def build_trainer(config):
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
     with distribute.trainer_scope(config):
-        gen_G, gen_F = (nets.build_generator(config.generator, config.image_size, config.base_filters, name=name,
-                                             upsample=config.upsample) for name in ("gen_G", "gen_F"))
+        gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (nets.patchgan_discriminator(config.base_filters, name=name, channels=6)
                           for name in ("disc_X", "disc_Y"))
         trainer = Pix2PixTrainer(gen_G, gen_F, disc_X, disc_Y, seed=config.seed)
