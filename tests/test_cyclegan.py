@@ -49,6 +49,15 @@ def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_pat
     assert out_images.shape == (2, 64, 96, 3) and out_images.dtype == np.uint8
 
 
+def test_samples_0_trains_without_grids(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=2,
+                            samples=0)
+    model_dir = cyclegan.train(config, out, verbose=0)
+    assert not (out / "samples").exists() and not (model_dir / "samples.png").exists()
+    assert CycleGAN.from_pretrained(model_dir).config["training"]["steps"] == 2
+
+
 def test_losses_are_finite_and_training_changes_the_generators(toyworld_64):
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1,
                             steps_per_epoch=4, adversarial_loss="lsgan", generator="resnet")

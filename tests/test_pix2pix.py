@@ -60,6 +60,18 @@ def test_tiny_training_saves_a_cyclegan_folder_that_loads_everywhere(toyworld_64
     assert model.translate_array(np.zeros((1, 64, 64, 3), np.uint8), "a2b").shape == (1, 64, 64, 3)
 
 
+def test_full_size_head_and_no_sample_grids(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    config = Pix2PixConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=2,
+                           batch_size=2, samples=0, full_size_head=True)
+    model_dir = pix2pix.train(config, out, verbose=0)
+    assert not (out / "samples").exists() and not (model_dir / "samples.png").exists()
+    model = CycleGAN.from_pretrained(model_dir, runtime="keras")
+    assert model.config["full_size_head"] is True
+    assert "full_size_conv" in [layer.name for layer in model.generators["a2b"].layers]
+    assert model.translate_array(np.zeros((1, 32, 32, 3), np.uint8), "a2b").shape == (1, 32, 32, 3)
+
+
 def test_data_without_pairs_fails_before_training(toyworld_64, tmp_path):
     result = training_cli.run_cli("trainer.pix2pix", ["--data", str(toyworld_64), *TINY, "--domain-b",
                                                       "medium=4d", "--out", str(tmp_path / "run")])

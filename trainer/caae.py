@@ -304,8 +304,9 @@ def train(config, run_dir, resume=False, verbose="auto"):
     trainer = build_trainer(config, label_space)
     run.restore(trainer, run_dir, resume)
     samples = load_samples(config, label_space, rows)
-    callbacks = run.callbacks(run_dir, config.checkpoint_every,
-                              lambda model: sample_grid(model.encoder, model.decoder, samples, styles, label_space))
+    grid = ((lambda model: sample_grid(model.encoder, model.decoder, samples, styles, label_space))
+            if config.samples else None)  # --samples 0: no grids
+    callbacks = run.callbacks(run_dir, config.checkpoint_every, grid)
 
     if config.input_pipeline == "arrays":
         images, labels = arrays.decode_labelled(paths, vectors, config.image_size)

@@ -215,8 +215,9 @@ def train(config, run_dir, resume=False, verbose="auto"):
     samples_a, samples_b = sample_images(filters_a, paths_a), sample_images(filters_b, paths_b)
 
     start = time.perf_counter()
-    callbacks = run.callbacks(run_dir, config.checkpoint_every,
-                              lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b))
+    grid = ((lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b))
+            if config.samples else None)  # --samples 0: no grids
+    callbacks = run.callbacks(run_dir, config.checkpoint_every, grid)
     total_steps = config.epochs * config.steps_per_epoch
 
     if config.input_pipeline == "arrays":

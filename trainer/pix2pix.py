@@ -109,8 +109,9 @@ def train(config, run_dir, resume=False, verbose="auto"):
         samples = [from_uint8(images[:config.samples]) for images in (images_a, images_b)]
 
     start = time.perf_counter()
-    callbacks = run.callbacks(run_dir, config.checkpoint_every, lambda model: paired_grid(
-        model.gen_G, model.gen_F, *samples))
+    grid = ((lambda model: paired_grid(model.gen_G, model.gen_F, *samples))
+            if config.samples else None)  # --samples 0: no grids
+    callbacks = run.callbacks(run_dir, config.checkpoint_every, grid)
     total_steps = config.epochs * config.steps_per_epoch
 
     def make_dataset(first_step, steps):

@@ -81,13 +81,14 @@ def history_path(run_dir):
 
 def callbacks(run_dir, checkpoint_every, sample_grid):
     """The epoch's mean losses in logs/history.jsonl (any backend), checkpoints, an image
-    grid per epoch (sample_grid(trainer) -> uint8 image) and, where TensorFlow is installed
-    (its writer needs it), TensorBoard logs."""
+    grid per epoch (sample_grid(trainer) -> uint8 image; None = no grids, as --samples 0)
+    and, where TensorFlow is installed (its writer needs it), TensorBoard logs."""
     # The row is written before the epoch's checkpoint: a kill between the two repeats the
     # epoch on --resume, and its new row replaces the old one, rather than losing it.
     chosen = [LossHistory(history_path(run_dir)),
-              Checkpointing(checkpoint_path(run_dir), checkpoint_every),
-              SampleGrid(Path(run_dir) / "samples", sample_grid)]
+              Checkpointing(checkpoint_path(run_dir), checkpoint_every)]
+    if sample_grid is not None:
+        chosen.append(SampleGrid(Path(run_dir) / "samples", sample_grid))
     if importlib.util.find_spec("tensorflow"):
         chosen.append(keras.callbacks.TensorBoard(str(Path(run_dir) / "logs"), update_freq="epoch"))
     return chosen
