@@ -37,3 +37,17 @@ def test_save_load_and_resume_rules(tmp_path):
     assert longer.epochs == 9
     with pytest.raises(ValueError, match="--batch-size was 1, now 4"):
         config_lib.resumed(CycleGANConfig, path, {"batch_size": 4})
+
+
+def test_a_recipe_sets_its_flags_and_flags_beside_it_win(tmp_path):
+    given = config_lib.given_flags(parse(["--data", "d", "--recipe", "cartoon", "--pool-size", "10"]), CycleGANConfig)
+    config = CycleGANConfig(**given)
+    config.validate()
+    assert config.recipe == "cartoon" and config.full_size_head and config.adversarial_loss == "lsgan"
+    assert config.edge_promoting_weight == config_lib.RECIPES["cartoon"]["edge_promoting_weight"] > 0
+    assert config.pool_size == 10  # given beside the recipe
+    assert CycleGANConfig(**config_lib.given_flags(parse(["--data", "d"]), CycleGANConfig)).full_size_head is False
+    path = tmp_path / "config.json"
+    config_lib.save(config, path)
+    # naming the recipe again on --resume changes nothing
+    assert config_lib.resumed(CycleGANConfig, path, given) == config

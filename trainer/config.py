@@ -60,8 +60,20 @@ class RunConfig:
             raise ValueError("--steps-per-epoch and --samples must be >= 0")
 
 
+# Named sets of flags (README, "The 2D look"): --recipe NAME sets them, and flags given beside
+# it win. A run's config.json holds the flags it resolved to.
+RECIPES = {
+    "cartoon": {"generator": "unet", "upsample": "resize", "full_size_head": True, "adversarial_loss": "lsgan",
+                "pool_size": 50, "lr_decay": True, "edge_promoting_weight": 1.0},
+}
+
+
 @dataclass(frozen=True)
 class CycleGANConfig(RunConfig):
+    recipe: str = field(default="none", metadata=_flag(
+        "a named set of the flags below, the best measured for a look: cartoon = " + ", ".join(
+            f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in RECIPES["cartoon"].items())
+        + "; flags given beside it win", choices=("none", *RECIPES)))
     objective: str = field(default="cyclegan", metadata=_flag(
         "cyclegan (two generators and the cycle), or cut / fastcut (Park et al. 2020: PatchNCE "
         "between input and output patches instead of the cycle; trainer.cut)",
@@ -226,9 +238,11 @@ def add_flags(parser, config_cls):
 
 
 def given_flags(args, config_cls):
-    """{field: value} for the config flags present on the command line."""
+    """{field: value} for the config flags present on the command line, a --recipe's
+    flags included (those given beside it win)."""
     names = {f.name for f in dataclasses.fields(config_cls)}
-    return {k: v for k, v in vars(args).items() if k in names}
+    given = {k: v for k, v in vars(args).items() if k in names}
+    return {**RECIPES.get(given.get("recipe"), {}), **given}
 
 
 def save(config, path):

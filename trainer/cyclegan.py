@@ -136,7 +136,7 @@ def build_trainer(config):
 
 def _objective_settings(config):
     """What the card says of the objective a CycleGANConfig trained."""
-    settings = {"objective": config.objective, "adversarial_loss": config.adversarial_loss,
+    settings = {"recipe": config.recipe, "objective": config.objective, "adversarial_loss": config.adversarial_loss,
                 "edge_promoting_weight": config.edge_promoting_weight}
     if config.objective == "cyclegan":
         return {**settings, "lambda_cycle": config.lambda_cycle, "pool_size": config.pool_size}
