@@ -3,7 +3,7 @@ measured in the same run.
 
 `python -m bench.train_step [--size 256] [--base-filters 64] [--generators unet resnet]
 [--batch-size 1] [--steps 2] [--rounds 3] [--jit-compile] [--mixed-precision] [--caae]
-[--objectives pix2pix cut fastcut] [--memory]`
+[--objectives pix2pix cut fastcut] [--memory] [--full-size-head]`
 
 For each generator: the seed's step (bench.seed_step: the tutorial's tf.function, batch
 1) and the project's default step as `python -m trainer.cyclegan` builds it (one Adam,
@@ -13,7 +13,8 @@ compiled by XLA / in bfloat16. After 2 warm-up steps each (tracing), they take t
 `--rounds` rounds of `--steps` steps each, the median round counting, so that a slow
 spell of the machine hits all of them alike. --objectives adds other objectives' steps
 on the same generator (pix2pix: trainer.pix2pix; cut, fastcut: trainer.cut, both
-directions as the CycleGAN), in the same rounds, each against the CycleGAN step; --memory
+directions as the CycleGAN), in the same rounds, each against the CycleGAN step, as is the
+U-Net with --full-size-head (hub.nets) when that flag is given; --memory
 also measures each objective's training memory in a process of its own (peak resident
 memory over its first steps, less what the process held once the trainer was built). With
 --caae, the CAAE trainer at its defaults (the seed's settings) in its
@@ -171,6 +172,8 @@ def main(argv=None):
     parser.add_argument("--caae", action="store_true", help="also time the CAAE trainer")
     parser.add_argument("--objectives", nargs="*", default=[], choices=[k for k in OBJECTIVES if k != "cyclegan"],
                         help="also time these objectives' steps, against the CycleGAN step")
+    parser.add_argument("--full-size-head", action="store_true",
+                        help="also time the CycleGAN step with the U-Net's full-size head")
     parser.add_argument("--memory", action="store_true",
                         help="also measure each objective's step memory, one process each (Linux)")
     parser.add_argument("--memory-child", choices=list(OBJECTIVES), help=argparse.SUPPRESS)
@@ -189,6 +192,10 @@ def main(argv=None):
             variants[f"project, --mixed-precision (batch {args.batch_size})"] = {"mixed_precision": True}
         for objective in args.objectives:
             variants[f"{objective} (batch {args.batch_size})"] = {"objective": objective}
+        if args.full_size_head and generator == "unet":
+            variants[f"--full-size-head (batch {args.batch_size})"] = {"full_size_head": True}
+        against_project = [name for name, flags in variants.items()
+                           if "objective" in flags or "full_size_head" in flags]
         runners = {name: (seed_runner(args.size, args.base_filters, generator) if name.startswith("seed")
                           else project_runner(args.size, args.base_filters, generator, args.batch_size, **flags))
                    for name, flags in variants.items()}
@@ -198,7 +205,7 @@ def main(argv=None):
         print(f"  {generator:6s} {'seed' + chr(39) + 's step (batch 1)':36s} {seed * 1e3:9.1f} ms/pair", flush=True)
         for name, step_seconds in seconds.items():
             per_pair = step_seconds / args.batch_size
-            versus = (f"{step_seconds / project:.2f}x the CycleGAN step" if name.split(" ")[0] in args.objectives
+            versus = (f"{step_seconds / project:.2f}x the CycleGAN step" if name in against_project
                       else f"{per_pair / seed:.2f}x the seed's step")
             print(f"  {generator:6s} {name:36s} {per_pair * 1e3:9.1f} ms/pair = {versus}", flush=True)
         if args.memory:
