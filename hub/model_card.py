@@ -21,7 +21,8 @@ def _training_rows(config):
     training.pop("data", None)
     rows = [("architecture", config["architecture"]), ("image size", f"{config['image_size']} px")]
     rows += [(key.replace("_", " "), config[key]) for key in
-             ("generator", "base_filters", "upsample", "full_size_head", "latent", "latent_dim", "stages") if key in config]
+             ("generator", "base_filters", "upsample", "full_size_head", "latent", "latent_dim", "stages")
+             if key in config]
     rows += [(key.replace("_", " "), ", ".join(map(str, value)) if isinstance(value, list) else value)
              for key, value in sorted(training.items())]
     if seconds is not None:

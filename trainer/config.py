@@ -71,7 +71,7 @@ RECIPES = {
 @dataclass(frozen=True)
 class CycleGANConfig(RunConfig):
     recipe: str = field(default="none", metadata=_flag(
-        "a named set of the flags below, the best measured for a look: cartoon = " + ", ".join(
+        "a named set of the flags below (README, \"The 2D look\"): cartoon = " + ", ".join(
             f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in RECIPES["cartoon"].items())
         + "; flags given beside it win", choices=("none", *RECIPES)))
     objective: str = field(default="cyclegan", metadata=_flag(
