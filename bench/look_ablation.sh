@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The 2D look's ablation at 128 px (README, Results, "The 2D look"): every row trains the same
-# U-Net (base 32, resize upsampling; _full rows with --full-size-head) on toyworld at 128 px, batch 4, 1800 steps (4 epochs of 450),
-# then is scored by `python -m trainer.evaluate`. Re-run it to go on: a finished row is skipped,
+# U-Net (base 32, resize upsampling; _full rows with --full-size-head) on toyworld at 128 px,
+# batch 4, 1800 steps (4 epochs of 450), then is scored by `python -m trainer.evaluate`. Re-run it to go on: a finished row is skipped,
 # an interrupted one resumes from its checkpoint. Results: runs/eval_NAME.json.
 #   bash bench/look_ablation.sh            # from the repository root
 set -u
@@ -21,8 +21,8 @@ row() {  # name, trainer module, its flags...
 row p2p128 trainer.pix2pix                                                    # the paired ceiling
 row cg128 trainer.cyclegan --adversarial-loss lsgan --pool-size 50             # today's demo recipe
 row cg128_full trainer.cyclegan --adversarial-loss lsgan --pool-size 50 --full-size-head
-row p2p128_full trainer.pix2pix --full-size-head                               # the ceiling, same net
 row cg128_full_edge trainer.cyclegan --adversarial-loss lsgan --pool-size 50 --full-size-head --edge-promoting-weight 1
+row p2p128_full trainer.pix2pix --full-size-head                               # the ceiling, same net
 row fastcut128_full_edge trainer.cyclegan --adversarial-loss lsgan --objective fastcut --full-size-head \
     --edge-promoting-weight 1
 row cut128_full_edge trainer.cyclegan --adversarial-loss lsgan --objective cut --full-size-head --edge-promoting-weight 1
