@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The 2D look's ablation at 128 px (README, Results, "The 2D look"): every row trains the same
 # U-Net (base 32, resize upsampling; _full rows with --full-size-head) on toyworld at 128 px,
-# batch 4, 1800 steps (4 epochs of 450), then is scored by `python -m trainer.evaluate`. Re-run it to go on: a finished row is skipped,
-# an interrupted one resumes from its checkpoint. Results: runs/eval_NAME.json.
+# batch 4, 1800 steps (4 epochs of 450), then is scored by `python -m trainer.evaluate`. Re-run
+# it to go on: a finished row is skipped, an interrupted one resumes from its checkpoint.
+# Results: runs/eval_NAME.json.
 #   bash bench/look_ablation.sh            # from the repository root
 set -u
 cd "$(dirname "$0")/.."
