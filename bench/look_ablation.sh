@@ -22,8 +22,8 @@ row() {  # name, trainer module, its flags...
 row p2p128 trainer.pix2pix                                                    # the paired ceiling
 row cg128 trainer.cyclegan --adversarial-loss lsgan --pool-size 50             # today's demo recipe
 row cg128_full trainer.cyclegan --adversarial-loss lsgan --pool-size 50 --full-size-head
-row cg128_full_edge trainer.cyclegan --adversarial-loss lsgan --pool-size 50 --full-size-head --edge-promoting-weight 1
-row p2p128_full trainer.pix2pix --full-size-head                               # the ceiling, same net
 row fastcut128_full_edge trainer.cyclegan --adversarial-loss lsgan --objective fastcut --full-size-head \
     --edge-promoting-weight 1
+row cg128_full_edge trainer.cyclegan --adversarial-loss lsgan --pool-size 50 --full-size-head --edge-promoting-weight 1
+row p2p128_full trainer.pix2pix --full-size-head                               # the ceiling, same net
 row cut128_full_edge trainer.cyclegan --adversarial-loss lsgan --objective cut --full-size-head --edge-promoting-weight 1
