@@ -27,6 +27,8 @@ def test_bad_choices_and_values_are_rejected():
         CycleGANConfig().validate()
     with pytest.raises(ValueError, match="--batch-size must be >= 1"):
         CycleGANConfig(data="d", batch_size=0).validate()
+    with pytest.raises(ValueError, match="--full-size-head .* needs --generator unet"):
+        CycleGANConfig(data="d", generator="resnet", full_size_head=True).validate()
 
 
 def test_save_load_and_resume_rules(tmp_path):

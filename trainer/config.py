@@ -108,6 +108,7 @@ class CycleGANConfig(RunConfig):
 
     def validate(self):
         super().validate()
+        _check_full_size_head(self)
         if self.pool_size < 0:
             raise ValueError("--pool-size must be >= 0")
         if self.edge_promoting_weight < 0:
@@ -145,8 +146,14 @@ class Pix2PixConfig(RunConfig):
 
     def validate(self):
         super().validate()
+        _check_full_size_head(self)
         if self.lambda_l1 < 0:
             raise ValueError("--lambda-l1 must be >= 0")
+
+
+def _check_full_size_head(config):
+    if config.full_size_head and config.generator != "unet":
+        raise ValueError("--full-size-head is a U-Net stage: it needs --generator unet")
 
 
 def _tag_list(text):

@@ -100,13 +100,16 @@ def train(config, run_dir, resume=False, verbose="auto"):
     images_a, images_b = arrays.decode_pairs([r["path"] for r in rows_a], [r["path"] for r in rows_b],
                                              config.image_size)
 
-    try:
-        test_a, test_b = paired_rows(config.data, config.domain_a, config.domain_b, split="test")
-        samples = [from_uint8(images) for images in arrays.decode_pairs(
-            [r["path"] for r in test_a[:config.samples]], [r["path"] for r in test_b[:config.samples]],
-            config.image_size)]
-    except ValueError:  # no test pairs: the first training pairs
-        samples = [from_uint8(images[:config.samples]) for images in (images_a, images_b)]
+    # The grids' pairs: the first test pairs, else the first training pairs (none for --samples 0).
+    samples = [from_uint8(images[:config.samples]) for images in (images_a, images_b)]
+    if config.samples:
+        try:
+            test_a, test_b = paired_rows(config.data, config.domain_a, config.domain_b, split="test")
+            samples = [from_uint8(images) for images in arrays.decode_pairs(
+                [r["path"] for r in test_a[:config.samples]], [r["path"] for r in test_b[:config.samples]],
+                config.image_size)]
+        except ValueError:  # no test pairs
+            pass
 
     start = time.perf_counter()
     grid = ((lambda model: paired_grid(model.gen_G, model.gen_F, *samples))
