@@ -56,6 +56,8 @@ def main(argv=None):
                         help="a column: its title and a hub.CycleGAN folder or Hub repo; repeat")
     parser.add_argument("--data", default=None, help="paired toyworld data for the scene rows")
     parser.add_argument("--scenes", type=int, default=6, help="held-out scenes (the first of the test split)")
+    parser.add_argument("--domain-a", default=None, help="tag filter of the scenes' inputs (default: the first model's)")
+    parser.add_argument("--domain-b", default=None, help="tag filter of their targets (default: the first model's)")
     parser.add_argument("--photos", nargs="*", default=[], help="real pictures for more rows")
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--direction", default="a2b")
@@ -71,7 +73,8 @@ def main(argv=None):
         inputs, targets = [], []
         if args.data:
             model = next(iter(models.values()))
-            rows_a, rows_b = paired_rows(args.data, model.config["domain_a"], model.config["domain_b"])
+            rows_a, rows_b = paired_rows(args.data, args.domain_a or model.config["domain_a"],
+                                         args.domain_b or model.config["domain_b"])
             if args.direction in ("b2a",) or args.direction.replace(" ", "").startswith(
                     model.config["domain_b_name"] + "->"):
                 rows_a, rows_b = rows_b, rows_a
