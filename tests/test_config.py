@@ -27,6 +27,10 @@ def test_bad_choices_and_values_are_rejected():
         CycleGANConfig().validate()
     with pytest.raises(ValueError, match="--batch-size must be >= 1"):
         CycleGANConfig(data="d", batch_size=0).validate()
+    cut_recipe = CycleGANConfig(**config_lib.given_flags(parse(["--data", "d", "--recipe", "cartoon", "--objective",
+                                                                 "cut"]), CycleGANConfig))
+    with pytest.raises(ValueError, match="add --pool-size 0"):
+        cut_recipe.validate()
     with pytest.raises(ValueError, match="--full-size-head .* needs --generator unet"):
         CycleGANConfig(data="d", generator="resnet", full_size_head=True).validate()
 

@@ -117,7 +117,9 @@ class CycleGANConfig(RunConfig):
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
         if self.objective != "cyclegan" and self.pool_size:
             raise ValueError(f"--pool-size is for --objective cyclegan; {self.objective} shows D the current "
-                             "translations, as its paper does")
+                             "translations, as its paper does" + (
+                                 f" (--recipe {self.recipe} sets a pool: add --pool-size 0)" if self.recipe != "none"
+                                 else ""))
 
 
 @dataclass(frozen=True)
