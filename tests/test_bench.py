@@ -1,11 +1,12 @@
-"""The benchmarks' own arithmetic: bench.precision's curve gaps and bench.profile's kernel sums."""
+"""The benchmarks' own arithmetic: bench.precision's curve gaps, bench.profile's kernel sums and
+bench.look_table's rows."""
 
 import gzip
 import json
 
 import pytest
 
-from bench import profile
+from bench import look_table, profile
 from bench.precision import RUNS, curve_gaps
 from trainer.multi_loss import LOSS_NAMES
 
@@ -47,3 +48,24 @@ def test_the_profile_sums_device_kernels_by_name_and_leaves_the_host_out(tmp_pat
     profile.report(tmp_path, top=2)
     out = capsys.readouterr().out
     assert "80% of the traced 1.0 ms" in out and "convolution.12" in out and "memcpy" not in out
+
+
+def test_the_look_table_puts_identity_and_the_render_first_then_each_model(tmp_path, capsys):
+    def result(ssim, f1):
+        look = {"outline_precision": 0.5, "outline_recall": 0.25, "outline_f1": f1, "edge_sharpness": 0.75}
+        return {"directions": {"3d -> 2d": {"model": {"ssim": ssim}, "identity": {"ssim": 0.6}},
+                               "2d -> 3d": {"model": {"ssim": 0.8}, "identity": {"ssim": 0.6}}},
+                "look": {"3d -> 2d": {"model": look, "identity": {**look, "outline_f1": 0.2},
+                                      "target": {**look, "outline_f1": 0.9}}},
+                "style": {"directions": {"3d -> 2d": {"classifier": {"model": 0.95, "identity": 0.02,
+                                                                     "real target": 1.0}}}}}
+    for name, ssim, f1 in (("one", 0.7, 0.333), ("two", 0.71, 0.5)):
+        (tmp_path / f"celeval_{name}.json").write_text(json.dumps(result(ssim, f1)))
+    look_table.main(["--cel", "--runs", str(tmp_path), "one", "two"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == "| identity (the 3d input) | 0.6000 | 0.500 | 0.250 | 0.200 | 0.750 | 0.020 | 0.6000 |"
+    assert lines[3].startswith("| the 2d render itself | 1.0000 |") and "| 0.900 |" in lines[3]
+    assert lines[4:] == ["| one | 0.7000 | 0.500 | 0.250 | 0.333 | 0.750 | 0.950 | 0.8000 |",
+                         "| two | 0.7100 | 0.500 | 0.250 | 0.500 | 0.750 | 0.950 | 0.8000 |"]
+    with pytest.raises(SystemExit, match="eval_one.json is missing"):
+        look_table.main(["--runs", str(tmp_path), "one"])
