@@ -21,7 +21,7 @@ evaluate() {  # name, model folder
 }
 row() {  # name, trainer module, its flags...
   local name=$1 module=$2; shift 2
-  if [ ! -d "runs/$name/model" ]; then
+  if [ ! -f "runs/$name/model/config.json" ]; then  # the export writes config.json last
     if [ -f "runs/$name/config.json" ]; then python -m "$module" --out "runs/$name" --resume --epochs 4 >> "runs/$name.log" 2>&1
     else python -m "$module" $COMMON --epochs 4 --steps-per-epoch 450 "$@" --out "runs/$name" > "runs/$name.log" 2>&1; fi
   fi
