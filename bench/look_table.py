@@ -10,13 +10,14 @@ import json
 import sys
 from pathlib import Path
 
-HEADER = ("| 3d -> 2d | SSIM | outline P | R | F1 | edge sharpness | judged 2d | 2d -> 3d SSIM |\n"
-          "| --- | --- | --- | --- | --- | --- | --- | --- |")
+HEADER = ("| 3d -> 2d | SSIM | outline P | R | F1 | edge sharpness | flat texture | judged 2d | 2d -> 3d SSIM |\n"
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 
 
 def _row(title, ssim, look, judged, back_ssim):
+    flat = f"{look['flat_texture']:.2f}" if "flat_texture" in look else ""  # results from before it existed
     return (f"| {title} | {ssim:.4f} | {look['outline_precision']:.3f} | {look['outline_recall']:.3f} | "
-            f"{look['outline_f1']:.3f} | {look['edge_sharpness']:.3f} | {judged:.3f} | {back_ssim:.4f} |")
+            f"{look['outline_f1']:.3f} | {look['edge_sharpness']:.3f} | {flat} | {judged:.3f} | {back_ssim:.4f} |")
 
 
 def rows(results):

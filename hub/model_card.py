@@ -81,7 +81,7 @@ def _eval_results(evaluation, flicker, dataset):
                for metric, value in outputs.get("model", {}).items()]
     for direction, outputs in evaluation.get("look", {}).items():
         results += [result(metric, f"{metric.replace('_', ' ')} {direction}", outputs["model"][metric])
-                    for metric in ("outline_f1", "edge_sharpness")]
+                    for metric in ("outline_f1", "edge_sharpness", "flat_texture") if metric in outputs["model"]]
     style = evaluation.get("style", {})
     for direction, d in style.get("directions", {}).items():
         results.append(result("accuracy", f"judged {style['tag']} of the target, {direction}",

@@ -52,7 +52,8 @@ def test_the_profile_sums_device_kernels_by_name_and_leaves_the_host_out(tmp_pat
 
 def test_the_look_table_puts_identity_and_the_render_first_then_each_model(tmp_path, capsys):
     def result(ssim, f1):
-        look = {"outline_precision": 0.5, "outline_recall": 0.25, "outline_f1": f1, "edge_sharpness": 0.75}
+        look = {"outline_precision": 0.5, "outline_recall": 0.25, "outline_f1": f1, "edge_sharpness": 0.75,
+                "flat_texture": 2.5}
         return {"directions": {"3d -> 2d": {"model": {"ssim": ssim}, "identity": {"ssim": 0.6}},
                                "2d -> 3d": {"model": {"ssim": 0.8}, "identity": {"ssim": 0.6}}},
                 "look": {"3d -> 2d": {"model": look, "identity": {**look, "outline_f1": 0.2},
@@ -63,9 +64,9 @@ def test_the_look_table_puts_identity_and_the_render_first_then_each_model(tmp_p
         (tmp_path / f"celeval_{name}.json").write_text(json.dumps(result(ssim, f1)))
     look_table.main(["--cel", "--runs", str(tmp_path), "one", "two"])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[2] == "| identity (the 3d input) | 0.6000 | 0.500 | 0.250 | 0.200 | 0.750 | 0.020 | 0.6000 |"
+    assert lines[2] == "| identity (the 3d input) | 0.6000 | 0.500 | 0.250 | 0.200 | 0.750 | 2.50 | 0.020 | 0.6000 |"
     assert lines[3].startswith("| the 2d render itself | 1.0000 |") and "| 0.900 |" in lines[3]
-    assert lines[4:] == ["| one | 0.7000 | 0.500 | 0.250 | 0.333 | 0.750 | 0.950 | 0.8000 |",
-                         "| two | 0.7100 | 0.500 | 0.250 | 0.500 | 0.750 | 0.950 | 0.8000 |"]
+    assert lines[4:] == ["| one | 0.7000 | 0.500 | 0.250 | 0.333 | 0.750 | 2.50 | 0.950 | 0.8000 |",
+                         "| two | 0.7100 | 0.500 | 0.250 | 0.500 | 0.750 | 2.50 | 0.950 | 0.8000 |"]
     with pytest.raises(SystemExit, match="eval_one.json is missing"):
         look_table.main(["--runs", str(tmp_path), "one"])

@@ -81,8 +81,10 @@ def test_cli_prints_table_and_writes_json(toyworld_64, tmp_path, capsys):
     look = saved["look"]["3d -> 2d"]
     assert set(saved["look"]) == {"3d -> 2d"} and look["model"] == look["identity"]
     assert look["target"]["outline_f1"] > look["identity"]["outline_f1"] and look["target"]["edge_sharpness"] == 1
+    assert look["target"]["flat_texture"] < look["identity"]["flat_texture"]  # paint is flat, a 3d render is not
     assert f"| 3d -> 2d | target | {look['target']['outline_precision']:.3f} |" in card
-    assert "lines P" in printed
+    assert f"| {look['target']['flat_texture']:.2f} |" in card
+    assert "lines P" in printed and "flat texture" in printed
 
 
 def test_not_a_model_folder_is_a_clear_error(tmp_path):

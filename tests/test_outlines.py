@@ -1,5 +1,6 @@
 """trainer.outlines on closed cases: lines drawn where the mask is score 1, lines moved
-3 px score low, a blur lowers F1 and sharpness, flat regions give no line."""
+3 px score low, a blur lowers F1 and sharpness, flat regions give no line, grain inside the
+regions raises the flat texture and nothing at the outlines does."""
 
 import cv2
 import numpy as np
@@ -64,3 +65,17 @@ def test_masks_of_another_size_are_scaled_keeping_every_line(tmp_path):
     Image.fromarray(mask).save(tmp_path / "mask.png")
     small = outlines.load_masks([tmp_path / "mask.png"], 64)
     assert small.shape == (1, 64, 64) and small[0, 20, 5:50].all() and small.sum() == 45
+
+
+def test_grain_inside_the_regions_raises_the_flat_texture_and_the_outlines_do_not():
+    images, masks = cel_frames()
+    assert outlines.flat_texture(images, masks, images) == 0.0  # flat fills
+    rng = np.random.default_rng(1)
+    grainy = np.clip(images + rng.normal(0, 6, images.shape), 0, 255).astype(np.uint8)
+    assert outlines.flat_texture(grainy, masks, images) > 10
+    # thicker, paler outlines change only pixels within 1 px of the mask: not the flat regions
+    band = np.stack([cv2.dilate(m.astype(np.uint8), np.ones((3, 3), np.uint8)) for m in masks]).astype(bool)
+    redrawn = images.copy()
+    redrawn[band] = 120
+    assert outlines.flat_texture(redrawn, masks, images) == 0.0
+    assert outlines.look_scores(grainy, masks, images)["flat_texture"] == outlines.flat_texture(grainy, masks, images)

@@ -9,8 +9,8 @@ Style scores (trainer.style_scores): a style classifier's verdict on the transla
 FID and KID against the real target images, and for a CAAE per label and per slider.
 
 The look (trainer.outlines), where the target images have outline masks (toyworld's 2d
-renders): outline precision, recall and F1 and edge sharpness of the model's output, the
-input (identity) and the target render itself (the ceiling).
+renders): outline precision, recall and F1, edge sharpness and flat texture of the model's
+output, the input (identity) and the target render itself (the ceiling).
 
 Paired metrics need toyworld-style data. Pairs are the test images of domain A and
 domain B that share a "scene" tag (clip frames are left out). For each direction it reports mean L1 (on [0, 1] pixels), PSNR
@@ -124,12 +124,13 @@ def format_table(results):
     for domain, m in results.get("reconstruction", {}).items():
         lines.append(f"{domain + ' itself':<16}{'recon':<10}{m['l1']:>8.4f}{m['psnr']:>8.2f}{m['ssim']:>8.4f}")
     if "look" in results:
-        lines += ["", "the look, against the target renders' outline masks (1 px tolerance)",
-                  f"{'direction':<16}{'':<10}{'lines P':>9}{'R':>7}{'F1':>7}{'sharpness':>11}"]
+        lines += ["", "the look, against the target renders' outline masks (1 px tolerance); flat texture: "
+                  "the mean gradient where the render is flat",
+                  f"{'direction':<16}{'':<10}{'lines P':>9}{'R':>7}{'F1':>7}{'sharpness':>11}{'flat texture':>14}"]
         for direction, rows in results["look"].items():
             for name, m in rows.items():
                 lines.append(f"{direction:<16}{name:<10}{m['outline_precision']:>9.3f}{m['outline_recall']:>7.3f}"
-                             f"{m['outline_f1']:>7.3f}{m['edge_sharpness']:>11.3f}")
+                             f"{m['outline_f1']:>7.3f}{m['edge_sharpness']:>11.3f}{m['flat_texture']:>14.2f}")
     return "\n".join(lines)
 
 
