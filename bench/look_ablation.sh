@@ -34,7 +34,8 @@ row cg128_full trainer.cyclegan --adversarial-loss lsgan --pool-size 50 --full-s
 row fastcut128_full_edge trainer.cyclegan --adversarial-loss lsgan --objective fastcut --full-size-head \
     --edge-promoting-weight 1
 row cel128_recipe trainer.cyclegan --recipe cartoon $CEL                          # towards one studio
-row p2p128_cel_full trainer.pix2pix --full-size-head $CEL                         # its ceiling, same net
+row cel128_full trainer.cyclegan --recipe cartoon $CEL --edge-promoting-weight 0  # without the edge loss
+row cel128_recipe_tv trainer.cyclegan --recipe cartoon $CEL --tv-weight 1         # against the grain
+row p2p128_cel_full trainer.pix2pix --full-size-head $CEL                         # the ceiling, same net
 row cel128_recipe_seed1 trainer.cyclegan --recipe cartoon $CEL --seed 1
 row cg128_full_edge trainer.cyclegan --recipe cartoon                             # the recipe, both 2d studios
-row cel128_full trainer.cyclegan --recipe cartoon $CEL --edge-promoting-weight 0  # without the edge loss

@@ -44,9 +44,9 @@ def test_patch_nce_equals_a_naive_loop_and_treats_the_key_as_a_fixed_target():
 def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objective, identity):
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, batch_size=2, epochs=1,
                             steps_per_epoch=2, objective=objective, adversarial_loss="lsgan",
-                            input_pipeline="arrays")
+                            input_pipeline="arrays", tv_weight=0.5)
     trainer = cyclegan.build_trainer(config)
-    assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity
+    assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity and trainer.tv_weight == 0.5
     assert trainer.lambda_nce == cut.OBJECTIVES[objective]["lambda_nce"]
     assert len(trainer.heads["gen_G"]) == len(cut.NCE_LAYERS["unet"]) == 5
     before = [v.numpy().copy() for v in trainer.trainable_variables]

@@ -111,3 +111,20 @@ def test_stacked_network_calls_give_the_tutorials_losses(pooled):
     expected = _separate_calls_losses(networks, real_a, real_b, pool or (lambda x: x), pool or (lambda x: x))
     for name, value in expected.items():
         np.testing.assert_allclose(float(got[name]), float(value), rtol=1e-5)
+
+
+def test_the_flat_fill_term_adds_the_translations_total_variation_to_g_only():
+    rng = np.random.default_rng(0)
+    real_a, real_b = (rng.uniform(-1, 1, (2, 8, 8, 3)).astype("float32") for _ in range(2))
+
+    def run(name, images):  # generators copy, discriminators cannot tell
+        return images if name.startswith("gen") else ops.zeros((images.shape[0], 2, 2, 1))
+
+    plain = losses.cyclegan_losses(run, real_a, real_b)
+    flat = losses.cyclegan_losses(run, real_a, real_b, tv_weight=2.0)
+    # G's translation of real_a is real_a itself here: its mean absolute neighbour differences
+    tv = np.abs(np.diff(real_a, axis=1)).mean() + np.abs(np.diff(real_a, axis=2)).mean()
+    assert float(flat["gen_G_loss"]) == pytest.approx(float(plain["gen_G_loss"]) + 2.0 * tv, rel=1e-5)
+    for name in ("gen_F_loss", "disc_X_loss", "disc_Y_loss"):
+        assert float(flat[name]) == pytest.approx(float(plain[name]))
+    assert float(losses.flat_fill_loss(np.full((1, 4, 4, 3), 0.3, np.float32), 5.0)) == 0.0  # a flat fill is free

@@ -105,14 +105,17 @@ class CycleGANConfig(RunConfig):
         "CartoonGAN's edge-promoting loss: domain B's own images with their edges blurred are shown "
         "to disc_Y as fakes, with this weight (B should be the side with crisp edges, e.g. 2d); "
         "needs --input-pipeline arrays (auto picks it); 0 = off"))
+    tv_weight: float = field(default=0.0, metadata=_flag(
+        "total variation of gen_G's translations into B in its loss, with this weight (AnimeGANv2's): "
+        "flat fills with crisp borders instead of grain; 0 = off"))
 
     def validate(self):
         super().validate()
         _check_full_size_head(self)
         if self.pool_size < 0:
             raise ValueError("--pool-size must be >= 0")
-        if self.edge_promoting_weight < 0:
-            raise ValueError("--edge-promoting-weight must be >= 0")
+        if self.edge_promoting_weight < 0 or self.tv_weight < 0:
+            raise ValueError("--edge-promoting-weight and --tv-weight must be >= 0")
         if self.edge_promoting_weight and self.input_pipeline == "tfdata":
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
         if self.objective != "cyclegan" and self.pool_size:

@@ -73,10 +73,12 @@ class CUTTrainer(TwoWayTrainer):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (*LOSS_NAMES, "nce_G", "nce_F")}
         self.built = True
 
-    def compile(self, optimizer, adversarial="lsgan", lambda_nce=1.0, edge_weight=0.0, jit_compile=False):
+    def compile(self, optimizer, adversarial="lsgan", lambda_nce=1.0, edge_weight=0.0, tv_weight=0.0,
+                jit_compile=False):
         super().compile(optimizer=optimizer, jit_compile=jit_compile)
         optimizer.build(self.trainable_variables)
         self.adversarial, self.lambda_nce, self.edge_weight = adversarial, lambda_nce, edge_weight
+        self.tv_weight = tv_weight
 
     def trained_losses(self):
         def head_variables(name):
@@ -126,7 +128,8 @@ class CUTTrainer(TwoWayTrainer):
         if smoothed_y:  # CartoonGAN's edge-promoting term (trainer.edge_smoothing)
             disc_Y = disc_Y + losses.edge_promoting_loss(smoothed_y[0], self.edge_weight, self.adversarial)
         return {
-            "gen_G_loss": losses.generator_adversarial_loss(fake_y, self.adversarial) + self.lambda_nce * nce_G,
+            "gen_G_loss": (losses.generator_adversarial_loss(fake_y, self.adversarial) + self.lambda_nce * nce_G
+                           + losses.flat_fill_loss(fake_b, self.tv_weight)),
             "gen_F_loss": losses.generator_adversarial_loss(fake_x, self.adversarial) + self.lambda_nce * nce_F,
             "disc_X_loss": losses.discriminator_loss(real_x, fake_x, self.adversarial),
             "disc_Y_loss": disc_Y,

@@ -47,6 +47,13 @@ def edge_promoting_loss(smoothed_logits, weight, adversarial="bce"):
     return 0.5 * weight * _adversarial_term(smoothed_logits, 0.0, adversarial)
 
 
+def flat_fill_loss(translated, weight):
+    """AnimeGANv2's total-variation term on the generator's output: grain and dither inside a
+    region cost it, while a sharp edge costs its contrast once, as a blur would, so it asks
+    for flat fills with crisp borders. 0 when the weight is."""
+    return weight * total_variation(translated) if weight else 0.0
+
+
 def cycle_loss(real, cycled, lambda_cycle=10.0):
     """lambda * ||F(G(x)) - x||_1 (Eq. 2), for one direction."""
     return lambda_cycle * ops.mean(ops.abs(real - cycled))
@@ -58,13 +65,14 @@ def identity_loss(real, same, lambda_cycle=10.0, identity_weight=0.5):
 
 
 def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5,
-                    pool_a=None, pool_b=None, smoothed_b=None, edge_weight=0.0):
+                    pool_a=None, pool_b=None, smoothed_b=None, edge_weight=0.0, tv_weight=0.0):
     """The four CycleGAN losses from one forward pass, as both training steps (TF and JAX)
     compute them. run(name, images) calls the network `name` (gen_G: A -> B, gen_F: B -> A,
     disc_X judges A, disc_Y judges B); pool_a / pool_b, when given, swap translations for
     pooled ones before the discriminators see them. smoothed_b: domain B images with their
     edges blurred (trainer.edge_smoothing), which disc_Y learns to call fake as well, with
-    `edge_weight` (CartoonGAN's edge-promoting loss, Chen et al. 2018, Eq. 2). -> {name_loss: scalar}.
+    `edge_weight` (CartoonGAN's edge-promoting loss, Chen et al. 2018, Eq. 2). tv_weight: the
+    total variation of G's translations into B in G's loss (flat_fill_loss). -> {name_loss: scalar}.
 
     Images that go through the same network go in one call, stacked along the batch
     (instance norm is per image, so this computes what separate calls would): four
@@ -97,7 +105,7 @@ def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, i
 
     cycle = cycle_loss(real_a, cycled_a, lambda_cycle) + cycle_loss(real_b, cycled_b, lambda_cycle)
     gen_G = (generator_adversarial_loss(fake_y, adversarial) + cycle
-             + identity_loss(real_b, same_b, lambda_cycle, identity_weight))
+             + identity_loss(real_b, same_b, lambda_cycle, identity_weight) + flat_fill_loss(fake_b, tv_weight))
     gen_F = (generator_adversarial_loss(fake_x, adversarial) + cycle
              + identity_loss(real_a, same_a, lambda_cycle, identity_weight))
     return {"gen_G_loss": gen_G, "gen_F_loss": gen_F, "disc_X_loss": disc_X, "disc_Y_loss": disc_Y}
