@@ -200,10 +200,12 @@ def about_markdown(models):
 
 def _notice(models):
     parts = []
-    if any(m.demo for m in models.all):
+    demo_sizes = sorted({m.model.config["image_size"] for m in models.all if m.demo})
+    if demo_sizes:
         parts.append("**Demo weights**: the models marked *demo* were trained by this project on "
-                     "synthetic toyworld scenes (64 px, 3d and 2d renders of the same simple scenes), "
-                     "not on films. Serve studio weights with `python app.py --cyclegan USER/REPO "
-                     "--caae USER/REPO` (or the Space variables `STYLE_CYCLEGAN`, `STYLE_CAAE`).")
+                     f"synthetic toyworld scenes ({' and '.join(map(str, demo_sizes))} px, 3d and 2d renders "
+                     "of the same simple scenes), not on films. Serve studio weights with `python app.py "
+                     "--cyclegan USER/REPO --caae USER/REPO` (or the Space variables `STYLE_CYCLEGAN`, "
+                     "`STYLE_CAAE`).")
     parts += [f"**Notice**: {n}" for n in models.notices]
     return "\n\n".join(parts)

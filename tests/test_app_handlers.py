@@ -1,6 +1,8 @@
 """The app's handlers called directly (space.handlers), model loading with its fallback to
 the demo weights (space.models), and the About text."""
 
+import dataclasses
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -183,6 +185,14 @@ def test_no_configuration_serves_the_demo_weights():
     facts = loaded.cyclegans[0].facts
     assert facts["3d -> 2d, judged 2d by a style classifier"].startswith("86% (identity 3%")
     assert facts["video flicker, 3d -> 2d"] == 'warping error 53% lower with "Less flicker"'
+
+
+def test_the_demo_notice_gives_the_demo_weights_own_sizes(app_models):
+    assert "Demo weights" not in ui._notice(app_models)
+    cyclegan, caae = app_models.cyclegans[0], app_models.caae
+    as_demo = models.AppModels([dataclasses.replace(cyclegan, demo=True)], dataclasses.replace(caae, demo=True))
+    sizes = sorted({cyclegan.model.config["image_size"], caae.model.config["image_size"]})
+    assert f"synthetic toyworld scenes ({' and '.join(map(str, sizes))} px" in ui._notice(as_demo)
 
 
 def test_an_unreachable_repo_falls_back_to_the_demo_weights_and_says_so(fake_hub):
