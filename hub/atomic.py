@@ -8,6 +8,17 @@ import tempfile
 from pathlib import Path
 
 
+def _process_umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: os.umask can only be read by setting it, which would race with
+# other threads creating files.
+FILE_MODE = 0o666 & ~_process_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path beside `path`; on success fsync it and rename it over `path`.
@@ -20,6 +31,7 @@ def atomic_path(path):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{''.join(path.suffixes)}",
                                dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, FILE_MODE)  # mkstemp makes it 0600; a saved file is as readable as any other
     try:
         yield Path(tmp)
         with open(tmp, "rb+") as f:

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from hub.hub_model import HubModel, predict_in_batches
-from hub.errors import ImageError
+from hub.errors import ImageError, LabelError
 from hub.imaging import fit_to_square, from_uint8, read_image, to_uint8, unfit
 from hub.labels import LabelSpace
 
@@ -42,15 +42,18 @@ class CAAE(HubModel, tags=["caae"]):
         """A label in any of its forms -> float32 vector:
         - {'medium=2d': 1.0, ...}: weights in [0, 1] by label name (mixes blend styles);
         - {'medium': '2d', 'studio': 'cel', ...}: one value per tag (a `styles` entry, or
-          a manifest row);
-        - a vector of `label_space.size` numbers, which passes through."""
+          a manifest row, whose other keys are ignored);
+        - a vector of `label_space.size` numbers, which passes through.
+        In both dict forms a group left out takes the uniform blend of its values, so
+        {'medium': '2d'} is "2d, in no studio in particular". Raises hub.errors.LabelError
+        naming the valid tags, values or label names."""
         if isinstance(label, dict):
             if label and all("=" in str(key) for key in label):
                 return self.label_space.weighted(label)
-            return self.label_space.encode(label)
+            return self.label_space.encode(label, partial=True)
         vector = np.asarray(label, np.float32)
         if vector.shape != (self.label_space.size,):
-            raise ValueError(f"a label vector needs {self.label_space.size} entries "
+            raise LabelError(f"a label vector needs {self.label_space.size} entries "
                              f"({', '.join(self.label_space.names)}), got shape {vector.shape}")
         return vector
 

@@ -16,6 +16,11 @@ class ModelFolderError(HubError):
     version cannot read, corrupted weights."""
 
 
+class LabelError(HubError, ValueError):
+    """A CAAE label that names a tag, value or label entry the model does not know, or
+    gives weights outside [0, 1]."""
+
+
 class VideoError(HubError, ValueError):
     """An input video that cannot be used: missing, not a video, no video stream,
     damaged, or longer than the limit."""

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hub.errors import LabelError
+
 
 @dataclass(frozen=True)
 class LabelSpace:
@@ -64,7 +66,7 @@ class LabelSpace:
             offset += len(values)
         unknown = [t for t in tags if t not in offsets]
         if unknown:
-            raise ValueError(f"{', '.join(map(repr, unknown))} is not a label tag here "
+            raise LabelError(f"{', '.join(map(repr, unknown))} is not a label tag here "
                              f"(the labels are {', '.join(self.tags)})")
         return [offsets[t] for t in tags]
 
@@ -72,32 +74,43 @@ class LabelSpace:
         """True if every group has a value in `tags` that this label space knows."""
         return all(str(tags.get(tag)) in values for tag, values in self.groups)
 
-    def encode(self, tags):
-        """{tag: value} (a manifest row will do) -> float32 one-hot vector."""
+    def encode(self, tags, partial=False):
+        """{tag: value} (a manifest row will do: other keys are ignored) -> float32 one-hot
+        vector. partial: a group left out takes the uniform blend of its values instead of
+        raising."""
+        if partial and not any(tag in tags for tag in self.tags):
+            raise LabelError(f"a label names one or more of the tags {', '.join(self.tags)}, got {dict(tags)}")
         vector = np.zeros(self.size, np.float32)
         offset = 0
         for tag, values in self.groups:
-            if tag not in tags:
-                raise ValueError(f"label needs a value for {tag!r} (one of {', '.join(values)})")
-            value = str(tags[tag])
-            if value not in values:
-                raise ValueError(f"unknown {tag} {value!r}: this model knows {', '.join(values)}")
-            vector[offset + values.index(value)] = 1.0
+            if tag in tags:
+                value = str(tags[tag])
+                if value not in values:
+                    raise LabelError(f"unknown {tag} {value!r}: this model knows {', '.join(values)}")
+                vector[offset + values.index(value)] = 1.0
+            elif partial:
+                vector[offset:offset + len(values)] = 1.0 / len(values)
+            else:
+                raise LabelError(f"label needs a value for {tag!r} (one of {', '.join(values)})")
             offset += len(values)
         return vector
 
     def weighted(self, weights):
         """{'medium=2d': 0.7, 'medium=3d': 0.3, ...} -> float32 vector: each named entry
-        gets its weight in [0, 1] (mixed weights blend styles, as the app's sliders do).
-        Every group needs some weight: an all-zero group is a style the decoder never saw."""
+        gets its weight in [0, 1] (mixed weights blend styles, as the app's sliders do). A
+        group none of whose entries is named takes the uniform blend of its values; a group
+        named only with zeros is refused, as a style the decoder never saw."""
         unknown = [name for name in weights if name not in self.names]
         if unknown:
-            raise ValueError(f"unknown label {', '.join(map(repr, unknown))}: this model knows "
+            raise LabelError(f"unknown label {', '.join(map(repr, unknown))}: this model knows "
                              f"{', '.join(self.names)}")
         vector = np.array([float(weights.get(name, 0.0)) for name in self.names], np.float32)
         if not np.all(np.isfinite(vector)) or vector.min() < 0 or vector.max() > 1:
-            raise ValueError(f"label weights must be in [0, 1], got {dict(weights)}")
+            raise LabelError(f"label weights must be in [0, 1], got {dict(weights)}")
         for (offset, width), (tag, values) in zip(self.slices(self.tags), self.groups):
-            if not vector[offset:offset + width].any():
-                raise ValueError(f"give a weight to one of {', '.join(f'{tag}={v}' for v in values)}")
+            named = [f"{tag}={v}" for v in values if f"{tag}={v}" in weights]
+            if not named:
+                vector[offset:offset + width] = 1.0 / width
+            elif not vector[offset:offset + width].any():
+                raise LabelError(f"give a weight to one of {', '.join(f'{tag}={v}' for v in values)}")
         return vector

@@ -11,7 +11,7 @@ import gradio as gr
 import numpy as np
 
 from hub import video
-from hub.errors import ImageError, VideoError
+from hub.errors import ImageError, LabelError, VideoError
 from hub.imaging import read_image
 
 ALL_FRAMES = 0  # the fps choice that keeps every frame
@@ -58,7 +58,7 @@ def restyle(models, image, weights, own_style):
     weights = {name: _number(w, f"the weight of {name}", 0, 1, "a number from 0 to 1") for name, w in weights.items()}
     try:
         restyled = caae.restyle(picture, weights)
-    except ValueError as e:  # all weights of a label group at zero
+    except LabelError as e:  # e.g. every weight of a label group at zero
         raise gr.Error(str(e)) from None
     return restyled, caae.reconstruct(picture, caae.styles[names.index(own_style) if own_style else 0])
 

@@ -6,7 +6,7 @@ import pytest
 import tiny_models
 from PIL import Image
 
-from hub.errors import ImageError
+from hub.errors import ImageError, LabelError
 
 
 @pytest.fixture(scope="module")
@@ -92,12 +92,25 @@ def test_mixed_weights_blend_between_the_pure_labels(caae):
     assert np.abs(mixed - pure_3d).mean() < np.abs(pure_3d - pure_2d).mean()
 
 
-@pytest.mark.parametrize("weights, message", [
-    ({"medium=2d": 1.0}, "give a weight to one of studio=cel, studio=clay, studio=pixel"),
-    ({"medium=4d": 1.0, "studio=cel": 1.0}, "unknown label 'medium=4d'"),
+def test_a_group_left_out_takes_the_uniform_blend_of_its_values(caae):
+    uniform_studio = [1, 0, 1 / 3, 1 / 3, 1 / 3]
+    np.testing.assert_allclose(caae.label_vector({"medium=2d": 1.0}), uniform_studio)
+    np.testing.assert_allclose(caae.label_vector({"medium": "2d"}), uniform_studio)
+    np.testing.assert_allclose(caae.label_vector({"studio": "clay"}), [0.5, 0.5, 0, 1, 0])
+    np.testing.assert_array_equal(np.asarray(caae.restyle(photo(32, 32), {"medium": "2d"})),
+                                  np.asarray(caae.restyle(photo(32, 32), {"medium=2d": 1.0})))
+
+
+@pytest.mark.parametrize("label, message", [
+    ({"medium=2d": 1.0, "studio=cel": 0.0}, "give a weight to one of studio=cel, studio=clay, studio=pixel"),
+    ({"medium=4d": 1.0, "studio=cel": 1.0}, "unknown label 'medium=4d': this model knows medium=2d, medium=3d, "
+                                            "studio=cel"),
     ({"medium=2d": 1.5, "studio=cel": 1.0}, "must be in \\[0, 1\\]"),
+    ({"medium": "4d"}, "unknown medium '4d': this model knows 2d, 3d"),
+    ({"decade": "1990s"}, "a label names one or more of the tags medium, studio"),
+    ([1.0, 0.0], "a label vector needs 5 entries \\(medium=2d, medium=3d"),
 ])
-def test_bad_label_weights_are_clear_errors(caae, weights, message):
-    with pytest.raises(ValueError, match=message):
-        caae.restyle(photo(32, 32), weights)
+def test_bad_labels_are_hub_errors_naming_what_is_valid(caae, label, message):
+    with pytest.raises(LabelError, match=message):
+        caae.restyle(photo(32, 32), label)
 

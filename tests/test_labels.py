@@ -56,3 +56,4 @@ def test_encoding_an_unknown_or_missing_value_is_an_error():
         space.encode({"medium": "2d", "studio": "disney"})
     with pytest.raises(ValueError, match="needs a value for 'studio'"):
         space.encode({"medium": "2d"})
+    np.testing.assert_allclose(space.encode({"medium": "2d"}, partial=True), [1, 0, 0.5, 0.5])

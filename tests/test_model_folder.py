@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import h5py
 import keras
@@ -52,6 +53,18 @@ def test_cyclegan_round_trip_gives_identical_outputs(cyclegan_folder):
         np.testing.assert_array_equal(loaded.translate_array(images(), direction),
                                       original.translate_array(images(), direction))
     assert loaded.config["format_version"] == model_folder.FORMAT_VERSION
+
+
+def test_saved_files_are_readable_by_others_as_the_umask_allows(tmp_path):
+    # mkstemp creates files 0600; a model folder served by a web server or shared on a
+    # machine must be 0644 under the usual umask 022.
+    script = ("import os, pathlib, stat, sys; os.umask(0o022); sys.path.insert(0, 'tests'); import tiny_models; "
+              "tiny_models.cyclegan().save_pretrained(sys.argv[1]); "
+              "print(sorted({oct(stat.S_IMODE(p.stat().st_mode)) for p in pathlib.Path(sys.argv[1]).iterdir()}))")
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "model")], capture_output=True, text=True,
+                            cwd=Path(__file__).parents[1], timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-1] == "['0o644']"
 
 
 def test_caae_round_trip_gives_identical_outputs(caae_folder):
