@@ -1,10 +1,15 @@
-"""What `CycleGAN` and `CAAE` share: `ModelHubMixin`'s save_pretrained / from_pretrained /
-push_to_hub over a model folder (hub.model_folder) of named Keras networks."""
+"""What `CycleGAN` and `CAAE` share: huggingface_hub's `ModelHubMixin` over a model folder
+(hub.model_folder) of named Keras networks. The mixin's public methods keep their own
+signatures; this class fills in its extension points (`_save_pretrained`,
+`_from_pretrained`, `generate_model_card`)."""
+
+import tempfile
 
 import numpy as np
 from huggingface_hub import ModelHubMixin
 
 from hub import model_card, model_folder, push
+from hub.errors import PushError
 
 
 def predict_in_batches(net, inputs, batch_size):
@@ -17,7 +22,11 @@ def predict_in_batches(net, inputs, batch_size):
         for i in range(0, len(arrays[0]), batch_size)])
 
 
-class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=["style-transfer"]):
+class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=model_card.TAGS):
+    """config.json is always the model's own `config` (architecture, sizes, training,
+    evaluation); the mixin's `config` argument, meant for models whose constructor takes
+    plain values, is not used."""
+
     # {constructor argument: file name}, in the constructor's order; set by each subclass.
     network_files = {}
 
@@ -27,24 +36,56 @@ class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=["style
 
     def _save_pretrained(self, save_directory):
         files = {self.network_files[name]: net for name, net in self.networks().items()}
-        model_folder.save(save_directory, files, self.config, self.samples)
+        # What was written (with the ONNX records) is what the card, rendered next, describes.
+        self._hub_mixin_config = model_folder.save(save_directory, files, self.config, self.samples)
 
-    def push_to_hub(self, repo_id, *, private=None, token=None, commit_message=None):
-        """Save to a temporary folder and upload it in one commit; returns the commit URL.
-        Raises hub.errors.PushError if the upload fails."""
-        return push.push_model(self, repo_id, private=private, token=token, commit_message=commit_message)
+    def generate_model_card(self, *args, repo_id=model_card.REPO_PLACEHOLDER, **template_kwargs):
+        """The README.md model card, from config.json; `save_pretrained`'s
+        model_card_kwargs arrive here as extra variables for hub/templates/model_card.md."""
+        config = self._hub_mixin_config or self.config
+        return model_card.render(config, repo_id, has_samples=self.samples is not None,
+                                 onnx_files=sorted(config.get("onnx", {})), **template_kwargs)
+
+    def push_to_hub(self, repo_id, *, config=None, commit_message=None, private=None, token=None,
+                    branch=None, create_pr=None, allow_patterns=None, ignore_patterns=None,
+                    delete_patterns=None, model_card_kwargs=None):
+        """`ModelHubMixin.push_to_hub`: save into a temporary folder and upload it as one
+        commit (to `branch`, or as a pull request with create_pr=True); returns the commit
+        URL. Files the repo has and the folder no longer does are deleted in that commit,
+        unless allow_patterns, ignore_patterns or delete_patterns are given. Raises
+        hub.errors.PushError if the upload fails."""
+        with tempfile.TemporaryDirectory() as tmp:
+            self.save_pretrained(tmp, model_card_kwargs={**(model_card_kwargs or {}), "repo_id": repo_id})
+            try:
+                return push.push_folder(tmp, repo_id, private=private, token=token, commit_message=commit_message,
+                                        branch=branch, create_pr=create_pr, allow_patterns=allow_patterns,
+                                        ignore_patterns=ignore_patterns, delete_patterns=delete_patterns,
+                                        render_card=False)
+            except PushError as e:  # its retry command names this temporary folder, about to go
+                raise PushError(f"pushing to {repo_id} failed: {e.__cause__!r}. Nothing was uploaded: "
+                                "call push_to_hub again, or save_pretrained and `python -m hub push` the "
+                                "folder.") from e.__cause__
 
     @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path, *, revision=None, cache_dir=None,
-                        force_download=False, local_files_only=False, token=None, runtime="auto"):
-        """A local model folder or a Hub repo id (downloaded once into the Hub cache, which
-        also serves HF_HUB_OFFLINE=1). runtime: 'auto' (ONNX Runtime when installed and the
-        export matches the weights), 'keras' or 'onnx'. Raises hub.errors.ModelFolderError."""
-        config, networks, samples = model_folder.load(
-            pretrained_model_name_or_path, list(cls.network_files.values()), cls.__name__, revision,
-            cache_dir, force_download, local_files_only, token, runtime)
-        return cls(*(networks[f] for f in cls.network_files.values()), config, samples)
+    def from_pretrained(cls, pretrained_model_name_or_path, *, force_download=False, token=None, cache_dir=None,
+                        local_files_only=False, revision=None, runtime="auto"):
+        """`ModelHubMixin.from_pretrained`: a local model folder or a Hub repo id, whose
+        files are downloaded into the Hub cache (which also serves HF_HUB_OFFLINE=1); only
+        those the runtime needs are fetched. runtime: 'auto' (ONNX Runtime when installed
+        and the export matches the weights), 'keras' or 'onnx'. Raises
+        hub.errors.ModelFolderError for anything that cannot be loaded."""
+        # Not the mixin's own: it reads config.json before any check of ours, so a broken
+        # folder would raise the JSON parser's or the Hub client's errors instead of ours.
+        return cls._from_pretrained(model_id=str(pretrained_model_name_or_path), revision=revision,
+                                    cache_dir=cache_dir, force_download=force_download,
+                                    local_files_only=local_files_only, token=token, runtime=runtime)
 
     @classmethod
-    def _from_pretrained(cls, *, model_id, **kwargs):  # ModelHubMixin's hook; from_pretrained does it all
-        return cls.from_pretrained(model_id, **kwargs)
+    def _from_pretrained(cls, *, model_id, revision, cache_dir, force_download, local_files_only, token,
+                         runtime="auto", **unused):
+        source = model_folder.Source(model_id, revision, cache_dir, force_download, local_files_only, token)
+        config, networks, samples = model_folder.load(source, list(cls.network_files.values()), cls.__name__,
+                                                      runtime)
+        instance = cls(*(networks[f] for f in cls.network_files.values()), config, samples)
+        instance._hub_mixin_config = config
+        return instance

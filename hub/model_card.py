@@ -12,6 +12,9 @@ LIBRARY_NAME = "animation-style"
 # The code is MIT; weights learned from film frames are for non-commercial use (see the card).
 LICENSE = "cc-by-nc-4.0"
 OUTPUT_ORDER = {"model": 0, "own label": 1, "identity": 2}
+REPO_PLACEHOLDER = "REPO_ID"  # in a card saved before the repo is known
+# Every card's tags: the ModelHubMixin classes' (hub.hub_model) and the architecture's.
+TAGS = ["model_hub_mixin", "keras", "style-transfer", "animation"]
 TASK = "image-to-image"
 
 
@@ -131,8 +134,9 @@ def _example_weights(config):
     return "{" + ", ".join(f"\"{k}\": {v}" for k, v in weights.items()) + "}"
 
 
-def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
-    """config.json's dict -> a huggingface_hub.ModelCard."""
+def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), **template_kwargs):
+    """config.json's dict -> a huggingface_hub.ModelCard. template_kwargs: extra variables
+    for the template (ModelHubMixin's model_card_kwargs)."""
     title, summary, usage, limits, first_network = _describe(config)
     training = config.get("training", {})
     dataset = training.get("dataset", "unknown data")
@@ -141,16 +145,16 @@ def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
     eval_results = _eval_results(evaluation, flicker, evaluation.get("dataset", dataset))
     card_data = ModelCardData(
         library_name=LIBRARY_NAME, pipeline_tag=TASK, license=LICENSE,
-        tags=["keras", config["architecture"], "style-transfer", "animation"],
+        tags=[*TAGS, config["architecture"]],
         model_name=title if eval_results else None, eval_results=eval_results or None,
     )
     caption = ("Each row: a test image, its translation, and the translation back."
                if config["architecture"] == "cyclegan" else
                "Each row: a test image, its reconstruction, then the image under each training label.")
     data_rows = _data_rows(config)
-    return ModelCard.from_template(
-        card_data, template_path=str(TEMPLATE), title=title, summary=summary,
-        usage=usage.replace("REPO_ID", repo_id), repo_id=repo_id, first_network=first_network,
+    variables = dict(
+        title=title, summary=summary,
+        usage=usage.replace(REPO_PLACEHOLDER, repo_id), repo_id=repo_id, first_network=first_network,
         has_samples=has_samples, samples_caption=caption, onnx_files=list(onnx_files),
         float16=config.get("weights_dtype") == "float16",
         custom_layers=config.get("generator") == "resnet",
@@ -169,3 +173,5 @@ def render(config, repo_id="REPO_ID", has_samples=False, onnx_files=()):
                    "`identity` is the untouched input scored the same way (a model that learned "
                    "nothing scores it)."),
     )
+    # The card's own variables win over extra ones of the same name.
+    return ModelCard.from_template(card_data, template_path=str(TEMPLATE), **{**template_kwargs, **variables})

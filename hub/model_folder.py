@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
@@ -32,8 +33,11 @@ RUNTIMES = ("auto", "keras", "onnx")
 
 
 def save(save_directory, networks, config, samples=None):
-    """networks: {filename.keras: keras.Model}; samples: a uint8 image or None."""
+    """networks: {filename.keras: keras.Model}; samples: a uint8 image or None. -> the
+    config as written. The card is not written here: ModelHubMixin.save_pretrained renders
+    it next (HubModel.generate_model_card), so an older one is removed."""
     folder = Path(save_directory)
+    (folder / CARD_NAME).unlink(missing_ok=True)
     onnx = {}
     for filename, net in networks.items():
         with atomic_path(folder / filename) as tmp:
@@ -55,7 +59,7 @@ def save(save_directory, networks, config, samples=None):
         save_png(samples, folder / SAMPLES_NAME)
     config = {**config, "format_version": FORMAT_VERSION, "onnx": onnx}
     write_json(folder / CONFIG_NAME, config)
-    write_card(folder, config)
+    return config
 
 
 def store_float16(folder):
@@ -128,40 +132,61 @@ def read_config(folder, model_id):
     return config
 
 
-def locate(model_id, revision=None, cache_dir=None, force_download=False, local_files_only=False, token=None):
-    """A local folder as it is, or a Hub repo id downloaded (or found in the cache)."""
-    folder = Path(model_id)
-    if folder.is_dir():
+@dataclass(frozen=True)
+class Source:
+    """Where a model folder comes from: a local folder, or a Hub repo id with
+    huggingface_hub's download options."""
+    model_id: str
+    revision: str = None
+    cache_dir: str = None
+    force_download: bool = False
+    local_files_only: bool = False
+    token: str = None
+
+    def fetch(self, patterns):
+        """The folder, with at least the files matching `patterns` (file names or globs)
+        when it is a Hub repo; later fetches stay at the commit the first one resolved."""
+        folder = Path(self.model_id)
+        if folder.is_dir():
+            return folder
+        try:
+            folder = Path(snapshot_download(repo_id=self.model_id, revision=self.revision, cache_dir=self.cache_dir,
+                                            force_download=self.force_download, token=self.token,
+                                            local_files_only=self.local_files_only, allow_patterns=list(patterns)))
+        except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, ValueError) as e:
+            raise ModelFolderError(f"{self.model_id} is neither a local model folder nor a Hub repo that could "
+                                   f"be downloaded: {e}") from None
+        if self.revision is None and folder.parent.name == "snapshots":
+            object.__setattr__(self, "revision", folder.name)  # the commit, so that every file matches
         return folder
-    try:
-        return Path(snapshot_download(repo_id=str(model_id), revision=revision, cache_dir=cache_dir,
-                                      force_download=force_download, token=token,
-                                      local_files_only=local_files_only))
-    except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, ValueError) as e:
-        raise ModelFolderError(f"{model_id} is neither a local model folder nor a Hub repo that could be "
-                               f"downloaded: {e}") from None
 
 
-def load(model_id, filenames, kind, revision=None, cache_dir=None, force_download=False,
-         local_files_only=False, token=None, runtime="auto"):
-    """-> (config, {filename: network}, samples or None). A network is a keras.Model, or an
-    OnnxNetwork when `runtime` is 'onnx', or 'auto' with onnxruntime installed and an
-    export that matches the .keras file."""
+def load(source, filenames, kind, runtime="auto"):
+    """source: a Source (or a model id). -> (config, {filename: network}, samples or None).
+    A network is a keras.Model, or an OnnxNetwork when `runtime` is 'onnx', or 'auto' with
+    onnxruntime installed and an export that matches the .keras file. From the Hub, only
+    the files that will run are downloaded: the .onnx files, or the .keras files."""
     if runtime not in RUNTIMES:
         raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
-    folder = locate(model_id, revision, cache_dir, force_download, local_files_only, token)
+    source = source if isinstance(source, Source) else Source(str(source))
+    model_id = source.model_id
+    folder = source.fetch([CONFIG_NAME, SAMPLES_NAME])
     config = read_config(folder, model_id)
     config_check.check(config, model_id, kind.lower())
-    missing = [f for f in filenames if not (folder / f).is_file()]
-    if missing:
-        raise ModelFolderError(f"{model_id} is not a {kind} model folder: missing {', '.join(missing)}")
-    networks = {f: _load_network(folder, f, config, model_id, runtime) for f in filenames}
+    use_onnx = runtime != "keras" and onnx_runtime.can_run() and all(
+        _onnx_name(f) in config.get("onnx", {}) for f in filenames)
+    folder = source.fetch([_onnx_name(f) if use_onnx else f for f in filenames] + [CONFIG_NAME, SAMPLES_NAME])
+    networks = {f: _load_network(folder, f, config, model_id, runtime, source) for f in filenames}
     samples = read_image(folder / SAMPLES_NAME) if (folder / SAMPLES_NAME).is_file() else None
     return config, networks, samples
 
 
-def _load_network(folder, filename, config, model_id, runtime):
-    onnx_name = Path(filename).with_suffix(".onnx").name
+def _onnx_name(filename):
+    return Path(filename).with_suffix(".onnx").name
+
+
+def _load_network(folder, filename, config, model_id, runtime, source):
+    onnx_name = _onnx_name(filename)
     if runtime != "keras" and onnx_runtime.can_run():
         problem = _onnx_problem(folder, filename, onnx_name, config.get("onnx", {}).get(onnx_name))
         if problem and runtime == "onnx":
@@ -177,6 +202,9 @@ def _load_network(folder, filename, config, model_id, runtime):
             log.warning("%s: %s is not used (%s); using the Keras weights", model_id, onnx_name, problem)
     elif runtime == "onnx":
         raise ModelFolderError(f"{model_id}: runtime='onnx' needs onnxruntime, which is not installed")
+    folder = source.fetch([filename])
+    if not (folder / filename).is_file():
+        raise ModelFolderError(f"{model_id} is not a complete model folder: missing {filename}")
     if not zipfile.is_zipfile(folder / filename):
         raise ModelFolderError(f"{model_id}: {filename} is not a Keras 3 archive (a .keras file is a zip); "
                                f"it is corrupted, cut short or of another format")
@@ -189,13 +217,14 @@ def _load_network(folder, filename, config, model_id, runtime):
 
 def _onnx_problem(folder, filename, onnx_name, record):
     """Why the ONNX export of `filename` must not run, or None: it runs only when both
-    files are the ones its config.json record was written for."""
+    files are the ones its config.json record was written for. A Hub download that
+    fetched the .onnx alone checks that file only."""
     if record is None or not (folder / onnx_name).is_file():
         return "no export recorded in config.json" if record is None else f"{onnx_name} is missing"
     if "onnx_sha256" not in record:
         return f"the record of {onnx_name} has no onnx_sha256 (an older folder): re-save it to check the export"
     if record["onnx_sha256"] != onnx_runtime.file_sha256(folder / onnx_name):
         return f"{onnx_name} is not the file that was exported (its sha256 differs from the record)"
-    if record.get("keras_sha256") != onnx_runtime.file_sha256(folder / filename):
+    if (folder / filename).is_file() and record.get("keras_sha256") != onnx_runtime.file_sha256(folder / filename):
         return f"{onnx_name} is stale: {filename} has changed since the export"
     return None

@@ -94,8 +94,9 @@ def load_models(cyclegan_sources=(), caae_source=None, runtime="auto"):
 def _load(cls, source, runtime, notices):
     repo, _, revision = str(source).partition("@")
     try:
-        folder = model_folder.locate(repo, revision=revision or None)
-        model = cls.from_pretrained(str(folder), runtime=runtime)
+        source = model_folder.Source(repo, revision=revision or None)
+        folder = source.fetch([model_folder.CONFIG_NAME])
+        model = cls.from_pretrained(repo, revision=source.revision, runtime=runtime)
     except HubError as e:
         notice = f"Could not load {cls.__name__} {source!r} ({e}); serving the demo weights instead."
         log.warning(notice)

@@ -9,7 +9,7 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import yaml
 
@@ -24,7 +24,8 @@ def git_blob_id(data):
 
 class FakeHub:
     def __init__(self):
-        self.repos = {}  # repo_id -> {"commits": [(sha, {path: bytes})], "private": bool, "type": str,
+        self.repos = {}  # repo_id -> {"commits": [(sha, {path: bytes})] (main), "private": bool, "type": str,
+        #                               "branches": {name: [(sha, files)]}, "prs": [[(sha, files)]] (refs/pr/N),
         #                               "variables": {key: value} (Spaces)}
         self.fail_commits = False  # True: every commit answers 500 (an outage, which the client retries);
         # 403: refused at once, as for a token without write access
@@ -46,11 +47,30 @@ class FakeHub:
     def commit_count(self, repo_id):
         return len(self.repos[repo_id]["commits"])
 
-    def _resolve(self, repo_id, rev):
-        commits = self.repos[repo_id]["commits"]
+    def _history(self, repo_id, rev):
+        """The commit list a branch or pull request name points into, or None."""
+        repo = self.repos[repo_id]
         if rev == "main":
-            return commits[-1] if commits else ("0" * 40, {})  # a new repo: no files yet
-        return next(c for c in commits if c[0] == rev)
+            return repo["commits"]
+        if rev in repo["branches"]:
+            return repo["branches"][rev]
+        match = re.fullmatch(r"refs/pr/(\d+)", rev)
+        if match and 0 < int(match.group(1)) <= len(repo["prs"]):
+            return repo["prs"][int(match.group(1)) - 1]
+        return None
+
+    def open_pull_request(self, repo_id):
+        """A new refs/pr/N starting from main -> N."""
+        self.repos[repo_id]["prs"].append([self._resolve(repo_id, "main")])
+        return len(self.repos[repo_id]["prs"])
+
+    def _resolve(self, repo_id, rev):
+        history = self._history(repo_id, rev)
+        if history is not None:
+            return history[-1] if history else ("0" * 40, {})  # a new repo: no files yet
+        repo = self.repos[repo_id]
+        every = repo["commits"] + [c for history in [*repo["prs"], *repo["branches"].values()] for c in history]
+        return next((c for c in every if c[0] == rev), None)
 
     def _handler_class(hub):  # noqa: N805 - the handler closes over the hub
         class Handler(BaseHTTPRequestHandler):
@@ -70,17 +90,25 @@ class FakeHub:
                     self.wfile.write(body)
 
             def _route(self, routes):
-                path = unquote(urlparse(self.path).path)
-                hub.requests.append((self.command, path))
+                raw = urlparse(self.path).path  # matched before unquoting: a revision may be refs%2Fpr%2F1
+                hub.requests.append((self.command, unquote(raw)))
                 for pattern, handler in routes:
-                    match = re.fullmatch(pattern, path)
+                    match = re.fullmatch(pattern, raw)
                     if match:
-                        repo = match.groupdict().get("repo")
+                        groups = {key: unquote(value) for key, value in match.groupdict().items()}
+                        repo = groups.get("repo")
                         if repo is not None and repo not in hub.repos and "create" not in pattern:
                             return self._send(404, {"error": "Repository not found"},
                                               {"X-Error-Code": "RepoNotFound"})
-                        return handler(**match.groupdict())
-                self._send(404, {"error": f"no route {self.command} {path}"})
+                        return handler(**groups)
+                self._send(404, {"error": f"no route {self.command} {unquote(raw)}"})
+
+            def _revision(self, repo, rev):
+                """(sha, files) of a revision, or None after answering 404."""
+                found = hub._resolve(repo, rev)
+                if found is None:
+                    self._send(404, {"error": f"Invalid rev id: {rev}"}, {"X-Error-Code": "RevisionNotFound"})
+                return found
 
             def _body(self):
                 return self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -91,6 +119,8 @@ class FakeHub:
                     (r"/api/validate-yaml", self.validate_yaml),
                     (rf"/api/{KIND}/{REPO}/preupload/{REV}", self.preupload),
                     (rf"/api/{KIND}/{REPO}/commit/{REV}", self.commit),
+                    (rf"/api/{KIND}/{REPO}/branch/{REV}", self.create_branch),
+                    (rf"/api/{KIND}/{REPO}/discussions", self.create_pull_request),
                     (rf"/api/spaces/{REPO}/variables", self.add_variable),
                 ])
 
@@ -99,6 +129,7 @@ class FakeHub:
                     (rf"/api/{KIND}/{REPO}/revision/{REV}", self.repo_info),
                     (rf"/api/{KIND}/{REPO}/tree/{REV}(?:/.*)?", self.tree),
                     (rf"/(?:spaces/)?{REPO}/resolve/{REV}/(?P<filename>.+)", self.resolve),
+                    (rf"/api/{KIND}/{REPO}/discussions/(?P<num>\d+)", self.pull_request),
                 ])
 
             do_HEAD = do_GET
@@ -110,7 +141,7 @@ class FakeHub:
                     return self._send(409, {"error": "You already created this model repo", "url": f"{hub.endpoint}/{repo_id}"})
                 hub.repos[repo_id] = {"commits": [], "private": payload.get("visibility") == "private",
                                       "type": payload.get("type", "model"), "sdk": payload.get("sdk"),
-                                      "variables": {}}
+                                      "branches": {}, "prs": [], "variables": {}}
                 self._send(200, {"url": f"{hub.endpoint}/{repo_id}", "name": repo_id})
 
             def validate_yaml(self):
@@ -127,13 +158,33 @@ class FakeHub:
                 self._send(200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
                                            for f in files]})
 
+            def create_branch(self, repo, rev):
+                self._body()
+                hub.repos[repo]["branches"][rev] = [hub._resolve(repo, "main")]
+                self._send(200, {})
+
+            def create_pull_request(self, repo):
+                if not json.loads(self._body()).get("pullRequest"):
+                    return self._send(400, {"error": "this fake Hub opens pull requests only"})
+                self._send(200, {"num": hub.open_pull_request(repo)})
+
+            def pull_request(self, repo, num):
+                if not 0 < int(num) <= len(hub.repos[repo]["prs"]):
+                    return self._send(404, {"error": "Discussion not found"})
+                self._send(200, {"title": "Upload", "num": int(num), "createdAt": "2026-01-01T00:00:00.000Z",
+                                 "status": "draft", "repo": {"name": repo, "type": "model"}, "isPullRequest": True,
+                                 "events": [], "changes": {"base": "refs/heads/main"}, "filesWithConflicts": []})
+
             def commit(self, repo, rev):
                 body = self._body()
                 if hub.fail_commits == 403:
                     return self._send(403, {"error": "You don't have the rights to create a commit"})
                 if hub.fail_commits:
                     return self._send(500, {"error": "Internal Error - We're working hard to fix this as soon as possible!"})
-                commits = hub.repos[repo]["commits"]
+                create_pr = parse_qs(urlparse(self.path).query).get("create_pr") == ["1"]
+                commits = hub._history(repo, rev)
+                if commits is None:
+                    return self._send(404, {"error": f"Invalid rev id: {rev}"}, {"X-Error-Code": "RevisionNotFound"})
                 files = dict(commits[-1][1]) if commits else {}
                 for line in body.splitlines():
                     item = json.loads(line)
@@ -143,10 +194,15 @@ class FakeHub:
                         files.pop(item["value"]["path"], None)
                     elif item["key"] != "header":
                         return self._send(400, {"error": f"this fake Hub does not take {item['key']!r}"})
-                sha = hashlib.sha1(body + str(len(commits)).encode()).hexdigest()
+                sha = hashlib.sha1(body + str(len(commits)).encode() + rev.encode()).hexdigest()
+                pr_url = None
+                if create_pr:  # the commit goes to a new refs/pr/N, and the branch is left as it was
+                    number = hub.open_pull_request(repo)
+                    commits = hub.repos[repo]["prs"][number - 1]
+                    pr_url = f"{hub.endpoint}/{repo}/discussions/{number}"
                 commits.append((sha, files))
                 self._send(200, {"commitUrl": f"{hub.endpoint}/{repo}/commit/{sha}", "commitOid": sha,
-                                 "pullRequestUrl": None})
+                                 "pullRequestUrl": pr_url})
 
             def add_variable(self, repo):
                 payload = json.loads(self._body())
@@ -154,17 +210,23 @@ class FakeHub:
                 self._send(200, {key: {"value": value} for key, value in hub.repos[repo]["variables"].items()})
 
             def repo_info(self, repo, rev):
-                sha, files = hub._resolve(repo, rev)
+                if (found := self._revision(repo, rev)) is None:
+                    return
+                sha, files = found
                 self._send(200, {"id": repo, "modelId": repo, "sha": sha, "private": hub.repos[repo]["private"],
                                  "siblings": [{"rfilename": name} for name in files]})
 
             def tree(self, repo, rev):
-                _, files = hub._resolve(repo, rev)
+                if (found := self._revision(repo, rev)) is None:
+                    return
+                _, files = found
                 self._send(200, [{"type": "file", "path": name, "size": len(data), "oid": git_blob_id(data)}
                                  for name, data in sorted(files.items())])
 
             def resolve(self, repo, rev, filename):
-                sha, files = hub._resolve(repo, rev)
+                if (found := self._revision(repo, rev)) is None:
+                    return
+                sha, files = found
                 if filename not in files:
                     return self._send(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
                 data = files[filename]

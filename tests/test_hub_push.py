@@ -1,6 +1,7 @@
 """Pushing to and loading from the Hub through huggingface_hub's real client code, against
 the fake Hub in tests/fake_hub.py on 127.0.0.1, and from the Hub cache offline."""
 
+import re
 import subprocess
 import sys
 
@@ -8,10 +9,12 @@ import numpy as np
 import pytest
 import tiny_models
 import training_cli
-from huggingface_hub import constants
+from huggingface_hub import HfApi, constants
 
 from hub import CAAE, CycleGAN, auto
 from hub.errors import ModelFolderError, PushError
+from hub.model_folder import store_float16
+from hub.push import push_folder
 
 
 def image():
@@ -54,7 +57,6 @@ def test_a_failed_push_keeps_the_folder_and_says_how_to_retry(fake_hub, tmp_path
     before = sorted(p.name for p in folder.iterdir())
     fake_hub.fail_commits = True
     with pytest.raises(PushError, match=f"Retry with: python -m hub push {folder} ana/flaky"):
-        from hub.push import push_folder
         push_folder(folder, "ana/flaky")
     assert sorted(p.name for p in folder.iterdir()) == before
 
@@ -80,3 +82,52 @@ def test_train_with_push_to_hub_then_load_it_elsewhere(fake_hub, toyworld_64, tm
     out = downloaded.translate(image(), "3d -> 2d")
     assert out.size == (48, 32)
     np.testing.assert_array_equal(np.asarray(out), np.asarray(local.translate(image(), "3d -> 2d")))
+
+
+def test_the_mixins_own_calls_work_with_its_arguments(fake_hub, tmp_path):
+    model = tiny_models.cyclegan()
+    url = model.save_pretrained(tmp_path / "model", push_to_hub=True, repo_id="ana/mixin",
+                                commit_message="first weights")
+    assert url.startswith(f"{fake_hub.endpoint}/ana/mixin/commit/")
+    card = fake_hub.files("ana/mixin")["README.md"].decode()
+    assert 'CycleGAN.from_pretrained("ana/mixin")' in card  # the pushed card names its repo
+    assert re.search(r"tags:\n(- .*\n)*- model_hub_mixin\n", card) and "- cyclegan\n" in card
+    assert "REPO_ID" in (tmp_path / "model" / "README.md").read_text()  # the local card, before a repo
+
+    HfApi().create_branch("ana/mixin", branch="small")
+    model.push_to_hub("ana/mixin", branch="small", allow_patterns=["*.json", "*.md"])
+    assert sorted(fake_hub.files("ana/mixin", "small")) == sorted(fake_hub.files("ana/mixin"))  # nothing deleted
+    pr = model.push_to_hub("ana/mixin", create_pr=True, model_card_kwargs={"title": "not the card's"},
+                           ignore_patterns=["*.onnx"])
+    assert pr == f"{fake_hub.endpoint}/ana/mixin/discussions/1"
+    assert fake_hub.commit_count("ana/mixin") == 1  # a pull request leaves main as it was
+    proposed = fake_hub.files("ana/mixin", "refs/pr/1")
+    assert "# CycleGAN: 3d <-> 2d" in proposed["README.md"].decode()
+    assert "generator_a2b.onnx" in proposed  # ignored, so neither uploaded nor deleted
+
+
+def test_a_re_push_after_float16_leaves_no_stale_file(fake_hub, tmp_path):
+    folder = tmp_path / "model"
+    tiny_models.cyclegan().save_pretrained(folder)
+    push_folder(folder, "ana/halved")
+    assert {"generator_a2b.onnx", "generator_b2a.onnx"} <= set(fake_hub.files("ana/halved"))
+    store_float16(folder)
+    push_folder(folder, "ana/halved")
+    assert sorted(fake_hub.files("ana/halved")) == sorted(p.name for p in folder.iterdir())
+    loaded = CycleGAN.from_pretrained("ana/halved", cache_dir=tmp_path / "cache")
+    assert loaded.config["weights_dtype"] == "float16"
+
+
+def test_onnx_runtime_downloads_no_keras_file(fake_hub, tmp_path):
+    model = tiny_models.cyclegan()
+    model.push_to_hub("ana/onnx-only")
+    fake_hub.requests.clear()
+    loaded = CycleGAN.from_pretrained("ana/onnx-only", cache_dir=tmp_path / "cache", runtime="onnx")
+    fetched = {path.rsplit("/", 1)[-1] for method, path in fake_hub.requests if method == "GET" and "/resolve/" in path}
+    assert fetched == {"config.json", "generator_a2b.onnx", "generator_b2a.onnx"}
+    np.testing.assert_allclose(np.asarray(loaded.translate(image()), np.float32),
+                               np.asarray(model.translate(image()), np.float32), atol=2)
+    keras_loaded = CycleGAN.from_pretrained("ana/onnx-only", cache_dir=tmp_path / "cache", runtime="keras")
+    assert {p.name for p in next((tmp_path / "cache").glob("models--*/snapshots/*")).iterdir()} >= {
+        "generator_a2b.keras", "generator_b2a.keras"}  # fetched when that runtime asks
+    assert keras_loaded.config == loaded.config
