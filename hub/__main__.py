@@ -1,12 +1,13 @@
 """`python -m hub push FOLDER REPO_ID`: upload a model folder (a training run's
 RUN_DIR/model, or any save_pretrained folder) to the Hugging Face Hub in one commit.
-`python -m hub float16 FOLDER`: store its weights as float16 (half the size)."""
+`python -m hub float16 FOLDER`: store its weights as float16 (half the size).
+`python -m hub onnx FOLDER`: add the ONNX exports it lacks (a folder trained on JAX)."""
 
 import argparse
 import sys
 
 from hub.errors import HubError
-from hub.model_folder import store_float16
+from hub.model_folder import add_onnx, store_float16
 from hub.push import push_folder
 
 
@@ -20,11 +21,18 @@ def main(argv=None):
     push.add_argument("--token", default=None, help="Hub token (default: HF_TOKEN or `hf auth login`)")
     half = commands.add_parser("float16", help="store a model folder's weights as float16 (half the size)")
     half.add_argument("folder")
+    onnx = commands.add_parser("onnx", help="add the ONNX exports a model folder lacks (runs without TensorFlow)")
+    onnx.add_argument("folder")
     args = parser.parse_args(argv)
     try:
         if args.command == "float16":
             store_float16(args.folder)
             print(f"{args.folder}: weights stored as float16")
+            return
+        if args.command == "onnx":
+            exported = add_onnx(args.folder)
+            print(f"{args.folder}: exported {', '.join(exported)}" if exported else
+                  f"{args.folder}: every network already has a current ONNX export")
             return
         url = push_folder(args.folder, args.repo_id, private=args.private or None, token=args.token)
     except HubError as e:

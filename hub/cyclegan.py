@@ -9,7 +9,6 @@ summary), samples.png and the README.md model card.
 import numpy as np
 from PIL import Image
 
-from hub import nets  # noqa: F401 - registers the custom layers for loading
 from hub.hub_model import HubModel, predict_in_batches
 from hub.errors import ImageError
 from hub.imaging import fit_to_network, from_uint8, read_image, to_uint8, unfit

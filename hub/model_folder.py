@@ -15,8 +15,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
-import keras
 import numpy as np
 from huggingface_hub import snapshot_download
 from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
@@ -42,19 +40,10 @@ def save(save_directory, networks, config, samples=None):
     for filename, net in networks.items():
         with atomic_path(folder / filename) as tmp:
             net.save(tmp)
-        if onnx_runtime.can_export():
-            onnx_name = Path(filename).with_suffix(".onnx").name
-            try:
-                with atomic_path(folder / onnx_name) as tmp:
-                    onnx_runtime.export(net, tmp, config["image_size"])
-            except Exception as e:  # noqa: BLE001 - the export is optional; never lose the weights to it
-                log.warning("ONNX export of %s failed, so the folder has its Keras file only (which "
-                            "from_pretrained runs): %s: %s", filename, type(e).__name__, str(e).splitlines()[0])
-                continue
-            onnx[onnx_name] = {"keras_file": filename, "keras_sha256": onnx_runtime.file_sha256(folder / filename),
-                               "onnx_sha256": onnx_runtime.file_sha256(folder / onnx_name)}
+        onnx.update(_export_onnx(folder, filename, net, config["image_size"]))
     if not onnx_runtime.can_export():
-        log.info("tf2onnx is not installed: %s gets no ONNX export", folder)
+        log.info("no ONNX export for %s: it needs TensorFlow and tf2onnx (python -m hub onnx FOLDER adds it "
+                 "later, where they are installed)", folder)
     if samples is not None:
         save_png(samples, folder / SAMPLES_NAME)
     config = {**config, "format_version": FORMAT_VERSION, "onnx": onnx}
@@ -62,25 +51,87 @@ def save(save_directory, networks, config, samples=None):
     return config
 
 
+def _export_onnx(folder, filename, net, image_size, float16=False):
+    """Export `net` beside its .keras file and return its config.json record, {} when the
+    export is not possible or fails (the folder keeps its Keras file, which runs)."""
+    if not onnx_runtime.can_export():
+        return {}
+    onnx_name = _onnx_name(filename)
+    try:
+        with atomic_path(folder / onnx_name) as tmp:
+            onnx_runtime.export(net, tmp, image_size)
+            if float16:
+                onnx_runtime.float16_weights(tmp, tmp)
+    except Exception as e:  # noqa: BLE001 - the export is optional; never lose the weights to it
+        log.warning("ONNX export of %s failed, so the folder has its Keras file only (which "
+                    "from_pretrained runs): %s: %s", filename, type(e).__name__, str(e).splitlines()[0])
+        return {}
+    return {onnx_name: {"keras_file": filename, "keras_sha256": onnx_runtime.file_sha256(folder / filename),
+                        "onnx_sha256": onnx_runtime.file_sha256(folder / onnx_name)}}
+
+
+def add_onnx(folder):
+    """Give every network of a model folder that lacks a current ONNX export one (a folder
+    trained on JAX, or saved where tf2onnx was missing); float16 weights stay float16.
+    -> the names exported. Raises ModelFolderError where the export is not possible."""
+    if not onnx_runtime.can_export():
+        raise ModelFolderError("exporting ONNX needs the TensorFlow backend and tf2onnx: "
+                               "pip install 'animation-style[train]' and KERAS_BACKEND=tensorflow")
+    import keras
+
+    from hub import nets  # noqa: F401 - registers the custom layers the networks use
+
+    folder = Path(folder)
+    config = read_config(folder, str(folder))
+    records, exported = dict(config.get("onnx", {})), []
+    for keras_file in sorted(folder.glob("*.keras")):
+        onnx_name = _onnx_name(keras_file.name)
+        if not _onnx_problem(folder, keras_file.name, onnx_name, records.get(onnx_name)):
+            continue
+        net = keras.saving.load_model(keras_file, compile=False, safe_mode=True)
+        record = _export_onnx(folder, keras_file.name, net, config["image_size"],
+                              float16=config.get("weights_dtype") == "float16")
+        if not record:
+            raise ModelFolderError(f"{folder}: the ONNX export of {keras_file.name} failed (see the log)")
+        records.update(record)
+        exported.append(onnx_name)
+    config = {**config, "onnx": records}
+    write_json(folder / CONFIG_NAME, config)
+    write_card(folder, config)
+    return exported
+
+
 def store_float16(folder):
     """Rewrite every network's weights in a model folder as float16: half the bytes, for
     a smaller download or a folder kept in git. Keras casts them back to float32 as it
-    loads (outputs move by about 1e-3 in [-1, 1]). The ONNX exports are removed: they
-    hold the float32 weights, and their recorded sha256 no longer matches."""
+    loads, and so does ONNX Runtime (outputs move by about 1e-3 in [-1, 1]). The ONNX
+    exports get the same float16 weights and new records; a folder whose exports cannot be
+    converted (no `onnx` package) loses them rather than keep stale ones."""
     folder = Path(folder)
     config = read_config(folder, str(folder))
     for keras_file in sorted(folder.glob("*.keras")):
         with atomic_path(keras_file) as tmp:
             _float16_keras_file(keras_file, tmp)
-    for onnx_file in config.get("onnx", {}):
-        (folder / onnx_file).unlink(missing_ok=True)
-    config = {**config, "onnx": {}, "weights_dtype": "float16"}
+    onnx = {}
+    for onnx_name, record in config.get("onnx", {}).items():
+        try:
+            with atomic_path(folder / onnx_name) as tmp:
+                onnx_runtime.float16_weights(folder / onnx_name, tmp)
+        except Exception as e:  # noqa: BLE001 - onnx raises its own untyped errors
+            log.warning("%s could not be stored as float16 (%s: %s), so it is removed", onnx_name,
+                        type(e).__name__, str(e).splitlines()[0] if str(e) else "")
+            (folder / onnx_name).unlink(missing_ok=True)
+            continue
+        onnx[onnx_name] = {**record, "keras_sha256": onnx_runtime.file_sha256(folder / record["keras_file"]),
+                           "onnx_sha256": onnx_runtime.file_sha256(folder / onnx_name)}
+    config = {**config, "onnx": onnx, "weights_dtype": "float16"}
     write_json(folder / CONFIG_NAME, config)
     write_card(folder, config)
 
 
 def _float16_keras_file(source, destination):
     """A .keras file is a zip of config.json, metadata.json and model.weights.h5."""
+    import h5py  # the keras extra's; not needed to run a folder
     with zipfile.ZipFile(source) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     weights = io.BytesIO()
@@ -208,6 +259,13 @@ def _load_network(folder, filename, config, model_id, runtime, source):
     if not zipfile.is_zipfile(folder / filename):
         raise ModelFolderError(f"{model_id}: {filename} is not a Keras 3 archive (a .keras file is a zip); "
                                f"it is corrupted, cut short or of another format")
+    try:
+        import keras
+
+        from hub import nets  # noqa: F401 - registers the custom layers the networks use
+    except ImportError as e:
+        raise ModelFolderError(f"{model_id}: {filename} has no usable ONNX export, and running it needs Keras "
+                               f"({e}): pip install 'animation-style[keras]'") from None
     try:
         return keras.saving.load_model(folder / filename, compile=False, safe_mode=True)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, TypeError) as e:

@@ -4,6 +4,7 @@ the fake Hub in tests/fake_hub.py on 127.0.0.1, and from the Hub cache offline."
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -131,3 +132,19 @@ def test_onnx_runtime_downloads_no_keras_file(fake_hub, tmp_path):
     assert {p.name for p in next((tmp_path / "cache").glob("models--*/snapshots/*")).iterdir()} >= {
         "generator_a2b.keras", "generator_b2a.keras"}  # fetched when that runtime asks
     assert keras_loaded.config == loaded.config
+
+
+@pytest.mark.parametrize("kind", ["unet-transpose", "unet-resize", "resnet-transpose", "caae"])
+def test_the_cards_keras_snippet_runs_in_a_fresh_process(fake_hub, tmp_path, kind):
+    generator, _, upsample = kind.partition("-")
+    model = tiny_models.caae() if kind == "caae" else tiny_models.cyclegan(generator=generator, upsample=upsample)
+    model.push_to_hub(f"ana/snippet-{kind}")
+    card = fake_hub.files(f"ana/snippet-{kind}")["README.md"].decode()
+    snippet = re.findall(r"```python\n(.*?)```", card, re.S)[1]  # the card's Keras 3 snippet, as written
+    run_it = ("import numpy as np\n"
+              "x = [np.zeros([1, *(32 if d is None else d for d in t.shape[1:])], np.float32) for t in net.inputs]\n"
+              "print(net.predict_on_batch(x[0] if len(x) == 1 else x).shape)\n")
+    result = subprocess.run([sys.executable, "-c", snippet + run_it], capture_output=True, text=True, timeout=300,
+                            cwd=Path(__file__).parents[1], env={**fake_hub.env, "HF_HUB_CACHE": str(tmp_path / "c")})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split("\n")[-2].startswith("(1, ")

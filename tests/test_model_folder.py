@@ -3,6 +3,7 @@ the model card, and clear errors for folders that cannot be loaded."""
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -13,12 +14,14 @@ from pathlib import Path
 import h5py
 import keras
 import numpy as np
+import onnx
 import pytest
 import tiny_models
 import yaml
 
 from hub import CAAE, CycleGAN, model_folder, nets, onnx_runtime
 from hub.errors import ModelFolderError
+from hub.model_folder import store_float16
 
 needs_onnx = pytest.mark.skipif(not (onnx_runtime.can_export() and onnx_runtime.can_run()),
                                 reason="tf2onnx and onnxruntime are in requirements.txt")
@@ -143,16 +146,26 @@ def test_float16_storage_halves_the_files_and_keeps_the_outputs(cyclegan_folder,
     assert result.returncode == 0, result.stderr[-2000:]
     for name, (nbytes, dtypes) in before.items():
         assert dtypes == {"float32"} and weight_bytes(folder / name) == (nbytes // 2, {"float16"})
-    assert not list(folder.glob("*.onnx")) and not list(folder.glob(".*"))
+    assert not list(folder.glob(".*"))
     config = json.loads((folder / "config.json").read_text())
-    assert config["weights_dtype"] == "float16" and config["onnx"] == {}
+    assert config["weights_dtype"] == "float16" and sorted(config["onnx"]) == ["generator_a2b.onnx",
+                                                                            "generator_b2a.onnx"]
     assert "stored as float16" in (folder / "README.md").read_text()
     original = CycleGAN.from_pretrained(cyclegan_folder, runtime="keras")
-    halved = CycleGAN.from_pretrained(folder)  # safe mode; float32 variables again
+    halved = CycleGAN.from_pretrained(folder, runtime="keras")  # safe mode; float32 variables again
     assert halved.generators["a2b"].weights[0].dtype == "float32"
     x = images()
     diff = np.abs(halved.translate_array(x).astype(int) - original.translate_array(x).astype(int))
     assert diff.max() <= 2  # uint8 levels
+    if onnx_runtime.can_run():  # the converted exports: half the bytes, the float16 .keras file's outputs
+        for name in config["onnx"]:
+            assert onnx.TensorProto.FLOAT not in {t.data_type for t in onnx.load(folder / name).graph.initializer}
+            # half the weights' bytes; the graph itself is a large share of so tiny a network
+            assert (folder / name).stat().st_size < 0.65 * (cyclegan_folder / name).stat().st_size
+        onnx_halved = CycleGAN.from_pretrained(folder, runtime="onnx")
+        x = np.random.default_rng(2).uniform(-1, 1, (2, 32, 64, 3)).astype(np.float32)
+        np.testing.assert_allclose(onnx_halved.generators["a2b"].predict_on_batch(x),
+                                   halved.generators["a2b"].predict_on_batch(x), atol=1e-3)
 
 
 def test_missing_and_corrupted_weights_are_clear_errors(cyclegan_folder, tmp_path):
@@ -268,3 +281,42 @@ def test_the_model_card_has_hub_metadata_and_renders_recorded_numbers(cyclegan_f
     results = metadata(card)["model-index"][0]["results"]
     assert {(m["type"], m["value"]) for r in results for m in r["metrics"]} >= {("ssim", 0.7123), ("l1", 0.0712)}
     assert CycleGAN.from_pretrained(folder, runtime="keras").config["evaluation"] == evaluation
+
+
+@needs_onnx
+def test_a_folder_saved_on_jax_gets_its_onnx_export_later(tmp_path):
+    # The JAX backend has no tf2onnx export: its folders hold .keras files only until
+    # `python -m hub onnx` exports them where TensorFlow is installed.
+    root = Path(__file__).parents[1]
+    save = ("import sys; sys.path.insert(0, 'tests'); import tiny_models; "
+            "tiny_models.cyclegan().save_pretrained(sys.argv[1])")
+    saved = subprocess.run([sys.executable, "-c", save, str(tmp_path / "jax")], capture_output=True, text=True,
+                           cwd=root, env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=300)
+    assert saved.returncode == 0, saved.stderr[-2000:]
+    folder = tmp_path / "jax"
+    assert json.loads((folder / "config.json").read_text())["onnx"] == {} and not list(folder.glob("*.onnx"))
+
+    def hub_onnx():
+        result = subprocess.run([sys.executable, "-m", "hub", "onnx", str(folder)], capture_output=True, text=True,
+                                cwd=root, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result.stdout
+
+    assert "exported generator_a2b.onnx, generator_b2a.onnx" in hub_onnx()
+    assert "already has a current ONNX export" in hub_onnx()
+    keras_run, onnx_run = (CycleGAN.from_pretrained(folder, runtime=r) for r in ("keras", "onnx"))
+    x = np.random.default_rng(3).uniform(-1, 1, (2, 32, 64, 3)).astype(np.float32)
+    np.testing.assert_allclose(onnx_run.generators["b2a"].predict_on_batch(x),
+                               keras_run.generators["b2a"].predict_on_batch(x), atol=1e-3)
+    assert "generator_a2b.onnx" in (folder / "README.md").read_text()  # the card lists the exports
+
+    store_float16(folder)  # converts the exports; removing them and re-exporting gives float16 ones too
+    config = json.loads((folder / "config.json").read_text())
+    for name in config["onnx"]:
+        (folder / name).unlink()
+    hub_onnx()
+    for name in json.loads((folder / "config.json").read_text())["onnx"]:
+        assert onnx.TensorProto.FLOAT not in {t.data_type for t in onnx.load(folder / name).graph.initializer}
+    np.testing.assert_allclose(CycleGAN.from_pretrained(folder, runtime="onnx").generators["a2b"].predict_on_batch(x),
+                               CycleGAN.from_pretrained(folder, runtime="keras").generators["a2b"].predict_on_batch(x),
+                               atol=1e-3)

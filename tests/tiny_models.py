@@ -11,13 +11,13 @@ from hub.labels import LabelSpace
 LABELS = LabelSpace((("medium", ("2d", "3d")), ("studio", ("cel", "clay", "pixel"))))
 
 
-def cyclegan(seed=0):
+def cyclegan(seed=0, generator="unet", upsample="transpose"):
     keras.utils.set_random_seed(seed)
-    config = {"architecture": "cyclegan", "generator": "unet", "base_filters": 4, "image_size": 32,
-              "size_multiple": nets.size_multiple("unet", 32), "upsample": "transpose",
+    config = {"architecture": "cyclegan", "generator": generator, "base_filters": 4, "image_size": 32,
+              "size_multiple": nets.size_multiple(generator, 32), "upsample": upsample,
               "domain_a": "medium=3d", "domain_b": "medium=2d", "domain_a_name": "3d", "domain_b_name": "2d"}
-    return CycleGAN(nets.unet_generator(32, 4, name="generator_a2b"),
-                    nets.unet_generator(32, 4, name="generator_b2a"), config)
+    return CycleGAN(*(nets.build_generator(generator, 32, 4, f"generator_{d}", upsample) for d in ("a2b", "b2a")),
+                    config)
 
 
 def caae(seed=0):

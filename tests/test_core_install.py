@@ -1,0 +1,101 @@
+"""The core install (`pip install .`): `from hub import CycleGAN, CAAE` loads and runs
+model folders with numpy, Pillow, huggingface_hub and onnxruntime alone. A subprocess
+stands in for that install by making TensorFlow, Keras, Gradio and the other extras'
+packages unimportable; its outputs are compared with the Keras runtime's here."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tiny_models
+
+from hub import CAAE, CycleGAN, onnx_runtime
+
+ROOT = Path(__file__).parents[1]
+NOT_IN_THE_CORE = ["tensorflow", "keras", "gradio", "h5py", "tf2onnx", "onnx", "cv2", "av", "scipy", "jax",
+                   "jinja2", "bs4", "requests_cache"]
+
+CORE_SCRIPT = """
+import json, sys
+import numpy as np
+
+class NotInstalled:  # as if the core install were all there is
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}")
+
+sys.meta_path.insert(0, NotInstalled())
+from hub import CAAE, CycleGAN
+from hub.errors import ModelFolderError
+
+jobs, out = json.loads(sys.argv[1]), sys.argv[2]
+x = np.load(out + "/input.npy")
+results = {}
+for name, (kind, model_id, kwargs) in jobs.items():
+    try:
+        model = {"cyclegan": CycleGAN, "caae": CAAE}[kind].from_pretrained(model_id, **kwargs)
+    except ModelFolderError as e:
+        results[name] = str(e)
+        continue
+    if kind == "cyclegan":
+        y = model.generators["a2b"].predict_on_batch(x[:, :32, :32])
+        model.translate(np.zeros((20, 30, 3), np.uint8))  # the whole path: resize, pad, crop
+    else:
+        size = model.config["image_size"]
+        z = model.encoder.predict_on_batch(x[:, :size, :size])
+        y = model.decoder.predict_on_batch([z, np.stack([model.label_vector(model.styles[0])] * len(z))])
+        model.restyle(np.zeros((20, 30, 3), np.uint8), {"medium": "2d"})
+    np.save(f"{out}/{name}.npy", y)
+    results[name] = "ran"
+results["imported"] = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
+print(json.dumps(results))
+"""
+
+
+def run_core(jobs, tmp_path, env=None):
+    """Run CORE_SCRIPT on `jobs` ({name: (kind, model id, from_pretrained kwargs)}) ->
+    ({name: 'ran' or the error}, {name: output array})."""
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 64, 64, 3)).astype(np.float32)
+    np.save(tmp_path / "input.npy", x)
+    script = f"BLOCKED = {set(NOT_IN_THE_CORE)!r}\n" + CORE_SCRIPT
+    result = subprocess.run([sys.executable, "-c", script, json.dumps(jobs), str(tmp_path)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads(result.stdout.strip().splitlines()[-1])
+    return x, results, {name: np.load(tmp_path / f"{name}.npy") for name in jobs if results[name] == "ran"}
+
+
+@pytest.mark.skipif(not (onnx_runtime.can_export() and onnx_runtime.can_run()),
+                    reason="the folders' ONNX exports need tf2onnx, running them onnxruntime")
+def test_the_core_install_loads_and_runs_folders_without_tensorflow(fake_hub, tmp_path):
+    cyclegan, caae = tiny_models.cyclegan(), tiny_models.caae()
+    cyclegan.save_pretrained(tmp_path / "cyclegan")
+    caae.push_to_hub("ana/core-caae")
+    demo_caae = ROOT / "space" / "demo_models" / "caae-toyworld"
+    cache = str(tmp_path / "cache")
+    jobs = {"folder": ("cyclegan", str(tmp_path / "cyclegan"), {}),
+            "hub": ("caae", "ana/core-caae", {"cache_dir": cache}),
+            "demo_caae": ("caae", str(demo_caae), {}),
+            "keras_only": ("cyclegan", str(tmp_path / "cyclegan"), {"runtime": "keras"})}
+    (tmp_path / "out").mkdir()
+    x, results, outputs = run_core(jobs, tmp_path / "out", env=fake_hub.env)
+
+    assert results["imported"] == []  # nothing of TensorFlow, Keras or Gradio was even imported
+    assert "pip install 'animation-style[keras]'" in results["keras_only"]
+    label = lambda model: np.stack([model.label_vector(model.styles[0])] * 2)  # noqa: E731
+    keras_runs = {
+        "folder": CycleGAN.from_pretrained(tmp_path / "cyclegan", runtime="keras"),
+        "hub": CAAE.from_pretrained("ana/core-caae", cache_dir=cache, runtime="keras"),
+        "demo_caae": CAAE.from_pretrained(demo_caae, runtime="keras")}
+    for name, model in keras_runs.items():
+        assert results[name] == "ran"
+        if name == "folder":
+            expected = model.generators["a2b"].predict_on_batch(x[:, :32, :32])
+        else:
+            size = model.config["image_size"]
+            expected = model.decoder.predict_on_batch([model.encoder.predict_on_batch(x[:, :size, :size]),
+                                                       label(model)])
+        np.testing.assert_allclose(outputs[name], expected, atol=1e-3, err_msg=name)
