@@ -60,12 +60,16 @@ def test_disc_y_calls_the_smoothed_images_fake_with_the_weight():
     assert float(edged["gen_G_loss"]) == pytest.approx(float(plain["gen_G_loss"]))
 
 
-def test_a_tiny_cyclegan_trains_with_the_edge_promoting_and_flat_fill_losses(toyworld_64, tmp_path):
+def test_a_tiny_cyclegan_trains_with_the_edge_promoting_flat_fill_and_blurred_cycle_losses(toyworld_64, tmp_path):
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=3,
-                            batch_size=2, pool_size=2, edge_promoting_weight=1.0, tv_weight=0.5, samples=1)
+                            batch_size=2, pool_size=2, edge_promoting_weight=1.0, tv_weight=0.5, cycle_blur=1.5,
+                            samples=1)
     model_dir = cyclegan.train(config, tmp_path / "run", verbose=0)
     model = CycleGAN.from_pretrained(model_dir)
-    assert model.config["training"]["edge_promoting_weight"] == 1.0 and model.config["training"]["tv_weight"] == 0.5
+    training = model.config["training"]
+    assert training["edge_promoting_weight"] == 1.0 and training["tv_weight"] == 0.5 and training["cycle_blur"] == 1.5
     assert list((toyworld_64 / "edge_smoothed").glob("32px-*.npz"))
     with pytest.raises(ValueError, match="needs --input-pipeline arrays"):
         CycleGANConfig(data="x", edge_promoting_weight=1.0, input_pipeline="tfdata").validate()
+    with pytest.raises(ValueError, match="--cycle-blur is for --objective cyclegan; cut has no cycle"):
+        CycleGANConfig(data="x", objective="cut", pool_size=0, cycle_blur=1.0).validate()

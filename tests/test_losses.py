@@ -128,3 +128,19 @@ def test_the_flat_fill_term_adds_the_translations_total_variation_to_g_only():
     for name in ("gen_F_loss", "disc_X_loss", "disc_Y_loss"):
         assert float(flat[name]) == pytest.approx(float(plain[name]))
     assert float(losses.flat_fill_loss(np.full((1, 4, 4, 3), 0.3, np.float32), 5.0)) == 0.0  # a flat fill is free
+
+
+def test_the_blurred_cycle_ignores_fine_texture_and_sees_what_is_coarse():
+    rng = np.random.default_rng(0)
+    flat = np.zeros((1, 32, 32, 3), np.float32)
+    checker = ((np.indices((32, 32)).sum(0) % 2 - 0.5)[None, :, :, None] * np.ones(3)).astype(np.float32)
+    assert float(losses.cycle_loss(flat, checker)) == pytest.approx(10 * 0.5)  # the plain cycle: every pixel
+    # A 1 px checker is texture: blurred it is almost flat, so the cycle barely asks for it back.
+    assert float(losses.cycle_loss(flat, checker, blur=1.5)) < 0.02 * float(losses.cycle_loss(flat, checker))
+    coarse = np.zeros((1, 32, 32, 3), np.float32)
+    coarse[:, :, 16:] = 0.5  # a half-image step survives the blur
+    assert float(losses.cycle_loss(flat, coarse, blur=1.5)) > 0.8 * float(losses.cycle_loss(flat, coarse))
+    blurred = np.asarray(losses.gaussian_blur(rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32), 1.0))
+    assert blurred.shape == (2, 16, 16, 3)
+    np.testing.assert_allclose(np.asarray(losses.gaussian_blur(np.full((1, 16, 16, 3), 0.4, np.float32), 2.0))[
+        0, 6:10, 6:10], 0.4, rtol=1e-5)  # sums to one: a flat interior stays as it was

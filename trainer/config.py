@@ -108,14 +108,17 @@ class CycleGANConfig(RunConfig):
     tv_weight: float = field(default=0.0, metadata=_flag(
         "total variation of gen_G's translations into B in its loss, with this weight (AnimeGANv2's): "
         "flat fills with crisp borders instead of grain; 0 = off"))
+    cycle_blur: float = field(default=0.0, metadata=_flag(
+        "compare the cycle's images low-passed by a Gaussian of this sigma in px, so G need not hide "
+        "the source's fine texture in its output for F to rebuild (cyclegan only); 0 = off"))
 
     def validate(self):
         super().validate()
         _check_full_size_head(self)
         if self.pool_size < 0:
             raise ValueError("--pool-size must be >= 0")
-        if self.edge_promoting_weight < 0 or self.tv_weight < 0:
-            raise ValueError("--edge-promoting-weight and --tv-weight must be >= 0")
+        if self.edge_promoting_weight < 0 or self.tv_weight < 0 or self.cycle_blur < 0:
+            raise ValueError("--edge-promoting-weight, --tv-weight and --cycle-blur must be >= 0")
         if self.edge_promoting_weight and self.input_pipeline == "tfdata":
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
         if self.objective != "cyclegan" and self.pool_size:
@@ -123,6 +126,8 @@ class CycleGANConfig(RunConfig):
                              "translations, as its paper does" + (
                                  f" (--recipe {self.recipe} sets a pool: add --pool-size 0)" if self.recipe != "none"
                                  else ""))
+        if self.objective != "cyclegan" and self.cycle_blur:
+            raise ValueError(f"--cycle-blur is for --objective cyclegan; {self.objective} has no cycle")
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ class CycleGANTrainer(TwoWayTrainer):
         self.built = True  # every part exists now; fit need not trace a call() to build it
 
     def compile(self, optimizer, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5, edge_weight=0.0,
-                tv_weight=0.0, jit_compile=False):
+                tv_weight=0.0, cycle_blur=0.0, jit_compile=False):
         """One Adam for all four networks: Adam works per weight, so this is the tutorial's
         four equal optimizers in one (and one set of optimizer variables for Keras' JAX fit)."""
         super().compile(optimizer=optimizer, jit_compile=jit_compile)
@@ -65,6 +65,7 @@ class CycleGANTrainer(TwoWayTrainer):
         self.identity_weight = identity_weight
         self.edge_weight = edge_weight
         self.tv_weight = tv_weight
+        self.cycle_blur = cycle_blur
 
     def from_older_checkpoint(self, values):
         """The values of a checkpoint from before this trainer had one Adam and the jitter
@@ -92,7 +93,8 @@ class CycleGANTrainer(TwoWayTrainer):
         networks = {"gen_G": self.gen_G, "gen_F": self.gen_F, "disc_X": self.disc_X, "disc_Y": self.disc_Y}
         return losses.cyclegan_losses(lambda name, x: networks[name](x, training=training),
                                       real_a, real_b, self.adversarial, self.lambda_cycle, self.identity_weight,
-                                      self.pool_X, self.pool_Y, smoothed_b, self.edge_weight, self.tv_weight)
+                                      self.pool_X, self.pool_Y, smoothed_b, self.edge_weight, self.tv_weight,
+                                      self.cycle_blur)
 
 
 def make_optimizer(config, total_steps):
@@ -132,7 +134,7 @@ def build_trainer(config):
                                   image_shape=(config.image_size, config.image_size, 3), seed=config.seed)
         trainer.compile(optimizer, adversarial=config.adversarial_loss, lambda_cycle=config.lambda_cycle,
                         identity_weight=config.identity_weight, edge_weight=config.edge_promoting_weight,
-                        tv_weight=config.tv_weight, jit_compile=run.jit_compile(config))
+                        tv_weight=config.tv_weight, cycle_blur=config.cycle_blur, jit_compile=run.jit_compile(config))
     return trainer
 
 
@@ -141,7 +143,8 @@ def _objective_settings(config):
     settings = {"recipe": config.recipe, "objective": config.objective, "adversarial_loss": config.adversarial_loss,
                 "edge_promoting_weight": config.edge_promoting_weight, "tv_weight": config.tv_weight}
     if config.objective == "cyclegan":
-        return {**settings, "lambda_cycle": config.lambda_cycle, "pool_size": config.pool_size}
+        return {**settings, "lambda_cycle": config.lambda_cycle, "cycle_blur": config.cycle_blur,
+                "pool_size": config.pool_size}
     from trainer import cut
 
     return {**settings, "lambda_nce": cut.OBJECTIVES[config.objective]["lambda_nce"], "nce_patches": cut.NCE_PATCHES}

@@ -54,9 +54,27 @@ def flat_fill_loss(translated, weight):
     return weight * total_variation(translated) if weight else 0.0
 
 
-def cycle_loss(real, cycled, lambda_cycle=10.0):
-    """lambda * ||F(G(x)) - x||_1 (Eq. 2), for one direction."""
+def cycle_loss(real, cycled, lambda_cycle=10.0, blur=0.0):
+    """lambda * ||F(G(x)) - x||_1 (Eq. 2), for one direction. blur: compare the two
+    low-passed by a Gaussian of this sigma (px) instead. The plain cycle asks G to hide
+    every detail of x in its output for F to rebuild - a 3d render's ground texture
+    survives into a flat 2d fill as grain (Chu et al. 2017, "CycleGAN, a master of
+    steganography"); compared blurred, that detail is F's to invent."""
+    if blur:
+        real, cycled = gaussian_blur(real, blur), gaussian_blur(cycled, blur)
     return lambda_cycle * ops.mean(ops.abs(real - cycled))
+
+
+def gaussian_blur(images, sigma):
+    """NHWC images, each channel blurred by a normalised Gaussian of `sigma` px (radius
+    2 sigma), zero-padded: a loss that compares two blurred images sees the same borders."""
+    radius = max(1, int(np.ceil(2 * sigma)))
+    taps = np.exp(-np.arange(-radius, radius + 1) ** 2 / (2 * sigma**2))
+    taps = (taps / taps.sum()).astype(np.float32)
+    channels = images.shape[-1]
+    rows = np.tile(taps[:, None, None, None], (1, 1, channels, 1))  # (k, 1, C, 1) depthwise kernels
+    images = ops.depthwise_conv(images, ops.cast(rows, images.dtype), padding="same")
+    return ops.depthwise_conv(images, ops.cast(np.transpose(rows, (1, 0, 2, 3)), images.dtype), padding="same")
 
 
 def identity_loss(real, same, lambda_cycle=10.0, identity_weight=0.5):
@@ -65,14 +83,15 @@ def identity_loss(real, same, lambda_cycle=10.0, identity_weight=0.5):
 
 
 def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5,
-                    pool_a=None, pool_b=None, smoothed_b=None, edge_weight=0.0, tv_weight=0.0):
+                    pool_a=None, pool_b=None, smoothed_b=None, edge_weight=0.0, tv_weight=0.0, cycle_blur=0.0):
     """The four CycleGAN losses from one forward pass, as both training steps (TF and JAX)
     compute them. run(name, images) calls the network `name` (gen_G: A -> B, gen_F: B -> A,
     disc_X judges A, disc_Y judges B); pool_a / pool_b, when given, swap translations for
     pooled ones before the discriminators see them. smoothed_b: domain B images with their
     edges blurred (trainer.edge_smoothing), which disc_Y learns to call fake as well, with
     `edge_weight` (CartoonGAN's edge-promoting loss, Chen et al. 2018, Eq. 2). tv_weight: the
-    total variation of G's translations into B in G's loss (flat_fill_loss). -> {name_loss: scalar}.
+    total variation of G's translations into B in G's loss (flat_fill_loss). cycle_blur: the
+    cycle compares low-passed images (cycle_loss). -> {name_loss: scalar}.
 
     Images that go through the same network go in one call, stacked along the batch
     (instance norm is per image, so this computes what separate calls would): four
@@ -103,7 +122,8 @@ def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, i
     if smoothed_y:
         disc_Y = disc_Y + edge_promoting_loss(smoothed_y[0], edge_weight, adversarial)
 
-    cycle = cycle_loss(real_a, cycled_a, lambda_cycle) + cycle_loss(real_b, cycled_b, lambda_cycle)
+    cycle = (cycle_loss(real_a, cycled_a, lambda_cycle, cycle_blur)
+             + cycle_loss(real_b, cycled_b, lambda_cycle, cycle_blur))
     gen_G = (generator_adversarial_loss(fake_y, adversarial) + cycle
              + identity_loss(real_b, same_b, lambda_cycle, identity_weight) + flat_fill_loss(fake_b, tv_weight))
     gen_F = (generator_adversarial_loss(fake_x, adversarial) + cycle
