@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The 2D look's ablation at 128 px (README, Results, "The 2D look"): every row trains the same
 # U-Net (base 32, resize upsampling; _full rows and the recipe with --full-size-head) on toyworld
-# at 128 px, batch 4, 1800 steps (4 epochs of 450), then `python -m trainer.evaluate` scores it
+# at 128 px, batch 4, 1800 steps (4 epochs of 450; the b16 rows base 16), then `python -m trainer.evaluate` scores it
 # on the held-out pairs twice: against every 2d render (runs/eval_NAME.json) and against the cel
 # studio's only (runs/celeval_NAME.json). cel rows train towards the cel studio alone
 # (--domain-b medium=2d,studio=cel). Re-run it to go on: a finished row is skipped, an
@@ -35,6 +35,11 @@ row fastcut128_full_edge trainer.cyclegan --adversarial-loss lsgan --objective f
     --edge-promoting-weight 1
 row cel128_recipe trainer.cyclegan --recipe cartoon $CEL                          # towards one studio
 row cel128_full trainer.cyclegan --recipe cartoon $CEL --edge-promoting-weight 0  # without the edge loss
+# At the demo's size (base 16: both generators fit the Space's folder twice, .keras and ONNX)
+B16="--recipe cartoon $CEL --base-filters 16"
+row cel128_b16 trainer.cyclegan $B16
+row cel128_b16_blur trainer.cyclegan $B16 --cycle-blur 1.5                         # no texture to hide
+row cel128_b16_blur_tv trainer.cyclegan $B16 --cycle-blur 1.5 --tv-weight 1
 row cel128_recipe_tv trainer.cyclegan --recipe cartoon $CEL --tv-weight 1         # against the grain
 row p2p128_cel_full trainer.pix2pix --full-size-head $CEL                         # the ceiling, same net
 row cel128_recipe_seed1 trainer.cyclegan --recipe cartoon $CEL --seed 1
