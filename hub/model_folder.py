@@ -70,6 +70,14 @@ def _export_onnx(folder, filename, net, image_size, float16=False):
                         "onnx_sha256": onnx_runtime.file_sha256(folder / onnx_name)}}
 
 
+def missing_onnx(folder):
+    """The .keras files of a model folder without a current ONNX export."""
+    folder = Path(folder)
+    records = read_config(folder, str(folder)).get("onnx", {})
+    return [f.name for f in sorted(folder.glob("*.keras"))
+            if _onnx_problem(folder, f.name, _onnx_name(f.name), records.get(_onnx_name(f.name)))]
+
+
 def add_onnx(folder):
     """Give every network of a model folder that lacks a current ONNX export one (a folder
     trained on JAX, or saved where tf2onnx was missing); float16 weights stay float16.
@@ -84,10 +92,8 @@ def add_onnx(folder):
     folder = Path(folder)
     config = read_config(folder, str(folder))
     records, exported = dict(config.get("onnx", {})), []
-    for keras_file in sorted(folder.glob("*.keras")):
-        onnx_name = _onnx_name(keras_file.name)
-        if not _onnx_problem(folder, keras_file.name, onnx_name, records.get(onnx_name)):
-            continue
+    for filename in missing_onnx(folder):
+        keras_file, onnx_name = folder / filename, _onnx_name(filename)
         net = keras.saving.load_model(keras_file, compile=False, safe_mode=True)
         record = _export_onnx(folder, keras_file.name, net, config["image_size"],
                               float16=config.get("weights_dtype") == "float16")

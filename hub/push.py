@@ -1,23 +1,39 @@
 """Uploading a model folder to the Hugging Face Hub as one commit. A failed push leaves
 the local folder as it was (apart from its card naming the repo) and says how to retry."""
 
+import logging
 from pathlib import Path
 
 from huggingface_hub import HfApi
 
-from hub import model_folder
-from hub.errors import PushError
+from hub import model_folder, onnx_runtime
+from hub.errors import ModelFolderError, PushError
+
+log = logging.getLogger(__name__)
 
 
 def push_folder(folder, repo_id, private=None, token=None, commit_message=None, branch=None, create_pr=None,
                 allow_patterns=None, ignore_patterns=None, delete_patterns=None, render_card=True):
     """Create `repo_id` if needed and upload `folder` (a model folder) in one commit, to
     `branch` or as a pull request (create_pr). Files of the repo that the folder lacks are
-    deleted in the same commit (e.g. the .onnx files that `python -m hub float16` removes),
-    unless allow_patterns or ignore_patterns (a partial upload) or delete_patterns are given. The token
-    defaults to HF_TOKEN or the one `hf auth login` saved. render_card: re-render the card
-    so that its code snippets name the repo. -> the commit URL, or the pull request's."""
+    deleted in the same commit (files dropped since the last push), unless allow_patterns or
+    ignore_patterns (a partial upload) or delete_patterns are given. Networks without a
+    current ONNX export (a folder trained on JAX) get one first where TensorFlow and tf2onnx
+    are installed: the core install runs ONNX only. The token defaults to HF_TOKEN or the
+    one `hf auth login` saved. render_card: re-render the card so that its code snippets
+    name the repo. -> the commit URL, or the pull request's."""
     folder = Path(folder)
+    missing = model_folder.missing_onnx(folder)
+    try:
+        if missing and onnx_runtime.can_export():
+            log.info("exporting %s to ONNX before the push", ", ".join(missing))
+            model_folder.add_onnx(folder)
+            missing = []
+    except ModelFolderError as e:
+        log.warning("%s", e)
+    if missing:
+        log.warning("%s: %s have no ONNX export, so the core install (no Keras) cannot run them; "
+                    "`python -m hub onnx %s` where TensorFlow is installed adds it", folder, ", ".join(missing), folder)
     config = model_folder.read_config(folder, str(folder))
     if render_card:
         model_folder.write_card(folder, config, repo_id)

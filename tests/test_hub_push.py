@@ -12,7 +12,7 @@ import tiny_models
 import training_cli
 from huggingface_hub import HfApi, constants
 
-from hub import CAAE, CycleGAN, auto
+from hub import CAAE, CycleGAN, auto, onnx_runtime
 from hub.errors import ModelFolderError, PushError
 from hub.model_folder import store_float16
 from hub.push import push_folder
@@ -148,3 +148,15 @@ def test_the_cards_keras_snippet_runs_in_a_fresh_process(fake_hub, tmp_path, kin
                             cwd=Path(__file__).parents[1], env={**fake_hub.env, "HF_HUB_CACHE": str(tmp_path / "c")})
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split("\n")[-2].startswith("(1, ")
+
+
+def test_a_folder_without_onnx_gets_it_before_the_push(fake_hub, tmp_path, monkeypatch):
+    folder = tmp_path / "model"
+    with monkeypatch.context() as m:  # saved where no export was possible, as on JAX
+        m.setattr(onnx_runtime, "can_export", lambda: False)
+        tiny_models.cyclegan().save_pretrained(folder)
+    assert not list(folder.glob("*.onnx"))
+    push_folder(folder, "ana/exported")
+    assert {"generator_a2b.onnx", "generator_b2a.onnx"} <= set(fake_hub.files("ana/exported"))
+    assert CycleGAN.from_pretrained("ana/exported", cache_dir=tmp_path / "cache", runtime="onnx").translate(
+        image()).size == (48, 32)
