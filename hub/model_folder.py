@@ -189,7 +189,7 @@ def read_config(folder, model_id):
     return config
 
 
-@dataclass(frozen=True)
+@dataclass
 class Source:
     """Where a model folder comes from: a local folder, or a Hub repo id with
     huggingface_hub's download options."""
@@ -214,7 +214,7 @@ class Source:
             raise ModelFolderError(f"{self.model_id} is neither a local model folder nor a Hub repo that could "
                                    f"be downloaded: {e}") from None
         if self.revision is None and folder.parent.name == "snapshots":
-            object.__setattr__(self, "revision", folder.name)  # the commit, so that every file matches
+            self.revision = folder.name  # the commit, so that every later file comes from it too
         return folder
 
 
