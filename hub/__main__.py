@@ -21,13 +21,15 @@ def main(argv=None):
     push.add_argument("--token", default=None, help="Hub token (default: HF_TOKEN or `hf auth login`)")
     half = commands.add_parser("float16", help="store a model folder's weights as float16 (half the size)")
     half.add_argument("folder")
+    half.add_argument("--onnx-only", action="store_true",
+                      help="then delete the .keras files: a folder that only serves, with ONNX Runtime")
     onnx = commands.add_parser("onnx", help="add the ONNX exports a model folder lacks (runs without TensorFlow)")
     onnx.add_argument("folder")
     args = parser.parse_args(argv)
     try:
         if args.command == "float16":
-            store_float16(args.folder)
-            print(f"{args.folder}: weights stored as float16")
+            store_float16(args.folder, onnx_only=args.onnx_only)
+            print(f"{args.folder}: weights stored as float16" + (", ONNX only" if args.onnx_only else ""))
             return
         if args.command == "onnx":
             exported = add_onnx(args.folder)

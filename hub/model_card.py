@@ -156,7 +156,7 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         title=title, summary=summary,
         usage=usage.replace(REPO_PLACEHOLDER, repo_id), repo_id=repo_id, first_network=first_network,
         has_samples=has_samples, samples_caption=caption, onnx_files=list(onnx_files),
-        float16=config.get("weights_dtype") == "float16",
+        float16=config.get("weights_dtype") == "float16", onnx_only=bool(config.get("onnx_only")),
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",
         eval_rows=_eval_rows(evaluation), look_rows=_look_rows(evaluation), limits=limits,

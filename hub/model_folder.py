@@ -107,14 +107,19 @@ def add_onnx(folder):
     return exported
 
 
-def store_float16(folder):
+def store_float16(folder, onnx_only=False):
     """Rewrite every network's weights in a model folder as float16: half the bytes, for
     a smaller download or a folder kept in git. Keras casts them back to float32 as it
     loads, and so does ONNX Runtime (outputs move by about 1e-3 in [-1, 1]). The ONNX
     exports get the same float16 weights and new records; a folder whose exports cannot be
-    converted (no `onnx` package) loses them rather than keep stale ones."""
+    converted (no `onnx` package) loses them rather than keep stale ones. onnx_only: then
+    delete the .keras files, for a folder that only serves (half the bytes again; needs an
+    export of every network)."""
     folder = Path(folder)
     config = read_config(folder, str(folder))
+    if onnx_only and missing_onnx(folder):
+        raise ModelFolderError(f"{folder}: {', '.join(missing_onnx(folder))} have no current ONNX export to keep: "
+                               f"run python -m hub onnx {folder} first")
     for keras_file in sorted(folder.glob("*.keras")):
         with atomic_path(keras_file) as tmp:
             _float16_keras_file(keras_file, tmp)
@@ -131,6 +136,14 @@ def store_float16(folder):
         onnx[onnx_name] = {**record, "keras_sha256": onnx_runtime.file_sha256(folder / record["keras_file"]),
                            "onnx_sha256": onnx_runtime.file_sha256(folder / onnx_name)}
     config = {**config, "onnx": onnx, "weights_dtype": "float16"}
+    if onnx_only:
+        if len(onnx) < len(list(folder.glob("*.keras"))):
+            raise ModelFolderError(f"{folder}: an ONNX export could not be converted (see the log); the .keras "
+                                   "files are kept")
+        config["onnx_only"] = True  # written before the .keras files go: a kill in between leaves both
+        write_json(folder / CONFIG_NAME, config)
+        for keras_file in folder.glob("*.keras"):
+            keras_file.unlink()
     write_json(folder / CONFIG_NAME, config)
     write_card(folder, config)
 

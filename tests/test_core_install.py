@@ -40,11 +40,11 @@ for name, (kind, model_id, kwargs) in jobs.items():
     except ModelFolderError as e:
         results[name] = str(e)
         continue
+    size = model.config["image_size"]
     if kind == "cyclegan":
-        y = model.generators["a2b"].predict_on_batch(x[:, :32, :32])
+        y = model.generators["a2b"].predict_on_batch(x[:, :size, :size])
         model.translate(np.zeros((20, 30, 3), np.uint8))  # the whole path: resize, pad, crop
     else:
-        size = model.config["image_size"]
         z = model.encoder.predict_on_batch(x[:, :size, :size])
         y = model.decoder.predict_on_batch([z, np.stack([model.label_vector(model.styles[0])] * len(z))])
         model.restyle(np.zeros((20, 30, 3), np.uint8), {"medium": "2d"})
@@ -79,11 +79,13 @@ def test_the_core_install_loads_and_runs_folders_without_tensorflow(fake_hub, tm
     jobs = {"folder": ("cyclegan", str(tmp_path / "cyclegan"), {}),
             "hub": ("caae", "ana/core-caae", {"cache_dir": cache}),
             "demo_caae": ("caae", str(demo_caae), {}),
+            "demo_cyclegan": ("cyclegan", str(ROOT / "space" / "demo_models" / "cyclegan-toyworld"), {}),
             "keras_only": ("cyclegan", str(tmp_path / "cyclegan"), {"runtime": "keras"})}
     (tmp_path / "out").mkdir()
     x, results, outputs = run_core(jobs, tmp_path / "out", env=fake_hub.env)
 
     assert results["imported"] == []  # nothing of TensorFlow, Keras or Gradio was even imported
+    assert results["demo_cyclegan"] == "ran"  # ONNX only: its Keras networks are not in the folder
     assert "pip install 'animation-style[keras]'" in results["keras_only"]
     label = lambda model: np.stack([model.label_vector(model.styles[0])] * 2)  # noqa: E731
     keras_runs = {

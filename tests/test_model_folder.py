@@ -320,3 +320,26 @@ def test_a_folder_saved_on_jax_gets_its_onnx_export_later(tmp_path):
     np.testing.assert_allclose(CycleGAN.from_pretrained(folder, runtime="onnx").generators["a2b"].predict_on_batch(x),
                                CycleGAN.from_pretrained(folder, runtime="keras").generators["a2b"].predict_on_batch(x),
                                atol=1e-3)
+
+
+@needs_onnx
+def test_an_onnx_only_folder_serves_without_its_keras_files(cyclegan_folder, tmp_path):
+    folder = copy(cyclegan_folder, tmp_path)
+    original = CycleGAN.from_pretrained(folder, runtime="keras")
+    result = subprocess.run([sys.executable, "-m", "hub", "float16", "--onnx-only", str(folder)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "generator_a2b.onnx",
+                                                        "generator_b2a.onnx"]
+    card = (folder / "README.md").read_text()
+    assert "ONNX exports only" in card and "keras.saving.load_model" not in card
+    x = images()
+    diff = np.abs(CycleGAN.from_pretrained(folder).translate_array(x).astype(int) - original.translate_array(x))
+    assert diff.max() <= 2
+    with pytest.raises(ModelFolderError, match="missing generator_a2b.keras"):
+        CycleGAN.from_pretrained(folder, runtime="keras")
+    no_export = copy(cyclegan_folder, tmp_path / "other")
+    (no_export / "generator_b2a.onnx").unlink()
+    with pytest.raises(ModelFolderError, match="generator_b2a.keras have no current ONNX export to keep"):
+        store_float16(no_export, onnx_only=True)
+    assert (no_export / "generator_b2a.keras").is_file()
