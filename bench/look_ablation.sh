@@ -39,7 +39,6 @@ row cel128_full trainer.cyclegan --recipe cartoon $CEL --edge-promoting-weight 0
 B16="--recipe cartoon $CEL --base-filters 16"
 row cel128_b16 trainer.cyclegan $B16
 row cel128_b16_blur trainer.cyclegan $B16 --cycle-blur 1.5                         # no texture to hide
-row cel128_b16_blur_tv trainer.cyclegan $B16 --cycle-blur 1.5 --tv-weight 1
 row cel128_recipe_tv trainer.cyclegan --recipe cartoon $CEL --tv-weight 1         # against the grain
 row p2p128_cel_full trainer.pix2pix --full-size-head $CEL                         # the ceiling, same net
 row cel128_recipe_seed1 trainer.cyclegan --recipe cartoon $CEL --seed 1
