@@ -107,14 +107,15 @@ def test_the_mixins_own_calls_work_with_its_arguments(fake_hub, tmp_path):
     assert "generator_a2b.onnx" in proposed  # ignored, so neither uploaded nor deleted
 
 
-def test_a_re_push_after_float16_leaves_no_stale_file(fake_hub, tmp_path):
+def test_a_re_push_after_hub_float16_leaves_no_stale_file(fake_hub, tmp_path):
     folder = tmp_path / "model"
     tiny_models.cyclegan().save_pretrained(folder)
     push_folder(folder, "ana/halved")
-    assert {"generator_a2b.onnx", "generator_b2a.onnx"} <= set(fake_hub.files("ana/halved"))
-    store_float16(folder)
+    assert {"generator_a2b.keras", "generator_a2b.onnx"} <= set(fake_hub.files("ana/halved"))
+    store_float16(folder, onnx_only=True)  # the .keras files go
     push_folder(folder, "ana/halved")
     assert sorted(fake_hub.files("ana/halved")) == sorted(p.name for p in folder.iterdir())
+    assert not [name for name in fake_hub.files("ana/halved") if name.endswith(".keras")]
     loaded = CycleGAN.from_pretrained("ana/halved", cache_dir=tmp_path / "cache")
     assert loaded.config["weights_dtype"] == "float16"
 
