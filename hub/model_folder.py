@@ -93,14 +93,13 @@ def add_onnx(folder):
     config = read_config(folder, str(folder))
     records, exported = dict(config.get("onnx", {})), []
     for filename in missing_onnx(folder):
-        keras_file, onnx_name = folder / filename, _onnx_name(filename)
-        net = keras.saving.load_model(keras_file, compile=False, safe_mode=True)
-        record = _export_onnx(folder, keras_file.name, net, config["image_size"],
+        net = keras.saving.load_model(folder / filename, compile=False, safe_mode=True)
+        record = _export_onnx(folder, filename, net, config["image_size"],
                               float16=config.get("weights_dtype") == "float16")
         if not record:
-            raise ModelFolderError(f"{folder}: the ONNX export of {keras_file.name} failed (see the log)")
+            raise ModelFolderError(f"{folder}: the ONNX export of {filename} failed (see the log)")
         records.update(record)
-        exported.append(onnx_name)
+        exported.append(_onnx_name(filename))
     config = {**config, "onnx": records}
     write_json(folder / CONFIG_NAME, config)
     write_card(folder, config)
@@ -117,8 +116,9 @@ def store_float16(folder, onnx_only=False):
     export of every network)."""
     folder = Path(folder)
     config = read_config(folder, str(folder))
-    if onnx_only and missing_onnx(folder):
-        raise ModelFolderError(f"{folder}: {', '.join(missing_onnx(folder))} have no current ONNX export to keep: "
+    missing = missing_onnx(folder) if onnx_only else []
+    if missing:
+        raise ModelFolderError(f"{folder}: {', '.join(missing)} have no current ONNX export to keep: "
                                f"run python -m hub onnx {folder} first")
     for keras_file in sorted(folder.glob("*.keras")):
         with atomic_path(keras_file) as tmp:
@@ -133,7 +133,9 @@ def store_float16(folder, onnx_only=False):
                         type(e).__name__, str(e).splitlines()[0] if str(e) else "")
             (folder / onnx_name).unlink(missing_ok=True)
             continue
-        onnx[onnx_name] = {**record, "keras_sha256": onnx_runtime.file_sha256(folder / record["keras_file"]),
+        keras_file = folder / record["keras_file"]  # gone from an ONNX-only folder: its record stands
+        keras_sha256 = onnx_runtime.file_sha256(keras_file) if keras_file.is_file() else record["keras_sha256"]
+        onnx[onnx_name] = {**record, "keras_sha256": keras_sha256,
                            "onnx_sha256": onnx_runtime.file_sha256(folder / onnx_name)}
     config = {**config, "onnx": onnx, "weights_dtype": "float16"}
     if onnx_only:
@@ -272,7 +274,8 @@ def _load_network(folder, filename, config, model_id, runtime, source):
             log.warning("%s: %s is not used (%s); using the Keras weights", model_id, onnx_name, problem)
     elif runtime == "onnx":
         raise ModelFolderError(f"{model_id}: runtime='onnx' needs onnxruntime, which is not installed")
-    folder = source.fetch([filename])
+    if not (folder / filename).is_file():  # an ONNX export was refused: its .keras file is fetched now
+        folder = source.fetch([filename])
     if not (folder / filename).is_file():
         raise ModelFolderError(f"{model_id} is not a complete model folder: missing {filename}")
     if not zipfile.is_zipfile(folder / filename):

@@ -338,6 +338,10 @@ def test_an_onnx_only_folder_serves_without_its_keras_files(cyclegan_folder, tmp
     assert diff.max() <= 2
     with pytest.raises(ModelFolderError, match="missing generator_a2b.keras"):
         CycleGAN.from_pretrained(folder, runtime="keras")
+    store_float16(folder, onnx_only=True)  # again, as on the demo folder: nothing left to convert, nothing lost
+    assert json.loads((folder / "config.json").read_text())["onnx"].keys() == {"generator_a2b.onnx",
+                                                                             "generator_b2a.onnx"}
+    assert CycleGAN.from_pretrained(folder).translate_array(x).shape == x.shape
     no_export = copy(cyclegan_folder, tmp_path / "other")
     (no_export / "generator_b2a.onnx").unlink()
     with pytest.raises(ModelFolderError, match="generator_b2a.keras have no current ONNX export to keep"):
