@@ -1,19 +1,21 @@
 """The web app: `python app.py [--cyclegan DIR_OR_REPO]... [--caae DIR_OR_REPO] [--port N]
-[--host H] [--share]`.
+[--host H] [--share] [--mcp]`, or `gradio app.py` to reload it on every code change.
 
 Every option can also come from the environment (as a Hugging Face Space sets it):
 STYLE_CYCLEGAN (several joined by commas), STYLE_CAAE, STYLE_MAX_VIDEO_SECONDS,
-STYLE_MAX_VIDEO_JOB_SECONDS, STYLE_MAX_UPLOAD, GRADIO_SERVER_NAME, GRADIO_SERVER_PORT. With
-nothing configured it serves the demo weights in space/demo_models, with no network needed.
+STYLE_MAX_VIDEO_JOB_SECONDS, STYLE_MAX_UPLOAD, GRADIO_SERVER_NAME, GRADIO_SERVER_PORT,
+GRADIO_MCP_SERVER. With nothing configured it serves the demo weights in
+space/demo_models, with no network needed.
 """
 
 import argparse
 import logging
 import os
-import sys
 
+import gradio as gr
 from starlette.middleware import Middleware
 
+from space import console
 from space.handlers import VideoLimits
 from space.models import load_models
 from space.ui import QUEUE_SIZE, build_demo
@@ -40,24 +42,40 @@ def parse_args(argv=None):
     parser.add_argument("--max-upload", default=env.get("STYLE_MAX_UPLOAD", "200mb"),
                         help="largest file a user may upload, e.g. 200mb (larger ones are refused with a message)")
     parser.add_argument("--runtime", choices=["auto", "keras", "onnx"], default="auto")
+    parser.add_argument("--mcp", action="store_true",
+                        default=env.get("GRADIO_MCP_SERVER", "").lower() in {"1", "true", "yes"},
+                        help="also serve the public endpoints as MCP tools at /gradio_api/mcp/ (for AI agents)")
     args = parser.parse_args(argv)
     if args.cyclegan is None:  # flags replace the environment's list rather than adding to it
         args.cyclegan = [s.strip() for s in env.get("STYLE_CYCLEGAN", "").split(",") if s.strip()]
     return args
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+def load(args):
+    """The models that `args` name (the demo weights where none is named, or one fails)."""
     models = load_models(args.cyclegan, args.caae, runtime=args.runtime)
     for loaded in models.all:
         logging.info("serving %s from %s", loaded.name, loaded.source)
+    return models
+
+
+def create_demo(args, models):
+    """The queued app for parsed `args`, serving loaded `models`."""
     demo = build_demo(models, VideoLimits(args.max_video_seconds, args.max_video_job_seconds))
-    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+    return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+
+
+def launch(demo, args):
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_upload,
-                app_kwargs={"middleware": [Middleware(BodyLimit, demo=demo)]})
-    return 0
+                mcp_server=args.mcp, app_kwargs={"middleware": [Middleware(BodyLimit, demo=demo)]})
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `gradio app.py` re-runs this file on every change of the code and serves the new
+    # `demo`; the models load once, and launch returns at once in those re-runs.
+    ARGS = parse_args()
+    console.quiet()
+    if gr.NO_RELOAD:
+        MODELS = load(ARGS)
+    demo = create_demo(ARGS, MODELS)
+    launch(demo, ARGS)

@@ -10,6 +10,7 @@ them the Keras path runs.
 import hashlib
 import importlib.util
 import logging
+import os
 
 import numpy as np
 
@@ -76,6 +77,10 @@ class OnnxNetwork:
     inputs in the same order) and returns a numpy array."""
 
     def __init__(self, path):
+        # ONNX Runtime's wheels (1.29 on) send usage events to Microsoft
+        # (mobile.events.data.microsoft.com, seen from the app) unless this is set before
+        # it starts; loading a model should not report anyone's use of it.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         import onnxruntime
 
         options = onnxruntime.SessionOptions()

@@ -9,14 +9,17 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 from hub import video
 from hub.errors import ImageError, LabelError, VideoError
 from hub.imaging import read_image
+from space.console import user_error
 
 ALL_FRAMES = 0  # the fps choice that keeps every frame
 MAX_FPS = 30  # the highest sampling rate offered
 MAX_DETAIL = 8  # the largest network size offered, as a multiple of the training size
+DETAIL_PX = 256  # the network size a picture starts at: sharp on a photo, 0.44 s for 640x427 on 2 cores
 OUTPUT_MAX_AGE_S = 3600  # finished videos are served for an hour, then deleted
 
 
@@ -33,34 +36,63 @@ class VideoLimits:
         return math.ceil(self.seconds * MAX_FPS)
 
 
-def translate_image(models, image, direction, model_name=None, size=None):
+def translate_image(models, image, direction, model_name=None, size=None, strength=1.0):
     """A picture (path, PIL or array) -> the translated PIL image, at the input's size.
-    size: the short side the network sees (default: its training size)."""
+    size: the short side the network sees (default: its training size). strength: 0 gives
+    the picture back, 1 the translation, between them a blend of the two."""
     cyclegan = _cyclegan(models, model_name)
     if size is not None:
         largest = MAX_DETAIL * cyclegan.config["image_size"]
         size = _number(size, "size", 16, largest, f"a number of pixels from 16 to {largest}")
+    strength = _strength(strength)
     picture = read_picture(image)
     try:
-        return cyclegan.translate(picture, direction, size=size and round(size))
+        translated = cyclegan.translate(picture, direction, size=size and round(size))
     except ValueError as e:  # an unknown direction name
-        raise gr.Error(str(e)) from None
+        raise user_error(str(e)) from None
+    return translated if strength == 1 else Image.blend(Image.fromarray(picture), translated, strength)
 
 
-def restyle(models, image, weights, own_style):
+def detail_size(image, training_size):
+    """The network size a picture starts at: its short side, from the training size up to
+    DETAIL_PX (a photo translated at 64 px comes back as a blurred thumbnail), on the
+    slider's steps of half the training size; DETAIL_PX before there is a picture."""
+    short_side = DETAIL_PX if image is None else min(read_picture(image).shape[:2])
+    step = max(training_size // 2, 1)
+    return max(training_size, min(max(DETAIL_PX, training_size), short_side) // step * step)
+
+
+def restyle(models, image, weights, own_style, strength=1.0):
     """(picture, {label name: weight}, the picture's own style name) ->
-    (picture re-rendered under the weighted labels, its reconstruction under its own style)."""
+    (picture re-rendered under the weighted labels, its reconstruction under its own style).
+    A label group whose weights are all zero takes the even blend of its values, as
+    hub.CAAE does for a group left out. strength: 0 renders the picture under its own
+    style, 1 under the weights, between them a blend of the two labels."""
     caae = models.caae.model
     picture = read_picture(image)
     names = style_names(caae)
     if own_style and own_style not in names:
-        raise gr.Error(f"unknown style {own_style!r}; this model knows: {', '.join(names)}")
+        raise user_error(f"unknown style {own_style!r}; this model knows: {', '.join(names)}")
     weights = {name: _number(w, f"the weight of {name}", 0, 1, "a number from 0 to 1") for name, w in weights.items()}
+    strength = _strength(strength)
+    own = caae.label_vector(caae.styles[names.index(own_style) if own_style else 0])
     try:
-        restyled = caae.restyle(picture, weights)
-    except LabelError as e:  # e.g. every weight of a label group at zero
-        raise gr.Error(str(e)) from None
-    return restyled, caae.reconstruct(picture, caae.styles[names.index(own_style) if own_style else 0])
+        target = caae.label_space.weighted(_without_empty_groups(caae, weights))
+    except LabelError as e:  # an unknown label name
+        raise user_error(str(e)) from None
+    return caae.restyle(picture, (1 - strength) * own + strength * target), caae.reconstruct(picture, own)
+
+
+def _without_empty_groups(caae, weights):
+    """The weights, less the groups whose every weight is zero (left out, a group takes
+    the even blend of its values)."""
+    kept = dict(weights)
+    for tag, values in caae.label_space.groups:
+        names = [f"{tag}={value}" for value in values]
+        if all(weights.get(name, 0) == 0 for name in names):
+            for name in names:
+                kept.pop(name, None)
+    return kept
 
 
 def translate_video(models, path, direction, fps, out_dir, model_name=None,
@@ -71,12 +103,12 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
     temporal: the flow-guided blend against flicker (hub.temporal), on by default as it
     costs about 1.4x the per-frame time (README, Results)."""
     if path is None:
-        raise gr.Error("Upload a video or a GIF first.")
+        raise user_error("Upload a video or a GIF first.")
     cyclegan = _cyclegan(models, model_name)
     try:
         key = cyclegan.direction_key(direction)
     except ValueError as e:
-        raise gr.Error(str(e)) from None
+        raise user_error(str(e)) from None
     fps = _check_fps(fps)
     out_dir = Path(out_dir)
     _remove_old_outputs(out_dir)
@@ -94,8 +126,27 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
                               max_frames=limits.frames, time_budget=limits.job_seconds, progress=report,
                               temporal=bool(temporal))
     except VideoError as e:
-        raise gr.Error(f"Cannot translate this video: {_named(str(e), path)}") from None
+        raise user_error(f"Cannot translate this video: {_named(str(e), path)}") from None
     return str(out_path)
+
+
+def video_preview(path, limits=VideoLimits(), fps=2):
+    """An uploaded clip -> (its first frame, a line saying what will be translated), or a
+    gr.Error saying what is wrong with it before anyone waits for a translation."""
+    if path is None:
+        return None, ""
+    try:
+        info = video.probe(path)
+        first = next(video.sample_frames(path, fps=None, max_seconds=limits.seconds), None)
+    except VideoError as e:
+        raise user_error(f"Cannot translate this video: {_named(str(e), path)}") from None
+    if first is None:
+        raise user_error(f"Cannot translate this video: {Path(str(path)).name} has no frames")
+    rate = info.fps if _check_fps(fps) == ALL_FRAMES else fps
+    frames = max(1, math.ceil(info.duration * rate))
+    sound = "with sound" if info.has_audio else "no sound"
+    return Image.fromarray(first), (f"{info.duration:.1f} s, {info.fps:.3g} fps, {info.width}x{info.height}, {sound}: "
+                                    f"{frames} frames to translate at the chosen rate")
 
 
 def style_names(caae):
@@ -114,18 +165,18 @@ def _cyclegan(models, model_name):
     try:
         return models.cyclegan(model_name).model if model_name else models.cyclegans[0].model
     except KeyError:
-        raise gr.Error(f"No model named {model_name!r}; loaded: "
+        raise user_error(f"No model named {model_name!r}; loaded: "
                        f"{', '.join(m.name for m in models.cyclegans)}") from None
 
 
 def read_picture(image):
     """An uploaded picture -> RGB uint8 array, or a gr.Error saying what is wrong with it."""
     if image is None:
-        raise gr.Error("Upload, paste or take a picture first.")
+        raise user_error("Upload, paste or take a picture first.")
     try:
         return read_image(image)
     except ImageError as e:
-        raise gr.Error(f"Cannot use this picture: {_named(str(e), image)}") from None
+        raise user_error(f"Cannot use this picture: {_named(str(e), image)}") from None
 
 
 def upload_problem(path, name=None):
@@ -156,18 +207,22 @@ def _number(value, what, low, high, expected):
     except (TypeError, ValueError):
         number = math.nan
     if not low <= number <= high:  # NaN fails this too
-        raise gr.Error(f"{what} must be {expected}, got {value!r}")
+        raise user_error(f"{what} must be {expected}, got {value!r}")
     return number
+
+
+def _strength(value):
+    return 1.0 if value is None else _number(value, "strength", 0, 1, "a number from 0 to 1")
 
 
 def _check_fps(fps):
     try:
         fps = int(fps)
     except (TypeError, ValueError, OverflowError):
-        raise gr.Error(f"fps must be a whole number from 1 to {MAX_FPS}, or {ALL_FRAMES} for all frames; "
+        raise user_error(f"fps must be a whole number from 1 to {MAX_FPS}, or {ALL_FRAMES} for all frames; "
                        f"got {fps!r}") from None
     if fps != ALL_FRAMES and not 1 <= fps <= MAX_FPS:
-        raise gr.Error(f"fps must be from 1 to {MAX_FPS}, or {ALL_FRAMES} for all frames; got {fps}")
+        raise user_error(f"fps must be from 1 to {MAX_FPS}, or {ALL_FRAMES} for all frames; got {fps}")
     return fps
 
 

@@ -6,7 +6,8 @@ JSON. It can name any server path in an image payload (Gradio checks a payload's
 only when it carries its "meta" marker), or send a file inline as a `data:` URL, past
 the upload size limit that Gradio applies to /upload only. `guard_inputs` makes every
 input component of a page accept nothing but files in Gradio's upload cache (uploads,
-and the examples Gradio copied there) and inline data within the limit, and turns a
+and the examples Gradio copied there) and inline data within the limit, never a web
+address for the server to fetch, and turns a
 value its component cannot take (a word for a slider) into a message instead of a bare
 "Error". `BodyLimit` turns away request bodies over the limit before they are read into
 memory.
@@ -19,9 +20,13 @@ from pathlib import Path
 
 import gradio as gr
 from gradio import processing_utils, utils
+from gradio_client import utils as client_utils
 from gradio.data_classes import GradioRootModel
 
+from space.console import user_error
+
 NOT_UPLOADED = "This file was not uploaded to the app; upload it first."
+NO_WEB_ADDRESSES = "The app does not fetch files from web addresses; upload the file, or send it inline as a data: URL."
 
 
 def guard_inputs(demo):
@@ -32,6 +37,20 @@ def guard_inputs(demo):
     for block in demo.blocks.values():
         if isinstance(block, gr.components.Component):
             block.preprocess = _checked(block, block.preprocess, demo)
+            block.move_resource_to_block_cache = _no_web_addresses(block.move_resource_to_block_cache)
+            block.async_move_resource_to_block_cache = _no_web_addresses(block.async_move_resource_to_block_cache)
+
+
+def _no_web_addresses(move):
+    """Gradio downloads a payload's http(s) path into its cache before any preprocessing
+    (for an MCP tool call, or any client that sends one): a request could make the server
+    fetch a file of any size from anywhere public. Refused, for inputs and outputs alike:
+    the app's own outputs are local files."""
+    def moved(url_or_file_path):
+        if client_utils.is_http_url_like(str(url_or_file_path or "")):
+            raise user_error(NO_WEB_ADDRESSES)
+        return move(url_or_file_path)
+    return moved
 
 
 def _checked(block, preprocess, demo):
@@ -49,7 +68,7 @@ def _checked(block, preprocess, demo):
             raise
         except Exception:  # noqa: BLE001 - Gradio's checks raise TypeError, ValueError, ...
             value = "this file" if takes_files else repr(payload)  # a file's repr holds its server path
-            raise gr.Error(f"{name} cannot take {value[:60]}{'...' if len(value) > 60 else ''}") from None
+            raise user_error(f"{name} cannot take {value[:60]}{'...' if len(value) > 60 else ''}") from None
     return checked
 
 
@@ -64,7 +83,7 @@ def _check_files(payload, limit):
         if payload.url and payload.url.startswith("data:"):
             payload.path, payload.url = _save_inline(payload.url, payload.orig_name, limit), None
         if not payload.path or not utils.is_in_or_equal(payload.path, utils.get_upload_folder()):
-            raise gr.Error(NOT_UPLOADED)  # the same words whether the path exists or not
+            raise user_error(NOT_UPLOADED)  # the same words whether the path exists or not
     elif hasattr(payload, "model_fields"):
         for name in type(payload).model_fields:
             _check_files(getattr(payload, name), limit)
@@ -74,13 +93,13 @@ def _save_inline(url, name, limit):
     """A `data:...;base64,...` URL within `limit` bytes -> its file in the upload cache."""
     header, _, data = url.partition(",")
     if not header.endswith(";base64"):
-        raise gr.Error("Inline files must be base64 data: URLs.")
+        raise user_error("Inline files must be base64 data: URLs.")
     if limit is not None and len(data) * 3 // 4 > limit:
-        raise gr.Error(f"The file is larger than the upload limit of {describe_size(limit)}.")
+        raise user_error(f"The file is larger than the upload limit of {describe_size(limit)}.")
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise gr.Error("The inline file is not valid base64.") from None
+        raise user_error("The inline file is not valid base64.") from None
     suffix = mimetypes.guess_extension(header[len("data:"):-len(";base64")]) or ".bin"
     name = Path(name).name if name else f"inline{suffix}"
     return processing_utils.save_bytes_to_cache(raw, name, utils.get_upload_folder())

@@ -44,10 +44,51 @@ def app_server(app_process):
 
 
 @pytest.fixture(scope="session")
-def app_process(tmp_path_factory):
-    """`python app.py` as a user starts it (demo weights, no network), on a free port of
-    127.0.0.1, with an 8 s video cap and a 2 MB upload limit so that both can be tested
-    quickly. Yields its Popen, with its URL as `.url`."""
+def web_trap():
+    """A server on 127.0.0.1 standing in for the whole web: given to the app as its HTTP(S)
+    proxy, it records every public address the app tries to fetch (`.requests`) and
+    answers with a small PNG, so a fetch that should not happen is seen, not lost."""
+    import io
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from PIL import Image
+
+    requests = []
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(png, format="PNG")
+
+    class Trap(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            requests.append(self.path)  # a proxy request names the full URL
+            body = png.getvalue()
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_CONNECT(self):  # noqa: N802 - an https fetch through the proxy
+            requests.append(self.path)
+            self.send_error(502)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trap)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    server.requests = requests
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def app_process(tmp_path_factory, web_trap):
+    """`python app.py` as a user starts it (demo weights, no network, MCP on), on a free
+    port of 127.0.0.1, with an 8 s video cap and a 2 MB upload limit so that both can be
+    tested quickly, and `web_trap` as its proxy to the web. Yields its Popen, with its URL
+    as `.url` and its console log's path as `.log`."""
     import socket
     import subprocess
     import sys
@@ -60,10 +101,11 @@ def app_process(tmp_path_factory):
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parents[1]
     log = tmp_path_factory.mktemp("app") / "app.log"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+           "HTTP_PROXY": web_trap.url, "HTTPS_PROXY": web_trap.url, "NO_PROXY": "127.0.0.1,localhost"}
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--max-video-seconds", "8",
-                                    "--max-upload", "2mb"],
+                                    "--max-upload", "2mb", "--mcp"],
                                    cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
@@ -76,7 +118,7 @@ def app_process(tmp_path_factory):
                 process.kill()
                 raise RuntimeError(f"app.py did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.5)
-    process.url = url
+    process.url, process.log = url, log
     yield process
     process.terminate()
     process.wait(timeout=30)

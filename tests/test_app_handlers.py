@@ -99,13 +99,64 @@ def test_sliders_set_the_style_and_the_reconstruction_uses_the_own_style(app_mod
     assert restyled.size == reconstruction.size == (50, 30)
     other = handlers.restyle(app_models, path, {**weights, "studio=cel": 0, "studio=pixel": 1}, "3d / clay")[0]
     assert not np.array_equal(np.asarray(restyled), np.asarray(other))  # the slider changed the picture
-    with pytest.raises(gr.Error, match="give a weight to one of studio"):
-        handlers.restyle(app_models, path, {**weights, "studio=cel": 0}, "3d / clay")
+    # A group at all-zero takes the even blend of its values, as the library does for a group left out.
+    no_studio = handlers.restyle(app_models, path, {**weights, "studio=cel": 0}, "3d / clay")[0]
+    even = caae.restyle(path, {"medium=2d": 1, "medium=3d": 0})
+    assert np.array_equal(np.asarray(no_studio), np.asarray(even))
+    everything_zero = handlers.restyle(app_models, path, dict.fromkeys(weights, 0), "3d / clay")[0]
+    assert np.array_equal(np.asarray(everything_zero), np.asarray(caae.restyle(path, caae.label_space.weighted({}))))
     with pytest.raises(gr.Error, match="unknown style '3d / pixel'; this model knows: 2d / cel, 3d / clay"):
         handlers.restyle(app_models, path, weights, "3d / pixel")
     for bad in ["abc", None, 2]:
         with pytest.raises(gr.Error, match=f"the weight of studio=cel must be a number from 0 to 1, got {bad!r}"):
             handlers.restyle(app_models, path, {**weights, "studio=cel": bad}, "3d / clay")
+
+
+def test_strength_runs_from_the_picture_to_the_full_style(app_models, pictures):
+    path = str(pictures["RGBA"])
+    picture = handlers.read_picture(path).astype(float)
+    full = np.asarray(handlers.translate_image(app_models, path, "3d -> 2d"), float)
+    assert np.array_equal(np.asarray(handlers.translate_image(app_models, path, "3d -> 2d", strength=1)), full)
+    assert np.array_equal(np.asarray(handlers.translate_image(app_models, path, "3d -> 2d", strength=0)), picture)
+    half = np.asarray(handlers.translate_image(app_models, path, "3d -> 2d", strength=0.5), float)
+    assert np.abs(half - (picture + full) / 2).max() <= 1  # a blend, rounded
+    caae = app_models.caae.model
+    target = dict(zip(caae.label_names, handlers.style_weights(caae, "2d / cel")))
+    own_style = handlers.restyle(app_models, path, target, "3d / clay", strength=0)
+    assert np.array_equal(np.asarray(own_style[0]), np.asarray(own_style[1]))  # strength 0: its own style
+    mixed = handlers.restyle(app_models, path, target, "3d / clay", strength=0.25)[0]
+    expected = caae.restyle(path, 0.75 * caae.label_vector({"medium": "3d", "studio": "clay"})
+                            + 0.25 * caae.label_vector(target))
+    assert np.array_equal(np.asarray(mixed), np.asarray(expected))
+    for bad in [-0.1, 1.5, "abc"]:
+        with pytest.raises(gr.Error, match=f"strength must be a number from 0 to 1, got {bad!r}"):
+            handlers.translate_image(app_models, path, "3d -> 2d", strength=bad)
+
+
+def test_the_detail_size_starts_where_a_picture_looks_right(tmp_path):
+    for shape, training_size, expected in [((427, 640), 64, 256), ((100, 50), 64, 64), ((200, 300), 64, 192),
+                                           ((427, 640), 128, 256), ((90, 90), 128, 128), ((900, 900), 512, 512)]:
+        path = tmp_path / f"{shape}.png"
+        Image.new("RGB", shape[::-1]).save(path)
+        assert handlers.detail_size(str(path), training_size) == expected, (shape, training_size)
+    assert handlers.detail_size(None, 64) == 256
+
+
+def test_a_clip_is_previewed_before_it_is_translated(tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", seconds=2.0, fps=10, width=48, height=32)
+    first, facts = handlers.video_preview(str(clip), fps=2)
+    assert first.size == (48, 32)
+    assert facts == "2.0 s, 10 fps, 48x32, with sound: 4 frames to translate at the chosen rate"
+    assert handlers.video_preview(str(clip), fps=handlers.ALL_FRAMES)[1].endswith(": 20 frames to translate at the "
+                                                                                    "chosen rate")
+    with pytest.raises(gr.Error, match="Cannot translate this video: notes.txt"):
+        (tmp_path / "notes.txt").write_text("not a video")
+        handlers.video_preview(str(tmp_path / "notes.txt"))
+
+
+def test_restyle_parameters_are_named_after_the_labels(app_models):
+    assert ui.api_label_names(app_models.caae.model) == ["medium_2d", "medium_3d", "studio_cel", "studio_clay",
+                                                         "studio_pixel"]
 
 
 def test_video_handler_writes_a_playable_mp4_and_reports_progress(app_models, tmp_path):

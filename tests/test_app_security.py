@@ -6,6 +6,7 @@ video cap (conftest.app_process)."""
 import base64
 import io
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,7 @@ from gradio_client.exceptions import AppError
 from media import probe, write_clip
 from PIL import Image
 
-from space import ui
+from space import payloads, ui
 
 MODEL = "demo: cyclegan-toyworld"
 
@@ -51,13 +52,25 @@ def test_a_server_path_reads_nothing_on_any_event(app_server, tmp_path):
             assert "secret" not in str(answers[0][1])
 
 
+def test_a_web_address_in_a_payload_is_never_fetched(app_server, web_trap):
+    # Gradio downloads a payload's http(s) path before any handler runs: a request could
+    # make the server fetch anything public, of any size. web_trap sees any fetch.
+    events = file_events(app_server)
+    for index, name, inputs in events:
+        for address in ("http://example.com/cat.png", "https://example.com/cat.png"):
+            data = [{"path": address, "url": address, "orig_name": "cat.png", "meta": {"_type": "gradio.FileData"}}
+                    if kind in ("image", "file", "video") else value for kind, value in inputs]
+            assert call(app_server, index, data) == ("error", payloads.NO_WEB_ADDRESSES), (name, address)
+    assert web_trap.requests == []
+
+
 def test_inline_data_over_the_upload_limit_is_refused_and_within_it_translated(app_server, tmp_path):
     translate = next(index for index, name, _ in file_events(app_server) if name == "translate")
 
     def inline(array):
         url = "data:image/png;base64," + base64.b64encode(png_bytes(array)).decode()
         return call(app_server, translate, [{"path": None, "url": url, "meta": {"_type": "gradio.FileData"}},
-                                            "3d -> 2d", MODEL, 64])
+                                            "3d -> 2d", MODEL, 64, 1.0])
 
     noise = np.random.default_rng(1).integers(0, 255, (900, 900, 3), dtype=np.uint8)
     assert 2 * 1024 * 1024 < len(png_bytes(noise)) < 2.6 * 1024 * 1024  # as JSON, within the body limit
@@ -124,3 +137,11 @@ def test_values_of_the_wrong_type_are_messages(client):
     weights = ["abc" if p["label"] == "2d" else 1.0 for p in restyle["parameters"] if p["component"] == "Slider"]
     with pytest.raises(AppError, match=r"2d \(a number from 0 to 1\) cannot take 'abc'"):
         client.predict(example, "2d / cel / cel-desert", *weights, api_name="/restyle")
+
+
+def test_serving_contacts_no_host_on_the_web(client, web_trap):
+    # Last in this module, after its traffic: ONNX Runtime's wheels report runs to
+    # Microsoft unless told not to (hub.onnx_runtime).
+    client.predict(handle_file(str(ui.EXAMPLES[0])), "3d -> 2d", api_name="/translate")
+    time.sleep(5)  # its uploader sends within seconds of a run
+    assert web_trap.requests == []

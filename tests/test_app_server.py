@@ -1,13 +1,28 @@
 """`python app.py` as a user starts it (no network, demo weights), driven over HTTP with
-gradio_client: the three endpoints, and bad input that must not stop the server."""
+gradio_client and over MCP: the three endpoints, bad input that must not stop the server,
+its console, and `gradio app.py`'s reload mode."""
 
+import asyncio
+import base64
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from media import probe, write_audio_only, write_bad_pictures, write_clip
 from PIL import Image
 
-from space import ui
+from space import payloads, ui
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +51,105 @@ def test_restyle_returns_the_picture_and_its_reconstruction(client):
     restyled, reconstruction = client.predict(handle_file(str(example)), "3d / clay / clay-desert", *weights,
                                               api_name="/restyle")
     assert Image.open(restyled).size == Image.open(reconstruction).size == Image.open(example).size
+
+
+def test_restyle_takes_its_weights_by_label_name(client):
+    example = handle_file(str(ui.EXAMPLES[0]))
+    by_name = client.predict(example, own_style="3d / clay / clay-desert", movie_cel_desert=0, movie_cel_dusk=1,
+                             api_name="/restyle")
+    params = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/restyle"]["parameters"]
+    weights = [1.0 if p["parameter_name"] in ("medium_2d", "studio_cel", "movie_cel_dusk") else 0.0
+               for p in params if p["parameter_name"] not in ("image", "own_style", "strength")]
+    by_position = client.predict(example, "3d / clay / clay-desert", *weights, 1.0, api_name="/restyle")
+    for named, positional in zip(by_name, by_position):
+        assert np.array_equal(np.asarray(Image.open(named)), np.asarray(Image.open(positional)))
+
+
+def mcp(app_server, *calls):
+    """[(tools, results)]: the MCP endpoint's tool list, then each (tool, arguments) called."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
+    async def session():
+        async with streamablehttp_client(app_server + "gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as client:
+                await client.initialize()
+                tools = (await client.list_tools()).tools
+                return tools, [await client.call_tool(name, arguments) for name, arguments in calls]
+    return asyncio.run(session())
+
+
+def test_the_endpoints_are_mcp_tools_that_describe_themselves(app_server, web_trap):
+    picture = "data:image/jpeg;base64," + base64.b64encode(ui.EXAMPLES[0].read_bytes()).decode()
+    tools, (translated, fetched) = mcp(app_server, ("translate", {"image": picture, "direction": "3d -> 2d"}),
+                                       ("translate", {"image": "http://example.com/cat.png", "direction": "3d -> 2d"}))
+    tools = {tool.name: tool for tool in tools}
+    assert set(tools) == {"translate", "restyle", "translate_video"}
+    assert tools["translate"].description.startswith("Translate a picture into another animation style")
+    assert "'3d -> 2d', '2d -> 3d'" in tools["translate"].inputSchema["properties"]["direction"]["description"]
+    assert {"medium_2d", "studio_cel", "strength"} <= set(tools["restyle"].inputSchema["properties"])
+    assert not translated.isError
+    image = next(item for item in translated.content if item.type == "image")  # and a text with its URL
+    assert Image.open(io.BytesIO(base64.b64decode(image.data))).size == (256, 256)
+    assert fetched.isError and payloads.NO_WEB_ADDRESSES in fetched.content[0].text
+    assert web_trap.requests == []
+
+
+def test_the_console_shows_what_is_served_and_a_refusal_as_one_line(app_process, client, tmp_path):
+    start = app_process.log.read_text()
+    before_launch = start[:start.index("* Running on local URL")].splitlines()
+    assert [line for line in before_launch if line.strip()] == [
+        "INFO serving demo: cyclegan-toyworld from space/demo_models/cyclegan-toyworld (in this repository)",
+        "INFO serving demo: caae-toyworld from space/demo_models/caae-toyworld (in this repository)"]
+    (tmp_path / "notes.png").write_text("not a picture")
+    with pytest.raises(AppError, match="notes.png is not an image Pillow can read"):
+        client.predict(handle_file(str(tmp_path / "notes.png")), "3d -> 2d", api_name="/translate")
+    time.sleep(0.5)
+    new = app_process.log.read_text()[len(start):]
+    assert new.strip() == "INFO refused: Cannot use this picture: notes.png is not an image Pillow can read"
+
+
+def test_gradio_reload_mode_serves_the_app_and_reloads_a_change(tmp_path):
+    # `gradio app.py` watches the app's folder: a copy of app.py alone, the packages from ROOT.
+    shutil.copy(ROOT / "app.py", tmp_path / "app.py")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRADIO_SERVER_PORT": str(port), "HF_HUB_OFFLINE": "1",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    gradio = [sys.executable, "-c", "from gradio.cli import cli; cli()", "app.py"]
+    with open(tmp_path / "log.txt", "w") as log:
+        process = subprocess.Popen(gradio, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        assert wait_for(lambda: httpx.get(url + "config", timeout=5).json()["title"] == "animation-style"), \
+            (tmp_path / "log.txt").read_text()[-2000:]
+        time.sleep(2)  # the watcher takes the files' times after its first run of the file
+        with open(tmp_path / "app.py", "a") as app:
+            app.write('\ndemo.title = "changed"\n')
+        assert wait_for(lambda: httpx.get(url + "config", timeout=5).json()["title"] == "changed"), \
+            (tmp_path / "log.txt").read_text()[-2000:]
+        assert "Changes detected in" in (tmp_path / "log.txt").read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return True
+        except (httpx.HTTPError, KeyError, ValueError):
+            pass
+        time.sleep(1)
+    return False
 
 
 def test_translate_video_with_audio_at_2_fps(client, tmp_path):

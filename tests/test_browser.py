@@ -1,9 +1,14 @@
 """A real browser (Debian's Chromium, headless, driven by Playwright) loads the app, picks
 an example, translates it and sees the result. .ci/run installs Chromium."""
 
+import io
 import shutil
 
+import numpy as np
 import pytest
+from PIL import Image
+
+from space.ui import EXAMPLES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As root and without network: no sandbox, no background connections to Google's hosts.
@@ -25,16 +30,42 @@ def page(app_server):
         browser.close()
 
 
-def test_translate_an_example_in_the_browser(page, tmp_path):
-    page.get_by_test_id("dataset-cell-0-0").click()  # the first example: a 3d render
+SOURCES = "Array.from(document.querySelectorAll('#comparison img')).map(i => i.src)"
+
+
+def after_image(page, not_source=None):
+    """The translation in the before/after slider, as the browser received it (once its
+    address is no longer `not_source`)."""
+    page.wait_for_function(f"(old) => {{ const s = {SOURCES}; return s.length >= 2 && s[s.length - 1] !== old; }}",
+                           arg=not_source, timeout=60_000)
+    source = page.evaluate(SOURCES)[-1]
+    return np.asarray(Image.open(io.BytesIO(page.request.get(source).body())).convert("RGB")), source
+
+
+def test_a_cached_example_shows_its_result_without_a_click_and_again_after_a_reload(page, tmp_path):
+    page.get_by_test_id("dataset-cell-0-0").click()  # the first example: a 3d render; no click on Translate
     page.wait_for_selector("#picture img", timeout=30_000)
-    page.click("#translate-button")
-    result = page.wait_for_selector("#translated img", timeout=60_000)
-    size = result.evaluate("img => new Promise(ok => img.complete ? ok([img.naturalWidth, img.naturalHeight])"
-                           " : img.onload = () => ok([img.naturalWidth, img.naturalHeight]))")
-    assert size == [256, 256]  # the example's own size
-    page.wait_for_selector("#comparison img", timeout=60_000)  # the before/after slider got both pictures
-    page.screenshot(path=str(tmp_path / "translated.png"), full_page=True)
+    first, _ = after_image(page)
+    assert first.shape == (256, 256, 3)  # the example's own size
+    page.screenshot(path=str(tmp_path / "example.png"), full_page=True)
+    page.reload()
+    page.wait_for_selector("#translate-button", timeout=60_000)
+    page.get_by_test_id("dataset-cell-0-0").click()  # now from the cache
+    assert np.array_equal(after_image(page)[0], first)
+
+
+def test_the_strength_slider_runs_from_the_picture_to_the_translation(page):
+    page.get_by_test_id("dataset-cell-0-0").click()
+    page.wait_for_selector("#picture img", timeout=30_000)
+    example = np.asarray(Image.open(EXAMPLES[0]).convert("RGB"))
+    results, source = {}, after_image(page)[1]  # the example's cached result
+    for strength in ("0", "1"):
+        page.fill("#strength input[type=number]", strength)
+        page.press("#strength input[type=number]", "Enter")
+        page.click("#translate-button")
+        results[strength], source = after_image(page, not_source=source)
+    assert np.array_equal(results["0"], example)  # strength 0: the picture itself
+    assert np.abs(results["1"].astype(int) - example).mean() > 5  # strength 1: translated
 
 
 def test_the_demo_notice_and_the_other_tabs_are_there(page):

@@ -1,0 +1,31 @@
+"""What the app prints on its console: one line per model served and per refused input,
+and nothing from libraries that does not concern the person running it.
+
+A user's bad input (a file that is not a picture, a weight out of range) is not a server
+fault: `user_error` logs one line for it instead of Gradio's traceback.
+"""
+
+import logging
+import os
+import warnings
+
+import gradio as gr
+
+log = logging.getLogger("space")
+
+
+def quiet():
+    """Set up logging for `python app.py`; call before anything imports TensorFlow (a
+    folder without ONNX exports runs on Keras), whose C++ start-up lines it silences."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the banner, and cuInit on machines without a GPU
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    for name in ("httpx", "tf2onnx", "absl", "mcp"):  # per HTTP request; about the export; MCP sessions
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Gradio's models on the pydantic that gradio[mcp] pins: a warning about their code, not ours.
+    warnings.filterwarnings("ignore", message="The 'alias' attribute with value", module="pydantic")
+
+
+def user_error(message):
+    """A gr.Error showing `message` to the user, logged as one line without a traceback."""
+    log.info("refused: %s", message)
+    return gr.Error(message, print_exception=False)
