@@ -2,7 +2,8 @@
 hosted Space runs (app.py, the hub and space packages with the demo weights and examples,
 space/requirements.txt as requirements.txt, space/README.md's front matter as README.md)
 to a Hugging Face Space in one commit. Model repos given here become the Space's
-STYLE_CYCLEGAN / STYLE_CAAE variables and its card's `models:` list."""
+STYLE_CYCLEGAN / STYLE_CAAE variables and its card's `models:` and `preload_from_hub:`
+lists."""
 
 import argparse
 import shutil
@@ -11,6 +12,8 @@ import tempfile
 from pathlib import Path
 
 from huggingface_hub import HfApi, SpaceCard
+
+from hub import CAAE, CycleGAN
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE = ROOT / "space"
@@ -42,7 +45,19 @@ def stage(folder, cyclegan=(), caae=None):
     models = [*cyclegan, *([caae] if caae else [])]
     if models:
         card.data.models = [m.partition("@")[0] for m in models]
+        card.data.preload_from_hub = [*(_preload(m, CycleGAN) for m in cyclegan), *([_preload(caae, CAAE)] if caae else [])]
     (folder / "README.md").write_text(str(card), encoding="utf-8")
+
+
+def _preload(source, cls):
+    """The card's preload_from_hub entry for REPO or REPO@REVISION: the Space downloads the
+    weights when it is built, not when its first visitor waits. A pinned revision names its
+    files (the ONNX runtime's, which a push adds), as the entry's format requires."""
+    repo, _, revision = source.partition("@")
+    if not revision:
+        return repo
+    files = ["config.json", "samples.png", *(name.replace(".keras", ".onnx") for name in cls.network_files.values())]
+    return f"{repo} {','.join(files)} {revision}"
 
 
 def deploy(space_id, cyclegan=(), caae=None, private=None, token=None):

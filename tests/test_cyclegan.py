@@ -181,6 +181,19 @@ def test_empty_domain_fails_before_training(toyworld_64, tmp_path):
     assert not (tmp_path / "r" / "checkpoints").exists()
 
 
+@pytest.mark.parametrize("module, expected", [
+    ("trainer.cyclegan", "error: domain A (medium=3d) has 27 training images, fewer than one batch (--batch-size 64)"),
+    ("trainer.pix2pix", "error: the pairs of medium=3d and medium=2d has 27 training images, fewer than one batch"),
+    ("trainer.caae", "has 54 training images, fewer than one batch (--batch-size 64): give --batch-size 54 or less"),
+])
+def test_a_domain_smaller_than_one_batch_fails_before_anything_is_built(toyworld_64, tmp_path, module, expected):
+    out = tmp_path / "r"
+    result = training_cli.run_cli(module, ["--data", str(toyworld_64), "--image-size", "32", "--base-filters", "4",
+                                           "--batch-size", "64", "--out", str(out)])
+    assert result.returncode != 0 and expected in result.stderr, result.stderr[-2000:]
+    assert not (out / "checkpoints").exists()
+
+
 def test_the_arrays_pipeline_counts_both_domains_against_memory(toyworld_64, tmp_path, monkeypatch):
     from trainer.data import arrays, domains
     from trainer.data.manifest import parse_filter

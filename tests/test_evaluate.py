@@ -7,7 +7,7 @@ import pytest
 from hub.cyclegan import CycleGAN
 from hub.errors import ModelFolderError
 from trainer import evaluate
-from trainer.data import pairs
+from trainer.data import pairs, toyworld_dataset
 from trainer.data.manifest import write_manifest
 
 
@@ -85,6 +85,18 @@ def test_cli_prints_table_and_writes_json(toyworld_64, tmp_path, capsys):
     assert f"| 3d -> 2d | target | {look['target']['outline_precision']:.3f} |" in card
     assert f"| {look['target']['flat_texture']:.2f} |" in card
     assert "lines P" in printed and "flat texture" in printed
+
+
+def test_one_test_image_per_domain_gives_the_paired_metrics_and_says_why_not_the_rest(tmp_path, capsys):
+    data = tmp_path / "data"
+    toyworld_dataset.generate(data, count=10, size=32, seed=1, workers=1, progress=False)  # 1 test scene
+    model_dir = tmp_path / "model"
+    identity_model(32).save_pretrained(model_dir)
+    results = evaluate.main(["--model", str(model_dir), "--data", str(data), "--no-fid"])  # no SystemExit
+    printed = capsys.readouterr().out
+    assert results["pairs"] == 1 and "3d -> 2d" in printed and "identity" in printed
+    assert (f"no style scores: {data} has 1 test images of 'medium=3d'; the style scores need two or more"
+            in printed)
 
 
 def test_not_a_model_folder_is_a_clear_error(tmp_path):

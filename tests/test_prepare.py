@@ -60,6 +60,19 @@ def test_the_split_is_by_blocks_and_no_test_frame_is_near_a_train_frame(raw, tmp
         assert len(train) == 60 - 10 - 6  # 3 frames each side of the test block left out
 
 
+def test_a_gallery_shorter_than_one_cycle_of_blocks_still_gets_a_test_split(raw, tmp_path):
+    # 60 frames, blocks of 200 with one in 10 a test block: no test block at all unscaled
+    summary = prepare_into(raw, tmp_path, block=200, test_fraction=0.1)
+    for movie in ["luca", "ponyo"]:
+        rows = [r for r in read_manifest(tmp_path) if r["movie"] == movie]
+        test = [r["frame"] for r in rows if r["split"] == "test"]
+        train = [r["frame"] for r in rows if r["split"] == "train"]
+        assert test == [27, 28, 29, 57, 58, 59]  # two blocks of 3: 10% of the frames
+        assert min(abs(t - f) for t in test for f in train) > 3  # the gap kept
+        assert (f"note: {movie}: 60 frames, too few to hold a test block of --block 200; split in blocks of 3 "
+                "frames instead") in summary.report()
+
+
 def test_blank_and_repeated_frames_can_be_left_out(raw, tmp_path):
     summary = prepare_into(raw, tmp_path, drop_blank=True, drop_duplicates=True)
     luca = {r["frame"] for r in read_manifest(tmp_path) if r["movie"] == "luca"}

@@ -30,6 +30,8 @@ def test_deploy_uploads_the_space_in_one_commit(fake_hub):
     card = front_matter(files["README.md"].decode())
     assert card["sdk"] == "gradio" and card["app_file"] == "app.py" and card["python_version"] == "3.11"
     assert card["models"] == ["ana/pixar2ghibli", "ana/caae"]
+    assert card["preload_from_hub"] == [  # downloaded when the Space is built
+        "ana/pixar2ghibli config.json,samples.png,generator_a2b.onnx,generator_b2a.onnx v1", "ana/caae"]
     assert files["app.py"] == (ROOT / "app.py").read_bytes()
     assert files["requirements.txt"] == (ROOT / "space" / "requirements.txt").read_bytes()
     # every module the app imports, the demo weights with their cards, the examples

@@ -36,7 +36,7 @@ from trainer import config as config_lib, distribute, losses, run
 from trainer.augment import DeviceJitter
 from trainer.config import CAAEConfig
 from trainer.data import arrays
-from trainer.data.domains import domain_rows, usable_images
+from trainer.data.domains import check_batch, domain_rows, usable_images
 from trainer.data.manifest import summarize
 from trainer.multi_loss import MultiLossTrainer
 from trainer.optimizer_groups import OptimizerGroups
@@ -291,6 +291,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
     run_dir = run.output_dir(run_dir)
     config = run.resolve_input_pipeline(config)
     rows = domain_rows(config.data, (), split="train")
+    check_batch(rows, config.batch_size, str(config.data))
     label_space = LabelSpace.from_rows(rows, config.label_tags)
     paths = [r["path"] for r in rows]
     vectors = np.stack([label_space.encode(r) for r in rows])

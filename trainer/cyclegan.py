@@ -28,7 +28,7 @@ from trainer.augment import DeviceJitter
 from trainer.callbacks import sample_grid
 from trainer.config import CycleGANConfig
 from trainer.data import arrays
-from trainer.data.domains import domain_paths, domain_rows, usable_images
+from trainer.data.domains import check_batch, domain_paths, domain_rows, usable_images
 from trainer.data.manifest import parse_filter, summarize
 from trainer.image_pool import ImagePool
 from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
@@ -195,6 +195,8 @@ def train(config, run_dir, resume=False, verbose="auto"):
     config = run.resolve_input_pipeline(config)
     filters_a, filters_b = parse_filter(config.domain_a), parse_filter(config.domain_b)
     rows_a, rows_b = domain_rows(config.data, filters_a), domain_rows(config.data, filters_b)
+    check_batch(rows_a, config.batch_size, f"domain A ({config.domain_a})")
+    check_batch(rows_b, config.batch_size, f"domain B ({config.domain_b})")
     paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
     if config.steps_per_epoch == 0:  # one pass over the larger domain, fixed for the run
         config = dataclasses.replace(

@@ -106,8 +106,11 @@ def evaluate_all(model, data, domain_a, domain_b, split="test", size=None, style
     except PairsUnavailable as e:
         results = {"paired_unavailable": str(e), "split": split}
     if style:
-        results["style"] = style_scores.style_scores(model, data, domain_a, domain_b, split, classifier_tag,
-                                                     features)
+        try:
+            results["style"] = style_scores.style_scores(model, data, domain_a, domain_b, split, classifier_tag,
+                                                         features)
+        except style_scores.TooFewImages as e:  # the paired metrics still stand
+            results["style_unavailable"] = str(e)
     return results
 
 
@@ -171,6 +174,8 @@ def main(argv=None):
     print(format_table(results))
     if "style" in results:
         print(style_scores.format_table(results["style"]))
+    elif "style_unavailable" in results:
+        print(f"no style scores: {results['style_unavailable']}")
     if args.out:
         write_json(args.out, results)
         print(f"metrics written to {args.out}")

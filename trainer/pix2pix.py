@@ -24,6 +24,7 @@ from trainer.augment import DeviceJitter
 from trainer.config import Pix2PixConfig
 from trainer.cyclegan import build_generator, export_model, make_optimizer
 from trainer.data import arrays
+from trainer.data.domains import check_batch
 from trainer.data.manifest import summarize
 from trainer.data.pairs import paired_rows
 from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
@@ -88,6 +89,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
     """Train (or continue) the run in `run_dir`; returns the exported model folder."""
     run_dir = run.output_dir(run_dir)
     rows_a, rows_b = paired_rows(config.data, config.domain_a, config.domain_b, split="train")
+    check_batch(rows_a, config.batch_size, f"the pairs of {config.domain_a} and {config.domain_b}")
     if config.steps_per_epoch == 0:  # one pass over the pairs
         config = dataclasses.replace(config, steps_per_epoch=max(1, len(rows_a) // config.batch_size))
     config_lib.save(config, run_dir / "config.json")

@@ -34,12 +34,16 @@ def style_tag(domain_a, domain_b):
                      "the classifier's tag with --classifier-tag")
 
 
+class TooFewImages(ValueError):
+    """A domain has too few test images for a classifier and a distance."""
+
+
 def test_images(data, domain, size, split="test"):
     """(rows, uint8 images) of the domain's test images that decode (clip frames left out)."""
     rows = [r for r in read_manifest(data) if "clip" not in r and str(r.get("split")) == split]
     chosen = select(rows, parse_filter(domain))
     if len(chosen) < 2:
-        raise ValueError(f"{data} has {len(chosen)} {split} images of {domain!r}; the style scores need two or more")
+        raise TooFewImages(f"{data} has {len(chosen)} {split} images of {domain!r}; the style scores need two or more")
     images, kept = decode_labelled([f"{data}/{r['path']}" for r in chosen], np.arange(len(chosen))[:, None], size)
     return [chosen[int(i)] for i in kept[:, 0]], images
 

@@ -64,6 +64,14 @@ def domain_rows(folder, filters, split="train", check=True):
     return chosen
 
 
+def check_batch(rows, batch_size, name):
+    """Refuse a domain with fewer training images than one batch (every batch is full, so
+    it would give no step at all), before anything is built."""
+    if len(rows) < batch_size:
+        raise ValueError(f"{name} has {len(rows)} training image{'s' * (len(rows) != 1)}, fewer than one batch "
+                         f"(--batch-size {batch_size}): give --batch-size {len(rows)} or less, or more images")
+
+
 def domain_paths(folder, filters, split="train", check=True):
     """Image paths of one domain: manifest rows matching `filters` (and `split`)."""
     return [r["path"] for r in domain_rows(folder, filters, split, check)]

@@ -11,7 +11,8 @@ dataset folder (images/ + manifest.jsonl) that the trainers read.
 - Train/test split by contiguous blocks of frames, since neighbouring frames are near
   duplicates and a frame-by-frame split leaks: every k-th block of `--block` frames is
   test (k = 1 / --test-fraction), and train frames within `--gap` frame numbers of a test
-  frame are left out.
+  frame are left out. A movie too short for one such cycle gets smaller blocks (two test
+  blocks), and the summary says so.
 - Incremental: frames already prepared with the same settings are not decoded again.
 """
 
@@ -46,12 +47,14 @@ class Summary:
     duplicates: int = 0
     gap: int = 0  # train frames left out next to a test block
     seconds: float = 0.0
+    notes: list = field(default_factory=list)  # what was done differently from the flags, and why
 
     def report(self):
         lines = [f"{self.prepared} frames prepared, {self.reused} reused ({self.prepared / max(self.seconds, 1e-9):.1f} "
                  f"frames/s over {self.seconds:.1f} s); left out: {self.blank} blank, {self.duplicates} near "
                  f"duplicates, {self.gap} train frames next to a test block"]
         lines += [f"  {movie}: {n['train']} train, {n['test']} test" for movie, n in sorted(self.movies.items())]
+        lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -94,8 +97,12 @@ def _movie_folders(raw):
 
 
 def split_blocks(frames, block, test_fraction, gap):
-    """{frame: 'train' | 'test' | None (left out)} for frame numbers in movie order."""
+    """{frame: 'train' | 'test' | None (left out)} for frame numbers in movie order, and
+    the block size used: a movie shorter than one cycle of blocks (`block` x 1/test_fraction
+    frames: it would get no test block at all) gets blocks scaled down to give it two."""
     every = max(2, round(1 / test_fraction)) if test_fraction > 0 else 0
+    if every and len(frames) < block * every:
+        block = max(1, len(frames) // (2 * every))
     split = {frame: "test" if every and (i // block) % every == every - 1 else "train"
              for i, frame in enumerate(frames)}
     tests = sorted(f for f, s in split.items() if s == "test")
@@ -105,7 +112,7 @@ def split_blocks(frames, block, test_fraction, gap):
             nearest = min(abs(frame - tests[j]) for j in (i - 1, i) if 0 <= j < len(tests))
             if nearest <= gap:
                 split[frame] = None
-    return split
+    return split, block
 
 
 def prepare(raw, out, size=256, fit="crop", test_fraction=0.1, block=200, gap=10, drop_blank=False,
@@ -147,7 +154,10 @@ def prepare(raw, out, size=256, fit="crop", test_fraction=0.1, block=200, gap=10
     manifest = []
     for movie in sorted({r["movie"] for r in kept}):
         movie_rows = [r for r in kept if r["movie"] == movie]
-        split = split_blocks([r["frame"] for r in movie_rows], block, test_fraction, gap)
+        split, movie_block = split_blocks([r["frame"] for r in movie_rows], block, test_fraction, gap)
+        if movie_block != block:
+            summary.notes.append(f"{movie}: {len(movie_rows)} frames, too few to hold a test block of --block "
+                                 f"{block}; split in blocks of {movie_block} frames instead")
         counts = {"train": 0, "test": 0}
         for row in movie_rows:
             if split[row["frame"]] is None:
