@@ -223,18 +223,19 @@ def resnet_generator(base_filters=64, residual_blocks=9, upsample="transpose", n
     return keras.Model(inputs, outputs, name=name)
 
 
-def patchgan_discriminator(base_filters=64, name="patchgan_discriminator", channels=3):
-    """70x70 PatchGAN: one real/fake logit per overlapping patch. channels=6 is pix2pix's
-    conditional discriminator, which judges an input and its translation side by side.
+def patchgan_discriminator(base_filters=64, name="patchgan_discriminator", channels=3, n_layers=3):
+    """PatchGAN: one real/fake logit per overlapping patch; `n_layers` stride-2 convs (3: the
+    paper's 70x70 patches, as pytorch-CycleGAN-and-pix2pix's n_layers_D). channels=6 is
+    pix2pix's conditional discriminator, which judges an input and its translation side by side.
 
-    2,765,569 params at base_filters=64.
+    2,765,569 params at base_filters=64, 3 layers.
     """
     inputs = keras.Input(shape=(None, None, channels), name="image")
     x = inputs
-    for i, width in enumerate((64, 128, 256)):  # (H, W) -> (H/8, W/8)
-        x = _down(x, _scaled(width, base_filters), norm=i > 0, name=f"down{i}")
+    for i in range(n_layers):  # (H, W) -> (H / 2**n_layers, W / 2**n_layers)
+        x = _down(x, _scaled(64 * min(2 ** i, 8), base_filters), norm=i > 0, name=f"down{i}")
     x = layers.ZeroPadding2D(name="pad0")(x)
-    x = layers.Conv2D(_scaled(512, base_filters), 4, use_bias=False,
+    x = layers.Conv2D(_scaled(64 * min(2 ** n_layers, 8), base_filters), 4, use_bias=False,
                       kernel_initializer=_conv_init(), name="conv")(x)
     x = instance_norm(name="norm")(x)
     x = layers.LeakyReLU(0.3, name="act")(x)

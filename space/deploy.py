@@ -45,7 +45,8 @@ def stage(folder, cyclegan=(), caae=None):
     models = [*cyclegan, *([caae] if caae else [])]
     if models:
         card.data.models = [m.partition("@")[0] for m in models]
-        card.data.preload_from_hub = [*(_preload(m, CycleGAN) for m in cyclegan), *([_preload(caae, CAAE)] if caae else [])]
+        card.data.preload_from_hub = [*(_preload(m, CycleGAN) for m in cyclegan),
+                                      *([_preload(caae, CAAE)] if caae else [])]
     (folder / "README.md").write_text(str(card), encoding="utf-8")
 
 

@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import gradio as gr
 import numpy as np
 from PIL import Image
 

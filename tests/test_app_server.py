@@ -7,6 +7,7 @@ import base64
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -117,7 +118,9 @@ def test_gradio_reload_mode_serves_the_app_and_reloads_a_change(tmp_path):
            "GRADIO_ANALYTICS_ENABLED": "False"}
     gradio = [sys.executable, "-c", "from gradio.cli import cli; cli()", "app.py"]
     with open(tmp_path / "log.txt", "w") as log:
-        process = subprocess.Popen(gradio, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # its own process group: the gradio command runs the app as a child process
+        process = subprocess.Popen(gradio, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     try:
         url = f"http://127.0.0.1:{port}/"
         assert wait_for(lambda: httpx.get(url + "config", timeout=5).json()["title"] == "animation-style"), \
@@ -129,7 +132,7 @@ def test_gradio_reload_mode_serves_the_app_and_reloads_a_change(tmp_path):
             (tmp_path / "log.txt").read_text()[-2000:]
         assert "Changes detected in" in (tmp_path / "log.txt").read_text()
     finally:
-        process.terminate()
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
 
 

@@ -2,17 +2,19 @@
 
 import keras
 import numpy as np
+import pytest
 from keras import ops
 
 from trainer.augment import JITTER_SCALE, DeviceJitter
 
 
-def test_each_output_is_a_crop_of_the_resized_image_maybe_mirrored():
+@pytest.mark.parametrize("scale, flip", [(JITTER_SCALE, True), (40 / 32, False)])
+def test_each_output_is_a_crop_of_the_resized_image_maybe_mirrored(scale, flip):
     size = 32
-    big = int(round(size * JITTER_SCALE))
+    big = int(round(size * scale))
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (6, size, size, 3), np.uint8)
-    out = ops.convert_to_numpy(DeviceJitter(seed=3)(images))
+    out = ops.convert_to_numpy(DeviceJitter(seed=3, scale=scale, flip=flip)(images))
     assert out.shape == images.shape and out.dtype == np.float32
     resized = ops.convert_to_numpy(ops.image.resize(images.astype(np.float32) / 127.5 - 1, (big, big)))
     offsets, mirrored = set(), []
@@ -23,7 +25,8 @@ def test_each_output_is_a_crop_of_the_resized_image_maybe_mirrored():
         assert len(matches) == 1, "every output is exactly one crop of its resized input"
         offsets.add(matches[0][:2])
         mirrored.append(matches[0][2])
-    assert len(offsets) > 1 and 0 < sum(mirrored) < len(mirrored)  # drawn per image
+    assert len(offsets) > 1  # drawn per image
+    assert 0 < sum(mirrored) < len(mirrored) if flip else not any(mirrored)  # --no-flip: none mirrored
 
 
 def test_the_draws_follow_the_seed_and_change_from_call_to_call():

@@ -27,7 +27,7 @@ def test_bad_choices_and_values_are_rejected():
         CycleGANConfig().validate()
     with pytest.raises(ValueError, match="--batch-size must be >= 1"):
         CycleGANConfig(data="d", batch_size=0).validate()
-    cut_recipe = CycleGANConfig(**config_lib.given_flags(parse(["--data", "d", "--recipe", "cartoon", "--objective",
+    cut_recipe = CycleGANConfig(**config_lib.given_flags(parse(["--data", "d", "--preset", "cartoon", "--objective",
                                                                  "cut"]), CycleGANConfig))
     with pytest.raises(ValueError, match="add --pool-size 0"):
         cut_recipe.validate()
@@ -45,15 +45,40 @@ def test_save_load_and_resume_rules(tmp_path):
         config_lib.resumed(CycleGANConfig, path, {"batch_size": 4})
 
 
-def test_a_recipe_sets_its_flags_and_flags_beside_it_win(tmp_path):
+def test_a_preset_sets_its_flags_and_flags_beside_it_win(tmp_path):
     given = config_lib.given_flags(parse(["--data", "d", "--recipe", "cartoon", "--pool-size", "10"]), CycleGANConfig)
-    config = CycleGANConfig(**given)
+    config = CycleGANConfig(**given)  # --recipe: the name it had before presets
     config.validate()
-    assert config.recipe == "cartoon" and config.full_size_head and config.adversarial_loss == "lsgan"
-    assert config.edge_promoting_weight == config_lib.RECIPES["cartoon"]["edge_promoting_weight"] > 0
-    assert config.pool_size == 10  # given beside the recipe
+    assert config.preset == "cartoon" and config.full_size_head and config.adversarial_loss == "lsgan"
+    assert config.edge_promoting_weight == config_lib.PRESETS["cartoon"]["edge_promoting_weight"] > 0
+    assert config.pool_size == 10  # given beside the preset
     assert CycleGANConfig(**config_lib.given_flags(parse(["--data", "d"]), CycleGANConfig)).full_size_head is False
     path = tmp_path / "config.json"
     config_lib.save(config, path)
-    # naming the recipe again on --resume changes nothing
+    # naming the preset again on --resume changes nothing
     assert config_lib.resumed(CycleGANConfig, path, given) == config
+
+
+def test_the_paper_preset_writes_the_papers_settings(tmp_path):
+    config = CycleGANConfig(**config_lib.given_flags(parse(["--data", "d", "--preset", "paper"]), CycleGANConfig))
+    config.validate()
+    # Zhu et al. 2017, section 4 and appendix 7.1: ResNet-9, LSGAN, a pool of 50, batch 1, Adam 2e-4
+    # (beta_1 0.5), 100 epochs then 100 of linear decay to 0, images loaded at 286 and cropped to 256, flips
+    expected = {"generator": "resnet", "adversarial_loss": "lsgan", "pool_size": 50, "batch_size": 1,
+                "learning_rate": 2e-4, "beta_1": 0.5, "epochs": 200, "lr_decay": True, "image_size": 256,
+                "load_size": 286, "flip": True, "lambda_cycle": 10.0, "identity_weight": 0.5, "disc_layers": 3}
+    assert {key: getattr(config, key) for key in expected} == expected
+    assert config_lib.describe_preset("paper").startswith("--generator resnet --adversarial-loss lsgan --pool-size 50")
+    seed = CycleGANConfig(**config_lib.given_flags(parse(["--data", "d"]), CycleGANConfig))
+    assert seed.preset == "seed" and seed.generator == "unet" and seed.adversarial_loss == "bce"  # the default
+    flags = config_lib.given_flags(parse(["--data", "d", "--preset", "paper", "--crop-size", "128", "--no-flip"]),
+                                   CycleGANConfig)
+    assert flags["image_size"] == 128 and flags["flip"] is False  # given beside it: they win
+    with pytest.raises(ValueError, match="--load-size 286 is smaller than the --image-size 512 crop"):
+        CycleGANConfig(**{**flags, "image_size": 512}).validate()
+
+
+def test_a_run_saved_with_a_recipe_loads_with_it_as_its_preset(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text('{"data": "d", "recipe": "cartoon", "full_size_head": true}')
+    assert config_lib.load(CycleGANConfig, path).preset == "cartoon"

@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 import training_cli
+from PIL import Image
 
 from hub.cyclegan import CycleGAN
 from trainer import cyclegan
@@ -29,11 +30,17 @@ def weights_of(model_dir):
 def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_path):
     out = tmp_path / "run"
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=2,
-                            steps_per_epoch=3, checkpoint_every=2, samples=2, pool_size=3)
+                            steps_per_epoch=3, checkpoint_every=2, samples=2, pool_size=3, save_every_epochs=1,
+                            log_every=1)
     model_dir = cyclegan.train(config, out, verbose=0)
-    assert (out / "checkpoints" / "latest.npz").is_file()
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["epoch_001.npz", "epoch_002.npz", "latest.npz"]
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
-    assert list((out / "logs").rglob("events.out.tfevents*"))
+    # TensorBoard: the losses at every --log-every step, not only per epoch, and the grids
+    scalars, images = tensorboard_events(out / "logs")
+    assert len(scalars.get("batch_gen_G_loss", [])) >= 5, scalars.keys()
+    assert [step for step, _ in images["samples"]] == [3, 6]
+    with Image.open(out / "logs" / "losses.png") as plot:  # the curves, for people without TensorBoard
+        assert plot.format == "PNG" and plot.size[1] > 300
     history = LossHistory.read(out / "logs" / "history.jsonl")
     assert [(row["epoch"], row["step"]) for row in history] == [(1, 3), (2, 6)]
     assert all(np.isfinite(row[name]) for row in history for name in LOSS_NAMES)
@@ -47,6 +54,24 @@ def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_pat
     assert model.config["training"]["steps"] == 6
     out_images = model.translate_array(np.zeros((2, 64, 96, 3), np.uint8), "b2a")
     assert out_images.shape == (2, 64, 96, 3) and out_images.dtype == np.uint8
+
+
+def tensorboard_events(folder):
+    """({tag: [(step, value)]}, {tag: [(step, image bytes)]}) of every event file under folder."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    scalars, images = {}, {}
+    for events in folder.rglob("events.out.tfevents*"):
+        accumulator = EventAccumulator(str(events), size_guidance={"scalars": 0, "images": 0, "tensors": 0})
+        accumulator.Reload()
+        for tag in accumulator.Tags()["scalars"]:
+            scalars.setdefault(tag, []).extend((e.step, e.value) for e in accumulator.Scalars(tag))
+        for tag in accumulator.Tags()["tensors"]:  # TF2 summaries are tensors
+            for event in accumulator.Tensors(tag):
+                values = event.tensor_proto.string_val
+                (images if values else scalars).setdefault(tag, []).append(
+                    (event.step, values[-1] if values else float(np.asarray(event.tensor_proto.float_val or [0])[0])))
+    return scalars, images
 
 
 def test_samples_0_trains_without_grids(toyworld_64, tmp_path):
@@ -162,6 +187,34 @@ def test_a_checkpoint_of_the_four_optimizer_trainer_still_resumes(tmp_path):
     for got, want in zip(checkpoint.training_variables(resumed), checkpoint.training_variables(written)):
         if id(want) not in jitter:
             np.testing.assert_array_equal(as_numpy(got), as_numpy(want))
+
+
+def test_resume_from_a_kept_epoch_reaches_the_same_weights(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    args = ["--data", str(toyworld_64), *TINY, "--epochs", "3", "--steps-per-epoch", "2", "--out", str(out)]
+    first = run_cli([*args, "--save-every-epochs", "2"])
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["epoch_002.npz", "latest.npz"]
+    uninterrupted = weights_of(out / "model")
+    missing = run_cli([*args, "--resume", "--from-epoch", "1"])
+    assert missing.returncode != 0 and "--from-epoch 1: no " in missing.stderr and "kept: epoch_002.npz" in missing.stderr
+    again = run_cli([*args, "--resume", "--from-epoch", "2"])  # epoch 3 again, from the end of epoch 2
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "resumed from" in again.stderr and "epoch_002.npz at step 4" in again.stderr
+    for a, b in zip(uninterrupted, weights_of(out / "model")):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_paper_preset_is_printed_at_the_start_and_trains(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    result = run_cli(["--data", str(toyworld_64), "--preset", "paper", "--image-size", "32", "--load-size", "36",
+                      "--base-filters", "4", "--epochs", "1", "--steps-per-epoch", "2", "--samples", "0",
+                      "--out", str(out)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "preset paper: --generator resnet --adversarial-loss lsgan --pool-size 50" in result.stderr
+    saved = json.loads((out / "config.json").read_text())
+    assert (saved["preset"], saved["generator"], saved["pool_size"], saved["load_size"], saved["image_size"]) == (
+        "paper", "resnet", 50, 36, 32)
 
 
 def test_resume_refuses_to_change_the_run(toyworld_64, tmp_path):

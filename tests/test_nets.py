@@ -44,6 +44,10 @@ def test_unknown_upsample_is_a_clear_error():
 def test_patchgan_gives_one_logit_per_patch():
     out = nets.patchgan_discriminator(8)(np.zeros((1, 64, 64, 3), np.float32))
     assert out.shape == (1, 6, 6, 1)  # /8 by the strided blocks, -3 -3 by the 4x4 valid convs, +2 +2 pads
+    deeper = nets.patchgan_discriminator(8, n_layers=4)(np.zeros((1, 64, 64, 3), np.float32))
+    assert deeper.shape == (1, 2, 2, 1)  # /16: patches twice the side
+    # the paper's widths (pytorch-CycleGAN-and-pix2pix's n_layers_D): 64, 128, 256, then 512
+    assert nets.patchgan_discriminator(64).count_params() == 2_765_569
 
 
 def test_instance_norm_normalizes_each_image_and_channel():

@@ -1,7 +1,7 @@
 """The TF tutorial's jitter, run on the device inside the trainers' training steps on the
 uint8 batches that both input pipelines deliver: scale to [-1, 1], resize to 286/256 of
-the side, random crop back, random mirror. Bilinear, not the tutorial's nearest-neighbour
-upscaling: nearest repeats every 8th row and column, a periodic pattern the discriminator
+the side (or --load-size), random crop back, random mirror (unless --no-flip). Bilinear,
+not the tutorial's nearest-neighbour upscaling: nearest repeats every 8th row and column, a periodic pattern the discriminator
 may then ask the generator for (toyworld 3d->2d SSIM at 5,000 steps: 0.5936 nearest,
 0.5997 bilinear; one run each). A layer, so its random state is one of the trainer's
 variables and checkpoints keep it: a resumed run draws what an uninterrupted one draws."""
@@ -15,8 +15,12 @@ JITTER_SCALE = 286 / 256  # the tutorial's: 256 -> 286
 
 
 class DeviceJitter(keras.layers.Layer):
-    def __init__(self, seed=None, **kwargs):
+    """scale: the resized side over the crop's (--load-size / --image-size); flip: mirror
+    half the images (--flip). The same draws are taken whatever the options."""
+
+    def __init__(self, seed=None, scale=JITTER_SCALE, flip=True, **kwargs):
         super().__init__(**kwargs)
+        self.scale, self.flip = scale, flip
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True  # no weights to make; its random state already exists
 
@@ -24,7 +28,7 @@ class DeviceJitter(keras.layers.Layer):
         """uint8 (B, S, S, C) -> float32 (B, S, S, C) in [-1, 1], each image jittered (a pair
         stacked along C gets one crop and mirror: pix2pix)."""
         batch, size, channels = ops.shape(images)[0], images.shape[1], images.shape[3]  # B may be unknown in TF
-        big = int(round(size * JITTER_SCALE))
+        big = int(round(size * self.scale))
         x = ops.cast(images, "float32") / 127.5 - 1.0
         x = ops.image.resize(x, (big, big), interpolation="bilinear")
         draws = distribute.replica_uniform((batch, 3), self.seed_generator)  # crop offsets, mirror flag
@@ -35,8 +39,16 @@ class DeviceJitter(keras.layers.Layer):
         cols = ops.expand_dims(offsets[:, 1:2] + steps, (1, 3))  # (B, 1, S, 1)
         x = ops.take_along_axis(x, ops.broadcast_to(rows, (batch, size, big, channels)), axis=1)
         x = ops.take_along_axis(x, ops.broadcast_to(cols, (batch, size, size, channels)), axis=2)
+        if not self.flip:
+            return x
         mirror = ops.reshape(draws[:, 2] < 0.5, (-1, 1, 1, 1))
         return ops.where(mirror, ops.flip(x, axis=2), x)
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+def jitter_options(jitter):
+    """A trainer's `jitter` argument -> DeviceJitter's options: True for the defaults, or a
+    dict of them (trainer.run.jitter_options gives a config's)."""
+    return {} if jitter is True else dict(jitter)

@@ -33,7 +33,7 @@ from hub.caae import CAAE
 from hub.imaging import from_uint8, grid, to_uint8
 from hub.labels import LabelSpace
 from trainer import config as config_lib, distribute, losses, run
-from trainer.augment import DeviceJitter
+from trainer.augment import DeviceJitter, jitter_options
 from trainer.config import CAAEConfig
 from trainer.data import arrays
 from trainer.data.domains import check_batch, domain_rows, usable_images
@@ -62,7 +62,8 @@ class CAAETrainer(MultiLossTrainer):
         self.prior_seed = keras.random.SeedGenerator(seed)  # tracked, so checkpoints hold its state
         # Images arrive as uint8 and are jittered here, on the device; jitter=False takes
         # float images in [-1, 1] as they are (tests comparing backends).
-        self.jitter = DeviceJitter(None if seed is None else seed + 1, name="jitter") if jitter else None
+        self.jitter = (DeviceJitter(None if seed is None else seed + 1, name="jitter", **jitter_options(jitter))
+                       if jitter else None)
         self.pretraining = True
         names = ["ae_loss", "l1", "tv", "ssim", "disc_z_loss", "disc_img_loss"]
         if label_classifier is not None:
@@ -205,7 +206,8 @@ def build_trainer(config, label_space):
     with distribute.trainer_scope(config):
         nets = build_networks(config, label_space)
         trainer = CAAETrainer(**nets, label_widths=[len(values) for _, values in label_space.groups],
-                              hidden_groups=label_space.slices(config.adversary_tags), seed=config.seed)
+                              hidden_groups=label_space.slices(config.adversary_tags), seed=config.seed,
+                              jitter=run.jitter_options(config))
         optimizers = [keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in trainer.updates]
         trainer.compile(optimizers, reconstruction_weight=config.reconstruction_weight,
                         tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
@@ -285,7 +287,7 @@ def load_samples(config, label_space, train_rows):
     return from_uint8(images), labels
 
 
-def train(config, run_dir, resume=False, verbose="auto"):
+def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     """Train (or continue) the run in `run_dir`; returns the exported model folder.
     Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
     run_dir = run.output_dir(run_dir)
@@ -303,11 +305,11 @@ def train(config, run_dir, resume=False, verbose="auto"):
              len(rows), ", ".join(label_space.names), config.steps_per_epoch, config.input_pipeline)
 
     trainer = build_trainer(config, label_space)
-    run.restore(trainer, run_dir, resume)
+    run.restore(trainer, run_dir, resume, from_epoch)
     samples = load_samples(config, label_space, rows)
     grid = ((lambda model: sample_grid(model.encoder, model.decoder, samples, styles, label_space))
             if config.samples else None)  # --samples 0: no grids
-    callbacks = run.callbacks(run_dir, config.checkpoint_every, grid)
+    callbacks = run.callbacks(run_dir, config, grid)
 
     if config.input_pipeline == "arrays":
         images, labels = arrays.decode_labelled(paths, vectors, config.image_size)

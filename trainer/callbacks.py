@@ -1,22 +1,27 @@
-"""Keras callbacks of the trainers: checkpoints, the loss history and per-epoch sample grids."""
+"""Keras callbacks of the trainers: checkpoints, the loss history (and its plot) and
+per-epoch sample grids."""
 
+import shutil
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from hub.atomic import atomic_path
 from hub.imaging import grid, save_png, to_uint8
 from trainer import checkpoint
 from trainer.data.manifest import read_jsonl, write_jsonl
 
 
 class Checkpointing(keras.callbacks.Callback):
-    """Writes RUN_DIR/checkpoints/latest.npz every `every` steps and at each epoch end."""
+    """Writes RUN_DIR/checkpoints/latest.npz every `every` steps and at each epoch end, and
+    keeps a copy as epoch_NNN.npz at the end of every `keep_every_epochs`-th epoch (0: none)."""
 
-    def __init__(self, path, every):
+    def __init__(self, path, every, keep_every_epochs=0):
         super().__init__()
         self.path = Path(path)
         self.every = every
+        self.keep_every_epochs = keep_every_epochs
 
     def _save(self):
         checkpoint.save(self.model, self.path)
@@ -30,6 +35,10 @@ class Checkpointing(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.model.step % self.every != 0:  # else just saved
             self._save()
+        if self.keep_every_epochs and (epoch + 1) % self.keep_every_epochs == 0:
+            kept = self.path.with_name(f"epoch_{epoch + 1:03d}.npz")
+            with atomic_path(kept) as tmp:
+                shutil.copyfile(self.path, tmp)
 
 
 class LossHistory(keras.callbacks.Callback):
@@ -38,9 +47,10 @@ class LossHistory(keras.callbacks.Callback):
     unlike TensorBoard's files. Not Keras' CSVLogger: it fixes its columns at the first epoch,
     and the CAAE logs more losses once its adversarial phase starts."""
 
-    def __init__(self, path):
+    def __init__(self, path, plot=None):
         super().__init__()
         self.path = Path(path)
+        self.plot = plot  # where to draw the curves when training ends, for people without TensorBoard
 
     @staticmethod
     def read(path):
@@ -55,18 +65,53 @@ class LossHistory(keras.callbacks.Callback):
         losses = {name: float(np.mean(value)) for name, value in (logs or {}).items()}
         write_jsonl(self.path, [*rows, {"epoch": epoch + 1, "step": self.model.step, **losses}])
 
+    def on_train_end(self, logs=None):
+        if self.plot is not None and self.path.exists():
+            plot_losses(self.read(self.path), self.plot)
+
+
+def plot_losses(rows, path):
+    """Each loss of history.jsonl's rows against the step, one panel per loss, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed
+    from matplotlib import pyplot
+
+    names = sorted({key for row in rows for key in row} - {"epoch", "step"})
+    if not names:
+        return
+    figure, axes = pyplot.subplots(len(names), 1, figsize=(7, 1.8 * len(names)), sharex=True, squeeze=False)
+    for axis, name in zip(axes[:, 0], names):
+        points = [(row["step"], row[name]) for row in rows if name in row]
+        axis.plot(*zip(*points), marker="o", markersize=3)
+        axis.set_ylabel(name, fontsize=8)
+        axis.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel("step (each point: an epoch's mean)")
+    figure.tight_layout()
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=100)
+    pyplot.close(figure)
+
 
 class SampleGrid(keras.callbacks.Callback):
     """RUN_DIR/samples/epoch_NNN.png: make_grid(model), the same fixed test images run
-    through the model after every epoch."""
+    through the model after every epoch; also a TensorBoard image in `tensorboard_dir`
+    (needs TensorFlow) when given."""
 
-    def __init__(self, out_dir, make_grid):
+    def __init__(self, out_dir, make_grid, tensorboard_dir=None):
         super().__init__()
         self.out_dir = Path(out_dir)
         self.make_grid = make_grid
+        self.tensorboard_dir = tensorboard_dir
 
     def on_epoch_end(self, epoch, logs=None):
-        save_png(self.make_grid(self.model), self.out_dir / f"epoch_{epoch + 1:03d}.png")
+        image = self.make_grid(self.model)
+        save_png(image, self.out_dir / f"epoch_{epoch + 1:03d}.png")
+        if self.tensorboard_dir is not None:
+            import tensorflow as tf
+
+            with tf.summary.create_file_writer(str(self.tensorboard_dir)).as_default():
+                tf.summary.image("samples", image[None], step=int(self.model.step))
 
 
 def sample_grid(gen_G, gen_F, samples_a, samples_b):

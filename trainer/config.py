@@ -13,8 +13,9 @@ from pathlib import Path
 from hub.atomic import write_json
 
 
-def _flag(help_text, **argparse_kwargs):
-    return {"help": help_text, **argparse_kwargs}
+def _flag(help_text, aliases=(), **argparse_kwargs):
+    """A field's --flag: its help, other names for it, and argparse's options."""
+    return {"help": help_text, "aliases": tuple(aliases), **argparse_kwargs}
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,21 @@ class RunConfig:
     steps_per_epoch: int = field(default=0, metadata=_flag(
         "training steps per epoch; 0 = one pass over the training images"))
     batch_size: int = field(default=1, metadata=_flag("images per step"))
-    image_size: int = field(default=256, metadata=_flag("training image side in pixels"))
+    image_size: int = field(default=256, metadata=_flag(
+        "training image side in pixels: the random crop's", aliases=("--crop-size",)))
+    load_size: int = field(default=0, metadata=_flag(
+        "side the training images are scaled to before the random --image-size crop (the paper: 286 for "
+        "256); --image-size itself: no crop; 0 = 286/256 of --image-size"))
+    flip: bool = field(default=True, metadata=_flag("mirror training images at random"))
     base_filters: int = field(default=64, metadata=_flag("network width; 64 is the paper's"))
     learning_rate: float = field(default=2e-4, metadata=_flag("Adam learning rate, all networks"))
     beta_1: float = field(default=0.5, metadata=_flag("Adam beta_1"))
     checkpoint_every: int = field(default=500, metadata=_flag(
         "steps between checkpoints (one is also written at every epoch end)"))
+    save_every_epochs: int = field(default=0, metadata=_flag(
+        "also keep the checkpoint of every N-th epoch's end as checkpoints/epoch_NNN.npz, to go back to "
+        "with --resume --from-epoch; 0 = only the last one"))
+    log_every: int = field(default=25, metadata=_flag("steps between the losses written for TensorBoard"))
     samples: int = field(default=3, metadata=_flag("fixed test images in the epoch grids"))
     seed: int = field(default=0, metadata=_flag("seeds weights, data order and augmentation"))
     upsample: str = field(default="transpose", metadata=_flag(
@@ -53,27 +63,40 @@ class RunConfig:
     def validate(self):
         if not self.data:
             raise ValueError("--data is required: a dataset folder with manifest.jsonl")
-        for name in ("epochs", "batch_size", "image_size", "base_filters", "checkpoint_every"):
+        for name in ("epochs", "batch_size", "image_size", "base_filters", "checkpoint_every", "log_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be >= 1")
-        if self.steps_per_epoch < 0 or self.samples < 0:
-            raise ValueError("--steps-per-epoch and --samples must be >= 0")
+        if self.steps_per_epoch < 0 or self.samples < 0 or self.save_every_epochs < 0:
+            raise ValueError("--steps-per-epoch, --samples and --save-every-epochs must be >= 0")
+        if self.load_size and self.load_size < self.image_size:
+            raise ValueError(f"--load-size {self.load_size} is smaller than the --image-size {self.image_size} crop")
 
 
-# Named sets of flags (README, "The 2D look"): --recipe NAME sets them, and flags given beside
-# it win. A run's config.json holds the flags it resolved to.
-RECIPES = {
+# Named sets of flags (README, "Presets"): --preset NAME sets them, and flags given beside it
+# win. A run's config.json holds the flags it resolved to.
+PRESETS = {
+    "seed": {},  # the defaults: the seed project's U-Net, BCE, batch 1, no pool
+    "paper": {"generator": "resnet", "adversarial_loss": "lsgan", "pool_size": 50, "batch_size": 1,
+              "learning_rate": 2e-4, "epochs": 200, "lr_decay": True, "image_size": 256, "load_size": 286,
+              "flip": True},  # Zhu et al. 2017: 100 epochs, then 100 of linear decay
     "cartoon": {"generator": "unet", "upsample": "resize", "full_size_head": True, "adversarial_loss": "lsgan",
-                "pool_size": 50, "lr_decay": True, "edge_promoting_weight": 1.0},
+                "pool_size": 50, "lr_decay": True, "edge_promoting_weight": 1.0},  # README, "The 2D look"
 }
+
+
+def describe_preset(name):
+    """'--generator resnet --adversarial-loss lsgan ...': the flags a preset sets."""
+    def flag(key, value):
+        option = key.replace("_", "-")
+        return f"--{option}" if value is True else f"--no-{option}" if value is False else f"--{option} {value}"
+    return " ".join(flag(k, v) for k, v in PRESETS[name].items()) or "(the defaults)"
 
 
 @dataclass(frozen=True)
 class CycleGANConfig(RunConfig):
-    recipe: str = field(default="none", metadata=_flag(
-        "a named set of the flags below (README, \"The 2D look\"): cartoon = " + ", ".join(
-            f"--{k.replace('_', '-')}" + ("" if v is True else f" {v}") for k, v in RECIPES["cartoon"].items())
-        + "; flags given beside it win", choices=("none", *RECIPES)))
+    preset: str = field(default="seed", metadata=_flag(
+        "a named set of flags (README, \"Presets\"); flags given beside it win: " + "; ".join(
+            f"{name} = {describe_preset(name)}" for name in PRESETS), aliases=("--recipe",), choices=tuple(PRESETS)))
     objective: str = field(default="cyclegan", metadata=_flag(
         "cyclegan (two generators and the cycle), or cut / fastcut (Park et al. 2020: PatchNCE "
         "between input and output patches instead of the cycle; trainer.cut)",
@@ -88,6 +111,10 @@ class CycleGANConfig(RunConfig):
     generator: str = field(default="unet", metadata=_flag(
         "unet (the seed's) or resnet (the CycleGAN paper's 9 residual blocks)",
         choices=("unet", "resnet")))
+    disc_filters: int = field(default=0, metadata=_flag(
+        "the discriminators' width (64 is the paper's); 0 = --base-filters"))
+    disc_layers: int = field(default=3, metadata=_flag(
+        "the PatchGAN's stride-2 layers: 3 sees 70x70 px patches (the paper's), each more doubles that"))
     full_size_head: bool = field(default=False, metadata=_flag(
         "give the U-Net a full-size stage at both ends (its first and last layers otherwise work at "
         "half size, too coarse for a 1 px outline)"))
@@ -115,6 +142,7 @@ class CycleGANConfig(RunConfig):
     def validate(self):
         super().validate()
         _check_full_size_head(self)
+        _check_discriminator(self)
         if self.pool_size < 0:
             raise ValueError("--pool-size must be >= 0")
         if self.edge_promoting_weight < 0 or self.tv_weight < 0 or self.cycle_blur < 0:
@@ -124,7 +152,7 @@ class CycleGANConfig(RunConfig):
         if self.objective != "cyclegan" and self.pool_size:
             raise ValueError(f"--pool-size is for --objective cyclegan; {self.objective} shows D the current "
                              "translations, as its paper does" + (
-                                 f" (--recipe {self.recipe} sets a pool: add --pool-size 0)" if self.recipe != "none"
+                                 f" (--preset {self.preset} sets a pool: add --pool-size 0)" if self.preset != "seed"
                                  else ""))
         if self.objective != "cyclegan" and self.cycle_blur:
             raise ValueError(f"--cycle-blur is for --objective cyclegan; {self.objective} has no cycle")
@@ -143,6 +171,10 @@ class Pix2PixConfig(RunConfig):
         "tag filter selecting domain B; its images pair with A's by the 'scene' tag"))
     generator: str = field(default="unet", metadata=_flag(
         "unet (the paper's) or resnet", choices=("unet", "resnet")))
+    disc_filters: int = field(default=0, metadata=_flag(
+        "the discriminators' width (64 is the paper's); 0 = --base-filters"))
+    disc_layers: int = field(default=3, metadata=_flag(
+        "the PatchGAN's stride-2 layers: 3 sees 70x70 px patches (the paper's), each more doubles that"))
     full_size_head: bool = field(default=False, metadata=_flag(
         "give the U-Net a full-size stage at both ends (its first and last layers otherwise work at "
         "half size, too coarse for a 1 px outline)"))
@@ -157,6 +189,7 @@ class Pix2PixConfig(RunConfig):
     def validate(self):
         super().validate()
         _check_full_size_head(self)
+        _check_discriminator(self)
         if self.lambda_l1 < 0:
             raise ValueError("--lambda-l1 must be >= 0")
 
@@ -164,6 +197,11 @@ class Pix2PixConfig(RunConfig):
 def _check_full_size_head(config):
     if config.full_size_head and config.generator != "unet":
         raise ValueError("--full-size-head is a U-Net stage: it needs --generator unet")
+
+
+def _check_discriminator(config):
+    if config.disc_filters < 0 or not 1 <= config.disc_layers <= 6:
+        raise ValueError("--disc-filters must be >= 0 and --disc-layers from 1 to 6")
 
 
 def _tag_list(text):
@@ -235,7 +273,8 @@ class CAAEConfig(RunConfig):
 
 
 # Fields a resumed run may change; the rest must match the run it continues.
-RESUMABLE_OVERRIDES = ("epochs", "checkpoint_every", "input_pipeline", "distribute", "jit_compile")
+RESUMABLE_OVERRIDES = ("epochs", "checkpoint_every", "save_every_epochs", "log_every", "input_pipeline", "distribute",
+                       "jit_compile")
 
 
 def add_flags(parser, config_cls):
@@ -244,22 +283,22 @@ def add_flags(parser, config_cls):
     Defaults are suppressed so `from_args` can tell which flags were given.
     """
     for f in dataclasses.fields(config_cls):
-        flag = "--" + f.name.replace("_", "-")
         kwargs = dict(f.metadata)
+        flags = ["--" + f.name.replace("_", "-"), *kwargs.pop("aliases", ())]
         kwargs["help"] += f" (default: {f.default})" if f.default != "" else " (required)"
         if isinstance(f.default, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction,
+            parser.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction,
                                 default=argparse.SUPPRESS, **kwargs)
         else:
-            parser.add_argument(flag, type=type(f.default), default=argparse.SUPPRESS, **kwargs)
+            parser.add_argument(*flags, dest=f.name, type=type(f.default), default=argparse.SUPPRESS, **kwargs)
 
 
 def given_flags(args, config_cls):
-    """{field: value} for the config flags present on the command line, a --recipe's
+    """{field: value} for the config flags present on the command line, a --preset's
     flags included (those given beside it win)."""
     names = {f.name for f in dataclasses.fields(config_cls)}
     given = {k: v for k, v in vars(args).items() if k in names}
-    return {**RECIPES.get(given.get("recipe"), {}), **given}
+    return {**PRESETS.get(given.get("preset"), {}), **given}
 
 
 def save(config, path):
@@ -268,6 +307,8 @@ def save(config, path):
 
 def load(config_cls, path):
     saved = json.loads(Path(path).read_text(encoding="utf-8"))
+    if saved.get("recipe") not in (None, "none"):  # runs from before --recipe became --preset
+        saved.setdefault("preset", saved["recipe"])
     known = {f.name for f in dataclasses.fields(config_cls)}
     return config_cls(**{k: v for k, v in saved.items() if k in known})
 

@@ -24,7 +24,7 @@ from hub.cyclegan import CycleGAN as CycleGANModel
 from hub.cyclegan import domain_name
 from hub.imaging import from_uint8
 from trainer import config as config_lib, distribute, edge_smoothing, losses, run
-from trainer.augment import DeviceJitter
+from trainer.augment import DeviceJitter, jitter_options
 from trainer.callbacks import sample_grid
 from trainer.config import CycleGANConfig
 from trainer.data import arrays
@@ -50,7 +50,8 @@ class CycleGANTrainer(TwoWayTrainer):
                                 name="pool_Y") if pool_size else None
         # Batches arrive as uint8 and are jittered here, on the device; jitter=False takes
         # float batches in [-1, 1] as they are (tests comparing backends).
-        self.jitter = DeviceJitter(None if seed is None else seed + 2, name="jitter") if jitter else None
+        self.jitter = (DeviceJitter(None if seed is None else seed + 2, name="jitter", **jitter_options(jitter))
+                       if jitter else None)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
         self.built = True  # every part exists now; fit need not trace a call() to build it
 
@@ -118,20 +119,21 @@ def build_trainer(config):
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
     with distribute.trainer_scope(config):
         gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
-        disc_X, disc_Y = (nets.patchgan_discriminator(config.base_filters, name=name) for name in ("disc_X", "disc_Y"))
+        disc_X, disc_Y = (run.discriminator(config, name) for name in ("disc_X", "disc_Y"))
         optimizer = make_optimizer(config, config.epochs * config.steps_per_epoch)
         if config.objective != "cyclegan":
             from trainer import cut  # it imports this module
 
             settings = cut.OBJECTIVES[config.objective]
             trainer = cut.CUTTrainer(gen_G, gen_F, disc_X, disc_Y, config.generator, settings["identity_nce"],
-                                     seed=config.seed)
+                                     seed=config.seed, jitter=run.jitter_options(config))
             trainer.compile(optimizer, adversarial=config.adversarial_loss, lambda_nce=settings["lambda_nce"],
                             edge_weight=config.edge_promoting_weight, tv_weight=config.tv_weight,
                             jit_compile=run.jit_compile(config))
             return trainer
         trainer = CycleGANTrainer(gen_G, gen_F, disc_X, disc_Y, pool_size=config.pool_size,
-                                  image_shape=(config.image_size, config.image_size, 3), seed=config.seed)
+                                  image_shape=(config.image_size, config.image_size, 3), seed=config.seed,
+                                  jitter=run.jitter_options(config))
         trainer.compile(optimizer, adversarial=config.adversarial_loss, lambda_cycle=config.lambda_cycle,
                         identity_weight=config.identity_weight, edge_weight=config.edge_promoting_weight,
                         tv_weight=config.tv_weight, cycle_blur=config.cycle_blur, jit_compile=run.jit_compile(config))
@@ -140,7 +142,7 @@ def build_trainer(config):
 
 def _objective_settings(config):
     """What the card says of the objective a CycleGANConfig trained."""
-    settings = {"recipe": config.recipe, "objective": config.objective, "adversarial_loss": config.adversarial_loss,
+    settings = {"preset": config.preset, "objective": config.objective, "adversarial_loss": config.adversarial_loss,
                 "edge_promoting_weight": config.edge_promoting_weight, "tv_weight": config.tv_weight}
     if config.objective == "cyclegan":
         return {**settings, "lambda_cycle": config.lambda_cycle, "cycle_blur": config.cycle_blur,
@@ -186,7 +188,7 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
     return model_dir
 
 
-def train(config, run_dir, resume=False, verbose="auto"):
+def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     """Train (or continue) the run in `run_dir`; returns the exported model folder.
     Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
     run_dir = run.output_dir(run_dir)
@@ -207,7 +209,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
              config.input_pipeline)
 
     trainer = build_trainer(config)
-    run.restore(trainer, run_dir, resume)
+    run.restore(trainer, run_dir, resume, from_epoch)
 
     # Fixed images for the grids: test split if the domain has one, else the first training ones.
     # Only the few chosen test images are decoded for the check, not the whole split.
@@ -224,7 +226,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
     start = time.perf_counter()
     grid = ((lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b))
             if config.samples else None)  # --samples 0: no grids
-    callbacks = run.callbacks(run_dir, config.checkpoint_every, grid)
+    callbacks = run.callbacks(run_dir, config, grid)
     total_steps = config.epochs * config.steps_per_epoch
 
     if config.input_pipeline == "arrays":

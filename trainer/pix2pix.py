@@ -17,10 +17,9 @@ import time
 
 import keras
 
-from hub import nets
 from hub.imaging import from_uint8, grid, to_uint8
 from trainer import config as config_lib, distribute, losses, run
-from trainer.augment import DeviceJitter
+from trainer.augment import DeviceJitter, jitter_options
 from trainer.config import Pix2PixConfig
 from trainer.cyclegan import build_generator, export_model, make_optimizer
 from trainer.data import arrays
@@ -39,7 +38,7 @@ class Pix2PixTrainer(TwoWayTrainer):
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, seed=None, jitter=True, **kwargs):
         super().__init__(gen_G, gen_F, disc_X, disc_Y, **kwargs)
         # One crop and mirror for both images of a pair: they stay aligned.
-        self.jitter = DeviceJitter(seed, name="jitter") if jitter else None
+        self.jitter = DeviceJitter(seed, name="jitter", **jitter_options(jitter)) if jitter else None
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
         self.built = True
 
@@ -67,9 +66,8 @@ def build_trainer(config):
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
     with distribute.trainer_scope(config):
         gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
-        disc_X, disc_Y = (nets.patchgan_discriminator(config.base_filters, name=name, channels=6)
-                          for name in ("disc_X", "disc_Y"))
-        trainer = Pix2PixTrainer(gen_G, gen_F, disc_X, disc_Y, seed=config.seed)
+        disc_X, disc_Y = (run.discriminator(config, name, channels=6) for name in ("disc_X", "disc_Y"))
+        trainer = Pix2PixTrainer(gen_G, gen_F, disc_X, disc_Y, seed=config.seed, jitter=run.jitter_options(config))
         trainer.compile(make_optimizer(config, config.epochs * config.steps_per_epoch),
                         adversarial=config.adversarial_loss, lambda_l1=config.lambda_l1,
                         jit_compile=run.jit_compile(config))
@@ -85,7 +83,7 @@ def paired_grid(gen_G, gen_F, samples_a, samples_b):
     return grid([[to_uint8(c[i]) for c in columns] for i in range(len(samples_a))])
 
 
-def train(config, run_dir, resume=False, verbose="auto"):
+def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     """Train (or continue) the run in `run_dir`; returns the exported model folder."""
     run_dir = run.output_dir(run_dir)
     rows_a, rows_b = paired_rows(config.data, config.domain_a, config.domain_b, split="train")
@@ -97,7 +95,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
              config.domain_b, config.steps_per_epoch)
 
     trainer = build_trainer(config)
-    run.restore(trainer, run_dir, resume)
+    run.restore(trainer, run_dir, resume, from_epoch)
 
     images_a, images_b = arrays.decode_pairs([r["path"] for r in rows_a], [r["path"] for r in rows_b],
                                              config.image_size)
@@ -116,7 +114,7 @@ def train(config, run_dir, resume=False, verbose="auto"):
     start = time.perf_counter()
     grid = ((lambda model: paired_grid(model.gen_G, model.gen_F, *samples))
             if config.samples else None)  # --samples 0: no grids
-    callbacks = run.callbacks(run_dir, config.checkpoint_every, grid)
+    callbacks = run.callbacks(run_dir, config, grid)
     total_steps = config.epochs * config.steps_per_epoch
 
     def make_dataset(first_step, steps):

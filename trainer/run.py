@@ -14,13 +14,15 @@ import keras
 from hub.errors import HubError
 from hub.push import push_folder
 from trainer import checkpoint, config as config_lib, distribute
+from trainer.augment import JITTER_SCALE
 from trainer.callbacks import Checkpointing, LossHistory, SampleGrid
 
 log = logging.getLogger(__name__)
 
 
-def checkpoint_path(run_dir):
-    return Path(run_dir) / "checkpoints" / "latest.npz"
+def checkpoint_path(run_dir, epoch=None):
+    """RUN_DIR/checkpoints/latest.npz, or the one kept at the end of `epoch` (--save-every-epochs)."""
+    return Path(run_dir) / "checkpoints" / ("latest.npz" if epoch is None else f"epoch_{epoch:03d}.npz")
 
 
 def build_parser(prog, doc, config_cls, default_out):
@@ -31,6 +33,9 @@ def build_parser(prog, doc, config_cls, default_out):
     parser.add_argument("--out", default=default_out, help=f"run folder (default: {default_out})")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last checkpoint")
+    parser.add_argument("--from-epoch", type=int, default=None, metavar="N",
+                        help="with --resume: continue from the checkpoint kept at the end of epoch N "
+                             "(--save-every-epochs) instead of the last one")
     parser.add_argument("--push-to-hub", metavar="REPO_ID", default=None,
                         help="at the end, upload RUN_DIR/model to this Hugging Face Hub repo (token: "
                              "HF_TOKEN or `hf auth login`); if that fails the folder stays for "
@@ -42,6 +47,13 @@ def prepare_config(args, config_cls):
     """The run's config: from the flags, or from RUN_DIR/config.json with --resume."""
     given = config_lib.given_flags(args, config_cls)
     config_path = Path(args.out) / "config.json"
+    if args.from_epoch is not None:
+        if not args.resume:
+            raise ValueError("--from-epoch continues a run: give --resume with it")
+        if not checkpoint_path(args.out, args.from_epoch).is_file():
+            kept = sorted(p.name for p in checkpoint_path(args.out).parent.glob("epoch_*.npz"))
+            raise ValueError(f"--from-epoch {args.from_epoch}: no {checkpoint_path(args.out, args.from_epoch)}; "
+                             f"kept: {', '.join(kept) or 'none (train with --save-every-epochs N to keep some)'}")
     if args.resume:
         if not config_path.is_file():
             raise ValueError(f"--resume: no run to resume in {args.out} (no config.json)")
@@ -52,6 +64,19 @@ def prepare_config(args, config_cls):
     config = config_cls(**given)
     config.validate()
     return config
+
+
+def discriminator(config, name, channels=3):
+    """A PatchGAN of the config's --disc-filters (or --base-filters) and --disc-layers."""
+    from hub import nets
+
+    return nets.patchgan_discriminator(config.disc_filters or config.base_filters, name=name, channels=channels,
+                                       n_layers=config.disc_layers)
+
+
+def jitter_options(config):
+    """DeviceJitter's scale (--load-size over --image-size) and mirroring (--flip)."""
+    return {"scale": config.load_size / config.image_size if config.load_size else JITTER_SCALE, "flip": config.flip}
 
 
 def output_dir(run_dir):
@@ -79,24 +104,28 @@ def history_path(run_dir):
     return Path(run_dir) / "logs" / "history.jsonl"
 
 
-def callbacks(run_dir, checkpoint_every, sample_grid):
-    """The epoch's mean losses in logs/history.jsonl (any backend), checkpoints, an image
-    grid per epoch (sample_grid(trainer) -> uint8 image; None = no grids, as --samples 0)
-    and, where TensorFlow is installed (its writer needs it), TensorBoard logs."""
+def callbacks(run_dir, config, sample_grid):
+    """The epoch's mean losses in logs/history.jsonl (any backend) and their plot at the end,
+    checkpoints, an image grid per epoch (sample_grid(trainer) -> uint8 image; None = no
+    grids, as --samples 0) and, where TensorFlow is installed (its writer needs it),
+    TensorBoard logs: the losses every --log-every steps, the grid every epoch."""
     # The row is written before the epoch's checkpoint: a kill between the two repeats the
     # epoch on --resume, and its new row replaces the old one, rather than losing it.
-    chosen = [LossHistory(history_path(run_dir)),
-              Checkpointing(checkpoint_path(run_dir), checkpoint_every)]
+    logs = Path(run_dir) / "logs"
+    tensorboard = importlib.util.find_spec("tensorflow") is not None
+    chosen = [LossHistory(history_path(run_dir), plot=logs / "losses.png"),
+              Checkpointing(checkpoint_path(run_dir), config.checkpoint_every, config.save_every_epochs)]
     if sample_grid is not None:
-        chosen.append(SampleGrid(Path(run_dir) / "samples", sample_grid))
-    if importlib.util.find_spec("tensorflow"):
-        chosen.append(keras.callbacks.TensorBoard(str(Path(run_dir) / "logs"), update_freq="epoch"))
+        chosen.append(SampleGrid(Path(run_dir) / "samples", sample_grid, logs / "images" if tensorboard else None))
+    if tensorboard:
+        chosen.append(keras.callbacks.TensorBoard(str(logs), update_freq=config.log_every))
     return chosen
 
 
-def restore(trainer, run_dir, resume):
-    """Load the run's last checkpoint into `trainer` when resuming."""
-    path = checkpoint_path(run_dir)
+def restore(trainer, run_dir, resume, from_epoch=None):
+    """Load the run's last checkpoint (or the one kept at the end of `from_epoch`) into
+    `trainer` when resuming."""
+    path = checkpoint_path(run_dir, from_epoch)
     if resume and path.exists():
         checkpoint.restore(trainer, path)
         log.info("resumed from %s at step %d", path, trainer.step)
@@ -128,7 +157,10 @@ def main(argv, module, doc, config_cls, train):
     args = parser.parse_args(argv)
     try:
         config = prepare_config(args, config_cls)
-        model_dir = train(config, args.out, resume=args.resume)
+        if getattr(config, "preset", "seed") != "seed":
+            log.info("preset %s: %s (flags given beside it win)", config.preset,
+                     config_lib.describe_preset(config.preset))
+        model_dir = train(config, args.out, resume=args.resume, from_epoch=args.from_epoch)
     except (ValueError, FileNotFoundError, HubError) as e:
         sys.exit(f"error: {e}")
     print(f"model saved to {model_dir}")
