@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The 2D look's ablation at 128 px (README, Results, "The 2D look"): every row trains the same
-# U-Net (base 32, resize upsampling; _full rows and the recipe with --full-size-head) on toyworld
+# U-Net (base 32, resize upsampling; _full rows and the cartoon preset with --full-size-head) on toyworld
 # at 128 px, batch 4, 1800 steps (4 epochs of 450; the b16 rows base 16), then `python -m trainer.evaluate` scores it
 # on the held-out pairs twice: against every 2d render (runs/eval_NAME.json) and against the cel
 # studio's only (runs/celeval_NAME.json). cel rows train towards the cel studio alone
@@ -33,13 +33,14 @@ row cg128 trainer.cyclegan --adversarial-loss lsgan --pool-size 50              
 row cg128_full trainer.cyclegan --adversarial-loss lsgan --pool-size 50 --full-size-head
 row fastcut128_full_edge trainer.cyclegan --adversarial-loss lsgan --objective fastcut --full-size-head \
     --edge-promoting-weight 1
-row cel128_recipe trainer.cyclegan --recipe cartoon $CEL                          # towards one studio
-row cel128_full trainer.cyclegan --recipe cartoon $CEL --edge-promoting-weight 0  # without the edge loss
+row cel128_recipe trainer.cyclegan --preset cartoon $CEL                          # towards one studio
+row cel128_full trainer.cyclegan --preset cartoon $CEL --edge-promoting-weight 0  # without the edge loss
 # At the demo's size (base 16: both generators fit the Space's folder twice, .keras and ONNX)
-B16="--recipe cartoon $CEL --base-filters 16"
+B16="--preset cartoon $CEL --base-filters 16"
 row cel128_b16 trainer.cyclegan $B16
 row cel128_b16_blur trainer.cyclegan $B16 --cycle-blur 1.5                         # no texture to hide
-row cel128_recipe_tv trainer.cyclegan --recipe cartoon $CEL --tv-weight 1         # against the grain
+row cel128_recipe_tv trainer.cyclegan --preset cartoon $CEL --tv-weight 1         # against the grain
 row p2p128_cel_full trainer.pix2pix --full-size-head $CEL                         # the ceiling, same net
-row cel128_recipe_seed1 trainer.cyclegan --recipe cartoon $CEL --seed 1
-row cg128_full_edge trainer.cyclegan --recipe cartoon                             # the recipe, both 2d studios
+row cel128_recipe_tv5 trainer.cyclegan --preset cartoon $CEL --tv-weight 5        # harder against it
+row cel128_recipe_tv_seed1 trainer.cyclegan --preset cartoon $CEL --tv-weight 1 --seed 1
+row cg128_full_edge trainer.cyclegan --preset cartoon                             # the recipe, both 2d studios

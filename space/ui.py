@@ -261,7 +261,7 @@ def _translate_doc(models):
         image: the picture to translate (an uploaded file).
         direction: which way to translate, one of {directions}.
         model_name: the model to run (default: the first one served): {', '.join(repr(m.name) for m in models.cyclegans)}.
-        size: the short side, in pixels, that the network sees (default: its training size, {training_size}); larger is sharper and slower.
+        size: the short side, in pixels, that the network sees (default {handlers.detail_size(None, training_size)}, the page's start; its scores were measured at its training size, {training_size}); larger is sharper and slower.
         strength: 0 gives the picture back, 1 (the default) the full translation, between them a blend.
 
     Returns:

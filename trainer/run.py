@@ -7,6 +7,7 @@ import importlib.util
 import logging
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import keras
@@ -153,6 +154,9 @@ def main(argv, module, doc, config_cls, train):
     """`python -m <module>`: flags -> config -> train(config, run_dir, resume) -> model folder.
     Bad input (flags, data, a run folder in the way) ends in one `error:` line."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tf2onnx").setLevel(logging.WARNING)  # a dozen INFO lines per exported network
+    # keras.src.export.tf2onnx_lib probes np.object to patch tf2onnx for numpy 2: not the user's concern
+    warnings.filterwarnings("ignore", message="In the future `np.object` will be defined", category=FutureWarning)
     parser = build_parser(f"python -m {module}", doc, config_cls, f"runs/{module.rsplit('.', 1)[-1]}")
     args = parser.parse_args(argv)
     try:
