@@ -69,10 +69,10 @@ def test_restyle_takes_its_weights_by_label_name(client):
 def mcp(app_server, *calls):
     """[(tools, results)]: the MCP endpoint's tool list, then each (tool, arguments) called."""
     from mcp import ClientSession
-    from mcp.client.streamable_http import streamablehttp_client
+    from mcp.client.streamable_http import streamable_http_client
 
     async def session():
-        async with streamablehttp_client(app_server + "gradio_api/mcp/") as (read, write, _):
+        async with streamable_http_client(app_server + "gradio_api/mcp/") as (read, write, _):
             async with ClientSession(read, write) as client:
                 await client.initialize()
                 tools = (await client.list_tools()).tools
