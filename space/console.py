@@ -16,8 +16,9 @@ log = logging.getLogger("space")
 
 def quiet():
     """Set up logging for `python app.py`; call before anything imports TensorFlow (a
-    folder without ONNX exports runs on Keras), whose C++ start-up lines it silences."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the banner, and cuInit on machines without a GPU
+    folder without ONNX exports runs on Keras). TensorFlow 2.21 still prints the lines it
+    writes before its logging starts (oneDNN, CUDA drivers); the demo weights need no TensorFlow."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the rest of its C++ log, cuInit's error included
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     for name in ("httpx", "tf2onnx", "absl", "mcp"):  # per HTTP request; about the export; MCP sessions
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -93,7 +93,21 @@ def describe_preset(name):
 
 
 @dataclass(frozen=True)
-class CycleGANConfig(RunConfig):
+class PatchGANRunConfig(RunConfig):
+    """What the trainers with PatchGAN discriminators (CycleGAN, CUT, pix2pix) add: their shape."""
+    disc_filters: int = field(default=0, metadata=_flag(
+        "the discriminators' width (64 is the paper's); 0 = --base-filters"))
+    disc_layers: int = field(default=3, metadata=_flag(
+        "the PatchGAN's stride-2 layers: 3 sees 70x70 px patches (the paper's), each more doubles that"))
+
+    def validate(self):
+        super().validate()
+        if self.disc_filters < 0 or not 1 <= self.disc_layers <= 6:
+            raise ValueError("--disc-filters must be >= 0 and --disc-layers from 1 to 6")
+
+
+@dataclass(frozen=True)
+class CycleGANConfig(PatchGANRunConfig):
     preset: str = field(default="seed", metadata=_flag(
         "a named set of flags (README, \"Presets\"); flags given beside it win: " + "; ".join(
             f"{name} = {describe_preset(name)}" for name in PRESETS), aliases=("--recipe",), choices=tuple(PRESETS)))
@@ -111,10 +125,6 @@ class CycleGANConfig(RunConfig):
     generator: str = field(default="unet", metadata=_flag(
         "unet (the seed's) or resnet (the CycleGAN paper's 9 residual blocks)",
         choices=("unet", "resnet")))
-    disc_filters: int = field(default=0, metadata=_flag(
-        "the discriminators' width (64 is the paper's); 0 = --base-filters"))
-    disc_layers: int = field(default=3, metadata=_flag(
-        "the PatchGAN's stride-2 layers: 3 sees 70x70 px patches (the paper's), each more doubles that"))
     full_size_head: bool = field(default=False, metadata=_flag(
         "give the U-Net a full-size stage at both ends (its first and last layers otherwise work at "
         "half size, too coarse for a 1 px outline)"))
@@ -142,7 +152,6 @@ class CycleGANConfig(RunConfig):
     def validate(self):
         super().validate()
         _check_full_size_head(self)
-        _check_discriminator(self)
         if self.pool_size < 0:
             raise ValueError("--pool-size must be >= 0")
         if self.edge_promoting_weight < 0 or self.tv_weight < 0 or self.cycle_blur < 0:
@@ -159,7 +168,7 @@ class CycleGANConfig(RunConfig):
 
 
 @dataclass(frozen=True)
-class Pix2PixConfig(RunConfig):
+class Pix2PixConfig(PatchGANRunConfig):
     """pix2pix (Isola et al., CVPR 2017) both ways: the same U-Net, a conditional PatchGAN,
     L1 x 100 to the paired image. Needs data whose two domains come in pairs."""
     epochs: int = field(default=10, metadata=_flag("epochs to train"))
@@ -171,10 +180,6 @@ class Pix2PixConfig(RunConfig):
         "tag filter selecting domain B; its images pair with A's by the 'scene' tag"))
     generator: str = field(default="unet", metadata=_flag(
         "unet (the paper's) or resnet", choices=("unet", "resnet")))
-    disc_filters: int = field(default=0, metadata=_flag(
-        "the discriminators' width (64 is the paper's); 0 = --base-filters"))
-    disc_layers: int = field(default=3, metadata=_flag(
-        "the PatchGAN's stride-2 layers: 3 sees 70x70 px patches (the paper's), each more doubles that"))
     full_size_head: bool = field(default=False, metadata=_flag(
         "give the U-Net a full-size stage at both ends (its first and last layers otherwise work at "
         "half size, too coarse for a 1 px outline)"))
@@ -189,7 +194,6 @@ class Pix2PixConfig(RunConfig):
     def validate(self):
         super().validate()
         _check_full_size_head(self)
-        _check_discriminator(self)
         if self.lambda_l1 < 0:
             raise ValueError("--lambda-l1 must be >= 0")
 
@@ -197,11 +201,6 @@ class Pix2PixConfig(RunConfig):
 def _check_full_size_head(config):
     if config.full_size_head and config.generator != "unet":
         raise ValueError("--full-size-head is a U-Net stage: it needs --generator unet")
-
-
-def _check_discriminator(config):
-    if config.disc_filters < 0 or not 1 <= config.disc_layers <= 6:
-        raise ValueError("--disc-filters must be >= 0 and --disc-layers from 1 to 6")
 
 
 def _tag_list(text):
