@@ -247,7 +247,7 @@ def load(source, filenames, kind, runtime="auto"):
     config_check.check(config, model_id, kind.lower())
     use_onnx = runtime != "keras" and onnx_runtime.can_run() and all(
         _onnx_name(f) in config.get("onnx", {}) for f in filenames)
-    folder = source.fetch([_onnx_name(f) if use_onnx else f for f in filenames] + [CONFIG_NAME, SAMPLES_NAME])
+    folder = source.fetch(onnx_files(filenames) if use_onnx else [CONFIG_NAME, SAMPLES_NAME, *filenames])
     networks = {f: _load_network(folder, f, config, model_id, runtime, source) for f in filenames}
     samples = read_image(folder / SAMPLES_NAME) if (folder / SAMPLES_NAME).is_file() else None
     return config, networks, samples
@@ -255,6 +255,12 @@ def load(source, filenames, kind, runtime="auto"):
 
 def _onnx_name(filename):
     return Path(filename).with_suffix(".onnx").name
+
+
+def onnx_files(filenames):
+    """What a folder serving on ONNX Runtime needs for the networks `filenames` (.keras
+    names): config.json, samples.png and their .onnx exports."""
+    return [CONFIG_NAME, SAMPLES_NAME, *(_onnx_name(f) for f in filenames)]
 
 
 def _load_network(folder, filename, config, model_id, runtime, source):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, SpaceCard
 
-from hub import CAAE, CycleGAN
+from hub import CAAE, CycleGAN, model_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SPACE = ROOT / "space"
@@ -57,8 +57,7 @@ def _preload(source, cls):
     repo, _, revision = source.partition("@")
     if not revision:
         return repo
-    files = ["config.json", "samples.png", *(name.replace(".keras", ".onnx") for name in cls.network_files.values())]
-    return f"{repo} {','.join(files)} {revision}"
+    return f"{repo} {','.join(model_folder.onnx_files(cls.network_files.values()))} {revision}"
 
 
 def deploy(space_id, cyclegan=(), caae=None, private=None, token=None):

@@ -134,6 +134,7 @@ def video_preview(path, limits=VideoLimits(), fps=2):
     gr.Error saying what is wrong with it before anyone waits for a translation."""
     if path is None:
         return None, ""
+    every_frame = _check_fps(fps) == ALL_FRAMES
     try:
         info = video.probe(path)
         first = next(video.sample_frames(path, fps=None, max_seconds=limits.seconds), None)
@@ -141,7 +142,7 @@ def video_preview(path, limits=VideoLimits(), fps=2):
         raise user_error(f"Cannot translate this video: {_named(str(e), path)}") from None
     if first is None:
         raise user_error(f"Cannot translate this video: {Path(str(path)).name} has no frames")
-    rate = info.fps if _check_fps(fps) == ALL_FRAMES else fps
+    rate = info.fps if every_frame else fps
     frames = max(1, math.ceil(info.duration * rate))
     sound = "with sound" if info.has_audio else "no sound"
     return Image.fromarray(first), (f"{info.duration:.1f} s, {info.fps:.3g} fps, {info.width}x{info.height}, {sound}: "

@@ -48,7 +48,9 @@ class DeviceJitter(keras.layers.Layer):
         return input_shape
 
 
-def jitter_options(jitter):
-    """A trainer's `jitter` argument -> DeviceJitter's options: True for the defaults, or a
-    dict of them (trainer.run.jitter_options gives a config's)."""
-    return {} if jitter is True else dict(jitter)
+def device_jitter(jitter, seed):
+    """A trainer's `jitter` argument -> its DeviceJitter layer: None for False, the defaults
+    for True, or a dict of DeviceJitter's options (trainer.run.jitter_options gives a config's)."""
+    if not jitter:
+        return None
+    return DeviceJitter(seed, name="jitter", **({} if jitter is True else jitter))

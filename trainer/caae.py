@@ -33,7 +33,7 @@ from hub.caae import CAAE
 from hub.imaging import from_uint8, grid, to_uint8
 from hub.labels import LabelSpace
 from trainer import config as config_lib, distribute, losses, run
-from trainer.augment import DeviceJitter, jitter_options
+from trainer.augment import device_jitter
 from trainer.config import CAAEConfig
 from trainer.data import arrays
 from trainer.data.domains import check_batch, domain_rows, usable_images
@@ -62,8 +62,7 @@ class CAAETrainer(MultiLossTrainer):
         self.prior_seed = keras.random.SeedGenerator(seed)  # tracked, so checkpoints hold its state
         # Images arrive as uint8 and are jittered here, on the device; jitter=False takes
         # float images in [-1, 1] as they are (tests comparing backends).
-        self.jitter = (DeviceJitter(None if seed is None else seed + 1, name="jitter", **jitter_options(jitter))
-                       if jitter else None)
+        self.jitter = device_jitter(jitter, None if seed is None else seed + 1)
         self.pretraining = True
         names = ["ae_loss", "l1", "tv", "ssim", "disc_z_loss", "disc_img_loss"]
         if label_classifier is not None:

@@ -103,6 +103,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.out_dir = Path(out_dir)
         self.make_grid = make_grid
         self.tensorboard_dir = tensorboard_dir
+        self.writer = None  # made at the first grid: one event file for the run, not one per epoch
 
     def on_epoch_end(self, epoch, logs=None):
         image = self.make_grid(self.model)
@@ -110,8 +111,10 @@ class SampleGrid(keras.callbacks.Callback):
         if self.tensorboard_dir is not None:
             import tensorflow as tf
 
-            with tf.summary.create_file_writer(str(self.tensorboard_dir)).as_default():
+            self.writer = self.writer or tf.summary.create_file_writer(str(self.tensorboard_dir))
+            with self.writer.as_default():
                 tf.summary.image("samples", image[None], step=int(self.model.step))
+            self.writer.flush()
 
 
 def sample_grid(gen_G, gen_F, samples_a, samples_b):

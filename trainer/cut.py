@@ -21,7 +21,7 @@ import keras
 from keras import ops
 
 from trainer import losses
-from trainer.augment import DeviceJitter, jitter_options
+from trainer.augment import device_jitter
 from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
 
 NCE_PATCHES = 256
@@ -69,8 +69,7 @@ class CUTTrainer(TwoWayTrainer):
                       for name in ("gen_G", "gen_F")}
         self.identity_nce = identity_nce
         self.patch_seed = keras.random.SeedGenerator(seed, name="patch_seed")
-        self.jitter = (DeviceJitter(None if seed is None else seed + 2, name="jitter", **jitter_options(jitter))
-                       if jitter else None)
+        self.jitter = device_jitter(jitter, None if seed is None else seed + 2)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (*LOSS_NAMES, "nce_G", "nce_F")}
         self.built = True
 

@@ -24,7 +24,7 @@ from hub.cyclegan import CycleGAN as CycleGANModel
 from hub.cyclegan import domain_name
 from hub.imaging import from_uint8
 from trainer import config as config_lib, distribute, edge_smoothing, losses, run
-from trainer.augment import DeviceJitter, jitter_options
+from trainer.augment import device_jitter
 from trainer.callbacks import sample_grid
 from trainer.config import CycleGANConfig
 from trainer.data import arrays
@@ -50,8 +50,7 @@ class CycleGANTrainer(TwoWayTrainer):
                                 name="pool_Y") if pool_size else None
         # Batches arrive as uint8 and are jittered here, on the device; jitter=False takes
         # float batches in [-1, 1] as they are (tests comparing backends).
-        self.jitter = (DeviceJitter(None if seed is None else seed + 2, name="jitter", **jitter_options(jitter))
-                       if jitter else None)
+        self.jitter = device_jitter(jitter, None if seed is None else seed + 2)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
         self.built = True  # every part exists now; fit need not trace a call() to build it
 

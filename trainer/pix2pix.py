@@ -19,7 +19,7 @@ import keras
 
 from hub.imaging import from_uint8, grid, to_uint8
 from trainer import config as config_lib, distribute, losses, run
-from trainer.augment import DeviceJitter, jitter_options
+from trainer.augment import device_jitter
 from trainer.config import Pix2PixConfig
 from trainer.cyclegan import build_generator, export_model, make_optimizer
 from trainer.data import arrays
@@ -38,7 +38,7 @@ class Pix2PixTrainer(TwoWayTrainer):
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, seed=None, jitter=True, **kwargs):
         super().__init__(gen_G, gen_F, disc_X, disc_Y, **kwargs)
         # One crop and mirror for both images of a pair: they stay aligned.
-        self.jitter = DeviceJitter(seed, name="jitter", **jitter_options(jitter)) if jitter else None
+        self.jitter = device_jitter(jitter, seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
         self.built = True
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import keras
 
+from hub import nets
 from hub.errors import HubError
 from hub.push import push_folder
 from trainer import checkpoint, config as config_lib, distribute
@@ -69,8 +70,6 @@ def prepare_config(args, config_cls):
 
 def discriminator(config, name, channels=3):
     """A PatchGAN of the config's --disc-filters (or --base-filters) and --disc-layers."""
-    from hub import nets
-
     return nets.patchgan_discriminator(config.disc_filters or config.base_filters, name=name, channels=channels,
                                        n_layers=config.disc_layers)
 
