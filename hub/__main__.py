@@ -1,13 +1,15 @@
 """`python -m hub push FOLDER REPO_ID`: upload a model folder (a training run's
 RUN_DIR/model, or any save_pretrained folder) to the Hugging Face Hub in one commit.
 `python -m hub float16 FOLDER`: store its weights as float16 (half the size).
-`python -m hub onnx FOLDER`: add the ONNX exports it lacks (a folder trained on JAX)."""
+`python -m hub onnx FOLDER`: add the ONNX exports it lacks (a folder trained on JAX).
+`python -m hub flat-fills FOLDER a2b|b2a|none ...`: which directions of a CycleGAN folder
+get flat fills (hub.flat_fills) by default."""
 
 import argparse
 import sys
 
 from hub.errors import HubError
-from hub.model_folder import add_onnx, store_float16
+from hub.model_folder import add_onnx, read_config, store_float16, update_config
 from hub.push import push_folder
 
 
@@ -25,8 +27,16 @@ def main(argv=None):
                       help="then delete the .keras files: a folder that only serves, with ONNX Runtime")
     onnx = commands.add_parser("onnx", help="add the ONNX exports a model folder lacks (runs without TensorFlow)")
     onnx.add_argument("folder")
+    flat = commands.add_parser("flat-fills", help="which directions of a CycleGAN folder get flat fills by default")
+    flat.add_argument("folder")
+    flat.add_argument("directions", nargs="+", choices=("a2b", "b2a", "none"),
+                      help="a2b and/or b2a (the cel-style side's direction), or none")
     args = parser.parse_args(argv)
     try:
+        if args.command == "flat-fills":
+            directions = set_flat_fills(args.folder, args.directions)
+            print(f"{args.folder}: flat fills on {', '.join(directions) or 'no direction'}")
+            return
         if args.command == "float16":
             store_float16(args.folder, onnx_only=args.onnx_only)
             print(f"{args.folder}: weights stored as float16" + (", ONNX only" if args.onnx_only else ""))
@@ -40,6 +50,14 @@ def main(argv=None):
     except HubError as e:
         sys.exit(f"error: {e}")
     print(f"pushed {args.folder} to {args.repo_id}: {url}")
+
+
+def set_flat_fills(folder, directions):
+    if read_config(folder, str(folder)).get("architecture") != "cyclegan":
+        raise HubError(f"{folder}: flat fills apply to a CycleGAN's outputs; this folder holds another model")
+    directions = sorted(set(directions) - {"none"})
+    update_config(folder, flat_fills=directions)
+    return directions
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@
 Its model folder (what `save_pretrained` writes and `from_pretrained` reads, locally or
 from a Hub repo; see hub.model_folder) holds generator_a2b and generator_b2a as .keras
 and .onnx files, config.json (image size, the domains' names and tag filters, training
-summary), samples.png and the README.md model card.
+summary, and which directions' outputs get flat fills), samples.png and the README.md model card.
 """
 
 import numpy as np
 from PIL import Image
 
+from hub import flat_fills as flat_fills_lib
 from hub.hub_model import HubModel, predict_in_batches
 from hub.errors import ImageError
 from hub.imaging import fit_to_network, from_uint8, read_image, to_uint8, unfit
@@ -47,13 +48,22 @@ class CycleGAN(HubModel, tags=["cyclegan"]):
         raise ValueError(f"direction must be one of {[*self.generators, *self.directions.values()]}, "
                          f"got {direction!r}")
 
-    def translate(self, image, direction="a2b", size=None, batch_size=4):
+    @property
+    def flat_fills(self):
+        """The direction keys whose outputs get flat fills (hub.flat_fills) unless a call
+        says otherwise: the folder's config.json "flat_fills", e.g. ['a2b'] for a model
+        whose B is a cel style (`python -m hub flat-fills FOLDER a2b`)."""
+        return tuple(self.config.get("flat_fills", ()))
+
+    def translate(self, image, direction="a2b", size=None, batch_size=4, flat_fills=None):
         """Translate a picture (a path, PIL image or numpy array, see `hub.imaging.read_image`)
         or a list of them; returns PIL images of each input's own size.
 
         The short side is scaled to `size` (default: the training size), the picture is
         padded by reflection to the generator's size multiple, translated, and the
         padding cropped and the size scaled back: nothing is cut from the edges.
+        flat_fills: True or False to smooth the output inside its regions or not
+        (hub.flat_fills); None: as the folder says for this direction.
         """
         key = self.direction_key(direction)
         size = int(size or self.config["image_size"])
@@ -66,22 +76,25 @@ class CycleGAN(HubModel, tags=["cyclegan"]):
             by_shape.setdefault(padded.shape, []).append(i)
         for indices in by_shape.values():
             batch = np.stack([fitted[i][0] for i in indices])
-            for i, out in zip(indices, self._run(key, batch, batch_size)):
+            for i, out in zip(indices, self._run(key, batch, batch_size, flat_fills, size)):
                 outputs[i] = Image.fromarray(unfit(out, fitted[i][1], arrays[i].shape))
         return outputs if isinstance(image, (list, tuple)) else outputs[0]
 
-    def translate_array(self, images, direction="a2b", batch_size=8):
+    def translate_array(self, images, direction="a2b", batch_size=8, flat_fills=None):
         """uint8 (N, H, W, 3) -> uint8 (N, H, W, 3), no resizing; H and W must be
-        multiples of config['size_multiple']."""
+        multiples of config['size_multiple']. flat_fills: as in `translate`."""
         images = np.asarray(images)
         multiple = self.config["size_multiple"]
         if images.ndim != 4 or images.shape[-1] != 3 or images.shape[1] % multiple or images.shape[2] % multiple:
             raise ImageError(f"expected uint8 images (N, H, W, 3) with H and W multiples of {multiple}, "
                              f"got shape {images.shape}")
-        return self._run(self.direction_key(direction), images, batch_size)
+        return self._run(self.direction_key(direction), images, batch_size, flat_fills, min(images.shape[1:3]))
 
-    def _run(self, key, images, batch_size):
-        return to_uint8(predict_in_batches(self.generators[key], from_uint8(images), batch_size))
+    def _run(self, key, images, batch_size, flat_fills, network_size):
+        outputs = to_uint8(predict_in_batches(self.generators[key], from_uint8(images), batch_size))
+        if key in self.flat_fills if flat_fills is None else flat_fills:
+            outputs = flat_fills_lib.flatten(outputs, network_size)
+        return outputs
 
     def networks(self):
         return {"generator_a2b": self.generators["a2b"], "generator_b2a": self.generators["b2a"]}

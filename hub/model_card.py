@@ -98,6 +98,12 @@ def _eval_results(evaluation, flicker, dataset):
     return results
 
 
+def _direction_name(config, key):
+    """'a2b' -> '3d -> 2d', after a CycleGAN config's domain names."""
+    a, b = config["domain_a_name"], config["domain_b_name"]
+    return f"{a} -> {b}" if key == "a2b" else f"{b} -> {a}"
+
+
 def _describe(config):
     """(title, summary, usage, limits, first network file) per architecture."""
     c = config
@@ -157,6 +163,7 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         usage=usage.replace(REPO_PLACEHOLDER, repo_id), repo_id=repo_id, first_network=first_network,
         has_samples=has_samples, samples_caption=caption, onnx_files=list(onnx_files),
         float16=config.get("weights_dtype") == "float16", onnx_only=bool(config.get("onnx_only")),
+        flat_fills=[_direction_name(config, key) for key in config.get("flat_fills", [])],
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",
         eval_rows=_eval_rows(evaluation), look_rows=_look_rows(evaluation), limits=limits,
@@ -168,7 +175,9 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         flicker=flicker,
         chance=", ".join(f"{tag} {1 / len(values):.2f}" for tag, values in config.get("label_groups", [])),
         eval_text=(f"Paired evaluation on {evaluation.get('pairs')} {evaluation.get('split')} pairs of "
-                   f"`{evaluation.get('dataset', dataset)}` at {evaluation.get('image_size')} px; "
+                   f"`{evaluation.get('dataset', dataset)}` at {evaluation.get('image_size')} px"
+                   + (f", with flat fills on {', '.join(_direction_name(config, key) for key in evaluation['flat_fills'])}"
+                      if evaluation.get("flat_fills") else "") + "; "
                    "`identity` is the untouched input scored the same way (a model that learned "
                    "nothing scores it)."),
     )

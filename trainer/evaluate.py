@@ -33,7 +33,7 @@ from hub.atomic import write_json
 from hub import auto, model_folder
 from hub.errors import HubError
 from hub.caae import CAAE
-from hub.cyclegan import domain_name
+from hub.cyclegan import CycleGAN, domain_name
 from hub.imaging import to_uint8
 from trainer import outlines, style_scores
 from trainer.data.loading import load_images
@@ -71,6 +71,8 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None):
     names = {"a2b": f"{domain_name(domain_a)} -> {domain_name(domain_b)}",
              "b2a": f"{domain_name(domain_b)} -> {domain_name(domain_a)}"}
     results = {"pairs": len(rows_a), "image_size": size, "split": split, "directions": {}}
+    if not is_caae:
+        results["flat_fills"] = list(model.flat_fills)
     if skipped:
         results["pairs_with_unknown_labels_skipped"] = skipped
     if is_caae:
@@ -119,6 +121,7 @@ def format_table(results):
         return f"no paired metrics: {results['paired_unavailable']}"
     skipped = results.get("pairs_with_unknown_labels_skipped")
     lines = [f"{results['pairs']} {results['split']} pairs at {results['image_size']} px"
+             + (f" (flat fills on {', '.join(results['flat_fills'])})" if results.get("flat_fills") else "")
              + (f" ({skipped} skipped: labels the model was not trained on)" if skipped else ""),
              f"{'direction':<16}{'':<10}{'L1':>8}{'PSNR':>8}{'SSIM':>8}"]
     for direction, rows in results["directions"].items():
@@ -157,6 +160,9 @@ def main(argv=None):
     parser.add_argument("--classifier-tag", default=None,
                         help="the tag the style classifier learns (default: the tag the two domains differ in)")
     parser.add_argument("--no-fid", action="store_true", help="style classifier only: no InceptionV3 FID/KID")
+    parser.add_argument("--flat-fills", nargs="+", choices=("a2b", "b2a", "none"), default=None,
+                        help="the directions of a CycleGAN whose outputs get flat fills (hub.flat_fills), or "
+                             "none (default: as the folder says)")
     parser.add_argument("--out", default=None, help="write the metrics as JSON here")
     parser.add_argument("--record", action="store_true",
                         help="also store the metrics in the (local) model folder's config.json and model card")
@@ -165,6 +171,14 @@ def main(argv=None):
         if args.record and not Path(args.model).is_dir():
             raise ValueError("--record needs a local model folder (download it, record, then push it)")
         model = auto.from_pretrained(args.model)
+        if args.flat_fills is not None:
+            if not isinstance(model, CycleGAN):
+                raise ValueError("--flat-fills applies to a CycleGAN's outputs only")
+            directions = sorted(set(args.flat_fills) - {"none"})
+            if args.record and tuple(directions) != model.flat_fills:
+                raise ValueError("--record stores how the folder serves: set its flat fills first "
+                                 f"(python -m hub flat-fills {args.model} {' '.join(directions) or 'none'})")
+            model.config["flat_fills"] = directions  # this run's setting; the folder keeps its own
         # A CAAE has no domains of its own: it is scored on the toyworld media by default.
         results = evaluate_all(model, args.data, args.domain_a or model.config.get("domain_a", "medium=3d"),
                                args.domain_b or model.config.get("domain_b", "medium=2d"), args.split, args.size,

@@ -1,0 +1,87 @@
+"""Flat fills (hub.flat_fills): grain inside regions goes, outlines stay; a CycleGAN folder
+says which directions' outputs get them, a call can say otherwise, and `python -m hub
+flat-fills` and `trainer.evaluate --flat-fills` set and measure it, per direction."""
+
+import json
+
+import numpy as np
+import pytest
+import tiny_models
+from test_evaluate import identity_model
+from test_outlines import cel_frames
+
+from hub import CycleGAN, flat_fills
+from hub.__main__ import main as hub_main
+from trainer import evaluate, outlines
+
+
+def grainy_cel_frames():
+    images, masks = cel_frames()
+    grain = np.random.default_rng(1).normal(0, 6, images.shape)
+    return np.clip(images + grain, 0, 255).astype(np.uint8), images, masks
+
+
+def test_grain_inside_regions_is_averaged_away_and_the_outlines_stay():
+    grainy, clean, masks = grainy_cel_frames()
+    flattened = flat_fills.flatten(grainy, 128)
+    before, after = outlines.look_scores(grainy, masks, clean), outlines.look_scores(flattened, masks, clean)
+    assert after["flat_texture"] < before["flat_texture"] / 2
+    assert after["outline_f1"] > 0.95 and after["edge_sharpness"] > 0.9
+    # a region far from every line ends nearer its clean colour than the grain left it
+    region = ~np.stack([np.pad(m, 3)[3:-3, 3:-3] for m in masks])  # masks are sparse: most pixels qualify
+    error = lambda images: np.abs(images.astype(float) - clean)[region].mean()  # noqa: E731
+    assert error(flattened) < error(grainy) / 2
+
+
+def test_the_window_grows_with_the_network_size():
+    # grain in 2 px blocks, as a network run at twice the size paints it: the window of a
+    # 128 px network (3 px) averages it away better than a 32 px one's (1 px)
+    grainy, clean, _ = grainy_cel_frames()
+    coarse, target = (np.repeat(np.repeat(images[:, ::2, ::2], 2, 1), 2, 2) for images in (grainy, clean))
+    error = lambda size: np.abs(flat_fills.flatten(coarse, size).astype(float) - target).mean()  # noqa: E731
+    assert error(128) < 0.8 * error(32)
+
+
+def test_a_folder_setting_applies_to_translate_and_a_call_overrides_it(tmp_path):
+    model = tiny_models.cyclegan()
+    images = np.random.default_rng(2).integers(0, 255, (2, 32, 32, 3), np.uint8)
+    raw = model.translate_array(images)
+    assert not model.flat_fills
+    np.testing.assert_array_equal(model.translate_array(images, flat_fills=True), flat_fills.flatten(raw, 32))
+    folder = tmp_path / "model"
+    model.save_pretrained(folder)
+    hub_main(["flat-fills", str(folder), "a2b"])  # only towards B, the cel side
+    served = CycleGAN.from_pretrained(folder, runtime="keras")
+    assert served.flat_fills == ("a2b",) and json.loads((folder / "config.json").read_text())["flat_fills"] == ["a2b"]
+    assert "smooths the 3d -> 2d outputs" in (folder / "README.md").read_text()
+    np.testing.assert_array_equal(served.translate_array(images), flat_fills.flatten(raw, 32))
+    np.testing.assert_array_equal(served.translate_array(images, flat_fills=False), raw)
+    np.testing.assert_array_equal(served.translate_array(images, "2d -> 3d"), model.translate_array(images, "b2a"))
+    picture = served.translate(images[0], "3d -> 2d")  # the PIL path runs at the training size, 32 px here
+    np.testing.assert_array_equal(np.asarray(picture), flat_fills.flatten(raw[:1], 32)[0])
+    hub_main(["flat-fills", str(folder), "none"])
+    assert CycleGAN.from_pretrained(folder, runtime="keras").flat_fills == ()
+
+
+def test_flat_fills_is_refused_on_a_caae_folder(tmp_path):
+    folder = tmp_path / "caae"
+    tiny_models.caae().save_pretrained(folder)
+    with pytest.raises(SystemExit, match="flat fills apply to a CycleGAN"):
+        hub_main(["flat-fills", str(folder), "a2b"])
+
+
+def test_evaluate_measures_either_setting_and_records_only_the_folders_own(toyworld_64, tmp_path, capsys):
+    folder = tmp_path / "model"
+    identity_model(64).save_pretrained(folder)
+    raw = evaluate.main(["--model", str(folder), "--data", str(toyworld_64), "--no-style"])
+    flat = evaluate.main(["--model", str(folder), "--data", str(toyworld_64), "--no-style", "--flat-fills", "a2b"])
+    assert raw["flat_fills"] == [] and flat["flat_fills"] == ["a2b"]
+    assert "pairs at 64 px (flat fills on a2b)" in capsys.readouterr().out
+    look_raw, look_flat = raw["look"]["3d -> 2d"], flat["look"]["3d -> 2d"]
+    assert look_flat["identity"] == look_raw["identity"]  # the input is scored as it is
+    assert look_flat["model"]["flat_texture"] < look_raw["model"]["flat_texture"]
+    assert flat["directions"]["2d -> 3d"] == raw["directions"]["2d -> 3d"]  # the other way is left alone
+    with pytest.raises(SystemExit, match="python -m hub flat-fills .* a2b"):
+        evaluate.main(["--model", str(folder), "--data", str(toyworld_64), "--no-style", "--flat-fills", "a2b",
+                       "--record"])
+    assert "flat_fills" not in json.loads((folder / "config.json").read_text())
