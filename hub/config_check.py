@@ -51,6 +51,12 @@ def _styles(value):
     return None
 
 
+def _directions(value):
+    if not isinstance(value, list) or not set(value) <= {"a2b", "b2a"}:
+        return f"must be a list of 'a2b' and 'b2a', got {value!r}"
+    return None
+
+
 def _onnx_records(value):
     if not isinstance(value, dict):
         return f"must be an object, got {value!r}"
@@ -74,7 +80,7 @@ REQUIRED = {
     "cyclegan": {"size_multiple": _whole(1, 1024), "domain_a_name": _text, "domain_b_name": _text},
     "caae": {"label_groups": _label_groups},
 }
-OPTIONAL = {"cyclegan": {}, "caae": {"styles": _styles, "latent_dim": _whole(1, 2**24)}}
+OPTIONAL = {"cyclegan": {"flat_fills": _directions}, "caae": {"styles": _styles, "latent_dim": _whole(1, 2**24)}}
 
 
 def check(config, model_id, architecture):

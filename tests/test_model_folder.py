@@ -204,6 +204,7 @@ def rewrite_config(folder, **changes):
     ({"size_multiple": 0}, "field 'size_multiple' must be from 1 to 1024, got 0"),
     ({"domain_a_name": ""}, "field 'domain_a_name' must be a non-empty string"),
     ({"architecture": "caae"}, "says architecture 'caae', not 'cyclegan'"),
+    ({"flat_fills": True}, "field 'flat_fills' must be a list of 'a2b' and 'b2a', got True"),
     ({"onnx": {"../../elsewhere.onnx": {"keras_file": "generator_a2b.keras"}}},
      "field 'onnx' key must be a file name in the folder ending in .onnx, got '../../elsewhere.onnx'"),
     ({"onnx": {"generator_a2b.onnx": {"keras_file": "generator_a2b.keras", "onnx_sha256": "00"}}},
