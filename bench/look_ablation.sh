@@ -13,11 +13,12 @@ DATA=${DATA:-data/toyworld128}
 [ -f "$DATA/manifest.jsonl" ] || python -m trainer.data toyworld --out "$DATA" --count 2000 --size 128 --sequences 2
 COMMON="--data $DATA --image-size 128 --base-filters 32 --batch-size 4 --upsample resize --lr-decay --checkpoint-every 150"
 CEL="--domain-b medium=2d,studio=cel"
-evaluate() {  # name, model folder
-  [ -f "runs/eval_$1.json" ] || python -m trainer.evaluate --model "$2" --data "$DATA" --size 128 --no-fid \
-      --domain-a medium=3d --domain-b medium=2d --out "runs/eval_$1.json" > "runs/eval_$1.log" 2>&1
-  [ -f "runs/celeval_$1.json" ] || python -m trainer.evaluate --model "$2" --data "$DATA" --size 128 --no-fid \
-      --domain-a medium=3d $CEL --out "runs/celeval_$1.json" > "runs/celeval_$1.log" 2>&1
+evaluate() {  # name, model folder, evaluate's flags...
+  local name=$1 model=$2; shift 2
+  [ -f "runs/eval_$name.json" ] || python -m trainer.evaluate --model "$model" --data "$DATA" --size 128 --no-fid \
+      --domain-a medium=3d --domain-b medium=2d "$@" --out "runs/eval_$name.json" > "runs/eval_$name.log" 2>&1
+  [ -f "runs/celeval_$name.json" ] || python -m trainer.evaluate --model "$model" --data "$DATA" --size 128 \
+      --no-fid --domain-a medium=3d $CEL "$@" --out "runs/celeval_$name.json" > "runs/celeval_$name.log" 2>&1
 }
 row() {  # name, trainer module, its flags...
   local name=$1 module=$2; shift 2
@@ -40,7 +41,9 @@ B16="--preset cartoon $CEL --base-filters 16"
 row cel128_b16 trainer.cyclegan $B16
 row cel128_b16_blur trainer.cyclegan $B16 --cycle-blur 1.5                         # no texture to hide
 row cel128_recipe_tv trainer.cyclegan --preset cartoon $CEL --tv-weight 1         # against the grain
+evaluate cel128_recipe_tv_flat runs/cel128_recipe_tv/model --flat-fills a2b      # the grain filtered away
 row p2p128_cel_full trainer.pix2pix --full-size-head $CEL                         # the ceiling, same net
-row cel128_recipe_tv5 trainer.cyclegan --preset cartoon $CEL --tv-weight 5        # harder against it
 row cel128_recipe_tv_seed1 trainer.cyclegan --preset cartoon $CEL --tv-weight 1 --seed 1
+evaluate cel128_recipe_tv_seed1_flat runs/cel128_recipe_tv_seed1/model --flat-fills a2b
+row cel128_recipe_tv5 trainer.cyclegan --preset cartoon $CEL --tv-weight 5        # harder against it
 row cg128_full_edge trainer.cyclegan --preset cartoon                             # the recipe, both 2d studios

@@ -218,6 +218,17 @@ def test_the_paper_preset_is_printed_at_the_start_and_trains(toyworld_64, tmp_pa
         "paper", "resnet", 50, 36, 32)
 
 
+def test_the_cartoon_preset_serves_its_translations_with_flat_fills(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    result = run_cli(["--data", str(toyworld_64), "--preset", "cartoon", "--image-size", "32", "--base-filters", "4",
+                      "--epochs", "1", "--steps-per-epoch", "1", "--samples", "0", "--out", str(out)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    model = CycleGAN.from_pretrained(out / "model")
+    assert model.flat_fills == ("a2b",) and "smooths the 3d -> 2d outputs" in (out / "model" / "README.md").read_text()
+    images = np.random.default_rng(0).integers(0, 255, (1, 32, 32, 3), np.uint8)
+    assert not np.array_equal(model.translate_array(images), model.translate_array(images, flat_fills=False))
+
+
 def test_resume_refuses_to_change_the_run(toyworld_64, tmp_path):
     out = tmp_path / "run"
     first = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)])

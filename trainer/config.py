@@ -80,7 +80,7 @@ PRESETS = {
               "learning_rate": 2e-4, "epochs": 200, "lr_decay": True, "image_size": 256, "load_size": 286,
               "flip": True},  # Zhu et al. 2017: 100 epochs, then 100 of linear decay
     "cartoon": {"generator": "unet", "upsample": "resize", "full_size_head": True, "adversarial_loss": "lsgan",
-                "pool_size": 50, "lr_decay": True, "edge_promoting_weight": 1.0},  # README, "The 2D look"
+                "pool_size": 50, "lr_decay": True, "edge_promoting_weight": 1.0, "flat_fills": True},  # README, "The 2D look"
 }
 
 
@@ -94,11 +94,15 @@ def describe_preset(name):
 
 @dataclass(frozen=True)
 class PatchGANRunConfig(RunConfig):
-    """What the trainers with PatchGAN discriminators (CycleGAN, CUT, pix2pix) add: their shape."""
+    """What the trainers of hub.CycleGAN folders (CycleGAN, CUT, pix2pix) add: the shape of
+    their PatchGAN discriminators, and how the folder serves."""
     disc_filters: int = field(default=0, metadata=_flag(
         "the discriminators' width (64 is the paper's); 0 = --base-filters"))
     disc_layers: int = field(default=3, metadata=_flag(
         "the PatchGAN's stride-2 layers: 3 sees 70x70 px patches (the paper's), each more doubles that"))
+    flat_fills: bool = field(default=False, metadata=_flag(
+        "the exported folder serves its a2b translations (into --domain-b) with flat fills: a mean-shift "
+        "filter that averages grain away and keeps outlines (hub.flat_fills; for a cel-style B)"))
 
     def validate(self):
         super().validate()
@@ -273,7 +277,7 @@ class CAAEConfig(RunConfig):
 
 # Fields a resumed run may change; the rest must match the run it continues.
 RESUMABLE_OVERRIDES = ("epochs", "checkpoint_every", "save_every_epochs", "log_every", "input_pipeline", "distribute",
-                       "jit_compile")
+                       "jit_compile", "flat_fills")
 
 
 def add_flags(parser, config_cls):

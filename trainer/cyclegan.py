@@ -167,6 +167,7 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
         "domain_b": config.domain_b,
         "domain_a_name": domain_name(config.domain_a),
         "domain_b_name": domain_name(config.domain_b),
+        "flat_fills": ["a2b"] if config.flat_fills else [],
         "training": {
             "dataset": os.path.basename(os.path.normpath(config.data)),
             "steps": trainer.step, "epochs": config.epochs, "batch_size": config.batch_size,
