@@ -50,6 +50,14 @@ class LoadedModel:
             judged = scores["classifier"]
             facts[f"{direction}, judged {direction.split('->')[-1].strip()} by a style classifier"] = (
                 f"{judged['model']:.0%} (identity {judged['identity']:.0%}, real images {judged['real target']:.0%})")
+        for direction, look in (evaluation.get("look") or {}).items():
+            if all("outline_f1" in look.get(name, {}) for name in ("model", "identity", "target")):
+                facts[f"{direction}, outlines where the targets draw them (F1)"] = (
+                    f"{look['model']['outline_f1']:.2f} (identity {look['identity']['outline_f1']:.2f}, "
+                    f"the targets themselves {look['target']['outline_f1']:.2f})")
+        if config["architecture"] == "cyclegan" and self.model.flat_fills:
+            facts["flat fills (grain smoothed away)"] = ", ".join(self.model.directions[key]
+                                                                 for key in self.model.flat_fills)
         flicker = config.get("flicker")
         if flicker:
             facts[f"video flicker, {flicker['direction']}"] = (

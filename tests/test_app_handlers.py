@@ -234,8 +234,11 @@ def test_no_configuration_serves_the_demo_weights():
     assert out.size == Image.open(example).size
     # the About tab gives the demo cards' style and flicker numbers
     facts = loaded.cyclegans[0].facts
-    assert facts["3d -> 2d, judged 2d by a style classifier"].startswith("86% (identity 3%")
-    assert facts["video flicker, 3d -> 2d"] == 'warping error 53% lower with "Less flicker"'
+    assert facts["3d -> 2d, judged 2d by a style classifier"].startswith("99% (identity 2%")
+    assert facts["3d -> 2d, outlines where the targets draw them (F1)"] == (
+        "0.47 (identity 0.26, the targets themselves 0.94)")
+    assert facts["flat fills (grain smoothed away)"] == "3d -> 2d"
+    assert facts["video flicker, 3d -> 2d"] == 'warping error 56% lower with "Less flicker"'
 
 
 def test_the_demo_notice_gives_the_demo_weights_own_sizes(app_models):
