@@ -8,6 +8,7 @@ get flat fills (hub.flat_fills) by default."""
 import argparse
 import sys
 
+from hub import flat_fills
 from hub.errors import HubError
 from hub.model_folder import add_onnx, read_config, store_float16, update_config
 from hub.push import push_folder
@@ -29,7 +30,7 @@ def main(argv=None):
     onnx.add_argument("folder")
     flat = commands.add_parser("flat-fills", help="which directions of a CycleGAN folder get flat fills by default")
     flat.add_argument("folder")
-    flat.add_argument("directions", nargs="+", choices=("a2b", "b2a", "none"),
+    flat.add_argument("directions", nargs="+", choices=flat_fills.CHOICES,
                       help="a2b and/or b2a (the cel-style side's direction), or none")
     args = parser.parse_args(argv)
     try:
@@ -55,7 +56,7 @@ def main(argv=None):
 def set_flat_fills(folder, directions):
     if read_config(folder, str(folder)).get("architecture") != "cyclegan":
         raise HubError(f"{folder}: flat fills apply to a CycleGAN's outputs; this folder holds another model")
-    directions = sorted(set(directions) - {"none"})
+    directions = flat_fills.directions(directions)
     update_config(folder, flat_fills=directions)
     return directions
 

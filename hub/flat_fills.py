@@ -22,6 +22,14 @@ import numpy as np
 RADIUS_PER_128_PX = 3
 COLOUR_DISTANCE = 20
 
+# What `python -m hub flat-fills` and `trainer.evaluate --flat-fills` take.
+CHOICES = ("a2b", "b2a", "none")
+
+
+def directions(words):
+    """Words from CHOICES -> the sorted direction keys whose outputs get flat fills."""
+    return sorted(set(words) - {"none"})
+
 
 def flatten(images, network_size):
     """uint8 (N, H, W, 3) outputs of a network run at `network_size` px -> the same,

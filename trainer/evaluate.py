@@ -30,7 +30,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from hub.atomic import write_json
-from hub import auto, model_folder
+from hub import auto, flat_fills, model_folder
 from hub.errors import HubError
 from hub.caae import CAAE
 from hub.cyclegan import CycleGAN, domain_name
@@ -160,7 +160,7 @@ def main(argv=None):
     parser.add_argument("--classifier-tag", default=None,
                         help="the tag the style classifier learns (default: the tag the two domains differ in)")
     parser.add_argument("--no-fid", action="store_true", help="style classifier only: no InceptionV3 FID/KID")
-    parser.add_argument("--flat-fills", nargs="+", choices=("a2b", "b2a", "none"), default=None,
+    parser.add_argument("--flat-fills", nargs="+", choices=flat_fills.CHOICES, default=None,
                         help="the directions of a CycleGAN whose outputs get flat fills (hub.flat_fills), or "
                              "none (default: as the folder says)")
     parser.add_argument("--out", default=None, help="write the metrics as JSON here")
@@ -174,8 +174,8 @@ def main(argv=None):
         if args.flat_fills is not None:
             if not isinstance(model, CycleGAN):
                 raise ValueError("--flat-fills applies to a CycleGAN's outputs only")
-            directions = sorted(set(args.flat_fills) - {"none"})
-            if args.record and tuple(directions) != model.flat_fills:
+            directions = flat_fills.directions(args.flat_fills)
+            if args.record and set(directions) != set(model.flat_fills):
                 raise ValueError("--record stores how the folder serves: set its flat fills first "
                                  f"(python -m hub flat-fills {args.model} {' '.join(directions) or 'none'})")
             model.config["flat_fills"] = directions  # this run's setting; the folder keeps its own
