@@ -98,9 +98,5 @@ class CAAE(HubModel, tags=["caae"]):
                    for out, array, (_, scaled_shape) in zip(restyled, arrays, squares)]
         return outputs if isinstance(image, (list, tuple)) else outputs[0]
 
-    def reconstruct(self, image, labels, batch_size=16):
-        """`restyle` under the picture's own labels: what the autoencoder keeps of it."""
-        return self.restyle(image, labels, batch_size)
-
     def networks(self):
         return {"encoder": self.encoder, "decoder": self.decoder}

@@ -79,7 +79,8 @@ def restyle(models, image, weights, own_style, strength=1.0):
         target = caae.label_space.weighted(_without_empty_groups(caae, weights))
     except LabelError as e:  # an unknown label name
         raise user_error(str(e)) from None
-    return caae.restyle(picture, (1 - strength) * own + strength * target), caae.reconstruct(picture, own)
+    restyled, reconstruction = caae.restyle([picture, picture], [(1 - strength) * own + strength * target, own])
+    return restyled, reconstruction
 
 
 def _without_empty_groups(caae, weights):

@@ -104,16 +104,6 @@ class CAAETrainer(MultiLossTrainer):
         resting = ("disc_z_loss", "disc_img_loss") if self.pretraining else ()
         return [(name, variables) for name, variables in self.updates if name not in resting]
 
-    def from_older_checkpoint(self, values):
-        """The values of a checkpoint from before the jitter moved onto the device (no jitter
-        layer: its random state keeps its fresh value); None if `values` is not that layout."""
-        jitter = {id(v) for v in self.jitter.variables} if self.jitter is not None else set()
-        model_vars = [v for v in self.variables if id(v) not in jitter]
-        if not jitter or len(values) != len(model_vars) + len(self.optimizer.variables):
-            return None
-        old_model = iter(values[:len(model_vars)])
-        return [None if id(v) in jitter else next(old_model) for v in self.variables] + values[len(model_vars):]
-
     def set_pretraining(self, pretraining):
         if pretraining != self.pretraining:
             self.pretraining = pretraining

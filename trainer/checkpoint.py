@@ -11,6 +11,10 @@ from keras import ops
 
 from hub.atomic import atomic_path
 
+# Checkpoints from before this version may hold an older layout (four Adams, no jitter layer),
+# which is no longer converted.
+LAYOUT_VERSION = "0.2.0"
+
 
 def training_variables(model):
     """All state of a compiled trainer model, in a fixed order."""
@@ -25,19 +29,15 @@ def save(model, path):
 
 
 def restore(model, path):
-    """Load a checkpoint into `model`; one in an older trainer's layout is converted by the
-    model's `from_older_checkpoint(values)` when it has one."""
+    """Load a checkpoint into `model`."""
     variables = training_variables(model)
     with np.load(path) as saved:
         values = [saved[f"v{i:05d}"] for i in range(len(saved.files))]
-    if len(values) != len(variables) and hasattr(model, "from_older_checkpoint"):
-        values = model.from_older_checkpoint(values) or values
     if len(values) != len(variables):
         raise ValueError(f"checkpoint {path} holds {len(values)} variables but this model has "
-                         f"{len(variables)}: it was written by a different configuration")
+                         f"{len(variables)}: it was written by a different configuration, or by a trainer "
+                         f"older than version {LAYOUT_VERSION}, whose layout is no longer read")
     for variable, value in zip(variables, values):
-        if value is None:  # not in the older layout: keeps its fresh value
-            continue
         if tuple(value.shape) != tuple(variable.shape):
             raise ValueError(f"checkpoint {path}: variable {variable.path} has shape {value.shape}, "
                              f"expected {tuple(variable.shape)}")

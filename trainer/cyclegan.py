@@ -67,27 +67,6 @@ class CycleGANTrainer(TwoWayTrainer):
         self.tv_weight = tv_weight
         self.cycle_blur = cycle_blur
 
-    def from_older_checkpoint(self, values):
-        """The values of a checkpoint from before this trainer had one Adam and the jitter
-        layer (four Adams, one per net, in net order), in today's order; None if `values`
-        is not that layout. Adam is per weight, so the four optimizers' slots are the one's."""
-        jitter = {id(v) for v in self.jitter.variables} if self.jitter is not None else set()
-        model_vars = [v for v in self.variables if id(v) not in jitter]
-        slots = 2 * len(self.trainable_variables)  # a momentum and a velocity per weight
-        header = len(self.optimizer.variables) - slots  # iteration (and learning rate)
-        position = {id(v): i for i, v in enumerate(self.trainable_variables)}
-        net_positions = [[position[id(v)] for v in net.trainable_variables] for net in self.nets]
-        in_net_order = [i for positions in net_positions for i in positions]
-        if len(values) != len(model_vars) + 4 * header + slots or in_net_order != sorted(in_net_order):
-            return None
-        old_model, rest = iter(values[:len(model_vars)]), values[len(model_vars):]
-        restored = [None if id(v) in jitter else next(old_model) for v in self.variables]
-        optimizer, offset = list(rest[:header]), 0
-        for positions in net_positions:
-            optimizer += rest[offset + header:offset + header + 2 * len(positions)]
-            offset += header + 2 * len(positions)
-        return restored + optimizer
-
     def compute_losses(self, real_a, real_b, smoothed_b=None, training=True):
         """Forward pass of all four networks -> the four total losses (backend-neutral)."""
         networks = {"gen_G": self.gen_G, "gen_F": self.gen_F, "disc_X": self.disc_X, "disc_Y": self.disc_Y}
