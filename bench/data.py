@@ -1,5 +1,5 @@
 """Fetch and prepare throughput on this machine, against the tests' fake
-animationscreencaps.com on 127.0.0.1 (tests/fake_screencaps.py) serving full-HD JPEGs.
+animationscreencaps.com on 127.0.0.1 (tests/helpers/fake_screencaps.py) serving full-HD JPEGs.
 
 `python -m bench.data [--frames 120] [--size 1920x1080]`
 
@@ -12,7 +12,6 @@ against the real site the polite settings are the limit, not the machine.
 
 import argparse
 import io
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,10 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from fake_screencaps import FakeScreencaps  # noqa: E402 - the fake site lives with the tests
-
-from trainer.data import fetch, movies, prepare  # noqa: E402
+from tests.helpers.fake_screencaps import FakeScreencaps  # the fake site lives with the tests
+from trainer.data import fetch, movies, prepare
 
 
 def full_hd_frames(count, width, height):

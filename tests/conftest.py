@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from fake_hub import FakeHub
+from tests.helpers.fake_hub import FakeHub
 from huggingface_hub import constants
 
 from trainer.data import toyworld_dataset
@@ -26,7 +26,7 @@ def toyworld_32_clip(tmp_path_factory):
 
 @pytest.fixture
 def fake_hub(monkeypatch, tmp_path):
-    """huggingface_hub's client pointed at tests/fake_hub.py on 127.0.0.1, with its own cache."""
+    """huggingface_hub's client pointed at tests/helpers/fake_hub.py on 127.0.0.1, with its own cache."""
     with FakeHub() as hub:
         monkeypatch.setattr(constants, "ENDPOINT", hub.endpoint)
         monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE",

@@ -6,8 +6,8 @@ import dataclasses
 import gradio as gr
 import numpy as np
 import pytest
-import tiny_models
-from media import probe, write_audio_only, write_bad_pictures, write_clip, write_odd_pictures
+from tests.helpers import tiny_models
+from tests.helpers.media import probe, write_audio_only, write_bad_pictures, write_clip, write_odd_pictures
 from PIL import Image
 
 from hub import video

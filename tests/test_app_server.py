@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from media import probe, write_audio_only, write_bad_pictures, write_clip
+from tests.helpers.media import probe, write_audio_only, write_bad_pictures, write_clip
 from PIL import Image
 
 from space import payloads, ui
@@ -165,7 +165,7 @@ def test_translate_video_with_audio_at_2_fps(client, tmp_path):
 
 
 def test_a_gif_goes_through_the_video_tab(client, tmp_path):
-    from media import write_gif
+    from tests.helpers.media import write_gif
     out = client.predict(handle_file(str(write_gif(tmp_path / "a.gif", frames=5))), "2d -> 3d", 5,
                          "demo: cyclegan-toyworld", False, api_name="/translate_video")  # less flicker: off
     out = out["video"] if isinstance(out, dict) else out

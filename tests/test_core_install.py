@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tiny_models
+from tests.helpers import tiny_models
 
 from hub import CAAE, CycleGAN, onnx_runtime
 

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-import training_cli
+from tests.helpers import training_cli
 
 from hub import auto
 from hub.cyclegan import CycleGAN

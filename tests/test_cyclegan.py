@@ -6,7 +6,7 @@ import signal
 import keras
 import numpy as np
 import pytest
-import training_cli
+from tests.helpers import training_cli
 from PIL import Image
 
 from hub.cyclegan import CycleGAN

@@ -1,6 +1,6 @@
 """--distribute: data-parallel training of both trainers on two devices, and on two worker
 processes on 127.0.0.1, ends where one device ends with the same global batch. Each run is a
-subprocess (devices and workers are fixed when a backend starts): tests/distributed_fit.py."""
+subprocess (devices and workers are fixed when a backend starts): tests/helpers/distributed_fit.py."""
 
 import json
 import os
@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-HELPER = Path(__file__).resolve().parent / "distributed_fit.py"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def start(out, backend, *flags, env=None):
     env = {**os.environ, "KERAS_BACKEND": backend, **(env or {})}
-    return subprocess.Popen([sys.executable, str(HELPER), str(out), *flags], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen([sys.executable, "-m", "tests.helpers.distributed_fit", str(out), *flags],
+                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def finish(proc):

@@ -1,24 +1,14 @@
 import json
 
-import keras
 import numpy as np
 import pytest
 
 from hub.cyclegan import CycleGAN
 from hub.errors import ModelFolderError
+from tests.helpers.tiny_models import identity_model
 from trainer import evaluate
 from trainer.data import pairs, toyworld_dataset
 from trainer.data.manifest import write_manifest
-
-
-def identity_model(size):
-    def identity(name):
-        x = keras.Input((None, None, 3))
-        return keras.Model(x, keras.layers.Identity()(x), name=name)
-
-    config = {"domain_a": "medium=3d", "domain_b": "medium=2d", "domain_a_name": "3d",
-              "domain_b_name": "2d", "image_size": size, "size_multiple": 1}
-    return CycleGAN(identity("a2b"), identity("b2a"), config)
 
 
 def test_image_metrics_on_known_arrays():

@@ -1,4 +1,4 @@
-"""The screencaps fetcher against tests/fake_screencaps.py on 127.0.0.1: crawling the
+"""The screencaps fetcher against tests/helpers/fake_screencaps.py on 127.0.0.1: crawling the
 pager, faults on the way, robots.txt, and a kill followed by a re-run."""
 
 import hashlib
@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_screencaps import FakeScreencaps, frame_jpeg
+from tests.helpers.fake_screencaps import FakeScreencaps, frame_jpeg
 
 from trainer.data import fetch, movies
 

@@ -1,7 +1,7 @@
 """trainer.figure: the side-by-side of models on held-out scenes and photos."""
 
 import numpy as np
-import tiny_models
+from tests.helpers import tiny_models
 from PIL import Image
 
 from trainer import figure

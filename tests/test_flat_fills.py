@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-import tiny_models
-from test_evaluate import identity_model
-from test_outlines import cel_frames
+from tests.helpers import tiny_models
+from tests.helpers.tiny_models import identity_model
+from tests.helpers.media import cel_frames
 
 from hub import CycleGAN, flat_fills
 from hub.__main__ import main as hub_main

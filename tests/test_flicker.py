@@ -5,10 +5,10 @@ import json
 
 import numpy as np
 import pytest
-from media import write_clip
-from test_evaluate import identity_model
+from tests.helpers.media import write_clip
+from tests.helpers.tiny_models import identity_model
 
-import tiny_models
+from tests.helpers import tiny_models
 from hub.cyclegan import CycleGAN
 from trainer import evaluate, flicker
 from trainer.data.clips import make_clips

@@ -1,5 +1,5 @@
 """Pushing to and loading from the Hub through huggingface_hub's real client code, against
-the fake Hub in tests/fake_hub.py on 127.0.0.1, and from the Hub cache offline."""
+the fake Hub in tests/helpers/fake_hub.py on 127.0.0.1, and from the Hub cache offline."""
 
 import re
 import subprocess
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tiny_models
-import training_cli
+from tests.helpers import tiny_models
+from tests.helpers import training_cli
 from huggingface_hub import HfApi, constants
 
 from hub import CAAE, CycleGAN, auto, onnx_runtime

@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 import pytest
-from media import png_claiming
+from tests.helpers.media import png_claiming
 from PIL import Image
 
 from hub.errors import ImageError

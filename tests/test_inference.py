@@ -3,7 +3,7 @@ any picture and give back a PIL image of the input's own size."""
 
 import numpy as np
 import pytest
-import tiny_models
+from tests.helpers import tiny_models
 from PIL import Image
 
 from hub.errors import ImageError, LabelError

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import onnx
 import pytest
-import tiny_models
+from tests.helpers import tiny_models
 import yaml
 
 from hub import CAAE, CycleGAN, model_folder, nets, onnx_runtime
@@ -61,7 +61,7 @@ def test_cyclegan_round_trip_gives_identical_outputs(cyclegan_folder):
 def test_saved_files_are_readable_by_others_as_the_umask_allows(tmp_path):
     # mkstemp creates files 0600; a model folder served by a web server or shared on a
     # machine must be 0644 under the usual umask 022.
-    script = ("import os, pathlib, stat, sys; os.umask(0o022); sys.path.insert(0, 'tests'); import tiny_models; "
+    script = ("import os, pathlib, stat, sys; os.umask(0o022); from tests.helpers import tiny_models; "
               "tiny_models.cyclegan().save_pretrained(sys.argv[1]); "
               "print(sorted({oct(stat.S_IMODE(p.stat().st_mode)) for p in pathlib.Path(sys.argv[1]).iterdir()}))")
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "model")], capture_output=True, text=True,
@@ -289,7 +289,7 @@ def test_a_folder_saved_on_jax_gets_its_onnx_export_later(tmp_path):
     # The JAX backend has no tf2onnx export: its folders hold .keras files only until
     # `python -m hub onnx` exports them where TensorFlow is installed.
     root = Path(__file__).parents[1]
-    save = ("import sys; sys.path.insert(0, 'tests'); import tiny_models; "
+    save = ("import sys; from tests.helpers import tiny_models; "
             "tiny_models.cyclegan().save_pretrained(sys.argv[1])")
     saved = subprocess.run([sys.executable, "-c", save, str(tmp_path / "jax")], capture_output=True, text=True,
                            cwd=root, env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=300)

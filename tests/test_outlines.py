@@ -6,25 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.helpers.media import cel_frames
 from trainer import outlines
-
-
-def cel_frames(n=3, size=128, seed=0):
-    """Flat colour regions (rectangles) with 1 px dark lines on their borders -> (images, masks)."""
-    rng = np.random.default_rng(seed)
-    images, masks = [], []
-    for _ in range(n):
-        image = np.full((size, size, 3), rng.integers(150, 230, 3), np.uint8)
-        mask = np.zeros((size, size), bool)
-        for _ in range(4):
-            y, x = rng.integers(8, size // 2, 2)
-            h, w = rng.integers(16, size // 2, 2)
-            image[y:y + h, x:x + w] = rng.integers(90, 230, 3)
-            mask[y, x:x + w] = mask[y + h - 1, x:x + w] = mask[y:y + h, x] = mask[y:y + h, x + w - 1] = True
-        image[mask] = (25, 20, 25)
-        images.append(image)
-        masks.append(mask)
-    return np.stack(images), np.stack(masks)
 
 
 def test_lines_where_the_mask_is_score_one():

@@ -6,7 +6,7 @@ import math
 import keras
 import numpy as np
 import pytest
-import training_cli
+from tests.helpers import training_cli
 
 from hub import auto
 from hub.cyclegan import CycleGAN

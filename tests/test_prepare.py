@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fake_screencaps import FakeScreencaps, frame_jpeg
+from tests.helpers.fake_screencaps import FakeScreencaps, frame_jpeg
 from PIL import Image
 
-from media import probe
+from tests.helpers.media import probe
 
 from trainer.data import clips, fetch, movies, prepare, stats
 from trainer.data.manifest import read_manifest

@@ -23,7 +23,7 @@ def test_readme_code_structure_names_every_module():
     readme = (ROOT / "README.md").read_text()
     structure = readme.split("## Code structure", 1)[1]
     for path in [*ROOT.glob("hub/*.py"), *ROOT.glob("trainer/**/*.py"), *ROOT.glob("space/*.py"),
-                 *ROOT.glob("tests/*.py")]:
+                 *ROOT.glob("tests/**/*.py")]:
         if path.name.startswith("test_") or path.name == "conftest.py":
             continue
         if path.name != "__init__.py":

@@ -6,7 +6,7 @@ import json
 import keras
 import numpy as np
 import pytest
-from test_evaluate import identity_model
+from tests.helpers.tiny_models import identity_model
 
 from hub import caae_nets
 from hub.caae import CAAE

@@ -1,6 +1,6 @@
 """The training steps of both trainers on every path they can take: the JAX backend's step
 (trainer.jax_step) against the TF step, the TF step compiled with XLA, and in bfloat16 -
-each on the same weights and batch (tests/tiny_trainers.py) - and whole runs on the JAX
+each on the same weights and batch (tests/helpers/tiny_trainers.py) - and whole runs on the JAX
 backend from the CLI. JAX runs in subprocesses (one Keras backend per process)."""
 
 import json
@@ -13,12 +13,12 @@ import keras
 import numpy as np
 import pytest
 
-import tiny_trainers
+from tests.helpers import tiny_trainers
 from hub.caae import CAAE
 from hub.cyclegan import CycleGAN
 from trainer.callbacks import LossHistory
 
-HELPER = Path(__file__).resolve().parent / "jax_step_losses.py"
+ROOT = Path(__file__).resolve().parents[1]
 MODELS = list(tiny_trainers.BUILD)
 
 
@@ -58,7 +58,8 @@ def test_the_tf_steps_train_each_network_with_its_own_optimizer(tf_replays):
 
 def test_the_jax_step_matches_the_tf_step(saved, tf_replays):
     pytest.importorskip("jax")
-    result = subprocess.run([sys.executable, str(HELPER), str(saved)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "tests.helpers.jax_step_losses", str(saved)], capture_output=True,
+                            text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
     jax_replays = json.loads(result.stdout.strip().splitlines()[-1])
     for model in MODELS:

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-HELPER = Path(__file__).resolve().parent / "transposed_conv_grads.py"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def records():
     pytest.importorskip("jax")
-    out = subprocess.run([sys.executable, str(HELPER)], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "KERAS_BACKEND": "jax"})
+    out = subprocess.run([sys.executable, "-m", "tests.helpers.transposed_conv_grads"], capture_output=True, text=True,
+                         timeout=300, cwd=ROOT, env={**os.environ, "KERAS_BACKEND": "jax"})
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 

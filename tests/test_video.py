@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 import pytest
-from media import frame_picture, probe, write_audio_only, write_clip, write_gif
+from tests.helpers.media import frame_picture, probe, write_audio_only, write_clip, write_gif
 
 from hub import video
 from hub.errors import VideoError

@@ -1,5 +1,6 @@
 """Untrained but real hub models at 32 px for inference and save/load tests (no training:
-these tests are about the plumbing around the networks)."""
+these tests are about the plumbing around the networks), and a CycleGAN that returns its
+input (the identity baseline the metrics are checked against)."""
 
 import keras
 
@@ -27,3 +28,13 @@ def caae(seed=0):
               "styles": [{"medium": "2d", "studio": "cel"}, {"medium": "3d", "studio": "clay"}]}
     return CAAE(caae_nets.encoder(**shape),
                 caae_nets.decoder(label_dim=LABELS.size, upsample="resize", **shape), config)
+
+
+def identity_model(size):
+    def identity(name):
+        x = keras.Input((None, None, 3))
+        return keras.Model(x, keras.layers.Identity()(x), name=name)
+
+    config = {"domain_a": "medium=3d", "domain_b": "medium=2d", "domain_a_name": "3d",
+              "domain_b_name": "2d", "image_size": size, "size_multiple": 1}
+    return CycleGAN(identity("a2b"), identity("b2a"), config)

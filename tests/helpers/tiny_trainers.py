@@ -1,6 +1,6 @@
 """Tiny CycleGAN and CAAE trainers at 32 px for the training-step tests, built the same way
-in the test process and in the backend subprocesses (tests/jax_step_losses.py,
-tests/distributed_fit.py). Nothing random happens inside their steps - ResNet generators
+in the test process and in the backend subprocesses (tests/helpers/jax_step_losses.py,
+tests/helpers/distributed_fit.py). Nothing random happens inside their steps - ResNet generators
 (no dropout), no pool, no jitter, and a CAAE prior that is a fixed function of z - so every
 backend, compiler and device layout computes the same function, and results can be compared.
 """

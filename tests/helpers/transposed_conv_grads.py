@@ -3,16 +3,13 @@ hub.transposed_conv.Conv2DTranspose against Keras' own on the same weights and i
 the generators' settings, and the convolutions that each one's kernel gradient runs.
 Prints one JSON line: a record per case.
 
-python tests/transposed_conv_grads.py
+python -m tests.helpers.transposed_conv_grads
 """
 
 import json
 import os
-import sys
-from pathlib import Path
 
 os.environ["KERAS_BACKEND"] = "jax"
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402

@@ -1,8 +1,8 @@
 """Helper run in a subprocess with KERAS_BACKEND=jax by tests/test_train_step.py: replays
-each tiny trainer saved in FOLDER (tests/tiny_trainers.py) on the JAX step, and prints
+each tiny trainer saved in FOLDER (tests/helpers/tiny_trainers.py) on the JAX step, and prints
 what it recorded as one JSON line.
 
-python tests/jax_step_losses.py FOLDER
+python -m tests.helpers.jax_step_losses FOLDER
 """
 
 import json
@@ -11,10 +11,8 @@ import sys
 from pathlib import Path
 
 os.environ["KERAS_BACKEND"] = "jax"
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import tiny_trainers  # noqa: E402
+from tests.helpers import tiny_trainers  # noqa: E402
 
 folder = Path(sys.argv[1])
 print(json.dumps({model: tiny_trainers.replay(folder, model) for model in tiny_trainers.BUILD}))

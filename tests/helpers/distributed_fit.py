@@ -1,10 +1,10 @@
 """Helper run in a subprocess by tests/test_distribute.py: build each tiny trainer
-(tests/tiny_trainers.py: nothing random happens in a step) with SGD, fit it for two steps
+(tests/helpers/tiny_trainers.py: nothing random happens in a step) with SGD, fit it for two steps
 of a global batch of 4 on fixed data - the CAAE in its adversarial phase, where all its
 networks train - through the trainers' own arrays input (each process feeds its share of
 a batch), and save how far its weights moved to OUT.npz.
 
-python tests/distributed_fit.py OUT [--devices N] [--distribute]
+python -m tests.helpers.distributed_fit OUT [--devices N] [--distribute]
 
 The backend comes from KERAS_BACKEND; --devices N makes N virtual CPU devices (TF logical
 devices, or XLA's host platform device count on JAX); TF_CONFIG (TensorFlow) or the
@@ -13,9 +13,7 @@ KERAS_DISTRIBUTION_* variables (JAX), when set, make this process one of several
 
 import argparse
 import os
-import sys
 from contextlib import nullcontext
-from pathlib import Path
 
 parser = argparse.ArgumentParser()
 parser.add_argument("out")
@@ -24,8 +22,6 @@ parser.add_argument("--distribute", action="store_true")
 args = parser.parse_args()
 if os.environ.get("KERAS_BACKEND") == "jax":
     os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={args.devices}"
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -36,7 +32,7 @@ if keras.backend.backend() == "tensorflow":
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * args.devices)
 
-import tiny_trainers  # noqa: E402
+from tests.helpers import tiny_trainers  # noqa: E402
 from trainer import distribute  # noqa: E402
 from trainer.data import arrays  # noqa: E402
 

@@ -1,5 +1,6 @@
-"""Test videos written with PyAV, and inspection of what the app writes (the ffprobe
-facts: codecs, pixel format, frame count, duration, where the index sits)."""
+"""Test videos written with PyAV, synthetic cel frames with their outline masks, and
+inspection of what the app writes (the ffprobe facts: codecs, pixel format, frame count,
+duration, where the index sits)."""
 
 import struct
 import zlib
@@ -140,3 +141,21 @@ def write_odd_pictures(folder):
         image.save(out[name], fmt.upper())
     out["animated GIF"] = write_gif(folder / "animated.gif", frames=3, size=(50, 30))
     return out
+
+
+def cel_frames(n=3, size=128, seed=0):
+    """Flat colour regions (rectangles) with 1 px dark lines on their borders -> (images, masks)."""
+    rng = np.random.default_rng(seed)
+    images, masks = [], []
+    for _ in range(n):
+        image = np.full((size, size, 3), rng.integers(150, 230, 3), np.uint8)
+        mask = np.zeros((size, size), bool)
+        for _ in range(4):
+            y, x = rng.integers(8, size // 2, 2)
+            h, w = rng.integers(16, size // 2, 2)
+            image[y:y + h, x:x + w] = rng.integers(90, 230, 3)
+            mask[y, x:x + w] = mask[y + h - 1, x:x + w] = mask[y:y + h, x] = mask[y:y + h, x + w - 1] = True
+        image[mask] = (25, 20, 25)
+        images.append(image)
+        masks.append(mask)
+    return np.stack(images), np.stack(masks)
