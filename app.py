@@ -1,7 +1,7 @@
-"""The web app: `python app.py [--cyclegan DIR_OR_REPO]... [--caae DIR_OR_REPO] [--port N]
-[--host H] [--share] [--mcp]`, or `gradio app.py` to reload it on every code change.
+"""The web app: `python app.py [options]` (`python app.py --help` lists them all), or
+`gradio app.py` to reload it on every code change.
 
-Every option can also come from the environment (as a Hugging Face Space sets it):
+Options also come from the environment, as a Hugging Face Space sets them (a flag wins):
 STYLE_CYCLEGAN (several joined by commas), STYLE_CAAE, STYLE_MAX_VIDEO_SECONDS,
 STYLE_MAX_VIDEO_JOB_SECONDS, STYLE_MAX_UPLOAD, GRADIO_SERVER_NAME, GRADIO_SERVER_PORT,
 GRADIO_MCP_SERVER. With nothing configured it serves the demo weights in
@@ -30,7 +30,8 @@ def parse_args(argv=None):
                              "(default: STYLE_CYCLEGAN, else the demo weights)")
     parser.add_argument("--caae", default=env.get("STYLE_CAAE") or None,
                         help="a CAAE model folder or Hub repo (default: the demo weights)")
-    parser.add_argument("--host", default=env.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--host", default=env.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                        help="address to listen on (0.0.0.0 for every interface)")
     parser.add_argument("--port", type=int, default=int(env.get("GRADIO_SERVER_PORT", 7860)))
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
     parser.add_argument("--max-video-seconds", type=float,
@@ -41,7 +42,8 @@ def parse_args(argv=None):
                         help="wall-clock time one video translation may take before it is stopped")
     parser.add_argument("--max-upload", default=env.get("STYLE_MAX_UPLOAD", "200mb"),
                         help="largest file a user may upload, e.g. 200mb (larger ones are refused with a message)")
-    parser.add_argument("--runtime", choices=["auto", "keras", "onnx"], default="auto")
+    parser.add_argument("--runtime", choices=["auto", "keras", "onnx"], default="auto",
+                        help="how to run the models: ONNX Runtime where a folder has an export (auto), or Keras")
     parser.add_argument("--mcp", action="store_true",
                         default=env.get("GRADIO_MCP_SERVER", "").lower() in {"1", "true", "yes"},
                         help="also serve the public endpoints as MCP tools at /gradio_api/mcp/ (for AI agents)")
