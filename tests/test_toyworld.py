@@ -2,6 +2,7 @@ import numpy as np
 from PIL import Image
 
 from trainer.data import toyworld, toyworld_dataset
+from trainer.data import manifest
 from trainer.data.manifest import read_manifest
 
 
@@ -61,6 +62,12 @@ def test_dataset_layout_manifest_and_split(tmp_path):
     splits = [r["split"] for r in stills if r["medium"] == "3d"]
     assert splits == ["train"] * 9 + ["test"]
     assert [r["frame"] for r in clips if r["medium"] == "2d"] == list(range(toyworld.CLIP_FRAMES))
+    # The one manifest query: stills by default, clip frames on request, tags and split as filters.
+    assert manifest.rows(tmp_path) == stills and manifest.rows(tmp_path, clips=True) == clips
+    assert manifest.rows(tmp_path, clips=None) == rows
+    test_2d = [r for r in stills if r["split"] == "test" and r["medium"] == "2d"]
+    assert manifest.rows(tmp_path, "medium=2d", split="test") == test_2d and len(test_2d) == 1
+    assert manifest.rows(tmp_path, (("medium", "2d"),), "test") == test_2d
 
 
 def test_orbit_clip_moves_smoothly(tmp_path):

@@ -263,7 +263,7 @@ def load_samples(config, label_space, train_rows):
     """(images, label vectors) for the grids: the first test images (not clip frames, and
     with labels seen in training) if there are any, else the first training ones."""
     try:
-        rows = [r for r in domain_rows(config.data, (), split="test", check=False) if "clip" not in r]
+        rows = domain_rows(config.data, (), split="test", check=False, clips=False)
     except ValueError:
         rows = []
     rows = [r for r in rows if label_space.knows(r)][:config.samples] or train_rows[:config.samples]

@@ -25,7 +25,7 @@ from hub.imaging import read_image
 from hub.temporal import TemporalBlend, input_flows, warping_error
 from trainer.data.clips import RECORD as CLIPS_RECORD
 from trainer.evaluate import image_metrics
-from trainer.data.manifest import parse_filter, read_jsonl, read_manifest, select
+from trainer.data import manifest
 
 
 def _read_frames(paths):
@@ -38,14 +38,15 @@ def dataset_clips(data, domain_a, domain_b):
     data = Path(data)
     if (data / CLIPS_RECORD).is_file():
         return [(r["clip"], _read_frames(sorted((data / r["folder"]).glob("*.jpg"))), None)
-                for r in read_jsonl(data / CLIPS_RECORD)]
-    rows = [r for r in read_manifest(data) if "clip" in r]
+                for r in manifest.read_jsonl(data / CLIPS_RECORD)]
+    rows = manifest.rows(data, clips=True)
     if not rows:
         raise ValueError(f"{data} has no clips: make toyworld orbit clips with `python -m trainer.data "
                          "toyworld --sequences N`, or real ones with `python -m trainer.data clips`")
     clips = []
     for name in sorted({r["clip"] for r in rows}):
-        sides = [sorted(select([r for r in rows if r["clip"] == name], parse_filter(f)), key=lambda r: r["frame"])
+        sides = [sorted(manifest.select([r for r in rows if r["clip"] == name], manifest.parse_filter(f)),
+                        key=lambda r: r["frame"])
                  for f in (domain_a, domain_b)]
         if not sides[0]:
             continue

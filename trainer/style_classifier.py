@@ -18,7 +18,7 @@ import numpy as np
 
 from hub.atomic import atomic_path, write_json
 from trainer.data.arrays import decode_labelled
-from trainer.data.manifest import MANIFEST, read_manifest
+from trainer.data import manifest
 
 CACHE = "style_classifiers"
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class StyleClassifier:
 
     @classmethod
     def train(cls, data, tag, size=64, epochs=10, seed=0, verbose=0):
-        rows = [r for r in read_manifest(data) if "clip" not in r and tag in r]
+        rows = [r for r in manifest.rows(data) if tag in r]
         train = [r for r in rows if str(r["split"]) == "train"]
         test = [r for r in rows if str(r["split"]) == "test"]
         classes = sorted({str(r[tag]) for r in train})
@@ -84,7 +84,7 @@ class StyleClassifier:
     @classmethod
     def for_dataset(cls, data, tag, size=64, epochs=10, seed=0):
         """The cached classifier of this dataset, tag and settings; trained and cached if new."""
-        digest = hashlib.sha256((Path(data) / MANIFEST).read_bytes()
+        digest = hashlib.sha256((Path(data) / manifest.MANIFEST).read_bytes()
                                 + f"{tag}/{size}/{epochs}/{seed}".encode()).hexdigest()[:16]
         path = Path(data) / CACHE / f"{tag}-{size}px-{digest}.keras"
         facts = path.with_suffix(".json")

@@ -17,7 +17,7 @@ import numpy as np
 from hub.caae import CAAE
 from hub.cyclegan import domain_name
 from trainer.data.arrays import decode_labelled
-from trainer.data.manifest import parse_filter, read_manifest, select
+from trainer.data import manifest
 from trainer.style_classifier import StyleClassifier
 from trainer.style_metrics import FeaturesUnavailable, InceptionFeatures, fid, kid
 
@@ -26,7 +26,7 @@ SLIDER_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 def style_tag(domain_a, domain_b):
     """The tag that tells the two domains apart: medium for medium=3d / medium=2d."""
-    a, b = dict(parse_filter(domain_a)), dict(parse_filter(domain_b))
+    a, b = dict(manifest.parse_filter(domain_a)), dict(manifest.parse_filter(domain_b))
     for tag in a:
         if tag in b and a[tag] != b[tag]:
             return tag, a[tag], b[tag]
@@ -40,8 +40,7 @@ class TooFewImages(ValueError):
 
 def test_images(data, domain, size, split="test"):
     """(rows, uint8 images) of the domain's test images that decode (clip frames left out)."""
-    rows = [r for r in read_manifest(data) if "clip" not in r and str(r.get("split")) == split]
-    chosen = select(rows, parse_filter(domain))
+    chosen = manifest.rows(data, domain, split)
     if len(chosen) < 2:
         raise TooFewImages(f"{data} has {len(chosen)} {split} images of {domain!r}; the style scores need two or more")
     images, kept = decode_labelled([f"{data}/{r['path']}" for r in chosen], np.arange(len(chosen))[:, None], size)
@@ -59,7 +58,7 @@ def _distances(features, translated, source_features, target_features):
 
 def _target_styles(model, domain):
     """The CAAE's training styles inside `domain` (a tag filter)."""
-    filters = parse_filter(domain)
+    filters = manifest.parse_filter(domain)
     styles = [s for s in model.styles if all(str(s.get(k)) == v for k, v in filters)]
     if not styles:
         raise ValueError(f"the CAAE was trained on no style of {domain!r}")
@@ -121,7 +120,7 @@ def style_scores(model, data, domain_a, domain_b, split="test", tag=None, featur
     callable; None: InceptionV3 (FID/KID skipped with a note if its weights cannot be had);
     False: no FID/KID."""
     if tag:
-        values = (dict(parse_filter(domain_a)).get(tag), dict(parse_filter(domain_b)).get(tag))
+        values = (dict(manifest.parse_filter(domain_a)).get(tag), dict(manifest.parse_filter(domain_b)).get(tag))
         if None in values:
             raise ValueError(f"--classifier-tag {tag} must appear in both domains' filters")
         value_a, value_b = values

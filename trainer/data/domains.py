@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from trainer.data.manifest import describe_tags, read_manifest, select
+from trainer.data import manifest
 
 log = logging.getLogger(__name__)
 DECODABLE_FORMATS = {"JPEG", "PNG", "GIF", "BMP", "WEBP"}  # what tf.io.decode_image reads
@@ -45,15 +45,14 @@ def usable_images(paths, workers=8):
     return good
 
 
-def domain_rows(folder, filters, split="train", check=True):
-    """Manifest rows matching `filters` (and `split`), with "path" made a full path;
-    rows whose image does not decode are dropped with a warning when `check`."""
-    rows = read_manifest(folder)
-    chosen = select(rows, tuple(filters) + ((("split", split),) if split else ()))
+def domain_rows(folder, filters, split="train", check=True, clips=None):
+    """Manifest rows matching `filters`, `split` and `clips` (as manifest.rows), with "path"
+    made a full path; rows whose image does not decode are dropped with a warning when `check`."""
+    chosen = manifest.rows(folder, filters, split or None, clips)
     name = ",".join(f"{k}={v}" for k, v in filters) or "all images"
     if not chosen:
         raise ValueError(f"domain {name!r} has no {split or ''} images in {folder}; "
-                         f"tags present: {describe_tags(rows)}")
+                         f"tags present: {manifest.describe_tags(manifest.read_manifest(folder))}")
     chosen = [{**r, "path": str(Path(folder) / r["path"])} for r in chosen]
     if check:
         usable = set(usable_images([r["path"] for r in chosen]))

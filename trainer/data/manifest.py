@@ -68,6 +68,17 @@ def select(rows, filters):
     return [r for r in rows if all(str(r.get(k)) == v for k, v in filters)]
 
 
+def rows(folder, filters=(), split=None, clips=False):
+    """The manifest rows of `folder` that match `filters` (a 'TAG=VALUE,...' text or
+    (tag, value) pairs) and `split` (None: any). clips: False leaves the frames of orbit
+    clips out (the evaluations' still images), True keeps only them, None keeps both.
+    Paths stay relative to `folder`."""
+    filters = parse_filter(filters) if isinstance(filters, str) else tuple(filters)
+    if split is not None:
+        filters += (("split", str(split)),)
+    return [r for r in select(read_manifest(folder), filters) if clips is None or ("clip" in r) == clips]
+
+
 def describe_tags(rows, keys=("medium", "studio", "movie", "split")):
     """'medium: 2d, 3d; studio: ...' - what a user can filter on, for error messages."""
     return "; ".join(f"{k}: {', '.join(sorted({str(r.get(k)) for r in rows}))}" for k in keys)

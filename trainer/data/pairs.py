@@ -4,7 +4,7 @@ pix2pix trains on them."""
 
 from pathlib import Path
 
-from trainer.data.manifest import parse_filter, read_manifest, select
+from trainer.data import manifest
 
 
 class PairsUnavailable(ValueError):
@@ -14,10 +14,10 @@ class PairsUnavailable(ValueError):
 def paired_rows(data, domain_a, domain_b, split="test"):
     """(rows_a, rows_b): manifest rows (full paths, the outline mask's too) of the scenes
     present in both domains, in scene order."""
-    rows = [r for r in read_manifest(data) if "clip" not in r and str(r.get("split")) == split]
+    rows = manifest.rows(data, split=split)
     by_scene = []
-    for filters in (parse_filter(domain_a), parse_filter(domain_b)):
-        chosen = select(rows, filters)
+    for filters in (manifest.parse_filter(domain_a), manifest.parse_filter(domain_b)):
+        chosen = manifest.select(rows, filters)
         if chosen and "scene" not in chosen[0]:
             raise PairsUnavailable("paired evaluation needs a 'scene' tag shared by the two renders "
                                    "of a scene (toyworld data has one)")
