@@ -2,18 +2,17 @@
 initial weights) in float32 and with --mixed-precision, next to a float32 run with another
 seed: a GAN's losses wander between seeds anyway, and that spread is the yardstick. Per
 loss and epoch it prints the three curves (logs/history.jsonl of each run), then the mean
-gap of each run to the float32 one, and, where TensorFlow is installed and the data has
-toyworld pairs, the paired SSIM of each run's model.
+gap of each run to the float32 one, and, where the data has toyworld pairs, the paired
+SSIM of each run's model.
 
 `python -m bench.precision [--data DIR] [--size 64] [--base-filters 32] [--batch-size 16]
 [--epochs 10] [--steps-per-epoch 50] [--out DIR]`
 
 Without --data it renders a toyworld set at --size first. Runs on TensorFlow and on
-KERAS_BACKEND=jax (the GPU machines have no TensorFlow: loss curves only there).
+KERAS_BACKEND=jax (the GPU machines, which have no TensorFlow).
 """
 
 import argparse
-import importlib.util
 import json
 import tempfile
 from pathlib import Path
@@ -57,13 +56,10 @@ def curve_gaps(results):
 
 
 def paired_ssim(model_dir, data):
-    """3d -> 2d and 2d -> 3d SSIM of the model on the test pairs, or None without TensorFlow
-    or pairs."""
-    if not importlib.util.find_spec("tensorflow"):
-        return None
+    """3d -> 2d and 2d -> 3d SSIM of the model on the test pairs, or None without pairs."""
     from hub.cyclegan import CycleGAN
     from trainer.data.pairs import PairsUnavailable
-    from trainer.evaluate import evaluate
+    from trainer.evaluation.paired import evaluate
 
     model = CycleGAN.from_pretrained(model_dir, runtime="keras")
     try:

@@ -12,7 +12,8 @@ from hub import caae_nets
 from hub.auto import from_pretrained
 from hub.caae import CAAE
 from hub.errors import ImageError
-from trainer import caae, evaluate
+from trainer import caae
+from trainer.evaluation import paired
 from trainer.config import CAAEConfig
 from trainer.data import pairs
 from trainer.data.manifest import read_manifest
@@ -215,7 +216,7 @@ def test_labels_with_one_value_fail_before_training(toyworld_64, tmp_path):
 def test_evaluate_scores_restyling_against_the_paired_render(toyworld_64, tmp_path):
     config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=2)
     model = CAAE.from_pretrained(caae.train(config, tmp_path / "run", verbose=0))
-    results = evaluate.evaluate(model, toyworld_64, "medium=3d", "medium=2d")
+    results = paired.evaluate(model, toyworld_64, "medium=3d", "medium=2d")
     # The 3 test scenes; one whose movie never occurs in training cannot be rendered.
     rows_a, rows_b = pairs.paired_rows(toyworld_64, "medium=3d", "medium=2d")
     known = sum(model.label_space.knows(a) and model.label_space.knows(b) for a, b in zip(rows_a, rows_b))
@@ -228,4 +229,4 @@ def test_evaluate_scores_restyling_against_the_paired_render(toyworld_64, tmp_pa
     assert row["model"] != row["identity"]  # a barely trained CAAE is not the identity
     assert set(row) == {"model", "own label", "identity"} and row["own label"] != row["model"]
     with pytest.raises(ValueError, match="training size only"):
-        evaluate.evaluate(model, toyworld_64, "medium=3d", "medium=2d", size=64)
+        paired.evaluate(model, toyworld_64, "medium=3d", "medium=2d", size=64)

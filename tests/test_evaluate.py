@@ -1,4 +1,9 @@
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,6 +12,8 @@ from hub.cyclegan import CycleGAN
 from hub.errors import ModelFolderError
 from tests.helpers.tiny_models import identity_model
 from trainer import evaluate
+from trainer.evaluation import paired
+from trainer.evaluation.image_metrics import image_metrics
 from trainer.data import pairs, toyworld_dataset
 from trainer.data.manifest import write_manifest
 
@@ -15,17 +22,18 @@ def test_image_metrics_on_known_arrays():
     black = np.zeros((2, 16, 16, 3), np.uint8)
     white = np.full((2, 16, 16, 3), 255, np.uint8)
     grey = np.full((2, 16, 16, 3), 25, np.uint8)  # 25/255 ~ 0.098 away from black
-    assert evaluate.image_metrics(black, white)["l1"] == pytest.approx(1.0)
-    assert evaluate.image_metrics(black, grey)["psnr"] == pytest.approx(20 * np.log10(255 / 25), rel=1e-4)
+    assert image_metrics(black, white)["l1"] == pytest.approx(1.0)
+    assert image_metrics(black, grey)["psnr"] == pytest.approx(20 * np.log10(255 / 25), rel=1e-4)
     rng = np.random.default_rng(0)
     noise = rng.integers(0, 256, size=(2, 32, 32, 3), dtype=np.uint8)
-    same = evaluate.image_metrics(noise, noise)
+    same = image_metrics(noise, noise)
     assert same["ssim"] == pytest.approx(1.0) and same["l1"] == 0.0
-    assert evaluate.image_metrics(noise, rng.permutation(noise, axis=1))["ssim"] < 0.2
+    assert same["psnr"] == 100.0  # identical: a finite ceiling, so the JSON holds a number
+    assert image_metrics(noise, rng.permutation(noise, axis=1))["ssim"] < 0.2
 
 
 def test_identity_translator_scores_exactly_the_baseline(toyworld_64):
-    results = evaluate.evaluate(identity_model(64), toyworld_64, "medium=3d", "medium=2d")
+    results = paired.evaluate(identity_model(64), toyworld_64, "medium=3d", "medium=2d")
     assert results["pairs"] == 3
     for direction in ("3d -> 2d", "2d -> 3d"):
         row = results["directions"][direction]
@@ -87,6 +95,40 @@ def test_one_test_image_per_domain_gives_the_paired_metrics_and_says_why_not_the
     assert results["pairs"] == 1 and "3d -> 2d" in printed and "identity" in printed
     assert (f"no style scores: {data} has 1 test images of 'medium=3d'; the style scores need two or more"
             in printed)
+
+
+def test_the_evaluation_runs_on_jax_without_tensorflow(toyworld_64, tmp_path):
+    """The GPU machines have Keras on JAX and no TensorFlow: paired metrics, the look and
+    the style classifier run there, with the same numbers (SSIM to 5e-5: the backends round
+    their convolutions differently)."""
+    model_dir = tmp_path / "model"
+    identity_model(64).save_pretrained(model_dir)
+    args = ["--model", str(model_dir), "--data", str(toyworld_64), "--no-fid"]
+    here = evaluate.main([*args, "--out", str(tmp_path / "tf.json")])
+    no_tf = tmp_path / "no_tf" / "tensorflow"
+    no_tf.mkdir(parents=True)
+    (no_tf / "__init__.py").write_text("raise ImportError('no TensorFlow on this machine')\n")
+    root = Path(__file__).parents[1]
+    result = subprocess.run([sys.executable, "-m", "trainer.evaluate", *args, "--out", str(tmp_path / "jax.json")],
+                            capture_output=True, text=True, timeout=600, cwd=root,
+                            env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": f"{no_tf.parent}:{root}"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    there = json.loads((tmp_path / "jax.json").read_text())
+    for part in ("directions", "look"):
+        for direction, rows in here[part].items():
+            for name, metrics in rows.items():
+                assert there[part][direction][name] == pytest.approx(metrics, abs=5e-5), (part, direction, name)
+    assert there["style"]["directions"]["3d -> 2d"]["classifier"]["real target"] > 0.5
+
+
+def test_a_pair_with_a_broken_image_is_left_out_with_a_warning(toyworld_64, tmp_path, caplog):
+    data = tmp_path / "data"
+    shutil.copytree(toyworld_64, data)
+    rows_a, _ = pairs.paired_rows(data, "medium=3d", "medium=2d")
+    Path(rows_a[0]["path"]).write_bytes(b"not a jpeg")
+    results = paired.evaluate(identity_model(64), data, "medium=3d", "medium=2d")
+    assert results["pairs"] == len(rows_a) - 1
+    assert "skipping unreadable image" in caplog.text
 
 
 def test_not_a_model_folder_is_a_clear_error(tmp_path):

@@ -12,7 +12,8 @@ from tests.helpers.media import cel_frames
 
 from hub import CycleGAN, flat_fills
 from hub.__main__ import main as hub_main
-from trainer import evaluate, outlines
+from trainer import evaluate
+from trainer.evaluation import outlines
 
 
 def grainy_cel_frames():

@@ -10,7 +10,8 @@ from tests.helpers.tiny_models import identity_model
 
 from tests.helpers import tiny_models
 from hub.cyclegan import CycleGAN
-from trainer import evaluate, flicker
+from trainer import evaluate
+from trainer.evaluation import flicker
 from trainer.data.clips import make_clips
 from trainer.data.manifest import read_manifest, write_manifest
 

@@ -1,4 +1,4 @@
-"""trainer.outlines on closed cases: lines drawn where the mask is score 1, lines moved
+"""trainer.evaluation.outlines on closed cases: lines drawn where the mask is score 1, lines moved
 3 px score low, a blur lowers F1 and sharpness, flat regions give no line, grain inside the
 regions raises the flat texture and nothing at the outlines does."""
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.helpers.media import cel_frames
-from trainer import outlines
+from trainer.evaluation import outlines
 
 
 def test_lines_where_the_mask_is_score_one():

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from keras.src.legacy.saving import legacy_h5_format  # Keras' own .h5 layout, as the ImageNet file
 
-from trainer import style_metrics
+from trainer.evaluation import style_metrics
 
 
 def test_fid_closed_forms():

@@ -12,7 +12,9 @@ from hub import caae_nets
 from hub.caae import CAAE
 from hub.cyclegan import CycleGAN
 from hub.labels import LabelSpace
-from trainer import evaluate, style_classifier, style_scores
+from trainer import evaluate
+from trainer.evaluation import paired, style_classifier, style_scores
+from trainer.evaluation.test_images import TestImages
 from trainer.data.manifest import read_manifest
 from trainer.data.arrays import decode_all
 
@@ -53,7 +55,7 @@ def test_identity_translator_scores_the_identity_baseline(toyworld_32_clip):
         assert d["classifier"]["real target"] >= 0.8
         assert d["model"] == d["identity"] and d["model"]["fid"] > 0.01
     # a "translator" that returns the real targets scores FID 0
-    rows_b, images_b = style_scores.test_images(toyworld_32_clip, "medium=2d", 32)
+    rows_b, images_b = style_scores.test_images(toyworld_32_clip, "medium=2d", TestImages(32))
     oracle = CycleGAN(model.generators["a2b"], model.generators["b2a"], model.config)
     oracle.translate_array = lambda images, direction: images_b if direction == "a2b" else images
     perfect = style_scores.style_scores(oracle, toyworld_32_clip, "medium=3d", "medium=2d", features=mean_colour)
@@ -103,14 +105,14 @@ def test_unpaired_data_gets_style_scores_only(toyworld_32_clip, tmp_path):
     rows = [{k: v for k, v in r.items() if k != "scene"} for r in read_manifest(toyworld_32_clip) if "clip" not in r]
     (data / "images").symlink_to(toyworld_32_clip / "images")
     (data / "manifest.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    results = evaluate.evaluate_all(identity_model(32), data, "medium=3d", "medium=2d", features=False)
+    results = paired.evaluate_all(identity_model(32), data, "medium=3d", "medium=2d", features=False)
     assert "scene" in results["paired_unavailable"] and "directions" not in results
     assert results["style"]["directions"]["3d -> 2d"]["classifier"]["real target"] >= 0.8
-    assert "no paired metrics" in evaluate.format_table(results)
+    assert "no paired metrics" in paired.format_table(results)
 
 
 def test_offline_fid_is_a_note_and_the_rest_runs(toyworld_32_clip, monkeypatch, tmp_path):
-    from trainer import style_metrics
+    from trainer.evaluation import style_metrics
 
     monkeypatch.setattr(style_metrics, "INCEPTION_ORIGIN", "http://127.0.0.1:9/nothing.h5")
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
@@ -127,7 +129,7 @@ def test_fid_and_kid_reach_the_card_and_its_model_index(toyworld_32_clip, tmp_pa
 
     folder = tmp_path / "identity"
     identity_model(32).save_pretrained(folder)
-    results = evaluate.evaluate_all(identity_model(32), toyworld_32_clip, "medium=3d", "medium=2d",
+    results = paired.evaluate_all(identity_model(32), toyworld_32_clip, "medium=3d", "medium=2d",
                                     features=mean_colour)
     model_folder.update_config(folder, evaluation={**results, "dataset": "toyworld32"})
     card = (folder / "README.md").read_text()

@@ -1,151 +1,33 @@
-"""Evaluation of a CycleGAN or a CAAE: paired metrics where the data has them, style
-scores always; `python -m trainer.evaluate video ...` measures video flicker
-(trainer.flicker).
+"""`python -m trainer.evaluate`: evaluation of a CycleGAN or a CAAE from the command line
+(the measures are in trainer.evaluation).
 
 `python -m trainer.evaluate --model RUN_DIR/model --data DIR --domain-a medium=3d
---domain-b medium=2d [--split test] [--out metrics.json] [--record]`
+--domain-b medium=2d [--split test] [--out metrics.json] [--record]`: paired metrics and
+the look where the data has pairs (trainer.evaluation.paired), style scores always
+(trainer.evaluation.style_scores): a style classifier's verdict on the translations, FID
+and KID against the real target images, and for a CAAE per label and per slider.
 
-Style scores (trainer.style_scores): a style classifier's verdict on the translations,
-FID and KID against the real target images, and for a CAAE per label and per slider.
-
-The look (trainer.outlines), where the target images have outline masks (toyworld's 2d
-renders): outline precision, recall and F1, edge sharpness and flat texture of the model's
-output, the input (identity) and the target render itself (the ceiling).
-
-Paired metrics need toyworld-style data. Pairs are the test images of domain A and
-domain B that share a "scene" tag (clip frames are left out). For each direction it reports mean L1 (on [0, 1] pixels), PSNR
-and SSIM of translation vs ground truth, next to the identity baseline (the untouched
-input vs ground truth): a translator that learned nothing scores the baseline.
-A CAAE translates by re-rendering the input under the label of the ground-truth image
-(its medium, studio, movie tags). Its reconstructions (each image under its own label)
-are scored against the input, since a blurry or identity-losing autoencoder shows there
-first, and against the ground truth ("own label"): the gap to "model" is what the label
-change itself achieved.
+`python -m trainer.evaluate video --model RUN_DIR/model --data DIR [--video FILE ...]
+[--direction a2b] [--stride N] [--out flicker.json] [--record]`: video flicker
+(trainer.evaluation.flicker).
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-import tensorflow as tf
-
-from hub.atomic import write_json
 from hub import auto, flat_fills, model_folder
-from hub.errors import HubError
-from hub.caae import CAAE
+from hub.atomic import write_json
 from hub.cyclegan import CycleGAN, domain_name
-from hub.imaging import to_uint8
-from trainer import outlines, style_scores
-from trainer.data.loading import load_images
-from trainer.data.pairs import PairsUnavailable, paired_rows
-
-
-def image_metrics(predicted, target):
-    """uint8 (N, H, W, 3) arrays -> {'l1', 'psnr', 'ssim'} means over the images."""
-    p = tf.convert_to_tensor(predicted, tf.float32) / 255.0
-    t = tf.convert_to_tensor(target, tf.float32) / 255.0
-    return {
-        "l1": float(tf.reduce_mean(tf.abs(p - t))),
-        "psnr": float(tf.reduce_mean(tf.image.psnr(p, t, max_val=1.0))),
-        "ssim": float(tf.reduce_mean(tf.image.ssim(p, t, max_val=1.0))),
-    }
-
-
-def evaluate(model, data, domain_a, domain_b, split="test", size=None):
-    """Metrics of both directions and of the identity baseline, as a JSON-able dict."""
-    is_caae = isinstance(model, CAAE)
-    if is_caae and size not in (None, model.config["image_size"]):
-        raise ValueError(f"a CAAE runs at its training size only ({model.config['image_size']} px)")
-    size = size or model.config["image_size"]
-    rows_a, rows_b = paired_rows(data, domain_a, domain_b, split)
-    skipped = 0
-    if is_caae:  # a CAAE can only render labels it was trained on
-        known = [i for i, (a, b) in enumerate(zip(rows_a, rows_b))
-                 if model.label_space.knows(a) and model.label_space.knows(b)]
-        skipped = len(rows_a) - len(known)
-        if not known:
-            raise ValueError(f"none of the {len(rows_a)} pairs has labels this CAAE was trained on")
-        rows_a, rows_b = [rows_a[i] for i in known], [rows_b[i] for i in known]
-    real_a = to_uint8(load_images([r["path"] for r in rows_a], size))
-    real_b = to_uint8(load_images([r["path"] for r in rows_b], size))
-    names = {"a2b": f"{domain_name(domain_a)} -> {domain_name(domain_b)}",
-             "b2a": f"{domain_name(domain_b)} -> {domain_name(domain_a)}"}
-    results = {"pairs": len(rows_a), "image_size": size, "split": split, "directions": {}}
-    if not is_caae:
-        results["flat_fills"] = list(model.flat_fills)
-    if skipped:
-        results["pairs_with_unknown_labels_skipped"] = skipped
-    if is_caae:
-        results["reconstruction"] = {}
-    for direction, source, source_rows, source_domain, target, target_rows in (
-            ("a2b", real_a, rows_a, domain_a, real_b, rows_b), ("b2a", real_b, rows_b, domain_b, real_a, rows_a)):
-        row = results["directions"][names[direction]] = {}
-        if is_caae:
-            z = model.encode(source)
-            translated = model.decode(z, target_rows)
-            # The same z under its own label: what the label change adds is model - own label.
-            kept = model.decode(z, source_rows)
-            row["own label"] = image_metrics(kept, target)
-            results["reconstruction"][domain_name(source_domain)] = image_metrics(kept, source)
-        else:
-            translated = model.translate_array(source, direction)
-        row["model"] = image_metrics(translated, target)
-        row["identity"] = image_metrics(source, target)
-        if all("outline" in r for r in target_rows):
-            masks = outlines.load_masks([r["outline"] for r in target_rows], size)
-            results.setdefault("look", {})[names[direction]] = {
-                name: outlines.look_scores(images, masks, target)
-                for name, images in (("model", translated), ("identity", source), ("target", target))}
-    return results
-
-
-def evaluate_all(model, data, domain_a, domain_b, split="test", size=None, style=True, classifier_tag=None,
-                 features=None):
-    """Paired metrics (or why there are none) and, with `style`, results["style"]: the
-    style scores (trainer.style_scores; features as there)."""
-    try:
-        results = evaluate(model, data, domain_a, domain_b, split, size)
-    except PairsUnavailable as e:
-        results = {"paired_unavailable": str(e), "split": split}
-    if style:
-        try:
-            results["style"] = style_scores.style_scores(model, data, domain_a, domain_b, split, classifier_tag,
-                                                         features)
-        except style_scores.TooFewImages as e:  # the paired metrics still stand
-            results["style_unavailable"] = str(e)
-    return results
-
-
-def format_table(results):
-    if "directions" not in results:
-        return f"no paired metrics: {results['paired_unavailable']}"
-    skipped = results.get("pairs_with_unknown_labels_skipped")
-    lines = [f"{results['pairs']} {results['split']} pairs at {results['image_size']} px"
-             + (f" (flat fills on {', '.join(results['flat_fills'])})" if results.get("flat_fills") else "")
-             + (f" ({skipped} skipped: labels the model was not trained on)" if skipped else ""),
-             f"{'direction':<16}{'':<10}{'L1':>8}{'PSNR':>8}{'SSIM':>8}"]
-    for direction, rows in results["directions"].items():
-        for name, m in rows.items():
-            lines.append(f"{direction:<16}{name:<10}{m['l1']:>8.4f}{m['psnr']:>8.2f}{m['ssim']:>8.4f}")
-    for domain, m in results.get("reconstruction", {}).items():
-        lines.append(f"{domain + ' itself':<16}{'recon':<10}{m['l1']:>8.4f}{m['psnr']:>8.2f}{m['ssim']:>8.4f}")
-    if "look" in results:
-        lines += ["", "the look, against the target renders' outline masks (1 px tolerance); flat texture: "
-                  "the mean gradient where the render is flat",
-                  f"{'direction':<16}{'':<10}{'lines P':>9}{'R':>7}{'F1':>7}{'sharpness':>11}{'flat texture':>14}"]
-        for direction, rows in results["look"].items():
-            for name, m in rows.items():
-                lines.append(f"{direction:<16}{name:<10}{m['outline_precision']:>9.3f}{m['outline_recall']:>7.3f}"
-                             f"{m['outline_f1']:>7.3f}{m['edge_sharpness']:>11.3f}{m['flat_texture']:>14.2f}")
-    return "\n".join(lines)
+from hub.errors import HubError, VideoError
+from trainer.evaluation import flicker, paired, style_scores
 
 
 def main(argv=None):
+    """Paired metrics and style scores; with `video` first, the flicker (video_main)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["video"]:
-        from trainer import flicker  # here, not at the top: flicker uses this module's image_metrics
-
-        return flicker.main(argv[1:])
+        return video_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m trainer.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="model folder (RUN_DIR/model) or Hub repo id")
@@ -180,12 +62,13 @@ def main(argv=None):
                                  f"(python -m hub flat-fills {args.model} {' '.join(directions) or 'none'})")
             model.config["flat_fills"] = directions  # this run's setting; the folder keeps its own
         # A CAAE has no domains of its own: it is scored on the toyworld media by default.
-        results = evaluate_all(model, args.data, args.domain_a or model.config.get("domain_a", "medium=3d"),
-                               args.domain_b or model.config.get("domain_b", "medium=2d"), args.split, args.size,
-                               not args.no_style, args.classifier_tag, False if args.no_fid else None)
+        results = paired.evaluate_all(model, args.data, args.domain_a or model.config.get("domain_a", "medium=3d"),
+                                      args.domain_b or model.config.get("domain_b", "medium=2d"), args.split,
+                                      args.size, not args.no_style, args.classifier_tag,
+                                      False if args.no_fid else None)
     except (ValueError, FileNotFoundError, HubError) as e:
         sys.exit(f"error: {e}")
-    print(format_table(results))
+    print(paired.format_table(results))
     if "style" in results:
         print(style_scores.format_table(results["style"]))
     elif "style_unavailable" in results:
@@ -196,6 +79,49 @@ def main(argv=None):
     if args.record:
         model_folder.update_config(args.model, evaluation={**results, "dataset": Path(args.data).name})
         print(f"metrics recorded in {args.model}/config.json and its model card")
+    return results
+
+
+def video_main(argv):
+    """`python -m trainer.evaluate video ...`: the flicker of a CycleGAN's translations."""
+    parser = argparse.ArgumentParser(prog="python -m trainer.evaluate video", description=flicker.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="CycleGAN model folder (RUN_DIR/model) or Hub repo id")
+    parser.add_argument("--data", default=None, help="toyworld dataset with orbit clips, or a clips folder")
+    parser.add_argument("--video", nargs="*", default=[], help="video files, sampled at --fps")
+    parser.add_argument("--fps", type=float, default=2.0, help="sampling rate of --video files (default 2)")
+    parser.add_argument("--direction", default="a2b", help="a2b, b2a or a name such as '3d -> 2d'")
+    parser.add_argument("--stride", type=int, default=1, help="use every N-th frame (faster motion)")
+    parser.add_argument("--out", default=None, help="write the results as JSON here")
+    parser.add_argument("--record", action="store_true",
+                        help="also store the summary in the (local) model folder's config.json and card")
+    args = parser.parse_args(argv)
+    try:
+        if not args.data and not args.video:
+            raise ValueError("give --data (a dataset with clips) or --video files")
+        if args.record and not Path(args.model).is_dir():
+            raise ValueError("--record needs a local model folder (download it, record, then push it)")
+        model = CycleGAN.from_pretrained(args.model)
+        direction = model.direction_key(args.direction)
+        domains = (model.config["domain_a"], model.config["domain_b"])
+        if direction == "b2a":
+            domains = domains[::-1]
+        clips = flicker.dataset_clips(args.data, *domains) if args.data else []
+        clips += flicker.video_clips(args.video, args.fps)
+        results = flicker.evaluate_flicker(model, clips, direction, args.stride)
+    except (ValueError, FileNotFoundError, HubError, VideoError) as e:
+        sys.exit(f"error: {e}")
+    results["direction"] = f"{domain_name(domains[0])} -> {domain_name(domains[1])}"
+    print(flicker.format_table(results))
+    if args.out:
+        write_json(args.out, results)
+        print(f"results written to {args.out}")
+    if args.record:
+        model_folder.update_config(args.model, flicker={**results["summary"], "direction": results["direction"],
+                                                        "stride": args.stride,
+                                                        "clips": sorted(results["clips"]),
+                                                        "dataset": Path(args.data).name if args.data else None})
+        print(f"flicker recorded in {args.model}/config.json and its model card")
     return results
 
 

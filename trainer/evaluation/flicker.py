@@ -1,5 +1,4 @@
-"""Video flicker of a CycleGAN: `python -m trainer.evaluate video --model RUN_DIR/model
---data DIR [--video FILE ...] [--direction a2b] [--stride N] [--out flicker.json]`.
+"""Video flicker of a CycleGAN (`python -m trainer.evaluate video`, in trainer.evaluate).
 
 For each clip it reports the warping error (hub.temporal, Lai et al. 2018) of the input
 frames, of the per-frame translation, and of the temporal mode (hub.temporal's
@@ -10,22 +9,17 @@ SSIM of both modes against it), from a `python -m trainer.data clips` folder
 (clips.jsonl), or from video files sampled at --fps.
 """
 
-import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from hub import model_folder, video
-from hub.atomic import write_json
-from hub.cyclegan import CycleGAN, domain_name
-from hub.errors import HubError, VideoError
+from hub import video
 from hub.imaging import read_image
 from hub.temporal import TemporalBlend, input_flows, warping_error
 from trainer.data.clips import RECORD as CLIPS_RECORD
-from trainer.evaluate import image_metrics
 from trainer.data import manifest
+from trainer.evaluation.image_metrics import image_metrics
 
 
 def _read_frames(paths):
@@ -130,44 +124,3 @@ def format_table(results):
                  f"{s['temporal_time_ratio']:.2f}x the per-frame time"
                  + (f", SSIM {s['temporal_ssim_change']:+.4f}" if "temporal_ssim_change" in s else ""))
     return "\n".join(lines)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m trainer.evaluate video", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", required=True, help="CycleGAN model folder (RUN_DIR/model) or Hub repo id")
-    parser.add_argument("--data", default=None, help="toyworld dataset with orbit clips, or a clips folder")
-    parser.add_argument("--video", nargs="*", default=[], help="video files, sampled at --fps")
-    parser.add_argument("--fps", type=float, default=2.0, help="sampling rate of --video files (default 2)")
-    parser.add_argument("--direction", default="a2b", help="a2b, b2a or a name such as '3d -> 2d'")
-    parser.add_argument("--stride", type=int, default=1, help="use every N-th frame (faster motion)")
-    parser.add_argument("--out", default=None, help="write the results as JSON here")
-    parser.add_argument("--record", action="store_true",
-                        help="also store the summary in the (local) model folder's config.json and card")
-    args = parser.parse_args(argv)
-    try:
-        if not args.data and not args.video:
-            raise ValueError("give --data (a dataset with clips) or --video files")
-        if args.record and not Path(args.model).is_dir():
-            raise ValueError("--record needs a local model folder (download it, record, then push it)")
-        model = CycleGAN.from_pretrained(args.model)
-        direction = model.direction_key(args.direction)
-        domains = (model.config["domain_a"], model.config["domain_b"])
-        if direction == "b2a":
-            domains = domains[::-1]
-        clips = (dataset_clips(args.data, *domains) if args.data else []) + video_clips(args.video, args.fps)
-        results = evaluate_flicker(model, clips, direction, args.stride)
-    except (ValueError, FileNotFoundError, HubError, VideoError) as e:
-        sys.exit(f"error: {e}")
-    results["direction"] = f"{domain_name(domains[0])} -> {domain_name(domains[1])}"
-    print(format_table(results))
-    if args.out:
-        write_json(args.out, results)
-        print(f"results written to {args.out}")
-    if args.record:
-        model_folder.update_config(args.model, flicker={**results["summary"], "direction": results["direction"],
-                                                        "stride": args.stride,
-                                                        "clips": sorted(results["clips"]),
-                                                        "dataset": Path(args.data).name if args.data else None})
-        print(f"flicker recorded in {args.model}/config.json and its model card")
-    return results

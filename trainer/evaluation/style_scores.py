@@ -1,10 +1,10 @@
 """Unpaired style scores of a CycleGAN or a CAAE (part of `python -m trainer.evaluate`).
 
 Per direction: the share of translated test images that a style classifier trained on
-the dataset (trainer.style_classifier) assigns to the target domain, next to the share
+the dataset (trainer.evaluation.style_classifier) assigns to the target domain, next to the share
 of the untouched inputs ("identity") and of the real target images (what a perfect
 translator would score), and FID / KID of the translations against the real target
-images (trainer.style_metrics), next to identity's. For a CAAE also: per training
+images (trainer.evaluation.style_metrics), next to identity's. For a CAAE also: per training
 style, the share of restyled images each tag's classifier assigns to that style's value;
 and the slider sweep: the target's classifier probability as the weight of the target
 value goes 0 -> 1 on the domain's tag.
@@ -12,14 +12,16 @@ value goes 0 -> 1 on the domain's tag.
 Test images only (clip frames left out), so the classifier never saw them.
 """
 
+from pathlib import Path
+
 import numpy as np
 
 from hub.caae import CAAE
 from hub.cyclegan import domain_name
-from trainer.data.arrays import decode_labelled
 from trainer.data import manifest
-from trainer.style_classifier import StyleClassifier
-from trainer.style_metrics import FeaturesUnavailable, InceptionFeatures, fid, kid
+from trainer.evaluation.style_classifier import StyleClassifier
+from trainer.evaluation.style_metrics import FeaturesUnavailable, InceptionFeatures, fid, kid
+from trainer.evaluation.test_images import TestImages
 
 SLIDER_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -38,13 +40,14 @@ class TooFewImages(ValueError):
     """A domain has too few test images for a classifier and a distance."""
 
 
-def test_images(data, domain, size, split="test"):
-    """(rows, uint8 images) of the domain's test images that decode (clip frames left out)."""
+def test_images(data, domain, images, split="test"):
+    """(rows, uint8 images) of the domain's test images that decode (clip frames left out),
+    through `images` (a TestImages)."""
     chosen = manifest.rows(data, domain, split)
     if len(chosen) < 2:
         raise TooFewImages(f"{data} has {len(chosen)} {split} images of {domain!r}; the style scores need two or more")
-    images, kept = decode_labelled([f"{data}/{r['path']}" for r in chosen], np.arange(len(chosen))[:, None], size)
-    return [chosen[int(i)] for i in kept[:, 0]], images
+    index, decoded = images.decode([str(Path(data) / r["path"]) for r in chosen])
+    return [chosen[i] for i in index], decoded
 
 
 def _distances(features, translated, source_features, target_features):
@@ -115,10 +118,11 @@ def slider_sweep(model, images, rows, classifier, source_value, target_value, ta
     return {"weights": list(SLIDER_WEIGHTS), **sweeps}
 
 
-def style_scores(model, data, domain_a, domain_b, split="test", tag=None, features=None, classifier_epochs=20):
+def style_scores(model, data, domain_a, domain_b, split="test", tag=None, features=None, classifier_epochs=20,
+                 images=None):
     """The scores above as a JSON-able dict. features: an (N, H, W, 3) uint8 -> (N, D)
     callable; None: InceptionV3 (FID/KID skipped with a note if its weights cannot be had);
-    False: no FID/KID."""
+    False: no FID/KID. images: a TestImages to share decoded files with the paired metrics."""
     if tag:
         values = (dict(manifest.parse_filter(domain_a)).get(tag), dict(manifest.parse_filter(domain_b)).get(tag))
         if None in values:
@@ -128,8 +132,9 @@ def style_scores(model, data, domain_a, domain_b, split="test", tag=None, featur
         tag, value_a, value_b = style_tag(domain_a, domain_b)
     classifier = StyleClassifier.for_dataset(data, tag, epochs=classifier_epochs)
     size = model.config["image_size"]
-    rows_a, images_a = test_images(data, domain_a, size, split)
-    _, images_b = test_images(data, domain_b, size, split)
+    images = images if images is not None and images.size == size else TestImages(size)
+    rows_a, images_a = test_images(data, domain_a, images, split)
+    _, images_b = test_images(data, domain_b, images, split)
     result = {"tag": tag, "classifier_accuracy": classifier.accuracy, "classifier_classes": classifier.classes,
               "images": {domain_name(domain_a): len(images_a), domain_name(domain_b): len(images_b)},
               "directions": {}}
