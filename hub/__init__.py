@@ -1,7 +1,7 @@
 """What other projects import: `from hub import CycleGAN, CAAE`, then
 `from_pretrained(folder_or_repo_id)` and `translate` / `restyle`."""
 
-__all__ = ["CAAE", "CycleGAN"]
+__all__ = ["CAAE", "CycleGAN", "Direction"]
 
 
 def __getattr__(name):
@@ -13,4 +13,7 @@ def __getattr__(name):
     if name == "CAAE":
         from hub.caae import CAAE
         return CAAE
+    if name == "Direction":
+        from hub.directions import Direction
+        return Direction
     raise AttributeError(f"module 'hub' has no attribute {name!r}")

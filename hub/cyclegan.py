@@ -9,15 +9,11 @@ summary, and which directions' outputs get flat fills), samples.png and the READ
 import numpy as np
 from PIL import Image
 
+from hub import directions as directions_lib
 from hub import flat_fills as flat_fills_lib
 from hub.hub_model import HubModel, predict_in_batches
 from hub.errors import ImageError
 from hub.imaging import fit_to_network, from_uint8, read_image, to_uint8, unfit
-
-
-def domain_name(tag_filter):
-    """'medium=3d' -> '3d'; 'studio=pixar,split=train' -> 'pixar'."""
-    return tag_filter.split(",")[0].partition("=")[2] or tag_filter
 
 
 class CycleGAN(HubModel, tags=["cyclegan"]):
@@ -34,19 +30,13 @@ class CycleGAN(HubModel, tags=["cyclegan"]):
 
     @property
     def directions(self):
-        """{'a2b': '3d -> 2d', 'b2a': '2d -> 3d'}, named after the domains."""
-        a, b = self.config["domain_a_name"], self.config["domain_b_name"]
-        return {"a2b": f"{a} -> {b}", "b2a": f"{b} -> {a}"}
+        """{'a2b': Direction 3d -> 2d, 'b2a': Direction 2d -> 3d} (hub.directions), named
+        after the domains."""
+        return directions_lib.of_config(self.config)
 
-    def direction_key(self, direction):
-        """'a2b', 'b2a', or a name from `directions` such as '3d -> 2d' -> 'a2b' / 'b2a'."""
-        if direction in self.generators:
-            return direction
-        for key, name in self.directions.items():
-            if str(direction).replace(" ", "") == name.replace(" ", ""):
-                return key
-        raise ValueError(f"direction must be one of {[*self.generators, *self.directions.values()]}, "
-                         f"got {direction!r}")
+    def direction(self, value):
+        """A Direction, its key ('a2b', 'b2a') or its name ('3d -> 2d') -> the Direction."""
+        return directions_lib.find(self.directions, value)
 
     @property
     def flat_fills(self):
@@ -65,7 +55,7 @@ class CycleGAN(HubModel, tags=["cyclegan"]):
         flat_fills: True or False to smooth the output inside its regions or not
         (hub.flat_fills); None: as the folder says for this direction.
         """
-        key = self.direction_key(direction)
+        key = self.direction(direction).key
         size = int(size or self.config["image_size"])
         images = image if isinstance(image, (list, tuple)) else [image]
         arrays = [read_image(item) for item in images]
@@ -88,7 +78,7 @@ class CycleGAN(HubModel, tags=["cyclegan"]):
         if images.ndim != 4 or images.shape[-1] != 3 or images.shape[1] % multiple or images.shape[2] % multiple:
             raise ImageError(f"expected uint8 images (N, H, W, 3) with H and W multiples of {multiple}, "
                              f"got shape {images.shape}")
-        return self._run(self.direction_key(direction), images, batch_size, flat_fills, min(images.shape[1:3]))
+        return self._run(self.direction(direction).key, images, batch_size, flat_fills, min(images.shape[1:3]))
 
     def _run(self, key, images, batch_size, flat_fills, network_size):
         outputs = to_uint8(predict_in_batches(self.generators[key], from_uint8(images), batch_size))

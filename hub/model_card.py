@@ -6,6 +6,8 @@ from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from hub import directions
+
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
 # Not "keras": the Hub's Keras snippet expects a single saved model at the repo root.
 LIBRARY_NAME = "animation-style"
@@ -67,9 +69,10 @@ def _slider_lines(style):
     lines = []
     for mode in ("tag only", "whole style"):
         if mode in slider:
-            key, values = next((k, v) for k, v in slider[mode].items() if k.startswith("p("))
-            lines.append(f"{mode}: {key} at weights {', '.join(map(str, slider['weights']))} = "
-                         + ", ".join(f"{p:.3f}" for p in values) + f" (moves {slider[mode]['move']:+.3f})")
+            target = f"p({slider['target']['tag']}={slider['target']['value']})"
+            lines.append(f"{mode}: {target} at weights {', '.join(map(str, slider['weights']))} = "
+                         + ", ".join(f"{p:.3f}" for p in slider[mode]["probabilities"])
+                         + f" (moves {slider[mode]['move']:+.3f})")
     return lines
 
 
@@ -98,10 +101,9 @@ def _eval_results(evaluation, flicker, dataset):
     return results
 
 
-def _direction_name(config, key):
-    """'a2b' -> '3d -> 2d', after a CycleGAN config's domain names."""
-    a, b = config["domain_a_name"], config["domain_b_name"]
-    return f"{a} -> {b}" if key == "a2b" else f"{b} -> {a}"
+def _direction_names(config, keys):
+    """A CycleGAN config's direction keys -> their names ('a2b' -> '3d -> 2d')."""
+    return [directions.of_config(config)[key].name for key in keys]
 
 
 def _describe(config):
@@ -163,7 +165,7 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         usage=usage.replace(REPO_PLACEHOLDER, repo_id), repo_id=repo_id, first_network=first_network,
         has_samples=has_samples, samples_caption=caption, onnx_files=list(onnx_files),
         float16=config.get("weights_dtype") == "float16", onnx_only=bool(config.get("onnx_only")),
-        flat_fills=[_direction_name(config, key) for key in config.get("flat_fills", [])],
+        flat_fills=_direction_names(config, config.get("flat_fills", [])),
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",
         eval_rows=_eval_rows(evaluation), look_rows=_look_rows(evaluation), limits=limits,
@@ -176,7 +178,7 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         chance=", ".join(f"{tag} {1 / len(values):.2f}" for tag, values in config.get("label_groups", [])),
         eval_text=(f"Paired evaluation on {evaluation.get('pairs')} {evaluation.get('split')} pairs of "
                    f"`{evaluation.get('dataset', dataset)}` at {evaluation.get('image_size')} px"
-                   + (f", with flat fills on {', '.join(_direction_name(config, key) for key in evaluation['flat_fills'])}"
+                   + (f", with flat fills on {', '.join(_direction_names(config, evaluation['flat_fills']))}"
                       if evaluation.get("flat_fills") else "") + "; "
                    "`identity` is the untouched input scored the same way (a model that learned "
                    "nothing scores it)."),

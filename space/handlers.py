@@ -106,7 +106,7 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
         raise user_error("Upload a video or a GIF first.")
     cyclegan = _cyclegan(models, model_name)
     try:
-        key = cyclegan.direction_key(direction)
+        key = cyclegan.direction(direction).key
     except ValueError as e:
         raise user_error(str(e)) from None
     fps = _check_fps(fps)

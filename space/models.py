@@ -31,7 +31,7 @@ class LoadedModel:
         config = self.model.config
         facts = {"architecture": config["architecture"], "image size": f"{config['image_size']} px"}
         if config["architecture"] == "cyclegan":
-            facts["directions"] = ", ".join(self.model.directions.values())
+            facts["directions"] = ", ".join(d.name for d in self.model.directions.values())
         else:
             facts["labels"] = ", ".join(tag for tag, _ in config["label_groups"])
         training = config.get("training") or {}
@@ -48,7 +48,7 @@ class LoadedModel:
         style = evaluation.get("style") or {}
         for direction, scores in (style.get("directions") or {}).items():
             judged = scores["classifier"]
-            facts[f"{direction}, judged {direction.split('->')[-1].strip()} by a style classifier"] = (
+            facts[f"{direction}, judged {scores.get('target', 'as the target')} by a style classifier"] = (
                 f"{judged['model']:.0%} (identity {judged['identity']:.0%}, real images {judged['real target']:.0%})")
         for direction, look in (evaluation.get("look") or {}).items():
             if all("outline_f1" in look.get(name, {}) for name in ("model", "identity", "target")):
@@ -56,7 +56,7 @@ class LoadedModel:
                     f"{look['model']['outline_f1']:.2f} (identity {look['identity']['outline_f1']:.2f}, "
                     f"the targets themselves {look['target']['outline_f1']:.2f})")
         if config["architecture"] == "cyclegan" and self.model.flat_fills:
-            facts["flat fills (grain smoothed away)"] = ", ".join(self.model.directions[key]
+            facts["flat fills (grain smoothed away)"] = ", ".join(self.model.directions[key].name
                                                                  for key in self.model.flat_fills)
         flicker = config.get("flicker")
         if flicker:

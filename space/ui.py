@@ -77,14 +77,19 @@ def _model_picker(model_names):
     return gr.Dropdown(model_names, value=model_names[0], label="Model", visible=len(model_names) > 1)
 
 
+def _direction_names(model):
+    """What the Direction radio offers: '3d -> 2d', '2d -> 3d'."""
+    return [d.name for d in model.directions.values()]
+
+
 def _direction_picker(models, model_names):
-    directions = list(models.cyclegan(model_names[0]).model.directions.values())
+    directions = _direction_names(models.cyclegan(model_names[0]).model)
     return gr.Radio(directions, value=directions[0], label="Direction")
 
 
 def _update_directions(models):
     def update(model_name):
-        directions = list(models.cyclegan(model_name).model.directions.values())
+        directions = _direction_names(models.cyclegan(model_name).model)
         return gr.update(choices=directions, value=directions[0])
     return update
 
@@ -253,7 +258,7 @@ def _examples(examples, inputs, outputs, fn, label):
 
 
 def _translate_doc(models):
-    directions = ", ".join(repr(d) for d in models.cyclegans[0].model.directions.values())
+    directions = ", ".join(repr(name) for name in _direction_names(models.cyclegans[0].model))
     training_size = models.cyclegans[0].model.config["image_size"]
     return f"""Translate a picture into another animation style with a CycleGAN.
 
@@ -270,7 +275,7 @@ def _translate_doc(models):
 
 
 def _translate_video_doc(models, limits):
-    directions = ", ".join(repr(d) for d in models.cyclegans[0].model.directions.values())
+    directions = ", ".join(repr(name) for name in _direction_names(models.cyclegans[0].model))
     return f"""Translate a video or GIF into another animation style, frame by frame, with its sound.
 
     Args:
@@ -324,9 +329,10 @@ def api_label_names(caae):
 
 
 def _example_direction(path, directions):
-    """'3d -> 2d' for 3d-clay-desert.jpg, when the model's domains are toyworld's media."""
+    """'3d -> 2d' for 3d-clay-desert.jpg, when the model's domains are toyworld's media.
+    directions: the model's Directions."""
     medium = path.stem.split("-")[0]
-    return next((d for d in directions if d.replace(" ", "").startswith(f"{medium}->")), directions[0])
+    return next((d for d in directions if d.source == medium), directions[0]).name
 
 
 def _example_style(path, names):

@@ -1,9 +1,9 @@
 import os
 
 import pytest
-from tests.helpers.fake_hub import FakeHub
 from huggingface_hub import constants
 
+from tests.helpers.fake_hub import FakeHub
 from trainer.data import toyworld_dataset
 
 

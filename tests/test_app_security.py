@@ -12,13 +12,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from tests.helpers.app_events import call, file_events
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from tests.helpers.media import probe, write_clip
 from PIL import Image
 
 from space import payloads, ui
+from tests.helpers.app_events import call, file_events
+from tests.helpers.media import probe, write_clip
 
 MODEL = "demo: cyclegan-toyworld"
 

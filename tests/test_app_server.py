@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from tests.helpers.media import probe, write_audio_only, write_bad_pictures, write_clip
 from PIL import Image
 
 from space import payloads, ui
+from tests.helpers.media import probe, write_audio_only, write_bad_pictures, write_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 

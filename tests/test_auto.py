@@ -21,7 +21,7 @@ def tiny_cyclegan():
 def test_picks_the_class_from_the_folder_config(tmp_path):
     tiny_cyclegan().save_pretrained(tmp_path / "model")
     model = auto.from_pretrained(tmp_path / "model")
-    assert isinstance(model, CycleGAN) and model.directions["a2b"] == "3d -> 2d"
+    assert isinstance(model, CycleGAN) and model.directions["a2b"].name == "3d -> 2d"
 
 
 def test_unknown_architecture_and_missing_config_are_clear_errors(tmp_path):

@@ -6,17 +6,17 @@ import signal
 import keras
 import numpy as np
 import pytest
-from tests.helpers import training_cli
 
 from hub import caae_nets
 from hub.auto import from_pretrained
 from hub.caae import CAAE
 from hub.errors import ImageError
+from tests.helpers import training_cli
 from trainer import caae
-from trainer.evaluation import paired
 from trainer.config import CAAEConfig
 from trainer.data import pairs
 from trainer.data.manifest import read_manifest
+from trainer.evaluation import paired
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--latent-dim", "16", "--stages", "3",
         "--batch-size", "4", "--samples", "2"]

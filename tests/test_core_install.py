@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers import tiny_models
 
 from hub import CAAE, CycleGAN, onnx_runtime
+from tests.helpers import tiny_models
 
 ROOT = Path(__file__).parents[1]
 NOT_IN_THE_CORE = ["tensorflow", "keras", "gradio", "h5py", "tf2onnx", "onnx", "cv2", "av", "scipy", "jax",

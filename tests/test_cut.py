@@ -6,10 +6,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from tests.helpers import training_cli
 
 from hub import auto
 from hub.cyclegan import CycleGAN
+from tests.helpers import training_cli
 from trainer import cut, cyclegan, losses
 from trainer.config import CycleGANConfig
 

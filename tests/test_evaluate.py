@@ -12,10 +12,10 @@ from hub.cyclegan import CycleGAN
 from hub.errors import ModelFolderError
 from tests.helpers.tiny_models import identity_model
 from trainer import evaluate
-from trainer.evaluation import paired
-from trainer.evaluation.image_metrics import image_metrics
 from trainer.data import pairs, toyworld_dataset
 from trainer.data.manifest import write_manifest
+from trainer.evaluation import paired
+from trainer.evaluation.image_metrics import image_metrics
 
 
 def test_image_metrics_on_known_arrays():

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.helpers.fake_screencaps import FakeScreencaps, frame_jpeg
 
+from tests.helpers.fake_screencaps import FakeScreencaps, frame_jpeg
 from trainer.data import fetch, movies
 
 ROOT = Path(__file__).resolve().parents[1]

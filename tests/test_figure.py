@@ -1,9 +1,9 @@
 """trainer.figure: the side-by-side of models on held-out scenes and photos."""
 
 import numpy as np
-from tests.helpers import tiny_models
 from PIL import Image
 
+from tests.helpers import tiny_models
 from trainer import figure
 from trainer.data.arrays import decode_square
 from trainer.data.pairs import paired_rows

@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
-from tests.helpers import tiny_models
-from tests.helpers.tiny_models import identity_model
-from tests.helpers.media import cel_frames
 
 from hub import CycleGAN, flat_fills
 from hub.__main__ import main as hub_main
+from tests.helpers import tiny_models
+from tests.helpers.media import cel_frames
+from tests.helpers.tiny_models import identity_model
 from trainer import evaluate
 from trainer.evaluation import outlines
 

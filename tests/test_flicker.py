@@ -5,15 +5,15 @@ import json
 
 import numpy as np
 import pytest
+
+from hub.cyclegan import CycleGAN
+from tests.helpers import tiny_models
 from tests.helpers.media import write_clip
 from tests.helpers.tiny_models import identity_model
-
-from tests.helpers import tiny_models
-from hub.cyclegan import CycleGAN
 from trainer import evaluate
-from trainer.evaluation import flicker
 from trainer.data.clips import make_clips
 from trainer.data.manifest import read_manifest, write_manifest
+from trainer.evaluation import flicker
 
 
 def test_identity_on_a_toyworld_orbit(toyworld_32_clip, tmp_path, capsys):

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers import tiny_models
-from tests.helpers import training_cli
 from huggingface_hub import HfApi, constants
 
 from hub import CAAE, CycleGAN, auto, onnx_runtime
 from hub.errors import ModelFolderError, PushError
 from hub.model_folder import store_float16
 from hub.push import push_folder
+from tests.helpers import tiny_models
+from tests.helpers import training_cli
 
 
 def image():

@@ -5,11 +5,11 @@ import io
 
 import numpy as np
 import pytest
-from tests.helpers.media import png_claiming
 from PIL import Image
 
 from hub.errors import ImageError
 from hub.imaging import MAX_NETWORK_PIXELS, fit_to_network, fit_to_square, read_image, unfit
+from tests.helpers.media import png_claiming
 
 RED = (200, 30, 40)
 

@@ -3,10 +3,11 @@ any picture and give back a PIL image of the input's own size."""
 
 import numpy as np
 import pytest
-from tests.helpers import tiny_models
 from PIL import Image
 
+from hub.directions import Direction
 from hub.errors import ImageError, LabelError
+from tests.helpers import tiny_models
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +55,16 @@ def test_a_list_is_batched_and_each_keeps_its_size(cyclegan):
 
 
 def test_directions_are_named_after_the_domains(cyclegan):
-    assert cyclegan.directions == {"a2b": "3d -> 2d", "b2a": "2d -> 3d"}
+    assert {k: d.name for k, d in cyclegan.directions.items()} == {"a2b": "3d -> 2d", "b2a": "2d -> 3d"}
     by_name = cyclegan.translate(photo(32, 32), "2d -> 3d")
     np.testing.assert_array_equal(np.asarray(by_name), np.asarray(cyclegan.translate(photo(32, 32), "b2a")))
     with pytest.raises(ValueError, match="direction must be one of"):
         cyclegan.translate(photo(32, 32), "3d -> pixar")
+    # A Direction is a value: what the library returns it also takes, and it knows its parts.
+    back = cyclegan.direction("2d->3d")
+    assert back == cyclegan.directions["b2a"] == Direction("b2a", "2d", "3d") and str(back) == "2d -> 3d"
+    assert (back.key, back.source, back.target) == ("b2a", "2d", "3d")
+    np.testing.assert_array_equal(np.asarray(cyclegan.translate(photo(32, 32), back)), np.asarray(by_name))
 
 
 def test_bad_pictures_raise_our_error(cyclegan, caae, tmp_path):

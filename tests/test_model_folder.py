@@ -16,12 +16,12 @@ import keras
 import numpy as np
 import onnx
 import pytest
-from tests.helpers import tiny_models
 import yaml
 
 from hub import CAAE, CycleGAN, model_folder, nets, onnx_runtime
 from hub.errors import ModelFolderError
 from hub.model_folder import store_float16
+from tests.helpers import tiny_models
 
 needs_onnx = pytest.mark.skipif(not (onnx_runtime.can_export() and onnx_runtime.can_run()),
                                 reason="tf2onnx and onnxruntime are in requirements.txt")

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers.fake_screencaps import FakeScreencaps, frame_jpeg
 from PIL import Image
 
+from tests.helpers.fake_screencaps import FakeScreencaps, frame_jpeg
 from tests.helpers.media import probe
-
 from trainer.data import clips, fetch, movies, prepare, stats
 from trainer.data.manifest import read_manifest
 

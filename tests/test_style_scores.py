@@ -6,17 +6,17 @@ import json
 import keras
 import numpy as np
 import pytest
-from tests.helpers.tiny_models import identity_model
 
 from hub import caae_nets
 from hub.caae import CAAE
 from hub.cyclegan import CycleGAN
 from hub.labels import LabelSpace
+from tests.helpers.tiny_models import identity_model
 from trainer import evaluate
+from trainer.data.arrays import decode_all
+from trainer.data.manifest import read_manifest
 from trainer.evaluation import paired, style_classifier, style_scores
 from trainer.evaluation.test_images import TestImages
-from trainer.data.manifest import read_manifest
-from trainer.data.arrays import decode_all
 
 
 def test_classifier_learns_the_medium_and_is_cached(toyworld_32_clip, monkeypatch):
@@ -86,8 +86,9 @@ def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     assert set(scores["label_classifier_accuracy"]) == {"medium", "studio"}
     for row in scores["per_label"].values():
         assert set(row) == {"medium", "studio"} and all(0 <= v <= 1 for v in row.values())
+    assert scores["slider"]["target"] == {"tag": "medium", "value": "2d"}
     for mode in ("tag only", "whole style"):
-        curve = scores["slider"][mode]["p(medium=2d)"]
+        curve = scores["slider"][mode]["probabilities"]
         assert len(curve) == 5 and scores["slider"][mode]["move"] == pytest.approx(curve[-1] - curve[0])
     printed = capsys.readouterr().out
     assert "slider, whole style" in printed and "2d / watercolor" in printed

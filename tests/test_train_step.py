@@ -13,9 +13,9 @@ import keras
 import numpy as np
 import pytest
 
-from tests.helpers import tiny_trainers
 from hub.caae import CAAE
 from hub.cyclegan import CycleGAN
+from tests.helpers import tiny_trainers
 from trainer.callbacks import LossHistory
 
 ROOT = Path(__file__).resolve().parents[1]

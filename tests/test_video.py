@@ -5,11 +5,11 @@ import time
 
 import numpy as np
 import pytest
-from tests.helpers.media import frame_picture, probe, write_audio_only, write_clip, write_gif
 
 from hub import video
 from hub.errors import VideoError
 from hub.temporal import warping_error
+from tests.helpers.media import frame_picture, probe, write_audio_only, write_clip, write_gif
 
 
 def invert(frames):

@@ -21,7 +21,7 @@ import numpy as np
 
 from hub import nets
 from hub.cyclegan import CycleGAN as CycleGANModel
-from hub.cyclegan import domain_name
+from hub.directions import domain_name
 from hub.imaging import from_uint8
 from trainer import config as config_lib, distribute, edge_smoothing, losses, run
 from trainer.augment import device_jitter

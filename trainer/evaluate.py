@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hub import auto, flat_fills, model_folder
 from hub.atomic import write_json
-from hub.cyclegan import CycleGAN, domain_name
+from hub.cyclegan import CycleGAN
 from hub.errors import HubError, VideoError
 from trainer.evaluation import flicker, paired, style_scores
 
@@ -102,16 +102,16 @@ def video_main(argv):
         if args.record and not Path(args.model).is_dir():
             raise ValueError("--record needs a local model folder (download it, record, then push it)")
         model = CycleGAN.from_pretrained(args.model)
-        direction = model.direction_key(args.direction)
+        direction = model.direction(args.direction)
         domains = (model.config["domain_a"], model.config["domain_b"])
-        if direction == "b2a":
+        if direction.key == "b2a":
             domains = domains[::-1]
         clips = flicker.dataset_clips(args.data, *domains) if args.data else []
         clips += flicker.video_clips(args.video, args.fps)
-        results = flicker.evaluate_flicker(model, clips, direction, args.stride)
+        results = flicker.evaluate_flicker(model, clips, direction.key, args.stride)
     except (ValueError, FileNotFoundError, HubError, VideoError) as e:
         sys.exit(f"error: {e}")
-    results["direction"] = f"{domain_name(domains[0])} -> {domain_name(domains[1])}"
+    results["direction"] = direction.name
     print(flicker.format_table(results))
     if args.out:
         write_json(args.out, results)

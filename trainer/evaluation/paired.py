@@ -18,7 +18,7 @@ ceiling).
 """
 
 from hub.caae import CAAE
-from hub.cyclegan import domain_name
+from hub import directions
 from trainer.data.pairs import PairsUnavailable, paired_rows
 from trainer.evaluation import outlines, style_scores
 from trainer.evaluation.image_metrics import image_metrics
@@ -48,8 +48,7 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=No
         both = sorted(set(kept_a) & set(kept_b))
         real_a, real_b = real_a[[kept_a.index(i) for i in both]], real_b[[kept_b.index(i) for i in both]]
         rows_a, rows_b = [rows_a[i] for i in both], [rows_b[i] for i in both]
-    names = {"a2b": f"{domain_name(domain_a)} -> {domain_name(domain_b)}",
-             "b2a": f"{domain_name(domain_b)} -> {domain_name(domain_a)}"}
+    names = directions.of_filters(domain_a, domain_b)
     results = {"pairs": len(rows_a), "image_size": size, "split": split, "directions": {}}
     if not is_caae:
         results["flat_fills"] = list(model.flat_fills)
@@ -57,23 +56,23 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=No
         results["pairs_with_unknown_labels_skipped"] = skipped
     if is_caae:
         results["reconstruction"] = {}
-    for direction, source, source_rows, source_domain, target, target_rows in (
-            ("a2b", real_a, rows_a, domain_a, real_b, rows_b), ("b2a", real_b, rows_b, domain_b, real_a, rows_a)):
-        row = results["directions"][names[direction]] = {}
+    for direction, source, source_rows, target, target_rows in (
+            (names["a2b"], real_a, rows_a, real_b, rows_b), (names["b2a"], real_b, rows_b, real_a, rows_a)):
+        row = results["directions"][direction.name] = {}
         if is_caae:
             z = model.encode(source)
             translated = model.decode(z, target_rows)
             # The same z under its own label: what the label change adds is model - own label.
             kept = model.decode(z, source_rows)
             row["own label"] = image_metrics(kept, target)
-            results["reconstruction"][domain_name(source_domain)] = image_metrics(kept, source)
+            results["reconstruction"][direction.source] = image_metrics(kept, source)
         else:
-            translated = model.translate_array(source, direction)
+            translated = model.translate_array(source, direction.key)
         row["model"] = image_metrics(translated, target)
         row["identity"] = image_metrics(source, target)
         if all("outline" in r for r in target_rows):
             masks = outlines.load_masks([r["outline"] for r in target_rows], size)
-            results.setdefault("look", {})[names[direction]] = {
+            results.setdefault("look", {})[direction.name] = {
                 name: outlines.look_scores(images, masks, target)
                 for name, images in (("model", translated), ("identity", source), ("target", target))}
     return results

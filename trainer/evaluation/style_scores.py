@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from hub.caae import CAAE
-from hub.cyclegan import domain_name
+from hub import directions
 from trainer.data import manifest
 from trainer.evaluation.style_classifier import StyleClassifier
 from trainer.evaluation.style_metrics import FeaturesUnavailable, InceptionFeatures, fid, kid
@@ -114,8 +114,8 @@ def slider_sweep(model, images, rows, classifier, source_value, target_value, ta
                 labels.append(weights)
             p = classifier.probabilities(model.decode(z, labels))
             probabilities.append(float(p[:, classifier.classes.index(target_value)].mean()))
-        sweeps[mode] = {f"p({tag}={target_value})": probabilities, "move": probabilities[-1] - probabilities[0]}
-    return {"weights": list(SLIDER_WEIGHTS), **sweeps}
+        sweeps[mode] = {"probabilities": probabilities, "move": probabilities[-1] - probabilities[0]}
+    return {"weights": list(SLIDER_WEIGHTS), "target": {"tag": tag, "value": target_value}, **sweeps}
 
 
 def style_scores(model, data, domain_a, domain_b, split="test", tag=None, features=None, classifier_epochs=20,
@@ -136,7 +136,8 @@ def style_scores(model, data, domain_a, domain_b, split="test", tag=None, featur
     rows_a, images_a = test_images(data, domain_a, images, split)
     _, images_b = test_images(data, domain_b, images, split)
     result = {"tag": tag, "classifier_accuracy": classifier.accuracy, "classifier_classes": classifier.classes,
-              "images": {domain_name(domain_a): len(images_a), domain_name(domain_b): len(images_b)},
+              "images": {directions.domain_name(domain_a): len(images_a),
+                         directions.domain_name(domain_b): len(images_b)},
               "directions": {}}
     if features is None:
         try:
@@ -146,13 +147,12 @@ def style_scores(model, data, domain_a, domain_b, split="test", tag=None, featur
             features = False
     # each domain's real images through InceptionV3 once: a source in one direction, the target in the other
     real_features = (features(images_a), features(images_b)) if features else (None, None)
+    names = directions.of_filters(domain_a, domain_b)
     for direction, source, target, target_domain, target_value, (source_features, target_features) in (
-            ("a2b", images_a, images_b, domain_b, value_b, real_features),
-            ("b2a", images_b, images_a, domain_a, value_a, real_features[::-1])):
-        translated = _translate(model, source, direction, target_domain)
-        name = (f"{domain_name(domain_a)} -> {domain_name(domain_b)}" if direction == "a2b"
-                else f"{domain_name(domain_b)} -> {domain_name(domain_a)}")
-        entry = result["directions"][name] = {"classifier": {
+            (names["a2b"], images_a, images_b, domain_b, value_b, real_features),
+            (names["b2a"], images_b, images_a, domain_a, value_a, real_features[::-1])):
+        translated = _translate(model, source, direction.key, target_domain)
+        entry = result["directions"][direction.name] = {"target": direction.target, "classifier": {
             "model": classifier.share(translated, target_value), "identity": classifier.share(source, target_value),
             "real target": classifier.share(target, target_value)}}
         if features:
@@ -192,8 +192,8 @@ def format_table(scores):
         for style, shares in scores["per_label"].items():
             lines.append(f"{style:<34}" + "".join(f"{shares[t]:>9.3f}" for t in tags))
         s = scores["slider"]
+        target = f"p({s['target']['tag']}={s['target']['value']})"
         for mode in ("tag only", "whole style"):
-            key, values = next((k, v) for k, v in s[mode].items() if k.startswith("p("))
-            lines.append(f"slider, {mode}: {key} at weights {', '.join(map(str, s['weights']))}: "
-                         + ", ".join(f"{p:.3f}" for p in values) + f" (moves {s[mode]['move']:+.3f})")
+            lines.append(f"slider, {mode}: {target} at weights {', '.join(map(str, s['weights']))}: "
+                         + ", ".join(f"{p:.3f}" for p in s[mode]["probabilities"]) + f" (moves {s[mode]['move']:+.3f})")
     return "\n".join(lines)
