@@ -46,7 +46,7 @@ def matmul_rate(dtype=jnp.bfloat16, n=8192, repeats=20):
 
 def flops_per_step(trainer, images):
     """Model FLOPs of one step: 6 generator and 4 discriminator forward passes per image
-    pair (trainer.losses.cyclegan_losses judges each image once), with the backward pass
+    pair (CycleGANTrainer.compute_losses judges each image once), with the backward pass
     counted as twice the forward (the usual MFU convention). A forward pass is counted
     from its jaxpr: every convolution and matrix product, the zeros that JAX inserts for a
     transposed convolution left out. Device-independent, unlike XLA's cost analysis,

@@ -3,9 +3,9 @@ import math
 import keras
 import numpy as np
 import pytest
-
 from keras import ops
 
+from tests.helpers import tiny_trainers
 from trainer import losses
 
 
@@ -106,8 +106,7 @@ def test_stacked_network_calls_give_the_tutorials_losses(pooled):
     real_a, real_b = (rng.uniform(-1, 1, (3, 32, 32, 3)).astype(np.float32) for _ in range(2))
     # A stand-in for the history pool: anything D should see instead of the current fakes.
     pool = (lambda fakes: ops.flip(fakes, axis=2) * 0.5) if pooled else None
-    by_name = dict(zip(("gen_G", "gen_F", "disc_X", "disc_Y"), networks))
-    got = losses.cyclegan_losses(lambda name, x: by_name[name](x), real_a, real_b, pool_a=pool, pool_b=pool)
+    got = tiny_trainers.cyclegan_of(*networks, pool=pool).compute_losses(real_a, real_b)
     expected = _separate_calls_losses(networks, real_a, real_b, pool or (lambda x: x), pool or (lambda x: x))
     for name, value in expected.items():
         np.testing.assert_allclose(float(got[name]), float(value), rtol=1e-5)
@@ -117,11 +116,8 @@ def test_the_flat_fill_term_adds_the_translations_total_variation_to_g_only():
     rng = np.random.default_rng(0)
     real_a, real_b = (rng.uniform(-1, 1, (2, 8, 8, 3)).astype("float32") for _ in range(2))
 
-    def run(name, images):  # generators copy, discriminators cannot tell
-        return images if name.startswith("gen") else ops.zeros((images.shape[0], 2, 2, 1))
-
-    plain = losses.cyclegan_losses(run, real_a, real_b)
-    flat = losses.cyclegan_losses(run, real_a, real_b, tv_weight=2.0)
+    plain = tiny_trainers.copying_cyclegan().compute_losses(real_a, real_b)
+    flat = tiny_trainers.copying_cyclegan(tv_weight=2.0).compute_losses(real_a, real_b)
     # G's translation of real_a is real_a itself here: its mean absolute neighbour differences
     tv = np.abs(np.diff(real_a, axis=1)).mean() + np.abs(np.diff(real_a, axis=2)).mean()
     assert float(flat["gen_G_loss"]) == pytest.approx(float(plain["gen_G_loss"]) + 2.0 * tv, rel=1e-5)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from keras import ops
 
 from hub import nets
 from hub.cyclegan import CycleGAN as CycleGANModel
@@ -68,12 +69,54 @@ class CycleGANTrainer(TwoWayTrainer):
         self.cycle_blur = cycle_blur
 
     def compute_losses(self, real_a, real_b, smoothed_b=None, training=True):
-        """Forward pass of all four networks -> the four total losses (backend-neutral)."""
-        networks = {"gen_G": self.gen_G, "gen_F": self.gen_F, "disc_X": self.disc_X, "disc_Y": self.disc_Y}
-        return losses.cyclegan_losses(lambda name, x: networks[name](x, training=training),
-                                      real_a, real_b, self.adversarial, self.lambda_cycle, self.identity_weight,
-                                      self.pool_X, self.pool_Y, smoothed_b, self.edge_weight, self.tv_weight,
-                                      self.cycle_blur)
+        """The four losses of one step (Zhu et al. 2017, Sec. 3-4), from one forward pass that
+        the TF and JAX steps share -> {name_loss: scalar}. smoothed_b: domain B images with
+        their edges blurred (trainer.edge_smoothing), for the edge-promoting term.
+
+        Images that go through the same network go in one call, stacked along the batch
+        (instance norm is per image, so this computes what separate calls would): four
+        generator calls and two discriminator calls instead of the tutorial's ten, and each
+        discriminator judges a translation once, for its own loss and the generator's.
+        """
+        def run(net, *batches):
+            return ops.split(net(ops.concatenate(batches, axis=0), training=training), len(batches), axis=0)
+
+        # 1. G: A -> B and F: B -> A translate, map their own domain (for the identity
+        #    term) and translate back (for the cycle).
+        fake_b, same_b = run(self.gen_G, real_a, real_b)  # (B, H, W, 3) each, in [-1, 1]
+        fake_a, same_a = run(self.gen_F, real_b, real_a)
+        cycled_a, cycled_b = self.gen_F(fake_b, training=training), self.gen_G(fake_a, training=training)
+
+        # 2. D_X and D_Y judge real images and translations - D the pooled ones (paper, Sec. 4),
+        #    G its current ones; D_Y also B's edge-smoothed images, as fakes (CartoonGAN).
+        #    Each loss trains only its own networks, so D's loss needs no stop_gradient.
+        def judged(disc, real, fake, pool, *extra):
+            """-> (real logits, the fakes' logits for D, the fakes' logits for G, *extra's)."""
+            if pool is None:
+                real_logits, fake_logits, *rest = run(disc, real, fake, *extra)
+                return (real_logits, fake_logits, fake_logits, *rest)
+            return run(disc, real, pool(fake), fake, *extra)
+
+        real_x, pooled_x, fake_x = judged(self.disc_X, real_a, fake_a, self.pool_X)
+        real_y, pooled_y, fake_y, *smoothed_y = judged(self.disc_Y, real_b, fake_b, self.pool_Y,
+                                                       *([] if smoothed_b is None else [smoothed_b]))
+
+        # 3. The losses: D's adversarial ones; each G's adversarial, cycle and identity terms
+        #    (and G's total variation, --tv-weight).
+        adversarial = self.adversarial
+        disc_X_loss = losses.discriminator_loss(real_x, pooled_x, adversarial)
+        disc_Y_loss = losses.discriminator_loss(real_y, pooled_y, adversarial)
+        if smoothed_y:
+            disc_Y_loss += losses.edge_promoting_loss(smoothed_y[0], self.edge_weight, adversarial)
+        cycle = (losses.cycle_loss(real_a, cycled_a, self.lambda_cycle, self.cycle_blur)
+                 + losses.cycle_loss(real_b, cycled_b, self.lambda_cycle, self.cycle_blur))
+        gen_G_loss = (losses.generator_adversarial_loss(fake_y, adversarial) + cycle
+                      + losses.identity_loss(real_b, same_b, self.lambda_cycle, self.identity_weight)
+                      + losses.flat_fill_loss(fake_b, self.tv_weight))
+        gen_F_loss = (losses.generator_adversarial_loss(fake_x, adversarial) + cycle
+                      + losses.identity_loss(real_a, same_a, self.lambda_cycle, self.identity_weight))
+        return {"gen_G_loss": gen_G_loss, "gen_F_loss": gen_F_loss, "disc_X_loss": disc_X_loss,
+                "disc_Y_loss": disc_Y_loss}
 
 
 def make_optimizer(config, total_steps):

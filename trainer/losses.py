@@ -1,4 +1,5 @@
-"""The trainers' losses as pure functions: tensors in, scalar out. CycleGAN's follow
+"""The primitives of the trainers' losses, as pure functions: tensors in, scalar out (each
+trainer's compute_losses puts one step's losses together from them). CycleGAN's follow
 Zhu et al. (ICCV 2017), pix2pix's Isola et al. (CVPR 2017), PatchNCE Park et al.'s CUT
 (ECCV 2020); the CAAE's (reconstruction L1 + total variation) the seed report,
 its optional label adversary Lample et al.'s Fader networks (NeurIPS 2017), its optional
@@ -80,78 +81,6 @@ def gaussian_blur(images, sigma):
 def identity_loss(real, same, lambda_cycle=10.0, identity_weight=0.5):
     """0.5 * lambda * ||G(y) - y||_1: keeps colours when the input is already in style."""
     return identity_weight * lambda_cycle * ops.mean(ops.abs(real - same))
-
-
-def cyclegan_losses(run, real_a, real_b, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5,
-                    pool_a=None, pool_b=None, smoothed_b=None, edge_weight=0.0, tv_weight=0.0, cycle_blur=0.0):
-    """The four CycleGAN losses from one forward pass, as both training steps (TF and JAX)
-    compute them. run(name, images) calls the network `name` (gen_G: A -> B, gen_F: B -> A,
-    disc_X judges A, disc_Y judges B); pool_a / pool_b, when given, swap translations for
-    pooled ones before the discriminators see them. smoothed_b: domain B images with their
-    edges blurred (trainer.edge_smoothing), which disc_Y learns to call fake as well, with
-    `edge_weight` (CartoonGAN's edge-promoting loss, Chen et al. 2018, Eq. 2). tv_weight: the
-    total variation of G's translations into B in G's loss (flat_fill_loss). cycle_blur: the
-    cycle compares low-passed images (cycle_loss). -> {name_loss: scalar}.
-
-    Images that go through the same network go in one call, stacked along the batch
-    (instance norm is per image, so this computes what separate calls would): four
-    generator calls and two discriminator calls instead of the tutorial's ten, and each
-    discriminator judges a translation once, for its own loss and the generator's.
-    """
-    def stacked(name, *batches):
-        return ops.split(run(name, ops.concatenate(batches, axis=0)), len(batches), axis=0)
-
-    fake_b, same_b = stacked("gen_G", real_a, real_b)  # (B, H, W, 3) each, in [-1, 1]
-    fake_a, same_a = stacked("gen_F", real_b, real_a)
-    cycled_a, cycled_b = run("gen_F", fake_b), run("gen_G", fake_a)
-
-    # D sees real images and (pooled) translations; G wants its current ones judged real.
-    # Each loss trains only its own network, so D's loss needs no stop_gradient on fakes.
-    def judged(name, real, fake, pool, *extra):
-        """-> (real logits, the fakes' logits for D, the fakes' logits for G, *extra's)."""
-        if pool is None:
-            real_logits, fake_logits, *rest = stacked(name, real, fake, *extra)
-            return (real_logits, fake_logits, fake_logits, *rest)
-        return stacked(name, real, pool(fake), fake, *extra)
-
-    real_x, pooled_x, fake_x = judged("disc_X", real_a, fake_a, pool_a)
-    real_y, pooled_y, fake_y, *smoothed_y = judged("disc_Y", real_b, fake_b, pool_b,
-                                                   *([] if smoothed_b is None else [smoothed_b]))
-    disc_X = discriminator_loss(real_x, pooled_x, adversarial)
-    disc_Y = discriminator_loss(real_y, pooled_y, adversarial)
-    if smoothed_y:
-        disc_Y = disc_Y + edge_promoting_loss(smoothed_y[0], edge_weight, adversarial)
-
-    cycle = (cycle_loss(real_a, cycled_a, lambda_cycle, cycle_blur)
-             + cycle_loss(real_b, cycled_b, lambda_cycle, cycle_blur))
-    gen_G = (generator_adversarial_loss(fake_y, adversarial) + cycle
-             + identity_loss(real_b, same_b, lambda_cycle, identity_weight) + flat_fill_loss(fake_b, tv_weight))
-    gen_F = (generator_adversarial_loss(fake_x, adversarial) + cycle
-             + identity_loss(real_a, same_a, lambda_cycle, identity_weight))
-    return {"gen_G_loss": gen_G, "gen_F_loss": gen_F, "disc_X_loss": disc_X, "disc_Y_loss": disc_Y}
-
-
-def pix2pix_losses(run, real_a, real_b, adversarial="bce", lambda_l1=100.0):
-    """The four losses of pix2pix trained both ways on aligned pairs (real_a[i] shows what
-    real_b[i] shows). run(name, images) as in cyclegan_losses; disc_Y judges (A, B) pairs
-    stacked along the channels, disc_X (B, A) pairs. Each generator minimises
-    L_cGAN(G, D) + lambda * ||y - G(x)||_1 (Eq. 4); each discriminator the conditional
-    GAN loss (Eq. 1), halved as the paper does. -> {name_loss: scalar}."""
-    fake_b, fake_a = run("gen_G", real_a), run("gen_F", real_b)
-
-    def judged(name, condition, real, fake):
-        both = run(name, ops.concatenate([ops.concatenate([condition, real], axis=-1),
-                                          ops.concatenate([condition, fake], axis=-1)], axis=0))
-        return ops.split(both, 2, axis=0)
-
-    real_y, fake_y = judged("disc_Y", real_a, real_b, fake_b)
-    real_x, fake_x = judged("disc_X", real_b, real_a, fake_a)
-    return {
-        "gen_G_loss": generator_adversarial_loss(fake_y, adversarial) + lambda_l1 * l1(real_b, fake_b),
-        "gen_F_loss": generator_adversarial_loss(fake_x, adversarial) + lambda_l1 * l1(real_a, fake_a),
-        "disc_X_loss": discriminator_loss(real_x, fake_x, adversarial),
-        "disc_Y_loss": discriminator_loss(real_y, fake_y, adversarial),
-    }
 
 
 def patch_nce_loss(query, key, temperature=0.07):

@@ -16,6 +16,7 @@ import logging
 import time
 
 import keras
+from keras import ops
 
 from hub.imaging import from_uint8, grid, to_uint8
 from trainer import config as config_lib, distribute, losses, run
@@ -56,9 +57,28 @@ class Pix2PixTrainer(TwoWayTrainer):
         return both[..., :3], both[..., 3:]
 
     def compute_losses(self, real_a, real_b, training=True):
-        networks = {"gen_G": self.gen_G, "gen_F": self.gen_F, "disc_X": self.disc_X, "disc_Y": self.disc_Y}
-        return losses.pix2pix_losses(lambda name, x: networks[name](x, training=training),
-                                     real_a, real_b, self.adversarial, self.lambda_l1)
+        """The four losses of pix2pix trained both ways on aligned pairs (real_a[i] shows what
+        real_b[i] shows) -> {name_loss: scalar}. Each generator minimises
+        L_cGAN(G, D) + lambda * ||y - G(x)||_1 (Isola et al. 2017, Eq. 4); each discriminator
+        the conditional GAN loss (Eq. 1), halved as the paper does."""
+        fake_b, fake_a = self.gen_G(real_a, training=training), self.gen_F(real_b, training=training)
+
+        def judged(disc, condition, real, fake):
+            """D sees (condition, image) pairs stacked along the channels: real and fake in one call."""
+            pairs = ops.concatenate([ops.concatenate([condition, real], axis=-1),
+                                     ops.concatenate([condition, fake], axis=-1)], axis=0)
+            return ops.split(disc(pairs, training=training), 2, axis=0)
+
+        real_y, fake_y = judged(self.disc_Y, real_a, real_b, fake_b)  # D_Y: is B the translation of A?
+        real_x, fake_x = judged(self.disc_X, real_b, real_a, fake_a)
+        adversarial, lambda_l1 = self.adversarial, self.lambda_l1
+        gan_G, gan_F = (losses.generator_adversarial_loss(logits, adversarial) for logits in (fake_y, fake_x))
+        return {
+            "gen_G_loss": gan_G + lambda_l1 * losses.l1(real_b, fake_b),
+            "gen_F_loss": gan_F + lambda_l1 * losses.l1(real_a, fake_a),
+            "disc_X_loss": losses.discriminator_loss(real_x, fake_x, adversarial),
+            "disc_Y_loss": losses.discriminator_loss(real_y, fake_y, adversarial),
+        }
 
 
 def build_trainer(config):

@@ -37,6 +37,26 @@ def caae(optimizer, jit_compile):
 BUILD = {"cyclegan": cyclegan, "caae": caae}
 
 
+def cyclegan_of(gen_G, gen_F, disc_X, disc_Y, pool=None, **compile_args):
+    """A CycleGAN trainer of these networks, compiled with `compile_args`, for checking its
+    losses; pool: a stand-in for both history pools (anything D should see instead of the
+    current translations)."""
+    trainer = CycleGANTrainer(gen_G, gen_F, disc_X, disc_Y, jitter=False)
+    trainer.compile(keras.optimizers.Adam(), **compile_args)
+    trainer.pool_X = trainer.pool_Y = pool
+    return trainer
+
+
+def copying_cyclegan(**compile_args):
+    """A CycleGAN trainer whose generators copy their input and whose discriminators cannot
+    tell (logit 0 everywhere), so its losses are known in closed form."""
+    x = keras.Input((None, None, 3))
+    copy = [keras.Model(x, keras.layers.Identity()(x), name=name) for name in ("gen_G", "gen_F")]
+    blind = [keras.Model(x, keras.layers.Lambda(lambda t: keras.ops.zeros_like(t[:, :2, :2, :1]))(x), name=name)
+             for name in ("disc_X", "disc_Y")]
+    return cyclegan_of(*copy, *blind, **compile_args)
+
+
 def build(model, optimizer=lambda: keras.optimizers.Adam(2e-4, beta_1=0.5), jit_compile=None):
     """A tiny trainer of `model`; XLA by default only on JAX (its fit is built for it)."""
     jit_compile = keras.backend.backend() == "jax" if jit_compile is None else jit_compile
