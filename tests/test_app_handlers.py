@@ -256,6 +256,7 @@ def test_an_unreachable_repo_falls_back_to_the_demo_weights_and_says_so(fake_hub
     assert "serving the demo weights instead" in ui.about_markdown(loaded)
 
 
+@pytest.mark.slow
 def test_hub_repos_and_folders_load_with_their_revision(fake_hub, tmp_path):
     tiny_models.cyclegan().push_to_hub("ana/toy")
     tiny_models.cyclegan(seed=1).save_pretrained(tmp_path / "mine")

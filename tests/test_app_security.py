@@ -34,6 +34,7 @@ def png_bytes(array):
     return buffer.getvalue()
 
 
+@pytest.mark.slow
 def test_a_server_path_reads_nothing_on_any_event(app_server, tmp_path):
     secret = tmp_path / "secret.png"  # outside Gradio's upload cache, readable by the server
     secret.write_bytes(png_bytes(np.random.default_rng(0).integers(0, 255, (40, 40, 3), dtype=np.uint8)))
@@ -92,6 +93,7 @@ def peak_extra_mb(process, run):
     return (int(re.search(r"VmHWM:\s+(\d+)", status.read_text()).group(1)) - before) / 1024
 
 
+@pytest.mark.slow
 def test_thin_pictures_cost_no_more_memory_than_a_photo(app_process, client, tmp_path):
     # A picture far thinner than a frame is letterboxed and capped (hub.imaging.MAX_ASPECT,
     # MAX_NETWORK_PIXELS): at any Detail it costs what a 1920 x 1080 photo costs, measured
@@ -149,6 +151,7 @@ def test_values_of_the_wrong_type_are_messages(client):
         client.predict(example, "2d / cel / cel-desert", *weights, api_name="/restyle")
 
 
+@pytest.mark.slow
 def test_serving_contacts_no_host_on_the_web(client, web_trap):
     # Last in this module, after its traffic: ONNX Runtime's wheels report runs to
     # Microsoft unless told not to (hub.onnx_runtime).

@@ -110,6 +110,7 @@ def test_the_console_shows_what_is_served_and_a_refusal_as_one_line(app_process,
     assert new.strip() == "INFO refused: Cannot use this picture: notes.png is not an image Pillow can read"
 
 
+@pytest.mark.slow
 def test_gradio_reload_mode_serves_the_app_and_reloads_a_change(tmp_path):
     # `gradio app.py` watches the app's folder: a copy of app.py alone, the packages from ROOT.
     shutil.copy(ROOT / "app.py", tmp_path / "app.py")

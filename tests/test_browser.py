@@ -42,6 +42,7 @@ def after_image(page, not_source=None):
     return np.asarray(Image.open(io.BytesIO(page.request.get(source).body())).convert("RGB")), source
 
 
+@pytest.mark.slow
 def test_a_cached_example_shows_its_result_without_a_click_and_again_after_a_reload(page, tmp_path):
     page.get_by_test_id("dataset-cell-0-0").click()  # the first example: a 3d render; no click on Translate
     page.wait_for_selector("#picture img", timeout=30_000)

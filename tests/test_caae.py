@@ -59,6 +59,7 @@ def tiny_config(data, **overrides):
     return CAAEConfig(**{**fields, **overrides})
 
 
+@pytest.mark.slow
 def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_path):
     out = tmp_path / "run"
     config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=3, checkpoint_every=2)
@@ -82,6 +83,7 @@ def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_pat
         model.encode(np.zeros((1, 64, 64, 3), np.uint8))
 
 
+@pytest.mark.slow
 def test_both_phases_give_finite_losses_and_train_their_networks(toyworld_64):
     from trainer.data.domains import domain_rows
     from trainer.data.loading import labelled_dataset
@@ -114,6 +116,7 @@ def test_both_phases_give_finite_losses_and_train_their_networks(toyworld_64):
     assert trainer.step == 8
 
 
+@pytest.mark.slow
 def test_spatial_latent_with_label_adversary_trains_and_exports(toyworld_64, tmp_path):
     config = tiny_config(toyworld_64, latent="spatial", latent_dim=64, label_adversary="medium,studio",
                          epochs=1, pretrain_epochs=1, steps_per_epoch=3)
@@ -125,6 +128,7 @@ def test_spatial_latent_with_label_adversary_trains_and_exports(toyworld_64, tmp
     assert model.decode(model.encode(images), model.styles[-1]).shape == (2, 32, 32, 3)
 
 
+@pytest.mark.slow
 def test_the_optional_losses_train_in_both_phases(toyworld_64):
     from trainer.data.domains import domain_rows
     from trainer.data.loading import labelled_dataset
@@ -149,6 +153,7 @@ def test_the_optional_losses_train_in_both_phases(toyworld_64):
             assert any(not np.allclose(a, b) for a, b in zip(old, net.get_weights()))
 
 
+@pytest.mark.slow
 def test_the_label_steers_the_decoder(toyworld_64, tmp_path):
     config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=2)
     model = CAAE.from_pretrained(caae.train(config, tmp_path / "run", verbose=0))
@@ -164,6 +169,7 @@ def test_the_label_steers_the_decoder(toyworld_64, tmp_path):
     assert np.abs(decoded(first) - decoded(last)).mean() > 1e-4  # a label the decoder ignored gives 0
 
 
+@pytest.mark.slow
 def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
     common = ["--data", str(toyworld_64), *TINY, "--pretrain-epochs", "1", "--epochs", "2",
               "--steps-per-epoch", "5", "--checkpoint-every", "4", "--seed", "5"]
@@ -205,6 +211,7 @@ def test_a_checkpoint_from_before_the_device_jitter_is_refused_naming_the_versio
         checkpoint.restore(caae.build_trainer(config, space), path)
 
 
+@pytest.mark.slow
 def test_labels_with_one_value_fail_before_training(toyworld_64, tmp_path):
     result = training_cli.run_cli("trainer.caae", ["--data", str(toyworld_64), *TINY, "--labels", "medium,split",
                                                    "--out", str(tmp_path / "r")])
@@ -213,6 +220,7 @@ def test_labels_with_one_value_fail_before_training(toyworld_64, tmp_path):
     assert not (tmp_path / "r" / "checkpoints").exists()
 
 
+@pytest.mark.slow
 def test_evaluate_scores_restyling_against_the_paired_render(toyworld_64, tmp_path):
     config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=2)
     model = CAAE.from_pretrained(caae.train(config, tmp_path / "run", verbose=0))

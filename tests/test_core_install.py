@@ -73,6 +73,7 @@ def run_core(jobs, tmp_path, env=None):
 
 @pytest.mark.skipif(not (onnx_runtime.can_export() and onnx_runtime.can_run()),
                     reason="the folders' ONNX exports need tf2onnx, running them onnxruntime")
+@pytest.mark.slow
 def test_the_core_install_loads_and_runs_folders_without_tensorflow(fake_hub, tmp_path):
     cyclegan, caae = tiny_models.cyclegan(), tiny_models.caae()
     cyclegan.save_pretrained(tmp_path / "cyclegan")

@@ -41,6 +41,7 @@ def test_patch_nce_equals_a_naive_loop_and_treats_the_key_as_a_fixed_target():
 
 
 @pytest.mark.parametrize("objective, identity", [("cut", True), ("fastcut", False)])
+@pytest.mark.slow
 def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objective, identity):
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, batch_size=2, epochs=1,
                             steps_per_epoch=2, objective=objective, adversarial_loss="lsgan",
@@ -60,6 +61,7 @@ def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objec
         assert any(id(v) in changed for v in net.trainable_variables), net.name
 
 
+@pytest.mark.slow
 def test_a_tiny_fastcut_run_saves_a_cyclegan_folder_and_resumes_exactly_after_sigkill(toyworld_64, tmp_path):
     straight = training_cli.assert_kill_and_resume_match("trainer.cyclegan", [
         "--data", str(toyworld_64), *TINY, "--objective", "fastcut", "--epochs", "2", "--steps-per-epoch", "4",

@@ -27,6 +27,7 @@ def weights_of(model_dir):
     return [w for d in ("a2b", "b2a") for w in model.generators[d].get_weights()]
 
 
+@pytest.mark.slow
 def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_path):
     out = tmp_path / "run"
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=2,
@@ -74,6 +75,7 @@ def tensorboard_events(folder):
     return scalars, images
 
 
+@pytest.mark.slow
 def test_samples_0_trains_without_grids(toyworld_64, tmp_path):
     out = tmp_path / "run"
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=2,
@@ -83,6 +85,7 @@ def test_samples_0_trains_without_grids(toyworld_64, tmp_path):
     assert CycleGAN.from_pretrained(model_dir).config["training"]["steps"] == 2
 
 
+@pytest.mark.slow
 def test_losses_are_finite_and_training_changes_the_generators(toyworld_64):
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1,
                             steps_per_epoch=4, adversarial_loss="lsgan", generator="resnet")
@@ -102,6 +105,7 @@ def test_losses_are_finite_and_training_changes_the_generators(toyworld_64):
 
 
 @pytest.mark.parametrize("flags", [["--mixed-precision"], ["--jit-compile"], ["--input-pipeline", "arrays"]])
+@pytest.mark.slow
 def test_precision_xla_and_input_flags_train(toyworld_64, tmp_path, flags):
     result = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--steps-per-epoch", "2",
                       "--out", str(tmp_path / "run"), *flags])
@@ -110,6 +114,7 @@ def test_precision_xla_and_input_flags_train(toyworld_64, tmp_path, flags):
     assert all(np.isfinite(w).all() for w in model.generators["a2b"].get_weights())
 
 
+@pytest.mark.slow
 def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
     common = ["--data", str(toyworld_64), *TINY, "--epochs", "3", "--steps-per-epoch", "8",
               "--checkpoint-every", "3", "--pool-size", "2", "--seed", "11"]
@@ -173,6 +178,7 @@ def test_a_checkpoint_in_the_layout_before_0_2_is_refused_naming_the_version(tmp
         checkpoint.restore(cyclegan.build_trainer(config), path)
 
 
+@pytest.mark.slow
 def test_resume_from_a_kept_epoch_reaches_the_same_weights(toyworld_64, tmp_path):
     out = tmp_path / "run"
     args = ["--data", str(toyworld_64), *TINY, "--epochs", "3", "--steps-per-epoch", "2", "--out", str(out)]
@@ -189,6 +195,7 @@ def test_resume_from_a_kept_epoch_reaches_the_same_weights(toyworld_64, tmp_path
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_the_paper_preset_is_printed_at_the_start_and_trains(toyworld_64, tmp_path):
     out = tmp_path / "run"
     result = run_cli(["--data", str(toyworld_64), "--preset", "paper", "--image-size", "32", "--load-size", "36",
@@ -202,6 +209,7 @@ def test_the_paper_preset_is_printed_at_the_start_and_trains(toyworld_64, tmp_pa
         "paper", "resnet", 50, 36, 32)
 
 
+@pytest.mark.slow
 def test_the_cartoon_preset_serves_its_translations_with_flat_fills(toyworld_64, tmp_path):
     out = tmp_path / "run"
     result = run_cli(["--data", str(toyworld_64), "--preset", "cartoon", "--image-size", "32", "--base-filters", "4",
@@ -213,6 +221,7 @@ def test_the_cartoon_preset_serves_its_translations_with_flat_fills(toyworld_64,
     assert not np.array_equal(model.translate_array(images), model.translate_array(images, flat_fills=False))
 
 
+@pytest.mark.slow
 def test_resume_refuses_to_change_the_run(toyworld_64, tmp_path):
     out = tmp_path / "run"
     first = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)])
@@ -223,6 +232,7 @@ def test_resume_refuses_to_change_the_run(toyworld_64, tmp_path):
     assert changed.returncode != 0 and "--image-size was 32, now 64" in changed.stderr
 
 
+@pytest.mark.slow
 def test_empty_domain_fails_before_training(toyworld_64, tmp_path):
     result = run_cli(["--data", str(toyworld_64), "--domain-a", "studio=pixar", *TINY, "--out", str(tmp_path / "r")])
     assert result.returncode != 0
@@ -235,6 +245,7 @@ def test_empty_domain_fails_before_training(toyworld_64, tmp_path):
     ("trainer.pix2pix", "error: the pairs of medium=3d and medium=2d has 27 training images, fewer than one batch"),
     ("trainer.caae", "has 54 training images, fewer than one batch (--batch-size 64): give --batch-size 54 or less"),
 ])
+@pytest.mark.slow
 def test_a_domain_smaller_than_one_batch_fails_before_anything_is_built(toyworld_64, tmp_path, module, expected):
     out = tmp_path / "r"
     result = training_cli.run_cli(module, ["--data", str(toyworld_64), "--image-size", "32", "--base-filters", "4",

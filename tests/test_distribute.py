@@ -63,6 +63,7 @@ def cluster_env(backend, addresses, process):
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+@pytest.mark.slow
 def test_two_devices_and_two_processes_train_as_one_device(tmp_path, backend):
     """One reference run on one device; then two devices in one process, and two processes
     on 127.0.0.1 (MultiWorkerMirroredStrategy, or jax.distributed), all at once."""

@@ -60,6 +60,7 @@ def test_pairs_match_by_scene_and_skip_clips(tmp_path):
         pairs.paired_rows(tmp_path, "medium=3d", "medium=4d")
 
 
+@pytest.mark.slow
 def test_cli_prints_table_and_writes_json(toyworld_64, tmp_path, capsys):
     model_dir = tmp_path / "model"
     identity_model(64).save_pretrained(model_dir)
@@ -85,6 +86,7 @@ def test_cli_prints_table_and_writes_json(toyworld_64, tmp_path, capsys):
     assert "lines P" in printed and "flat texture" in printed
 
 
+@pytest.mark.slow
 def test_one_test_image_per_domain_gives_the_paired_metrics_and_says_why_not_the_rest(tmp_path, capsys):
     data = tmp_path / "data"
     toyworld_dataset.generate(data, count=10, size=32, seed=1, workers=1, progress=False)  # 1 test scene
@@ -97,6 +99,7 @@ def test_one_test_image_per_domain_gives_the_paired_metrics_and_says_why_not_the
             in printed)
 
 
+@pytest.mark.slow
 def test_the_evaluation_runs_on_jax_without_tensorflow(toyworld_64, tmp_path):
     """The GPU machines have Keras on JAX and no TensorFlow: paired metrics, the look and
     the style classifier run there, with the same numbers (SSIM to 5e-5: the backends round

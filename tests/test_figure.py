@@ -1,6 +1,7 @@
 """trainer.figure: the side-by-side of models on held-out scenes and photos."""
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.helpers import tiny_models
@@ -9,6 +10,7 @@ from trainer.data.arrays import decode_square
 from trainer.data.pairs import paired_rows
 
 
+@pytest.mark.slow
 def test_a_row_per_scene_and_photo_a_column_per_model(toyworld_64, tmp_path):
     tiny_models.cyclegan().save_pretrained(tmp_path / "a")
     tiny_models.cyclegan(seed=1).save_pretrained(tmp_path / "b")
@@ -25,6 +27,7 @@ def test_a_row_per_scene_and_photo_a_column_per_model(toyworld_64, tmp_path):
     assert (image[:figure.TITLE_HEIGHT, :30] < 128).any()  # a title was drawn
 
 
+@pytest.mark.slow
 def test_domain_flags_choose_the_scenes(toyworld_64, tmp_path):
     tiny_models.cyclegan().save_pretrained(tmp_path / "a")
     out = tmp_path / "cel.png"

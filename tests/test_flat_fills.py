@@ -43,6 +43,7 @@ def test_the_window_grows_with_the_network_size():
     assert error(128) < 0.8 * error(32)
 
 
+@pytest.mark.slow
 def test_a_folder_setting_applies_to_translate_and_a_call_overrides_it(tmp_path):
     model = tiny_models.cyclegan()
     images = np.random.default_rng(2).integers(0, 255, (2, 32, 32, 3), np.uint8)

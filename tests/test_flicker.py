@@ -16,6 +16,7 @@ from trainer.data.manifest import read_manifest, write_manifest
 from trainer.evaluation import flicker
 
 
+@pytest.mark.slow
 def test_identity_on_a_toyworld_orbit(toyworld_32_clip, tmp_path, capsys):
     folder = tmp_path / "identity"
     identity_model(32).save_pretrained(folder)

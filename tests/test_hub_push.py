@@ -22,6 +22,7 @@ def image():
     return np.random.default_rng(0).integers(0, 255, (32, 48, 3), np.uint8)
 
 
+@pytest.mark.slow
 def test_push_then_from_pretrained_gives_the_same_translator(fake_hub, tmp_path):
     model = tiny_models.cyclegan()
     url = model.push_to_hub("ana/toy-cyclegan")
@@ -36,6 +37,7 @@ def test_push_then_from_pretrained_gives_the_same_translator(fake_hub, tmp_path)
                                   np.asarray(model.translate(image(), "a2b")))
 
 
+@pytest.mark.slow
 def test_the_hub_cache_loads_offline(fake_hub, tmp_path, monkeypatch):
     tiny_models.caae().push_to_hub("ana/toy-caae")
     online = auto.from_pretrained("ana/toy-caae", cache_dir=tmp_path / "cache", runtime="keras")
@@ -52,6 +54,7 @@ def test_the_hub_cache_loads_offline(fake_hub, tmp_path, monkeypatch):
         auto.from_pretrained("ana/never-pushed", cache_dir=tmp_path / "cache")
 
 
+@pytest.mark.slow
 def test_a_failed_push_keeps_the_folder_and_says_how_to_retry(fake_hub, tmp_path):
     folder = tmp_path / "model"
     tiny_models.caae().save_pretrained(folder)
@@ -68,6 +71,7 @@ def test_a_failed_push_keeps_the_folder_and_says_how_to_retry(fake_hub, tmp_path
     assert sorted(fake_hub.files("ana/flaky")) == before
 
 
+@pytest.mark.slow
 def test_train_with_push_to_hub_then_load_it_elsewhere(fake_hub, toyworld_64, tmp_path):
     result = training_cli.run_cli("trainer.cyclegan", [
         "--data", str(toyworld_64), "--image-size", "32", "--base-filters", "4", "--epochs", "1",
@@ -85,6 +89,7 @@ def test_train_with_push_to_hub_then_load_it_elsewhere(fake_hub, toyworld_64, tm
     np.testing.assert_array_equal(np.asarray(out), np.asarray(local.translate(image(), "3d -> 2d")))
 
 
+@pytest.mark.slow
 def test_the_mixins_own_calls_work_with_its_arguments(fake_hub, tmp_path):
     model = tiny_models.cyclegan()
     url = model.save_pretrained(tmp_path / "model", push_to_hub=True, repo_id="ana/mixin",
@@ -107,6 +112,7 @@ def test_the_mixins_own_calls_work_with_its_arguments(fake_hub, tmp_path):
     assert "generator_a2b.onnx" in proposed  # ignored, so neither uploaded nor deleted
 
 
+@pytest.mark.slow
 def test_a_re_push_after_hub_float16_leaves_no_stale_file(fake_hub, tmp_path):
     folder = tmp_path / "model"
     tiny_models.cyclegan().save_pretrained(folder)
@@ -120,6 +126,7 @@ def test_a_re_push_after_hub_float16_leaves_no_stale_file(fake_hub, tmp_path):
     assert loaded.config["weights_dtype"] == "float16"
 
 
+@pytest.mark.slow
 def test_onnx_runtime_downloads_no_keras_file(fake_hub, tmp_path):
     model = tiny_models.cyclegan()
     model.push_to_hub("ana/onnx-only")
@@ -136,6 +143,7 @@ def test_onnx_runtime_downloads_no_keras_file(fake_hub, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["unet-transpose", "unet-resize", "resnet-transpose", "caae"])
+@pytest.mark.slow
 def test_the_cards_keras_snippet_runs_in_a_fresh_process(fake_hub, tmp_path, kind):
     generator, _, upsample = kind.partition("-")
     model = tiny_models.caae() if kind == "caae" else tiny_models.cyclegan(generator=generator, upsample=upsample)
@@ -151,6 +159,7 @@ def test_the_cards_keras_snippet_runs_in_a_fresh_process(fake_hub, tmp_path, kin
     assert result.stdout.split("\n")[-2].startswith("(1, ")
 
 
+@pytest.mark.slow
 def test_a_folder_without_onnx_gets_it_before_the_push(fake_hub, tmp_path, monkeypatch):
     folder = tmp_path / "model"
     with monkeypatch.context() as m:  # saved where no export was possible, as on JAX

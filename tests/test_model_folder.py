@@ -49,6 +49,7 @@ def images(n=2, h=32, w=64):
     return np.random.default_rng(1).integers(0, 255, (n, h, w, 3), np.uint8)
 
 
+@pytest.mark.slow
 def test_cyclegan_round_trip_gives_identical_outputs(cyclegan_folder):
     loaded = CycleGAN.from_pretrained(cyclegan_folder, runtime="keras")
     original = tiny_models.cyclegan()
@@ -58,6 +59,7 @@ def test_cyclegan_round_trip_gives_identical_outputs(cyclegan_folder):
     assert loaded.config["format_version"] == model_folder.FORMAT_VERSION
 
 
+@pytest.mark.slow
 def test_saved_files_are_readable_by_others_as_the_umask_allows(tmp_path):
     # mkstemp creates files 0600; a model folder served by a web server or shared on a
     # machine must be 0644 under the usual umask 022.
@@ -108,6 +110,7 @@ def test_a_stale_onnx_export_is_never_used(cyclegan_folder, tmp_path):
 
 
 @needs_onnx
+@pytest.mark.slow
 def test_a_failed_onnx_export_keeps_the_keras_weights(tmp_path, caplog, monkeypatch):
     # Keras' exporter cannot handle every layer (Keras 3.15's UpSampling2D with open image
     # sides, for one): the folder must still be written, and load.
@@ -285,6 +288,7 @@ def test_the_model_card_has_hub_metadata_and_renders_recorded_numbers(cyclegan_f
 
 
 @needs_onnx
+@pytest.mark.slow
 def test_a_folder_saved_on_jax_gets_its_onnx_export_later(tmp_path):
     # The JAX backend has no tf2onnx export: its folders hold .keras files only until
     # `python -m hub onnx` exports them where TensorFlow is installed.

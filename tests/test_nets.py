@@ -104,6 +104,7 @@ def _one_pixel_lines(count, size, rng):
     return images
 
 
+@pytest.mark.slow
 def test_full_size_head_lets_the_unet_copy_a_1px_line():
     """Copying the image is the easiest job a U-Net has, yet the tutorial's resize net, which
     first and last works at half size, blurs a 1 px line; the full-size head keeps it."""

@@ -52,6 +52,7 @@ def test_a_pair_keeps_one_crop_and_mirror_through_the_jitter(toyworld_64):
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
 
 
+@pytest.mark.slow
 def test_tiny_training_saves_a_cyclegan_folder_that_loads_everywhere(toyworld_64, tmp_path):
     out = tmp_path / "run"
     config = Pix2PixConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=2, steps_per_epoch=3,
@@ -68,6 +69,7 @@ def test_tiny_training_saves_a_cyclegan_folder_that_loads_everywhere(toyworld_64
     assert model.translate_array(np.zeros((1, 64, 64, 3), np.uint8), "a2b").shape == (1, 64, 64, 3)
 
 
+@pytest.mark.slow
 def test_full_size_head_and_no_sample_grids(toyworld_64, tmp_path):
     out = tmp_path / "run"
     config = Pix2PixConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=2,
@@ -80,12 +82,14 @@ def test_full_size_head_and_no_sample_grids(toyworld_64, tmp_path):
     assert model.translate_array(np.zeros((1, 32, 32, 3), np.uint8), "a2b").shape == (1, 32, 32, 3)
 
 
+@pytest.mark.slow
 def test_data_without_pairs_fails_before_training(toyworld_64, tmp_path):
     result = training_cli.run_cli("trainer.pix2pix", ["--data", str(toyworld_64), *TINY, "--domain-b",
                                                       "medium=4d", "--out", str(tmp_path / "run")])
     assert result.returncode == 1 and "error: no scene of split 'train'" in result.stderr
 
 
+@pytest.mark.slow
 def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
     training_cli.assert_kill_and_resume_match("trainer.pix2pix", [
         "--data", str(toyworld_64), *TINY, "--epochs", "2", "--steps-per-epoch", "6", "--checkpoint-every", "4",

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -30,6 +32,7 @@ def test_readme_code_structure_names_every_module():
             assert path.name in structure, f"{path.relative_to(ROOT)} missing from README's Code structure"
 
 
+@pytest.mark.slow
 def test_app_help_lists_its_options():
     result = subprocess.run([sys.executable, str(ROOT / "app.py"), "--help"], capture_output=True, text=True,
                             timeout=60)

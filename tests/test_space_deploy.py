@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from space import deploy
@@ -69,6 +70,7 @@ def test_a_failed_deploy_says_so_and_how_to_retry(fake_hub):
     assert fake_hub.commit_count("ana/style-space") == 0
 
 
+@pytest.mark.slow
 def test_the_staged_space_builds_its_app_from_its_own_files(tmp_path):
     deploy.stage(tmp_path)
     check = (

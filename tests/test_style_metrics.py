@@ -90,6 +90,7 @@ def weights_server(tmp_path_factory):
     server.shutdown()
 
 
+@pytest.mark.slow
 def test_inception_weights_are_fetched_once_into_the_cache(weights_server, monkeypatch, tmp_path):
     origin, md5, served = weights_server
     monkeypatch.setattr(style_metrics, "INCEPTION_ORIGIN", origin)

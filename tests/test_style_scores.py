@@ -19,6 +19,7 @@ from trainer.evaluation import paired, style_classifier, style_scores
 from trainer.evaluation.test_images import TestImages
 
 
+@pytest.mark.slow
 def test_classifier_learns_the_medium_and_is_cached(toyworld_32_clip, monkeypatch):
     classifier = style_classifier.StyleClassifier.for_dataset(toyworld_32_clip, "medium", size=32)
     assert classifier.classes == ["2d", "3d"] and classifier.accuracy >= 0.85
@@ -45,6 +46,7 @@ def mean_colour(images):
     return np.concatenate([images.mean(axis=(1, 2)), images.std(axis=(1, 2))], axis=1)
 
 
+@pytest.mark.slow
 def test_identity_translator_scores_the_identity_baseline(toyworld_32_clip):
     model = identity_model(32)
     scores = style_scores.style_scores(model, toyworld_32_clip, "medium=3d", "medium=2d", features=mean_colour)
@@ -76,6 +78,7 @@ def toyworld_caae(seed=0):
                 config)
 
 
+@pytest.mark.slow
 def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     folder = tmp_path / "caae"
     toyworld_caae().save_pretrained(folder)
@@ -99,6 +102,7 @@ def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     assert CAAE.from_pretrained(folder).config["evaluation"]["style"]["per_label"] == scores["per_label"]
 
 
+@pytest.mark.slow
 def test_unpaired_data_gets_style_scores_only(toyworld_32_clip, tmp_path):
     # real data has no scene tags: no paired metrics, a note, and the style scores
     data = tmp_path / "unpaired"

@@ -83,6 +83,7 @@ print("swept", len(sides) ** 2)
 """
 
 
+@pytest.mark.slow
 def test_small_and_thin_frames_never_reach_the_native_flow_code_unpadded():
     """OpenCV's DIS segfaults on frames 8-14 px high and 40-64 px wide (and errors on
     smaller ones): a crash no `try` catches, so the sweep runs in its own process."""

@@ -1,8 +1,7 @@
 import numpy as np
 from PIL import Image
 
-from trainer.data import toyworld, toyworld_dataset
-from trainer.data import manifest
+from trainer.data import manifest, toyworld, toyworld_dataset
 from trainer.data.manifest import read_manifest
 
 

@@ -47,6 +47,7 @@ def assert_same_losses(got, want, rtol_before, rtol_after):
                                    rtol=rtol_before if i == 0 else rtol_after, err_msg=f"record {i}: {names}")
 
 
+@pytest.mark.slow
 def test_the_tf_steps_train_each_network_with_its_own_optimizer(tf_replays):
     assert tf_replays["cyclegan"]["iterations"] == [1]  # one Adam for all four networks
     # The CAAE's discriminators rest while pretraining, so their Adams start a step later.
@@ -56,6 +57,7 @@ def test_the_tf_steps_train_each_network_with_its_own_optimizer(tf_replays):
         assert all(first[n] != later[0][n] for n in first)  # the first step changed every loss
 
 
+@pytest.mark.slow
 def test_the_jax_step_matches_the_tf_step(saved, tf_replays):
     pytest.importorskip("jax")
     result = subprocess.run([sys.executable, "-m", "tests.helpers.jax_step_losses", str(saved)], capture_output=True,
@@ -67,11 +69,13 @@ def test_the_jax_step_matches_the_tf_step(saved, tf_replays):
         assert_same_losses(jax_replays[model]["losses"], tf_replays[model]["losses"], 1e-4, 1e-3)
 
 
+@pytest.mark.slow
 def test_the_xla_compiled_tf_step_matches_the_plain_one(saved, tf_replays):
     xla = tiny_trainers.replay(saved, "cyclegan", jit_compile=True)
     assert_same_losses(xla["losses"], tf_replays["cyclegan"]["losses"], 1e-5, 1e-4)
 
 
+@pytest.mark.slow
 def test_the_bfloat16_step_stays_near_the_float32_one(saved, tf_replays):
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
@@ -83,6 +87,7 @@ def test_the_bfloat16_step_stays_near_the_float32_one(saved, tf_replays):
     assert_same_losses(bf16["losses"], tf_replays["cyclegan"]["losses"], 0.03, 0.03)
 
 
+@pytest.mark.slow
 def test_a_whole_run_on_the_jax_backend(toyworld_64, tmp_path):
     pytest.importorskip("jax")
     out = tmp_path / "run"
@@ -102,6 +107,7 @@ def test_a_whole_run_on_the_jax_backend(toyworld_64, tmp_path):
     assert [row["step"] for row in LossHistory.read(out / "logs" / "history.jsonl")] == [2, 4]
 
 
+@pytest.mark.slow
 def test_a_whole_caae_run_on_the_jax_backend(toyworld_64, tmp_path):
     pytest.importorskip("jax")
     out = tmp_path / "run"

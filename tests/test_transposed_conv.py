@@ -23,6 +23,7 @@ def records():
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_same_outputs_and_gradients_as_keras(records):
     assert len(records) == 4
     for r in records:
