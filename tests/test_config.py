@@ -1,4 +1,5 @@
 import argparse
+import json
 
 import pytest
 
@@ -82,3 +83,13 @@ def test_a_run_saved_with_a_recipe_loads_with_it_as_its_preset(tmp_path):
     path = tmp_path / "config.json"
     path.write_text('{"data": "d", "recipe": "cartoon", "full_size_head": true}')
     assert config_lib.load(CycleGANConfig, path).preset == "cartoon"
+
+
+def test_steps_per_epoch_0_settles_to_one_pass_and_is_written(tmp_path):
+    from trainer import run
+
+    settled = run.settle(CycleGANConfig(data="-", batch_size=4), tmp_path, examples=10)
+    assert settled.steps_per_epoch == 2  # 10 images, 4 a batch: two full batches an epoch
+    assert json.loads((tmp_path / "config.json").read_text())["steps_per_epoch"] == 2
+    assert run.settle(CycleGANConfig(data="-", batch_size=4, steps_per_epoch=7), tmp_path, 10).steps_per_epoch == 7
+    assert run.settle(CycleGANConfig(data="-", batch_size=4), tmp_path, examples=3).steps_per_epoch == 1

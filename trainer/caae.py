@@ -19,7 +19,6 @@ seen in training), logs/ (TensorBoard) and, at the end, model/ (a `hub.CAAE` fol
 It runs on TensorFlow or JAX (KERAS_BACKEND=jax), on one device or, with --distribute, on all.
 """
 
-import dataclasses
 import logging
 import os
 import time
@@ -32,7 +31,7 @@ from hub import caae_nets
 from hub.caae import CAAE
 from hub.imaging import from_uint8, grid, to_uint8
 from hub.labels import LabelSpace
-from trainer import config as config_lib, distribute, losses, run
+from trainer import distribute, losses, run
 from trainer.augment import device_jitter
 from trainer.config import CAAEConfig
 from trainer.data import arrays
@@ -190,8 +189,7 @@ def build_networks(config, label_space):
 def build_trainer(config, label_space):
     """Networks, jitter and optimizers for `config`, compiled and ready for `fit` (under
     --distribute, inside the strategy's scope)."""
-    keras.utils.set_random_seed(config.seed)
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
+    run.seed_and_precision(config)
     with distribute.trainer_scope(config):
         nets = build_networks(config, label_space)
         trainer = CAAETrainer(**nets, label_widths=[len(values) for _, values in label_space.groups],
@@ -287,9 +285,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     paths = [r["path"] for r in rows]
     vectors = np.stack([label_space.encode(r) for r in rows])
     styles = training_styles(rows, label_space)
-    if config.steps_per_epoch == 0:  # one pass over the training images, fixed for the run
-        config = dataclasses.replace(config, steps_per_epoch=max(1, len(rows) // config.batch_size))
-    config_lib.save(config, run_dir / "config.json")
+    config = run.settle(config, run_dir, len(rows))  # an epoch: the training images once
     log.info("%d training images, labels %s, %d steps per epoch, input: %s",
              len(rows), ", ".join(label_space.names), config.steps_per_epoch, config.input_pipeline)
 

@@ -24,7 +24,7 @@ from hub import nets
 from hub.cyclegan import CycleGAN as CycleGANModel
 from hub.directions import domain_name
 from hub.imaging import from_uint8
-from trainer import config as config_lib, distribute, edge_smoothing, losses, run
+from trainer import distribute, edge_smoothing, losses, run
 from trainer.augment import device_jitter
 from trainer.callbacks import sample_grid
 from trainer.config import CycleGANConfig
@@ -136,8 +136,7 @@ def build_trainer(config):
     """Networks, pool, jitter and optimizer for `config`, compiled and ready for `fit`
     (under --distribute, inside the strategy's scope); a trainer.cut.CUTTrainer for
     --objective cut / fastcut."""
-    keras.utils.set_random_seed(config.seed)
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
+    run.seed_and_precision(config)
     with distribute.trainer_scope(config):
         gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (run.discriminator(config, name) for name in ("disc_X", "disc_Y"))
@@ -222,10 +221,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     check_batch(rows_a, config.batch_size, f"domain A ({config.domain_a})")
     check_batch(rows_b, config.batch_size, f"domain B ({config.domain_b})")
     paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
-    if config.steps_per_epoch == 0:  # one pass over the larger domain, fixed for the run
-        config = dataclasses.replace(
-            config, steps_per_epoch=max(1, max(len(paths_a), len(paths_b)) // config.batch_size))
-    config_lib.save(config, run_dir / "config.json")
+    config = run.settle(config, run_dir, max(len(paths_a), len(paths_b)))  # an epoch: the larger domain once
     log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch, input: %s",
              config.domain_a, len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch,
              config.input_pipeline)

@@ -11,7 +11,6 @@ CycleGAN run's, and RUN_DIR/model is a `hub.CycleGAN` folder, so `from_pretraine
 and `python -m trainer.evaluate` take it as they are.
 """
 
-import dataclasses
 import logging
 import time
 
@@ -19,7 +18,7 @@ import keras
 from keras import ops
 
 from hub.imaging import from_uint8, grid, to_uint8
-from trainer import config as config_lib, distribute, losses, run
+from trainer import distribute, losses, run
 from trainer.augment import device_jitter
 from trainer.config import Pix2PixConfig
 from trainer.cyclegan import build_generator, export_model, make_optimizer
@@ -82,8 +81,7 @@ class Pix2PixTrainer(TwoWayTrainer):
 
 
 def build_trainer(config):
-    keras.utils.set_random_seed(config.seed)
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
+    run.seed_and_precision(config)
     with distribute.trainer_scope(config):
         gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (run.discriminator(config, name, channels=6) for name in ("disc_X", "disc_Y"))
@@ -108,9 +106,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     run_dir = run.output_dir(run_dir)
     rows_a, rows_b = paired_rows(config.data, config.domain_a, config.domain_b, split="train")
     check_batch(rows_a, config.batch_size, f"the pairs of {config.domain_a} and {config.domain_b}")
-    if config.steps_per_epoch == 0:  # one pass over the pairs
-        config = dataclasses.replace(config, steps_per_epoch=max(1, len(rows_a) // config.batch_size))
-    config_lib.save(config, run_dir / "config.json")
+    config = run.settle(config, run_dir, len(rows_a))  # an epoch: the pairs once
     log.info("%d training pairs of %s and %s, %d steps per epoch", len(rows_a), config.domain_a,
              config.domain_b, config.steps_per_epoch)
 

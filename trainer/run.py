@@ -95,6 +95,22 @@ def resolve_input_pipeline(config):
     return dataclasses.replace(config, input_pipeline="arrays" if jax else "tfdata")
 
 
+def seed_and_precision(config):
+    """Before the networks are built: the run's seed for every Keras draw (weights, dropout,
+    jitter), and its compute precision (--mixed-precision: bfloat16 with float32 weights)."""
+    keras.utils.set_random_seed(config.seed)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
+
+
+def settle(config, run_dir, examples):
+    """The config a run keeps: --steps-per-epoch 0 becomes one pass over its `examples`
+    (images or pairs), fixed for the run; written to RUN_DIR/config.json."""
+    if config.steps_per_epoch == 0:
+        config = dataclasses.replace(config, steps_per_epoch=max(1, examples // config.batch_size))
+    config_lib.save(config, Path(run_dir) / "config.json")
+    return config
+
+
 def jit_compile(config):
     """XLA for the step: on request on TensorFlow, always on JAX (its fit is built for it)."""
     return config.jit_compile or keras.backend.backend() == "jax"
