@@ -46,6 +46,8 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=No
     kept_b, real_b = images.decode([r["path"] for r in rows_b])
     if kept_a != kept_b:  # a pair is scored only where both of its images decode
         both = sorted(set(kept_a) & set(kept_b))
+        if not both:
+            raise ValueError(f"none of the {len(rows_a)} pairs in {data} has both of its images readable")
         real_a, real_b = real_a[[kept_a.index(i) for i in both]], real_b[[kept_b.index(i) for i in both]]
         rows_a, rows_b = [rows_a[i] for i in both], [rows_b[i] for i in both]
     names = directions.of_filters(domain_a, domain_b)
