@@ -47,7 +47,8 @@ class CycleGAN(HubModel, tags=["cyclegan"]):
 
     def translate(self, image, direction="a2b", size=None, batch_size=4, flat_fills=None):
         """Translate a picture (a path, PIL image or numpy array, see `hub.imaging.read_image`)
-        or a list of them; returns PIL images of each input's own size.
+        or a list of them, in `direction` (a Direction, its key or its name, as
+        `direction()` takes); returns PIL images of each input's own size.
 
         The short side is scaled to `size` (default: the training size), the picture is
         padded by reflection to the generator's size multiple, translated, and the
