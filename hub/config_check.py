@@ -5,6 +5,7 @@ ZeroDivisionError at the first picture (or a file outside the folder)."""
 
 import re
 
+from hub.directions import KEYS
 from hub.errors import ModelFolderError
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -52,8 +53,8 @@ def _styles(value):
 
 
 def _directions(value):
-    if not isinstance(value, list) or not set(value) <= {"a2b", "b2a"}:
-        return f"must be a list of 'a2b' and 'b2a', got {value!r}"
+    if not isinstance(value, list) or not set(value) <= set(KEYS):
+        return f"must be a list of {' and '.join(map(repr, KEYS))}, got {value!r}"
     return None
 
 

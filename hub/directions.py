@@ -4,7 +4,7 @@ builds "3d -> 2d" from strings or parses it back."""
 
 from dataclasses import dataclass
 
-KEYS = ("a2b", "b2a")
+KEYS = ("a2b", "b2a")  # which generator runs: A -> B, or B -> A
 
 
 def domain_name(tag_filter):

@@ -16,6 +16,8 @@ import warnings
 
 import numpy as np
 
+from hub.directions import KEYS
+
 # Measured on toyworld's 101 held-out cel pairs at 128 px (README, "The 2D look"): a 3 px
 # window and 20 grey levels of colour distance lower the grain by a third and keep the
 # outlines (F1 unchanged); wider windows or distances flatten more and lose thin lines.
@@ -23,7 +25,7 @@ RADIUS_PER_128_PX = 3
 COLOUR_DISTANCE = 20
 
 # What `python -m hub flat-fills` and `trainer.evaluate --flat-fills` take.
-CHOICES = ("a2b", "b2a", "none")
+CHOICES = (*KEYS, "none")
 
 
 def directions(words):

@@ -69,8 +69,8 @@ def test_preprocessing_centre_crops_non_square_images(tmp_path):
     image = np.zeros((40, 80, 3), np.uint8)
     image[:, :20] = 255  # a white band that the centre crop must cut away
     Image.fromarray(image).save(tmp_path / "wide.png")
-    out = loading.load_images([str(tmp_path / "wide.png")], 16)
-    assert out.shape == (1, 16, 16, 3)
+    out = loading.decode_square(str(tmp_path / "wide.png"), 16).numpy()
+    assert out.shape == (16, 16, 3)
     assert float(out.max()) == pytest.approx(-1.0)
 
 

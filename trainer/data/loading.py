@@ -61,8 +61,3 @@ def labelled_dataset(paths, labels, image_size, batch_size, seed, first_step, st
     first, count = first_step * batch_size, steps * batch_size
     ds = _image_stream(paths, 0, seed, first, count, image_size, labels)
     return ds.batch(batch_size, drop_remainder=True).repeat().prefetch(tf.data.AUTOTUNE)
-
-
-def load_images(paths, image_size):
-    """Paths -> float32 numpy (N, size, size, 3) in [-1, 1], no jitter (trainer.evaluate)."""
-    return np.stack([decode_square(p, image_size).numpy() for p in paths])
