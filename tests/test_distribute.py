@@ -1,6 +1,6 @@
 """--distribute: data-parallel training of both trainers on two devices, and on two worker
-processes on 127.0.0.1, ends where one device ends with the same global batch. Each run is a
-subprocess (devices and workers are fixed when a backend starts): tests/helpers/distributed_fit.py."""
+processes on 127.0.0.1, ends where one device ends with the same global batch. The runs are
+subprocesses (devices and workers are fixed when a backend starts): tests/helpers/distributed_fit.py."""
 
 import json
 import os
@@ -65,13 +65,13 @@ def cluster_env(backend, addresses, process):
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 @pytest.mark.slow
 def test_two_devices_and_two_processes_train_as_one_device(tmp_path, backend):
-    """One reference run on one device; then two devices in one process, and two processes
-    on 127.0.0.1 (MultiWorkerMirroredStrategy, or jax.distributed), all at once."""
+    """One reference run on one device, then two devices, in one process; two processes on
+    127.0.0.1 (MultiWorkerMirroredStrategy, or jax.distributed) at the same time."""
     if backend == "jax":
         pytest.importorskip("jax")
     addresses = [f"127.0.0.1:{free_port()}" for _ in range(2)]
-    runs = {"single": start(tmp_path / "single.npz", backend),
-            "two devices": start(tmp_path / "two devices.npz", backend, "--devices", "2", "--distribute")}
+    runs = {"two devices": start(tmp_path / "two devices.npz", backend, "--devices", "2", "--distribute",
+                                 "--reference", str(tmp_path / "single.npz"))}
     for i in range(2):
         runs[f"process {i}"] = start(tmp_path / f"process {i}.npz", backend, "--distribute",
                                      env=cluster_env(backend, addresses, i))

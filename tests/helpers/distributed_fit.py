@@ -4,11 +4,13 @@ of a global batch of 4 on fixed data - the CAAE in its adversarial phase, where 
 networks train - through the trainers' own arrays input (each process feeds its share of
 a batch), and save how far its weights moved to OUT.npz.
 
-python -m tests.helpers.distributed_fit OUT [--devices N] [--distribute]
+python -m tests.helpers.distributed_fit OUT [--devices N] [--distribute] [--reference REF]
 
 The backend comes from KERAS_BACKEND; --devices N makes N virtual CPU devices (TF logical
 devices, or XLA's host platform device count on JAX); TF_CONFIG (TensorFlow) or the
 KERAS_DISTRIBUTION_* variables (JAX), when set, make this process one of several.
+--reference REF first fits the same trainers on one device, undistributed, into REF.npz:
+the run the distributed ones must match, without a process of its own.
 """
 
 import argparse
@@ -19,6 +21,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("out")
 parser.add_argument("--devices", type=int, default=1)
 parser.add_argument("--distribute", action="store_true")
+parser.add_argument("--reference")
 args = parser.parse_args()
 if os.environ.get("KERAS_BACKEND") == "jax":
     os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={args.devices}"
@@ -36,25 +39,31 @@ from tests.helpers import tiny_trainers  # noqa: E402
 from trainer import distribute  # noqa: E402
 from trainer.data import arrays  # noqa: E402
 
-scope, replicas = distribute.replicas_scope(4) if args.distribute else (nullcontext(), 1)
-trainers = {}
-with scope:
-    for model in tiny_trainers.BUILD:
-        keras.utils.set_random_seed(0)
-        # SGD: a step is linear in the gradients, so rounding (the order replicas sum in) stays
-        # tiny, while a gradient counted twice or halved would double or halve the step.
-        trainers[model] = tiny_trainers.build(model, optimizer=lambda: keras.optimizers.SGD(0.01))
-saved = {"replicas": replicas}
-for model, trainer in trainers.items():
-    if model == "caae":
-        trainer.set_pretraining(False)
-    start = [keras.ops.convert_to_numpy(v) for v in trainer.trainable_variables]
-    data = tiny_trainers.batch(model, 8)
-    streams = [(data[0],), (data[1],)] if model == "cyclegan" else [data]  # the trainers' own layouts
-    batches = arrays.Batches(streams, 4, seed=0, first_step=0, steps=2, share=distribute.process_share())
-    history = trainer.fit(arrays.for_fit(batches), epochs=1, shuffle=False, verbose=0)
-    saved[f"{model}_step"] = trainer.step
-    for i, (v, w) in enumerate(zip(trainer.trainable_variables, start)):
-        saved[f"{model}_u{i:03d}"] = keras.ops.convert_to_numpy(v) - w
-    print(model, "losses", {k: float(v[-1]) for k, v in history.history.items()})
-np.savez(args.out, **saved)
+
+def fit_and_save(out, scope, replicas):
+    trainers = {}
+    with scope:
+        for model in tiny_trainers.BUILD:
+            keras.utils.set_random_seed(0)
+            # SGD: a step is linear in the gradients, so rounding (the order replicas sum in) stays
+            # tiny, while a gradient counted twice or halved would double or halve the step.
+            trainers[model] = tiny_trainers.build(model, optimizer=lambda: keras.optimizers.SGD(0.01))
+    saved = {"replicas": replicas}
+    for model, trainer in trainers.items():
+        if model == "caae":
+            trainer.set_pretraining(False)
+        start = [keras.ops.convert_to_numpy(v) for v in trainer.trainable_variables]
+        data = tiny_trainers.batch(model, 8)
+        streams = [(data[0],), (data[1],)] if model == "cyclegan" else [data]  # the trainers' own layouts
+        batches = arrays.Batches(streams, 4, seed=0, first_step=0, steps=2, share=distribute.process_share())
+        history = trainer.fit(arrays.for_fit(batches), epochs=1, shuffle=False, verbose=0)
+        saved[f"{model}_step"] = trainer.step
+        for i, (v, w) in enumerate(zip(trainer.trainable_variables, start)):
+            saved[f"{model}_u{i:03d}"] = keras.ops.convert_to_numpy(v) - w
+        print(model, "losses", {k: float(v[-1]) for k, v in history.history.items()})
+    np.savez(out, **saved)
+
+
+if args.reference:  # before --distribute sets a distribution for the whole process
+    fit_and_save(args.reference, nullcontext(), 1)
+fit_and_save(args.out, *(distribute.replicas_scope(4) if args.distribute else (nullcontext(), 1)))
