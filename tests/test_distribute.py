@@ -22,7 +22,7 @@ def start(out, backend, *flags, env=None):
 
 
 def finish(proc):
-    output, _ = proc.communicate(timeout=300)
+    output, _ = proc.communicate(timeout=600)
     assert proc.returncode == 0, output[-3000:]
 
 

@@ -8,7 +8,7 @@ import sys
 
 def run_cli(module, args, **kwargs):
     return subprocess.run([sys.executable, "-m", module, *args], capture_output=True,
-                          text=True, timeout=300, **kwargs)
+                          text=True, timeout=600, **kwargs)
 
 
 def run_and_kill_after_checkpoint(module, args, step):
