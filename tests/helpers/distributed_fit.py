@@ -24,7 +24,7 @@ parser.add_argument("--distribute", action="store_true")
 parser.add_argument("--reference")
 args = parser.parse_args()
 if os.environ.get("KERAS_BACKEND") == "jax":
-    os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={args.devices}"
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={args.devices}"
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
