@@ -1,12 +1,11 @@
 import os
 
-# Every worker (pytest-xdist starts one per core) and every process a test starts runs its
-# backend on one thread: the tests' tiny models gain nothing from thread pools, and a pool
-# per worker on shared cores thrashes (test_pix2pix and test_caae on 2 cores: 5.4 min
-# serial with TensorFlow's own pools, 3.5 min on two single-threaded workers).
+# Every worker (pytest-xdist starts one per core) and every process a test starts runs
+# TensorFlow on one thread: the tests' tiny models gain little from its thread pools, and a
+# pool per worker on shared cores thrashes (2 cores, whole suite: 26.9 min with its own
+# pools, 23.8 single-threaded). JAX keeps its pool: its tests ran slower without it.
 for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
     os.environ.setdefault(name, "1")
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 import pytest  # noqa: E402 - after the thread settings, which the backends read when they start
 from huggingface_hub import constants

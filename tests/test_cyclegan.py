@@ -1,6 +1,7 @@
 """Real tiny trainings: 32 px, base filters 4-8, a few steps on toyworld."""
 
 import json
+import shutil
 import signal
 
 import keras
@@ -73,16 +74,6 @@ def tensorboard_events(folder):
                 (images if values else scalars).setdefault(tag, []).append(
                     (event.step, values[-1] if values else float(np.asarray(event.tensor_proto.float_val or [0])[0])))
     return scalars, images
-
-
-@pytest.mark.slow
-def test_samples_0_trains_without_grids(toyworld_64, tmp_path):
-    out = tmp_path / "run"
-    config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=2,
-                            samples=0)
-    model_dir = cyclegan.train(config, out, verbose=0)
-    assert not (out / "samples").exists() and not (model_dir / "samples.png").exists()
-    assert CycleGAN.from_pretrained(model_dir).config["training"]["steps"] == 2
 
 
 @pytest.mark.slow
@@ -178,16 +169,27 @@ def test_a_checkpoint_in_the_layout_before_0_2_is_refused_naming_the_version(tmp
         checkpoint.restore(cyclegan.build_trainer(config), path)
 
 
+@pytest.fixture(scope="module")
+def finished_run(toyworld_64, tmp_path_factory):
+    """A finished CLI run (3 epochs of 2 steps, epoch 2's checkpoint kept) and its flags; the
+    tests that resume it work on a copy."""
+    out = tmp_path_factory.mktemp("finished") / "run"
+    args = ["--data", str(toyworld_64), *TINY, "--epochs", "3", "--steps-per-epoch", "2"]
+    result = run_cli([*args, "--save-every-epochs", "2", "--out", str(out)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, args
+
+
 @pytest.mark.slow
-def test_resume_from_a_kept_epoch_reaches_the_same_weights(toyworld_64, tmp_path):
+def test_resume_from_a_kept_epoch_reaches_the_same_weights(finished_run, tmp_path):
+    finished, args = finished_run
     out = tmp_path / "run"
-    args = ["--data", str(toyworld_64), *TINY, "--epochs", "3", "--steps-per-epoch", "2", "--out", str(out)]
-    first = run_cli([*args, "--save-every-epochs", "2"])
-    assert first.returncode == 0, first.stderr[-3000:]
+    shutil.copytree(finished, out)
+    args = [*args, "--out", str(out)]
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["epoch_002.npz", "latest.npz"]
     uninterrupted = weights_of(out / "model")
-    missing = run_cli([*args, "--resume", "--from-epoch", "1"])
-    assert missing.returncode != 0 and "--from-epoch 1: no " in missing.stderr and "kept: epoch_002.npz" in missing.stderr
+    missing = training_cli.error_of("trainer.cyclegan", [*args, "--resume", "--from-epoch", "1"])
+    assert "--from-epoch 1: no " in missing and "kept: epoch_002.npz" in missing
     again = run_cli([*args, "--resume", "--from-epoch", "2"])  # epoch 3 again, from the end of epoch 2
     assert again.returncode == 0, again.stderr[-3000:]
     assert "resumed from" in again.stderr and "epoch_002.npz at step 4" in again.stderr
@@ -196,7 +198,17 @@ def test_resume_from_a_kept_epoch_reaches_the_same_weights(toyworld_64, tmp_path
 
 
 @pytest.mark.slow
-def test_the_paper_preset_is_printed_at_the_start_and_trains(toyworld_64, tmp_path):
+def test_resume_refuses_to_change_the_run(finished_run):
+    finished, args = finished_run
+    again = training_cli.error_of("trainer.cyclegan", [*args, "--out", str(finished)])
+    assert "already holds a run" in again
+    changed = training_cli.error_of("trainer.cyclegan", [*args[:2], "--image-size", "64", "--out", str(finished),
+                                                         "--resume"])
+    assert "--image-size was 32, now 64" in changed
+
+
+@pytest.mark.slow
+def test_the_paper_preset_is_printed_at_the_start_and_trains_without_grids(toyworld_64, tmp_path):
     out = tmp_path / "run"
     result = run_cli(["--data", str(toyworld_64), "--preset", "paper", "--image-size", "32", "--load-size", "36",
                       "--base-filters", "4", "--epochs", "1", "--steps-per-epoch", "2", "--samples", "0",
@@ -207,6 +219,9 @@ def test_the_paper_preset_is_printed_at_the_start_and_trains(toyworld_64, tmp_pa
     saved = json.loads((out / "config.json").read_text())
     assert (saved["preset"], saved["generator"], saved["pool_size"], saved["load_size"], saved["image_size"]) == (
         "paper", "resnet", 50, 36, 32)
+    # --samples 0: no grids, in the run or the model folder
+    assert not (out / "samples").exists() and not (out / "model" / "samples.png").exists()
+    assert CycleGAN.from_pretrained(out / "model").config["training"]["steps"] == 2
 
 
 @pytest.mark.slow
@@ -221,22 +236,10 @@ def test_the_cartoon_preset_serves_its_translations_with_flat_fills(toyworld_64,
     assert not np.array_equal(model.translate_array(images), model.translate_array(images, flat_fills=False))
 
 
-@pytest.mark.slow
-def test_resume_refuses_to_change_the_run(toyworld_64, tmp_path):
-    out = tmp_path / "run"
-    first = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--steps-per-epoch", "2", "--out", str(out)])
-    assert first.returncode == 0, first.stderr[-3000:]
-    again = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--out", str(out)])
-    assert again.returncode != 0 and "already holds a run" in again.stderr
-    changed = run_cli(["--data", str(toyworld_64), "--image-size", "64", "--out", str(out), "--resume"])
-    assert changed.returncode != 0 and "--image-size was 32, now 64" in changed.stderr
-
-
-@pytest.mark.slow
 def test_empty_domain_fails_before_training(toyworld_64, tmp_path):
-    result = run_cli(["--data", str(toyworld_64), "--domain-a", "studio=pixar", *TINY, "--out", str(tmp_path / "r")])
-    assert result.returncode != 0
-    assert "error: domain 'studio=pixar' has no train images" in result.stderr
+    error = training_cli.error_of("trainer.cyclegan", ["--data", str(toyworld_64), "--domain-a", "studio=pixar",
+                                                       *TINY, "--out", str(tmp_path / "r")])
+    assert "error: domain 'studio=pixar' has no train images" in error
     assert not (tmp_path / "r" / "checkpoints").exists()
 
 
@@ -245,12 +248,11 @@ def test_empty_domain_fails_before_training(toyworld_64, tmp_path):
     ("trainer.pix2pix", "error: the pairs of medium=3d and medium=2d has 27 training images, fewer than one batch"),
     ("trainer.caae", "has 54 training images, fewer than one batch (--batch-size 64): give --batch-size 54 or less"),
 ])
-@pytest.mark.slow
 def test_a_domain_smaller_than_one_batch_fails_before_anything_is_built(toyworld_64, tmp_path, module, expected):
     out = tmp_path / "r"
-    result = training_cli.run_cli(module, ["--data", str(toyworld_64), "--image-size", "32", "--base-filters", "4",
+    error = training_cli.error_of(module, ["--data", str(toyworld_64), "--image-size", "32", "--base-filters", "4",
                                            "--batch-size", "64", "--out", str(out)])
-    assert result.returncode != 0 and expected in result.stderr, result.stderr[-2000:]
+    assert expected in error
     assert not (out / "checkpoints").exists()
 
 

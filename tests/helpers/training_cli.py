@@ -1,5 +1,7 @@
-"""Running a trainer's CLI from tests: plainly, or killed with SIGKILL mid-run."""
+"""Running a trainer's CLI from tests: plainly, killed with SIGKILL mid-run, or, for a
+refusal, in the test's own process."""
 
+import importlib
 import os
 import signal
 import subprocess
@@ -9,6 +11,17 @@ import sys
 def run_cli(module, args, **kwargs):
     return subprocess.run([sys.executable, "-m", module, *args], capture_output=True,
                           text=True, timeout=600, **kwargs)
+
+
+def error_of(module, args):
+    """The message `python -m module args` exits with, run in this process: a refusal comes
+    before any network is built, so it needs no process (and backend start) of its own."""
+    import pytest
+
+    with pytest.raises(SystemExit) as exited:
+        importlib.import_module(module).main(args)
+    assert exited.value.code != 0
+    return str(exited.value.code)
 
 
 def run_and_kill_after_checkpoint(module, args, step):
