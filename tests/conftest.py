@@ -2,8 +2,8 @@ import os
 
 # Every worker (pytest-xdist starts one per core) and every process a test starts runs
 # TensorFlow on one thread: the tests' tiny models gain little from its thread pools, and a
-# pool per worker on shared cores thrashes (2 cores, whole suite: 26.9 min with its own
-# pools, 23.8 single-threaded). JAX keeps its pool: its tests ran slower without it.
+# pool per worker on shared cores thrashes (2 cores, whole suite, back to back: 41.4 min
+# serially with its own pools, 28.2 on two single-threaded workers). JAX keeps its pool.
 for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
     os.environ.setdefault(name, "1")
 
