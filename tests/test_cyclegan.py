@@ -198,12 +198,12 @@ def test_resume_from_a_kept_epoch_reaches_the_same_weights(finished_run, tmp_pat
 
 
 @pytest.mark.slow
-def test_resume_refuses_to_change_the_run(finished_run):
+def test_resume_refuses_to_change_the_run(finished_run, toyworld_64):
     finished, args = finished_run
     again = training_cli.error_of("trainer.cyclegan", [*args, "--out", str(finished)])
     assert "already holds a run" in again
-    changed = training_cli.error_of("trainer.cyclegan", [*args[:2], "--image-size", "64", "--out", str(finished),
-                                                         "--resume"])
+    changed = training_cli.error_of("trainer.cyclegan", ["--data", str(toyworld_64), "--image-size", "64",
+                                                         "--out", str(finished), "--resume"])
     assert "--image-size was 32, now 64" in changed
 
 

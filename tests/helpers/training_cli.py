@@ -20,8 +20,9 @@ def error_of(module, args):
 
     with pytest.raises(SystemExit) as exited:
         importlib.import_module(module).main(args)
-    assert exited.value.code != 0
-    return str(exited.value.code)
+    # sys.exit(message), which a process ends with status 1; not argparse's usage exit (2)
+    assert isinstance(exited.value.code, str), exited.value.code
+    return exited.value.code
 
 
 def run_and_kill_after_checkpoint(module, args, step):
