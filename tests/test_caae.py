@@ -1,7 +1,6 @@
 """CAAE networks and real tiny trainings: 32 px, base filters 4, a few steps on toyworld."""
 
 import json
-import signal
 
 import keras
 import numpy as np
@@ -171,26 +170,10 @@ def test_the_label_steers_the_decoder(toyworld_64, tmp_path):
 
 @pytest.mark.slow
 def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
-    common = ["--data", str(toyworld_64), *TINY, "--pretrain-epochs", "1", "--epochs", "2",
-              "--steps-per-epoch", "5", "--checkpoint-every", "4", "--seed", "5"]
-    straight = training_cli.run_cli("trainer.caae", [*common, "--out", str(tmp_path / "straight")])
-    assert straight.returncode == 0, straight.stderr[-3000:]
-
     # Killed at step 8: past the pretraining phase (5 steps), mid second epoch.
-    killed_dir = tmp_path / "killed"
-    returncode = training_cli.run_and_kill_after_checkpoint(
-        "trainer.caae", [*common, "--out", str(killed_dir)], step=8)
-    assert returncode == -signal.SIGKILL
-    assert not (killed_dir / "model").exists()
-
-    resumed = training_cli.run_cli("trainer.caae", [*common, "--out", str(killed_dir), "--resume"])
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert "at step 8" in resumed.stderr
-    straight_model = CAAE.from_pretrained(tmp_path / "straight" / "model", runtime="keras")
-    resumed_model = CAAE.from_pretrained(killed_dir / "model", runtime="keras")
-    for net in ("encoder", "decoder"):
-        for a, b in zip(getattr(straight_model, net).get_weights(), getattr(resumed_model, net).get_weights()):
-            np.testing.assert_allclose(a, b, atol=1e-5)
+    training_cli.assert_kill_and_resume_match("trainer.caae", [
+        "--data", str(toyworld_64), *TINY, "--pretrain-epochs", "1", "--epochs", "2", "--steps-per-epoch", "5",
+        "--checkpoint-every", "4", "--seed", "5"], 8, tmp_path, model_class=CAAE)
 
 
 def test_a_checkpoint_from_before_the_device_jitter_is_refused_naming_the_version(toyworld_64, tmp_path):

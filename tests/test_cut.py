@@ -63,7 +63,7 @@ def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objec
 
 @pytest.mark.slow
 def test_a_tiny_fastcut_run_saves_a_cyclegan_folder_and_resumes_exactly_after_sigkill(toyworld_64, tmp_path):
-    straight = training_cli.assert_kill_and_resume_match("trainer.cyclegan", [
+    straight, _ = training_cli.assert_kill_and_resume_match("trainer.cyclegan", [
         "--data", str(toyworld_64), *TINY, "--objective", "fastcut", "--epochs", "2", "--steps-per-epoch", "4",
         "--checkpoint-every", "3", "--seed", "4"], 6, tmp_path)
     model = CycleGAN.from_pretrained(straight / "model")

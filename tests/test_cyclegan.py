@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import signal
 
 import keras
 import numpy as np
@@ -17,10 +16,6 @@ from trainer.config import CycleGANConfig
 from trainer.multi_loss import LOSS_NAMES
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2"]
-
-
-def run_cli(args, **kwargs):
-    return training_cli.run_cli("trainer.cyclegan", args, **kwargs)
 
 
 def weights_of(model_dir):
@@ -98,36 +93,21 @@ def test_losses_are_finite_and_training_changes_the_generators(toyworld_64):
 @pytest.mark.parametrize("flags", [["--mixed-precision"], ["--jit-compile"], ["--input-pipeline", "arrays"]])
 @pytest.mark.slow
 def test_precision_xla_and_input_flags_train(toyworld_64, tmp_path, flags):
-    result = run_cli(["--data", str(toyworld_64), *TINY, "--epochs", "1", "--steps-per-epoch", "2",
-                      "--out", str(tmp_path / "run"), *flags])
-    assert result.returncode == 0, result.stderr[-3000:]
+    training_cli.run_in_process("trainer.cyclegan", ["--data", str(toyworld_64), *TINY, "--epochs", "1",
+                                                     "--steps-per-epoch", "2", "--out", str(tmp_path / "run"), *flags])
     model = CycleGAN.from_pretrained(tmp_path / "run" / "model", runtime="keras")
     assert all(np.isfinite(w).all() for w in model.generators["a2b"].get_weights())
 
 
 @pytest.mark.slow
 def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
-    common = ["--data", str(toyworld_64), *TINY, "--epochs", "3", "--steps-per-epoch", "8",
-              "--checkpoint-every", "3", "--pool-size", "2", "--seed", "11"]
-    straight = run_cli([*common, "--out", str(tmp_path / "straight")])
-    assert straight.returncode == 0, straight.stderr[-3000:]
-
-    # Kill with SIGKILL right after the step-12 checkpoint (mid second epoch), then resume.
-    killed_dir = tmp_path / "killed"
-    returncode = training_cli.run_and_kill_after_checkpoint(
-        "trainer.cyclegan", [*common, "--out", str(killed_dir)], step=12)
-    assert returncode == -signal.SIGKILL
-    assert not (killed_dir / "model").exists()  # it really died before the end
-
-    resumed = run_cli([*common, "--out", str(killed_dir), "--resume"])
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert "resumed from" in resumed.stderr and "at step 12" in resumed.stderr
-    for a, b in zip(weights_of(tmp_path / "straight" / "model"), weights_of(killed_dir / "model")):
-        np.testing.assert_allclose(a, b, atol=1e-5)
+    # Killed with SIGKILL right after the step-12 checkpoint (mid second epoch), then resumed.
+    straight, killed = training_cli.assert_kill_and_resume_match("trainer.cyclegan", [
+        "--data", str(toyworld_64), *TINY, "--epochs", "3", "--steps-per-epoch", "8", "--checkpoint-every", "3",
+        "--pool-size", "2", "--seed", "11"], 12, tmp_path)
     # The loss history goes on where it stopped: the resumed second epoch's means cover its
     # last steps only, the third epoch's are the uninterrupted run's.
-    straight_history, resumed_history = (LossHistory.read(tmp_path / run / "logs" / "history.jsonl")
-                                         for run in ("straight", "killed"))
+    straight_history, resumed_history = (LossHistory.read(run / "logs" / "history.jsonl") for run in (straight, killed))
     assert [(r["epoch"], r["step"]) for r in resumed_history] == [(1, 8), (2, 16), (3, 24)]
     for name in LOSS_NAMES:
         assert resumed_history[2][name] == pytest.approx(straight_history[2][name], rel=1e-3)
@@ -175,8 +155,7 @@ def finished_run(toyworld_64, tmp_path_factory):
     tests that resume it work on a copy."""
     out = tmp_path_factory.mktemp("finished") / "run"
     args = ["--data", str(toyworld_64), *TINY, "--epochs", "3", "--steps-per-epoch", "2"]
-    result = run_cli([*args, "--save-every-epochs", "2", "--out", str(out)])
-    assert result.returncode == 0, result.stderr[-3000:]
+    training_cli.run_in_process("trainer.cyclegan", [*args, "--save-every-epochs", "2", "--out", str(out)])
     return out, args
 
 
@@ -190,9 +169,8 @@ def test_resume_from_a_kept_epoch_reaches_the_same_weights(finished_run, tmp_pat
     uninterrupted = weights_of(out / "model")
     missing = training_cli.error_of("trainer.cyclegan", [*args, "--resume", "--from-epoch", "1"])
     assert "--from-epoch 1: no " in missing and "kept: epoch_002.npz" in missing
-    again = run_cli([*args, "--resume", "--from-epoch", "2"])  # epoch 3 again, from the end of epoch 2
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert "resumed from" in again.stderr and "epoch_002.npz at step 4" in again.stderr
+    again = training_cli.run_in_process("trainer.cyclegan", [*args, "--resume", "--from-epoch", "2"])  # epoch 3 again
+    assert "resumed from" in again and "epoch_002.npz at step 4" in again
     for a, b in zip(uninterrupted, weights_of(out / "model")):
         np.testing.assert_array_equal(a, b)
 
@@ -210,9 +188,10 @@ def test_resume_refuses_to_change_the_run(finished_run, toyworld_64):
 @pytest.mark.slow
 def test_the_paper_preset_is_printed_at_the_start_and_trains_without_grids(toyworld_64, tmp_path):
     out = tmp_path / "run"
-    result = run_cli(["--data", str(toyworld_64), "--preset", "paper", "--image-size", "32", "--load-size", "36",
-                      "--base-filters", "4", "--epochs", "1", "--steps-per-epoch", "2", "--samples", "0",
-                      "--out", str(out)])
+    # A process of its own: what a user's terminal shows is checked here.
+    result = training_cli.run_cli("trainer.cyclegan", [
+        "--data", str(toyworld_64), "--preset", "paper", "--image-size", "32", "--load-size", "36", "--base-filters",
+        "4", "--epochs", "1", "--steps-per-epoch", "2", "--samples", "0", "--out", str(out)])
     assert result.returncode == 0, result.stderr[-3000:]
     assert "preset paper: --generator resnet --adversarial-loss lsgan --pool-size 50" in result.stderr
     assert "tf2onnx" not in result.stderr and "FutureWarning" not in result.stderr  # the export's noise
@@ -227,9 +206,9 @@ def test_the_paper_preset_is_printed_at_the_start_and_trains_without_grids(toywo
 @pytest.mark.slow
 def test_the_cartoon_preset_serves_its_translations_with_flat_fills(toyworld_64, tmp_path):
     out = tmp_path / "run"
-    result = run_cli(["--data", str(toyworld_64), "--preset", "cartoon", "--image-size", "32", "--base-filters", "4",
-                      "--epochs", "1", "--steps-per-epoch", "1", "--samples", "0", "--out", str(out)])
-    assert result.returncode == 0, result.stderr[-3000:]
+    training_cli.run_in_process("trainer.cyclegan", [
+        "--data", str(toyworld_64), "--preset", "cartoon", "--image-size", "32", "--base-filters", "4", "--epochs", "1",
+        "--steps-per-epoch", "1", "--samples", "0", "--out", str(out)])
     model = CycleGAN.from_pretrained(out / "model")
     assert model.flat_fills == ("a2b",) and "smooths the 3d -> 2d outputs" in (out / "model" / "README.md").read_text()
     images = np.random.default_rng(0).integers(0, 255, (1, 32, 32, 3), np.uint8)

@@ -1,7 +1,9 @@
-"""Running a trainer's CLI from tests: plainly, killed with SIGKILL mid-run, or, for a
-refusal, in the test's own process."""
+"""Running a trainer's CLI from tests: in the test's own process (the backend is started
+already, so a run costs its training only), in a process of its own, or killed with SIGKILL
+mid-run."""
 
 import importlib
+import logging
 import os
 import signal
 import subprocess
@@ -25,6 +27,32 @@ def error_of(module, args):
     return exited.value.code
 
 
+def run_in_process(module, args):
+    """`python -m module args` in this process -> what its log says (the INFO lines the process
+    would print to stderr). A run that exits with an error fails the test with its message."""
+    import keras
+
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    root, handler = logging.getLogger(), Collect(logging.INFO)
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        importlib.import_module(module).main(args)
+    except SystemExit as exited:
+        raise AssertionError(f"python -m {module} exited: {exited.code}\n" + "\n".join(lines[-20:])) from None
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        keras.mixed_precision.set_global_policy("float32")  # as the export leaves it, had the run got there
+    return "\n".join(lines)
+
+
 def run_and_kill_after_checkpoint(module, args, step):
     """Start the trainer and SIGKILL it right after it reports the checkpoint of `step`."""
     proc = subprocess.Popen([sys.executable, "-m", module, *args],
@@ -37,23 +65,25 @@ def run_and_kill_after_checkpoint(module, args, step):
     return proc.returncode
 
 
-def assert_kill_and_resume_match(module, args, step, tmp_path):
+def assert_kill_and_resume_match(module, args, step, tmp_path, model_class=None):
     """Run `module` with `args` straight through, and again SIGKILLed after the checkpoint
-    of `step` and resumed: both must end with the same generator weights (a hub.CycleGAN
-    folder in RUN_DIR/model). Returns the straight run's folder."""
+    of `step` and resumed: both must end with the same weights in RUN_DIR/model (a folder of
+    `model_class`, default hub.CycleGAN). Only the killed run needs a process of its own.
+    Returns (the straight run's folder, the resumed one's)."""
     import numpy as np
 
     from hub.cyclegan import CycleGAN
 
-    straight = run_cli(module, [*args, "--out", str(tmp_path / "straight")])
-    assert straight.returncode == 0, straight.stderr[-3000:]
-    killed = tmp_path / "killed"
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    run_in_process(module, [*args, "--out", str(straight)])
     assert run_and_kill_after_checkpoint(module, [*args, "--out", str(killed)], step) == -signal.SIGKILL
     assert not (killed / "model").exists()  # it really died before the end
-    resumed = run_cli(module, [*args, "--out", str(killed), "--resume"])
-    assert resumed.returncode == 0 and f"at step {step}" in resumed.stderr, resumed.stderr[-3000:]
-    weights = [[w for net in CycleGAN.from_pretrained(folder / "model", runtime="keras").generators.values()
-                for w in net.get_weights()] for folder in (tmp_path / "straight", killed)]
+    resumed_log = run_in_process(module, [*args, "--out", str(killed), "--resume"])
+    assert f"resumed from {killed / 'checkpoints' / 'latest.npz'} at step {step}" in resumed_log, resumed_log
+    model_class = model_class or CycleGAN
+    weights = [[w for net in model_class.from_pretrained(folder / "model", runtime="keras").networks().values()
+                for w in net.get_weights()] for folder in (straight, killed)]
+    assert len(weights[0]) == len(weights[1]) > 0
     for a, b in zip(*weights):
         np.testing.assert_allclose(a, b, atol=1e-5)
-    return tmp_path / "straight"
+    return straight, killed
