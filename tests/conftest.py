@@ -1,4 +1,7 @@
+import atexit
 import os
+import shutil
+import tempfile
 
 # Every worker (pytest-xdist starts one per core) and every process a test starts runs
 # TensorFlow on one thread: the tests' tiny models gain little from its thread pools, and a
@@ -6,6 +9,16 @@ import os
 # serially with its own pools, 28.2 on two single-threaded workers). JAX keeps its pool.
 for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS"):
     os.environ.setdefault(name, "1")
+
+# The JAX processes of one test run share a compilation cache: each builds the same tiny
+# networks, and compiling their initializers and steps is most of such a process's time (the
+# tiny trainers' replay on JAX, 2 cores: 94 s cold, 22 s warm). Compiles are short but
+# many, so every one is kept.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:  # the first process of the run makes it
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="jax-cache-")
+    atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 import pytest  # noqa: E402 - after the thread settings, which the backends read when they start
 from huggingface_hub import constants
