@@ -298,10 +298,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
 
     if config.input_pipeline == "arrays":
         images, labels = arrays.decode_labelled(paths, vectors, config.image_size)
-
-        def make_dataset(first_step, steps):
-            return arrays.for_fit(arrays.Batches([(images, labels)], config.batch_size, config.seed,
-                                                 first_step, steps, share=distribute.process_share()))
+        make_dataset = run.array_batches(config, [(images, labels)])
     else:
         from trainer.data.loading import labelled_dataset  # imports tensorflow
 

@@ -253,10 +253,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
         # B's stream: its images, and with the edge-promoting loss each one edge-smoothed
         stream_b = (images_b,) if not config.edge_promoting_weight else (
             images_b, edge_smoothing.smoothed_images(images_b, paths_b, config.data, config.image_size))
-
-        def make_dataset(first_step, steps):
-            return arrays.for_fit(arrays.Batches([(images_a,), stream_b], config.batch_size, config.seed,
-                                                 first_step, steps, share=distribute.process_share()))
+        make_dataset = run.array_batches(config, [(images_a,), stream_b])
     else:
         from trainer.data.loading import unpaired_dataset  # imports tensorflow
 

@@ -133,10 +133,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     callbacks = run.callbacks(run_dir, config, grid)
     total_steps = config.epochs * config.steps_per_epoch
 
-    def make_dataset(first_step, steps):
-        # One stream of two arrays: a pair shares its place in the shuffled order.
-        return arrays.for_fit(arrays.Batches([(images_a, images_b)], config.batch_size, config.seed, first_step,
-                                             steps, share=distribute.process_share()))
+    make_dataset = run.array_batches(config, [(images_a, images_b)])  # a pair keeps its place in the order
 
     run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
     data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}

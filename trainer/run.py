@@ -18,6 +18,7 @@ from hub.push import push_folder
 from trainer import checkpoint, config as config_lib, distribute
 from trainer.augment import JITTER_SCALE
 from trainer.callbacks import Checkpointing, LossHistory, SampleGrid
+from trainer.data import arrays
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,16 @@ def restore(trainer, run_dir, resume, from_epoch=None):
         log.info("resumed from %s at step %d", path, trainer.step)
     elif resume:
         log.info("no checkpoint in %s yet: starting at step 0", path.parent)
+
+
+def array_batches(config, streams):
+    """make_dataset for fit_until over images in memory (--input-pipeline arrays): `streams`
+    as trainer.data.arrays.Batches takes them, in the run's seeded order, this process's share
+    of each batch."""
+    def make_dataset(first_step, steps):
+        return arrays.for_fit(arrays.Batches(streams, config.batch_size, config.seed, first_step, steps,
+                                             share=distribute.process_share()))
+    return make_dataset
 
 
 def fit_until(trainer, make_dataset, steps_per_epoch, until_step, callbacks, verbose="auto"):
