@@ -245,11 +245,8 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             "seconds_this_session": round(seconds, 1), "data": {"all labels": data},
         },
     }
-    # Exported networks run in float32 whatever the training precision was.
-    keras.mixed_precision.set_global_policy("float32")
-    fresh = build_autoencoder(config, label_space.size)
-    for name in ("encoder", "decoder"):
-        fresh[name].set_weights(getattr(trainer, name).get_weights())
+    fresh = run.float32_copies(lambda: build_autoencoder(config, label_space.size),
+                               {"encoder": trainer.encoder, "decoder": trainer.decoder})
     sample_image = (sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space)
                     if len(samples[0]) else None)
     model_dir = Path(run_dir) / "model"

@@ -196,13 +196,8 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
             "seed": config.seed, "seconds_this_session": round(seconds, 1), "data": data,
         },
     }
-    # The exported generators run in float32 whatever the training precision was.
-    keras.mixed_precision.set_global_policy("float32")
-    exported = {}
-    for direction, source in (("a2b", trainer.gen_G), ("b2a", trainer.gen_F)):
-        net = build_generator(config, f"generator_{direction}")
-        net.set_weights(source.get_weights())
-        exported[direction] = net
+    exported = run.float32_copies(lambda: {d: build_generator(config, f"generator_{d}") for d in ("a2b", "b2a")},
+                                  {"a2b": trainer.gen_G, "b2a": trainer.gen_F})
     model_dir = Path(run_dir) / "model"
     CycleGANModel(exported["a2b"], exported["b2a"], model_config,
                   sample_image(exported["a2b"], exported["b2a"])).save_pretrained(model_dir)

@@ -103,6 +103,16 @@ def seed_and_precision(config):
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
 
 
+def float32_copies(build, trained):
+    """{name: a float32 copy of trained[name]}, built by build() -> {name: network, ...}:
+    exported networks run in float32 whatever the training precision was."""
+    keras.mixed_precision.set_global_policy("float32")
+    fresh = build()
+    for name, net in trained.items():
+        fresh[name].set_weights(net.get_weights())
+    return {name: fresh[name] for name in trained}
+
+
 def settle(config, run_dir, examples):
     """The config a run keeps: --steps-per-epoch 0 becomes one pass over its `examples`
     (images or pairs), fixed for the run; written to RUN_DIR/config.json."""
