@@ -78,13 +78,13 @@ class CycleGANTrainer(TwoWayTrainer):
         generator calls and two discriminator calls instead of the tutorial's ten, and each
         discriminator judges a translation once, for its own loss and the generator's.
         """
-        def run(net, *batches):
+        def stacked(net, *batches):
             return ops.split(net(ops.concatenate(batches, axis=0), training=training), len(batches), axis=0)
 
         # 1. G: A -> B and F: B -> A translate, map their own domain (for the identity
         #    term) and translate back (for the cycle).
-        fake_b, same_b = run(self.gen_G, real_a, real_b)  # (B, H, W, 3) each, in [-1, 1]
-        fake_a, same_a = run(self.gen_F, real_b, real_a)
+        fake_b, same_b = stacked(self.gen_G, real_a, real_b)  # (B, H, W, 3) each, in [-1, 1]
+        fake_a, same_a = stacked(self.gen_F, real_b, real_a)
         cycled_a, cycled_b = self.gen_F(fake_b, training=training), self.gen_G(fake_a, training=training)
 
         # 2. D_X and D_Y judge real images and translations - D the pooled ones (paper, Sec. 4),
@@ -93,9 +93,9 @@ class CycleGANTrainer(TwoWayTrainer):
         def judged(disc, real, fake, pool, *extra):
             """-> (real logits, the fakes' logits for D, the fakes' logits for G, *extra's)."""
             if pool is None:
-                real_logits, fake_logits, *rest = run(disc, real, fake, *extra)
+                real_logits, fake_logits, *rest = stacked(disc, real, fake, *extra)
                 return (real_logits, fake_logits, fake_logits, *rest)
-            return run(disc, real, pool(fake), fake, *extra)
+            return stacked(disc, real, pool(fake), fake, *extra)
 
         real_x, pooled_x, fake_x = judged(self.disc_X, real_a, fake_a, self.pool_X)
         real_y, pooled_y, fake_y, *smoothed_y = judged(self.disc_Y, real_b, fake_b, self.pool_Y,
