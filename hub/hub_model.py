@@ -29,6 +29,9 @@ class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=model_c
 
     # {constructor argument: file name}, in the constructor's order; set by each subclass.
     network_files = {}
+    # False: save_pretrained writes the Keras files without their ONNX exports (a trainer's
+    # --no-onnx); `python -m hub onnx FOLDER` or a push adds them later.
+    export_onnx = True
 
     def networks(self):
         """{constructor argument: network}."""
@@ -37,7 +40,8 @@ class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=model_c
     def _save_pretrained(self, save_directory):
         files = {self.network_files[name]: net for name, net in self.networks().items()}
         # What was written (with the ONNX records) is what the card, rendered next, describes.
-        self._hub_mixin_config = model_folder.save(save_directory, files, self.config, self.samples)
+        self._hub_mixin_config = model_folder.save(save_directory, files, self.config, self.samples,
+                                                   onnx=self.export_onnx)
 
     def generate_model_card(self, *args, repo_id=model_card.REPO_PLACEHOLDER, **template_kwargs):
         """The README.md model card, from config.json; `save_pretrained`'s

@@ -30,23 +30,27 @@ FORMAT_VERSION = 1  # raise when a folder written by this version would mislead 
 RUNTIMES = ("auto", "keras", "onnx")
 
 
-def save(save_directory, networks, config, samples=None):
-    """networks: {filename.keras: keras.Model}; samples: a uint8 image or None. -> the
-    config as written. The card is not written here: ModelHubMixin.save_pretrained renders
-    it next (HubModel.generate_model_card), so an older one is removed."""
+def save(save_directory, networks, config, samples=None, onnx=True):
+    """networks: {filename.keras: keras.Model}; samples: a uint8 image or None; onnx: False
+    to write no ONNX exports. -> the config as written. The card is not written here:
+    ModelHubMixin.save_pretrained renders it next (HubModel.generate_model_card), so an
+    older one is removed."""
     folder = Path(save_directory)
     (folder / CARD_NAME).unlink(missing_ok=True)
-    onnx = {}
+    records = {}
     for filename, net in networks.items():
         with atomic_path(folder / filename) as tmp:
             net.save(tmp)
-        onnx.update(_export_onnx(folder, filename, net, config["image_size"]))
-    if not onnx_runtime.can_export():
+        if onnx:
+            records.update(_export_onnx(folder, filename, net, config["image_size"]))
+    if not onnx:
+        log.info("no ONNX export for %s, as asked (python -m hub onnx FOLDER adds it)", folder)
+    elif not onnx_runtime.can_export():
         log.info("no ONNX export for %s: it needs TensorFlow and tf2onnx (python -m hub onnx FOLDER adds it "
                  "later, where they are installed)", folder)
     if samples is not None:
         save_png(samples, folder / SAMPLES_NAME)
-    config = {**config, "format_version": FORMAT_VERSION, "onnx": onnx}
+    config = {**config, "format_version": FORMAT_VERSION, "onnx": records}
     write_json(folder / CONFIG_NAME, config)
     return config
 

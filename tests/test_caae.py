@@ -18,7 +18,7 @@ from trainer.data.manifest import read_manifest
 from trainer.evaluation import paired
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--latent-dim", "16", "--stages", "3",
-        "--batch-size", "4", "--samples", "2"]
+        "--batch-size", "4", "--samples", "2", "--no-onnx"]
 
 
 @pytest.mark.parametrize("build, expected", [
@@ -54,14 +54,14 @@ def test_the_label_adversary_must_name_label_tags():
 
 def tiny_config(data, **overrides):
     fields = dict(data=str(data), image_size=32, base_filters=4, latent_dim=16, stages=3, batch_size=4,
-                  samples=2)
+                  samples=2, onnx=False)
     return CAAEConfig(**{**fields, **overrides})
 
 
 @pytest.mark.slow
 def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_path):
     out = tmp_path / "run"
-    config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=3, checkpoint_every=2)
+    config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=3, checkpoint_every=2, onnx=True)
     model_dir = caae.train(config, out, verbose=0)
     assert (out / "checkpoints" / "latest.npz").is_file()
     assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]

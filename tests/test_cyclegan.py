@@ -15,7 +15,8 @@ from trainer.callbacks import LossHistory
 from trainer.config import CycleGANConfig
 from trainer.multi_loss import LOSS_NAMES
 
-TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2"]
+# --no-onnx: tiny runs skip the ONNX export (about 20 s each) unless a test checks it.
+TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2", "--no-onnx"]
 
 
 def weights_of(model_dir):
@@ -211,8 +212,9 @@ def test_the_cartoon_preset_serves_its_translations_with_flat_fills(toyworld_64,
     out = tmp_path / "run"
     training_cli.run_in_process("trainer.cyclegan", [
         "--data", str(toyworld_64), "--preset", "cartoon", "--image-size", "32", "--base-filters", "4", "--epochs", "1",
-        "--steps-per-epoch", "1", "--samples", "0", "--out", str(out)])
+        "--steps-per-epoch", "1", "--samples", "0", "--no-onnx", "--out", str(out)])
     model = CycleGAN.from_pretrained(out / "model")
+    assert not list((out / "model").glob("*.onnx")) and model.config["onnx"] == {}  # --no-onnx
     assert model.flat_fills == ("a2b",) and "smooths the 3d -> 2d outputs" in (out / "model" / "README.md").read_text()
     images = np.random.default_rng(0).integers(0, 255, (1, 32, 32, 3), np.uint8)
     assert not np.array_equal(model.translate_array(images), model.translate_array(images, flat_fills=False))

@@ -61,7 +61,7 @@ def test_disc_y_calls_the_smoothed_images_fake_with_the_weight():
 def test_a_tiny_cyclegan_trains_with_the_edge_promoting_flat_fill_and_blurred_cycle_losses(toyworld_64, tmp_path):
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=3,
                             batch_size=2, pool_size=2, edge_promoting_weight=1.0, tv_weight=0.5, cycle_blur=1.5,
-                            samples=1)
+                            samples=1, onnx=False)
     model_dir = cyclegan.train(config, tmp_path / "run", verbose=0)
     model = CycleGAN.from_pretrained(model_dir)
     training = model.config["training"]

@@ -76,10 +76,11 @@ def test_train_with_push_to_hub_then_load_it_elsewhere(fake_hub, toyworld_64, tm
     result = training_cli.run_cli("trainer.cyclegan", [
         "--data", str(toyworld_64), "--image-size", "32", "--base-filters", "4", "--epochs", "1",
         "--steps-per-epoch", "2", "--samples", "2", "--out", str(tmp_path / "run"),
-        "--push-to-hub", "ana/trained"], env=fake_hub.env)
+        "--push-to-hub", "ana/trained", "--no-onnx"], env=fake_hub.env)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "pushed to ana/trained" in result.stdout
     files = fake_hub.files("ana/trained")
+    assert {"generator_a2b.onnx", "generator_b2a.onnx"} <= set(files)  # --no-onnx: the push exports first
     assert sorted(files) == sorted(p.name for p in (tmp_path / "run" / "model").iterdir())
     assert "samples.png" in files and "| domain_a" not in files["README.md"].decode()
     downloaded = CycleGAN.from_pretrained("ana/trained", cache_dir=tmp_path / "elsewhere", runtime="keras")

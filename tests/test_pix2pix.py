@@ -15,7 +15,7 @@ from trainer.callbacks import LossHistory
 from trainer.config import Pix2PixConfig
 from trainer.multi_loss import LOSS_NAMES
 
-TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2", "--batch-size", "2"]
+TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2", "--batch-size", "2", "--no-onnx"]
 
 
 def test_the_losses_are_the_conditional_gan_plus_100_l1():
@@ -73,7 +73,7 @@ def test_tiny_training_saves_a_cyclegan_folder_that_loads_everywhere(toyworld_64
 def test_full_size_head_and_no_sample_grids(toyworld_64, tmp_path):
     out = tmp_path / "run"
     config = Pix2PixConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=2,
-                           batch_size=2, samples=0, full_size_head=True)
+                           batch_size=2, samples=0, full_size_head=True, onnx=False)
     model_dir = pix2pix.train(config, out, verbose=0)
     assert not (out / "samples").exists() and not (model_dir / "samples.png").exists()
     model = CycleGAN.from_pretrained(model_dir, runtime="keras")

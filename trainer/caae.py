@@ -250,7 +250,9 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
     sample_image = (sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space)
                     if len(samples[0]) else None)
     model_dir = Path(run_dir) / "model"
-    CAAE(fresh["encoder"], fresh["decoder"], model_config, sample_image).save_pretrained(model_dir)
+    model = CAAE(fresh["encoder"], fresh["decoder"], model_config, sample_image)
+    model.export_onnx = config.onnx
+    model.save_pretrained(model_dir)
     return model_dir
 
 

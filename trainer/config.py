@@ -59,6 +59,10 @@ class RunConfig:
     distribute: bool = field(default=False, metadata=_flag(
         "data-parallel over all local devices (TF MirroredStrategy, or MultiWorkerMirroredStrategy "
         "when TF_CONFIG names a cluster; Keras DataParallel on JAX); --batch-size is the global batch"))
+    onnx: bool = field(default=True, metadata=_flag(
+        "export the model folder's networks to ONNX as well, for ONNX Runtime (about 90 s for the full "
+        "U-Net's two generators on 2 cores); --no-onnx leaves it to `python -m hub onnx RUN_DIR/model`, "
+        "or to --push-to-hub, which adds it before the upload"))
 
     def validate(self):
         if not self.data:
@@ -277,7 +281,7 @@ class CAAEConfig(RunConfig):
 
 # Fields a resumed run may change; the rest must match the run it continues.
 RESUMABLE_OVERRIDES = ("epochs", "checkpoint_every", "save_every_epochs", "log_every", "input_pipeline", "distribute",
-                       "jit_compile", "flat_fills")
+                       "jit_compile", "flat_fills", "onnx")
 
 
 def add_flags(parser, config_cls):

@@ -199,8 +199,10 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
     exported = run.float32_copies(lambda: {d: build_generator(config, f"generator_{d}") for d in ("a2b", "b2a")},
                                   {"a2b": trainer.gen_G, "b2a": trainer.gen_F})
     model_dir = Path(run_dir) / "model"
-    CycleGANModel(exported["a2b"], exported["b2a"], model_config,
-                  sample_image(exported["a2b"], exported["b2a"])).save_pretrained(model_dir)
+    model = CycleGANModel(exported["a2b"], exported["b2a"], model_config,
+                          sample_image(exported["a2b"], exported["b2a"]))
+    model.export_onnx = config.onnx
+    model.save_pretrained(model_dir)
     return model_dir
 
 
