@@ -30,6 +30,13 @@ def caae(seed=0):
                 caae_nets.decoder(label_dim=LABELS.size, upsample="resize", **shape), config)
 
 
+def without_onnx(model):
+    """`model`, set to save its Keras files only: for tests of what uses a folder, not of the
+    export (which takes seconds per network even this small)."""
+    model.export_onnx = False
+    return model
+
+
 def identity_model(size):
     def identity(name):
         x = keras.Input((None, None, 3))
