@@ -22,7 +22,6 @@ It runs on TensorFlow or JAX (KERAS_BACKEND=jax), on one device or, with --distr
 import logging
 import os
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -249,11 +248,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
                                {"encoder": trainer.encoder, "decoder": trainer.decoder})
     sample_image = (sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space)
                     if len(samples[0]) else None)
-    model_dir = Path(run_dir) / "model"
-    model = CAAE(fresh["encoder"], fresh["decoder"], model_config, sample_image)
-    model.export_onnx = config.onnx
-    model.save_pretrained(model_dir)
-    return model_dir
+    return run.save_model(CAAE(fresh["encoder"], fresh["decoder"], model_config, sample_image), config, run_dir)
 
 
 def load_samples(config, label_space, train_rows):

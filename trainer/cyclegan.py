@@ -14,7 +14,6 @@ import dataclasses
 import logging
 import os
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -198,12 +197,8 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
     }
     exported = run.float32_copies(lambda: {d: build_generator(config, f"generator_{d}") for d in ("a2b", "b2a")},
                                   {"a2b": trainer.gen_G, "b2a": trainer.gen_F})
-    model_dir = Path(run_dir) / "model"
-    model = CycleGANModel(exported["a2b"], exported["b2a"], model_config,
-                          sample_image(exported["a2b"], exported["b2a"]))
-    model.export_onnx = config.onnx
-    model.save_pretrained(model_dir)
-    return model_dir
+    return run.save_model(CycleGANModel(exported["a2b"], exported["b2a"], model_config,
+                                        sample_image(exported["a2b"], exported["b2a"])), config, run_dir)
 
 
 def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):

@@ -113,6 +113,14 @@ def float32_copies(build, trained):
     return {name: fresh[name] for name in trained}
 
 
+def save_model(model, config, run_dir):
+    """RUN_DIR/model: the trained hub model's folder, with its ONNX exports unless --no-onnx."""
+    model.export_onnx = config.onnx
+    model_dir = Path(run_dir) / "model"
+    model.save_pretrained(model_dir)
+    return model_dir
+
+
 def settle(config, run_dir, examples):
     """The config a run keeps: --steps-per-epoch 0 becomes one pass over its `examples`
     (images or pairs), fixed for the run; written to RUN_DIR/config.json."""
