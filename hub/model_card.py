@@ -64,7 +64,8 @@ def _style_rows(style):
             for direction, d in style.get("directions", {}).items()]
 
 
-def _slider_lines(style):
+def slider_lines(style):
+    """One line per slider mode of the style scores: the target's probability at each weight."""
     slider = style.get("slider", {})
     lines = []
     for mode in ("tag only", "whole style"):
@@ -171,7 +172,7 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         eval_rows=_eval_rows(evaluation), look_rows=_look_rows(evaluation), limits=limits,
         evaluated=bool(evaluation or flicker),
         style=style, style_split=evaluation.get("split", "test"), style_rows=_style_rows(style),
-        slider_lines=_slider_lines(style), per_label=style.get("per_label", {}),
+        slider_lines=slider_lines(style), per_label=style.get("per_label", {}),
         # the label vector's order (medium, studio, movie), as the style names read
         label_tags=[tag for tag, _ in config.get("label_groups", []) if tag in style.get("label_classifier_accuracy", {})],
         flicker=flicker,

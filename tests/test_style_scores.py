@@ -94,7 +94,7 @@ def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
         curve = scores["slider"][mode]["probabilities"]
         assert len(curve) == 5 and scores["slider"][mode]["move"] == pytest.approx(curve[-1] - curve[0])
     printed = capsys.readouterr().out
-    assert "slider, whole style" in printed and "2d / watercolor" in printed
+    assert "slider, whole style: p(medium=2d) at weights 0.0, 0.25" in printed and "2d / watercolor" in printed
     assert "fid" not in json.dumps(scores["directions"])  # --no-fid
     card = (folder / "README.md").read_text()
     assert "Style classifier" in card and "Restyled under each training style" in card

@@ -18,6 +18,7 @@ import numpy as np
 
 from hub.caae import CAAE
 from hub import directions
+from hub.model_card import slider_lines
 from trainer.data import manifest
 from trainer.evaluation.style_classifier import StyleClassifier
 from trainer.evaluation.style_metrics import FeaturesUnavailable, InceptionFeatures, fid, kid
@@ -191,9 +192,5 @@ def format_table(scores):
         lines.append(f"{'style':<34}" + "".join(f"{t:>9}" for t in tags))
         for style, shares in scores["per_label"].items():
             lines.append(f"{style:<34}" + "".join(f"{shares[t]:>9.3f}" for t in tags))
-        s = scores["slider"]
-        target = f"p({s['target']['tag']}={s['target']['value']})"
-        for mode in ("tag only", "whole style"):
-            lines.append(f"slider, {mode}: {target} at weights {', '.join(map(str, s['weights']))}: "
-                         + ", ".join(f"{p:.3f}" for p in s[mode]["probabilities"]) + f" (moves {s[mode]['move']:+.3f})")
+        lines += [f"slider, {line}" for line in slider_lines(scores)]
     return "\n".join(lines)
