@@ -1,12 +1,13 @@
-"""The benchmarks' own arithmetic: bench.precision's curve gaps, bench.profile's kernel sums and
-bench.look_table's rows."""
+"""The benchmarks' own arithmetic: bench.precision's curve gaps, bench.profile's kernel sums,
+bench.look_table's rows and bench.line_placement's distances."""
 
 import gzip
 import json
 
+import numpy as np
 import pytest
 
-from bench import look_table, profile
+from bench import line_placement, look_table, profile
 from bench.precision import RUNS, curve_gaps
 from trainer.multi_loss import LOSS_NAMES
 
@@ -70,3 +71,21 @@ def test_the_look_table_puts_identity_and_the_render_first_then_each_model(tmp_p
                          "| two | 0.7100 | 0.500 | 0.250 | 0.500 | 0.750 | 2.50 | 0.950 | 0.8000 |"]
     with pytest.raises(SystemExit, match="eval_one.json is missing"):
         look_table.main(["--runs", str(tmp_path), "one"])
+
+
+def test_line_placement_finds_the_horizon_drawn_low_and_scores_the_lines_outside_its_strip():
+    masks, lines = np.zeros((2, 40, 40), bool), np.zeros((2, 40, 40), bool)
+    masks[0, 8, :] = True          # a horizon across the frame
+    masks[:, 24:36, 20] = True     # and a post in both frames
+    lines[0, 13, :] = True         # the horizon drawn 5 px low
+    lines[0, 24:36, 20] = True     # the post where it is ...
+    lines[1, 24:36, 22] = True     # ... and 2 px off
+    p = line_placement.placement(lines, masks)
+    assert list(line_placement.horizon_offsets(lines, masks)) == [5]
+    assert p["horizons"] == 1 and p["horizon_drawn"] == 1 and p["horizon_offset"] == 5 and p["horizon_within_1px"] == 0
+    assert p["lines"] == pytest.approx([12 / 64, 12 / 64, 0, 40 / 64, 0])  # within 1 px / 2 / 3 / 4-6 / further
+    assert p["outlines"] == pytest.approx([12 / 64, 12 / 64, 0, 40 / 64, 0])
+    assert p["outside"]["outline_f1"] == pytest.approx(0.5) and p["outline_share_outside"] == pytest.approx(24 / 64)
+    lines[0, 13, :] = False        # no horizon line at all
+    assert np.isnan(line_placement.horizon_offsets(lines, masks)).all()
+    assert line_placement.placement(lines, masks)["horizon_drawn"] == 0

@@ -65,7 +65,11 @@ def detect_lines(images, radius=None):
 def outline_scores(images, masks, tolerance=1):
     """Lines detected in `images` against the outline `masks` (bool (N, H, W)) ->
     {'outline_precision', 'outline_recall', 'outline_f1'}."""
-    lines = detect_lines(images)
+    return line_scores(detect_lines(images), masks, tolerance)
+
+
+def line_scores(lines, masks, tolerance=1):
+    """outline_scores of line maps already found (bool (N, H, W), as detect_lines gives)."""
     near = _disc(tolerance) if tolerance else np.ones((1, 1), np.uint8)
     hits_p = hits_r = n_lines = n_mask = 0
     for found, mask in zip(lines, np.asarray(masks, bool)):

@@ -1,0 +1,109 @@
+"""Where a model's lines go, against the cel renders' outlines (README, "The 2D look"). The
+outline F1 counts a line only within 1 px of the render's; this splits the rest into lines
+drawn a little off, far off, or not at all, and singles out the horizon.
+
+The horizon: the cel render draws a line across the frame where the ground meets the sky. The
+3d render's fog fades the last few pixels of ground into the sky's horizon colour, so no edge
+in the 3d input marks that row, and an unpaired model places it where the fog lets the ground
+show. The horizon strip (a few rows above it, more below) is left out of "F1 outside".
+
+`python -m bench.line_placement --data data/toyworld128 MODEL_FOLDER [...]` (identity first)
+"""
+
+import argparse
+
+import cv2
+import numpy as np
+
+from hub import CycleGAN
+from trainer.data.pairs import paired_rows
+from trainer.evaluation import outlines
+from trainer.evaluation.test_images import TestImages
+
+DISTANCES = (1.5, 2.5, 3.5, 6.5)  # bin edges in px: 1 (F1's tolerance, diagonals too), 2, 3, 4-6, further
+HORIZON_SEARCH = 12  # px above and below the true horizon row where a model's horizon line is looked for
+STRIP = (3, 13)  # rows above and below the horizon row left out of "F1 outside the horizon strip"
+
+
+def distance_shares(src, dst):
+    """Shares of the pixels of bool maps `src` by their distance to the nearest pixel of
+    `dst`, in the DISTANCES bins (an image with no `dst` pixel counts as far)."""
+    distances = np.concatenate([cv2.distanceTransform((~d).astype(np.uint8), cv2.DIST_L2, 5)[s]
+                                if d.any() else np.full(int(s.sum()), np.inf) for s, d in zip(src, dst)])
+    counts, _ = np.histogram(distances, (0, *DISTANCES, np.inf))
+    return counts / max(counts.sum(), 1)
+
+
+def horizon_row(mask):
+    """The row of a line crossing at least half the frame in its top half, or None."""
+    top = mask[: mask.shape[0] // 2].sum(1)
+    row = int(top.argmax())
+    return row if top[row] >= mask.shape[1] // 2 else None
+
+
+def horizon_offsets(lines, masks):
+    """For each mask with a horizon: the row within HORIZON_SEARCH of it where `lines` cross a
+    quarter of the frame or more (the most such pixels), minus the horizon's row (positive:
+    drawn lower); NaN where no line crosses there."""
+    offsets = []
+    for found, mask in zip(lines, masks):
+        row = horizon_row(mask)
+        if row is None:
+            continue
+        low = max(0, row - HORIZON_SEARCH)
+        counts = found[low:row + HORIZON_SEARCH + 1].sum(1)
+        offsets.append(low + int(counts.argmax()) - row if counts.max() >= found.shape[1] // 4 else np.nan)
+    return np.array(offsets, float)
+
+
+def placement(lines, masks):
+    """Distance shares both ways, the horizon's offsets and the outline scores outside the
+    horizon strip, of line maps `lines` against outline `masks` (bool (N, H, W) both)."""
+    outside = np.ones_like(masks, bool)
+    for keep, mask in zip(outside, masks):
+        row = horizon_row(mask)
+        if row is not None:
+            keep[max(0, row - STRIP[0]):row + STRIP[1]] = False
+    offsets = horizon_offsets(lines, masks)
+    return {"lines": distance_shares(lines, masks), "outlines": distance_shares(masks, lines),
+            "horizons": len(offsets), "horizon_drawn": float(np.mean(~np.isnan(offsets))) if len(offsets) else None,
+            "horizon_offset": float(np.nanmedian(offsets)) if (~np.isnan(offsets)).any() else None,
+            "horizon_within_1px": float(np.mean(np.abs(offsets) <= 1)) if len(offsets) else None,
+            "outline_share_outside": float(masks[outside].sum() / max(masks.sum(), 1)),
+            "outside": outlines.line_scores(lines & outside, masks & outside)}
+
+
+def _shares(shares):
+    return " / ".join(f"{share:.2f}" for share in shares)
+
+
+def row(name, p):
+    horizon = "no horizon" if not p["horizons"] else f"{p['horizon_drawn']:.2f}, " + (
+        f"{p['horizon_offset']:+.0f} px, {p['horizon_within_1px']:.2f}" if p["horizon_offset"] is not None else "-")
+    return f"| {name} | {_shares(p['lines'])} | {_shares(p['outlines'])} | {horizon} | {p['outside']['outline_f1']:.3f} |"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.line_placement", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="*", help="hub.CycleGAN folders, translated 3d -> 2d as they serve")
+    parser.add_argument("--data", required=True, help="toyworld data with outline masks")
+    parser.add_argument("--domain-b", default="medium=2d,studio=cel")
+    parser.add_argument("--size", type=int, default=128)
+    args = parser.parse_args(argv)
+    rows_a, rows_b = paired_rows(args.data, "medium=3d", args.domain_b)
+    images = TestImages(args.size)
+    kept, inputs = images.decode([r["path"] for r in rows_a])
+    masks = outlines.load_masks([rows_b[i]["outline"] for i in kept], args.size)
+    identity = placement(outlines.detect_lines(inputs), masks)
+    print(f"{len(kept)} pairs, {identity['horizons']} with a horizon; the horizon strip holds "
+          f"{1 - identity['outline_share_outside']:.0%} of the outline pixels. Shares: within 1 px / 2 / 3 / 4-6 / further")
+    print("| 3d -> 2d | line px by distance to an outline | outline px by distance to a line | "
+          "horizon: share drawn, median offset, share within 1 px | F1 outside the horizon strip |\n| --- | --- | --- | --- | --- |")
+    print(row("identity (the 3d input)", identity))
+    for folder in args.models:
+        outputs = CycleGAN.from_pretrained(folder).translate_array(inputs, "a2b")
+        print(row(folder, placement(outlines.detect_lines(outputs), masks)))
+
+if __name__ == "__main__":
+    main()
