@@ -47,3 +47,5 @@ row cel128_recipe_tv_seed1 trainer.cyclegan --preset cartoon $CEL --tv-weight 1 
 evaluate cel128_recipe_tv_seed1_flat runs/cel128_recipe_tv_seed1/model --flat-fills a2b
 row cel128_recipe_tv5 trainer.cyclegan --preset cartoon $CEL --tv-weight 5        # harder against it
 row cg128_full_edge trainer.cyclegan --preset cartoon                             # the recipe, both 2d studios
+row cel128_recipe_tv_d4 trainer.cyclegan --preset cartoon $CEL --tv-weight 1 --disc-layers 4 --no-onnx  # whole-frame D
+evaluate cel128_recipe_tv_d4_raw runs/cel128_recipe_tv_d4/model --flat-fills none
