@@ -105,5 +105,6 @@ def main(argv=None):
         outputs = CycleGAN.from_pretrained(folder).translate_array(inputs, "a2b")
         print(row(folder, placement(outlines.detect_lines(outputs), masks)))
 
+
 if __name__ == "__main__":
     main()
