@@ -11,6 +11,7 @@ show. The horizon strip (a few rows above it, more below) is left out of "F1 out
 """
 
 import argparse
+import sys
 
 import cv2
 import numpy as np
@@ -91,7 +92,10 @@ def main(argv=None):
     parser.add_argument("--domain-b", default="medium=2d,studio=cel")
     parser.add_argument("--size", type=int, default=128)
     args = parser.parse_args(argv)
-    rows_a, rows_b = paired_rows(args.data, "medium=3d", args.domain_b)
+    try:
+        rows_a, rows_b = paired_rows(args.data, "medium=3d", args.domain_b)
+    except (OSError, ValueError) as e:  # no manifest, no pairs
+        sys.exit(f"error: {e}")
     images = TestImages(args.size)
     kept, inputs = images.decode([r["path"] for r in rows_a])
     masks = outlines.load_masks([rows_b[i]["outline"] for i in kept], args.size)
