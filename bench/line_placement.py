@@ -5,7 +5,8 @@ drawn a little off, far off, or not at all, and singles out the horizon.
 The horizon: the cel render draws a line across the frame where the ground meets the sky. The
 3d render's fog fades the last few pixels of ground into the sky's horizon colour, so no edge
 in the 3d input marks that row, and an unpaired model places it where the fog lets the ground
-show. The horizon strip (a few rows above it, more below) is left out of "F1 outside".
+show. The horizon strip (a few rows above it, more below) is left out of "F1 outside" and
+"SSIM outside", and scored on its own by SSIM.
 
 `python -m bench.line_placement --data data/toyworld128 MODEL_FOLDER [...]` (identity first)
 """
@@ -17,6 +18,7 @@ import cv2
 import numpy as np
 
 from hub import CycleGAN
+from trainer import losses
 from trainer.data.pairs import paired_rows
 from trainer.evaluation import outlines
 from trainer.evaluation.test_images import TestImages
@@ -24,6 +26,7 @@ from trainer.evaluation.test_images import TestImages
 DISTANCES = (1.5, 2.5, 3.5, 6.5)  # bin edges in px: 1 (F1's tolerance, diagonals too), 2, 3, 4-6, further
 HORIZON_SEARCH = 12  # px above and below the true horizon row where a model's horizon line is looked for
 STRIP = (3, 13)  # rows above and below the horizon row left out of "F1 outside the horizon strip"
+SSIM_MARGIN = 5  # losses.ssim_map's windows are 11 px: its pixel (i, j) is the image's (i + 5, j + 5)
 
 
 def distance_shares(src, dst):
@@ -57,14 +60,20 @@ def horizon_offsets(lines, masks):
     return np.array(offsets, float)
 
 
+def horizon_strips(masks):
+    """bool (N, H, W): the horizon strip of each outline mask (none where it has no horizon)."""
+    strips = np.zeros_like(masks, bool)
+    for strip, mask in zip(strips, masks):
+        row = horizon_row(mask)
+        if row is not None:
+            strip[max(0, row - STRIP[0]):row + STRIP[1]] = True
+    return strips
+
+
 def placement(lines, masks):
     """Distance shares both ways, the horizon's offsets and the outline scores outside the
     horizon strip, of line maps `lines` against outline `masks` (bool (N, H, W) both)."""
-    outside = np.ones_like(masks, bool)
-    for keep, mask in zip(outside, masks):
-        row = horizon_row(mask)
-        if row is not None:
-            keep[max(0, row - STRIP[0]):row + STRIP[1]] = False
+    outside = ~horizon_strips(masks)
     offsets = horizon_offsets(lines, masks)
     return {"lines": distance_shares(lines, masks), "outlines": distance_shares(masks, lines),
             "horizons": len(offsets), "horizon_drawn": float(np.mean(~np.isnan(offsets))) if len(offsets) else None,
@@ -74,14 +83,28 @@ def placement(lines, masks):
             "outside": outlines.line_scores(lines & outside, masks & outside)}
 
 
+def strip_ssim(outputs, targets, masks):
+    """SSIM of uint8 (N, H, W, 3) `outputs` against `targets`: over the whole frames (the
+    evaluation's figure), and its windows centred in the horizon strips of `masks` and
+    outside them -> {"all", "strip", "outside"}."""
+    scale = np.float32(1 / 255)
+    per_pixel = np.asarray(losses.ssim_map(outputs.astype(np.float32) * scale, targets.astype(np.float32) * scale,
+                                           max_val=1.0)).mean(-1)
+    m = SSIM_MARGIN
+    strips = horizon_strips(masks)[:, m:-m, m:-m]
+    return {"all": float(per_pixel.mean()), "strip": float(per_pixel[strips].mean()),
+            "outside": float(per_pixel[~strips].mean())}
+
+
 def _shares(shares):
     return " / ".join(f"{share:.2f}" for share in shares)
 
 
-def row(name, p):
+def row(name, p, ssim):
     horizon = "no horizon" if not p["horizons"] else f"{p['horizon_drawn']:.2f}, " + (
         f"{p['horizon_offset']:+.0f} px, {p['horizon_within_1px']:.2f}" if p["horizon_offset"] is not None else "-")
-    return f"| {name} | {_shares(p['lines'])} | {_shares(p['outlines'])} | {horizon} | {p['outside']['outline_f1']:.3f} |"
+    return (f"| {name} | {_shares(p['lines'])} | {_shares(p['outlines'])} | {horizon} | "
+            f"{p['outside']['outline_f1']:.3f} | {ssim['all']:.4f} / {ssim['strip']:.4f} / {ssim['outside']:.4f} |")
 
 
 def main(argv=None):
@@ -98,16 +121,21 @@ def main(argv=None):
         sys.exit(f"error: {e}")
     images = TestImages(args.size)
     kept, inputs = images.decode([r["path"] for r in rows_a])
+    both, targets = images.decode([rows_b[i]["path"] for i in kept])  # pairs whose two images decode
+    kept, inputs = [kept[j] for j in both], inputs[both]
     masks = outlines.load_masks([rows_b[i]["outline"] for i in kept], args.size)
     identity = placement(outlines.detect_lines(inputs), masks)
+    strip_share = horizon_strips(masks)[:, SSIM_MARGIN:-SSIM_MARGIN, SSIM_MARGIN:-SSIM_MARGIN].mean()
     print(f"{len(kept)} pairs, {identity['horizons']} with a horizon; the horizon strip holds "
-          f"{1 - identity['outline_share_outside']:.0%} of the outline pixels. Shares: within 1 px / 2 / 3 / 4-6 / further")
+          f"{1 - identity['outline_share_outside']:.0%} of the outline pixels and {strip_share:.0%} of the SSIM windows. "
+          "Shares: within 1 px / 2 / 3 / 4-6 / further")
     print("| 3d -> 2d | line px by distance to an outline | outline px by distance to a line | "
-          "horizon: share drawn, median offset, share within 1 px | F1 outside the horizon strip |\n| --- | --- | --- | --- | --- |")
-    print(row("identity (the 3d input)", identity))
+          "horizon: share drawn, median offset, share within 1 px | F1 outside the horizon strip | "
+          "SSIM: all / strip / outside |\n| --- | --- | --- | --- | --- | --- |")
+    print(row("identity (the 3d input)", identity, strip_ssim(inputs, targets, masks)))
     for folder in args.models:
         outputs = CycleGAN.from_pretrained(folder).translate_array(inputs, "a2b")
-        print(row(folder, placement(outlines.detect_lines(outputs), masks)))
+        print(row(folder, placement(outlines.detect_lines(outputs), masks), strip_ssim(outputs, targets, masks)))
 
 
 if __name__ == "__main__":

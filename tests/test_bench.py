@@ -89,3 +89,18 @@ def test_line_placement_finds_the_horizon_drawn_low_and_scores_the_lines_outside
     lines[0, 13, :] = False        # no horizon line at all
     assert np.isnan(line_placement.horizon_offsets(lines, masks)).all()
     assert line_placement.placement(lines, masks)["horizon_drawn"] == 0
+
+
+def test_line_placement_splits_ssim_between_the_horizon_strip_and_the_rest():
+    masks = np.zeros((1, 40, 40), bool)
+    masks[0, 8, :] = True                                     # the horizon: its strip is rows 5-20
+    target = np.random.default_rng(0).integers(0, 256, (1, 40, 40, 3), dtype=np.uint8)
+    assert line_placement.strip_ssim(target, target, masks) == pytest.approx({"all": 1, "strip": 1, "outside": 1})
+    in_strip = target.copy()
+    in_strip[0, 12:15] = 255 - in_strip[0, 12:15]             # every window it touches is centred in the strip
+    ssim = line_placement.strip_ssim(in_strip, target, masks)
+    assert ssim["outside"] == pytest.approx(1) and ssim["strip"] < 0.9 and ssim["strip"] < ssim["all"] < 1
+    below = target.copy()
+    below[0, 30:34] = 255 - below[0, 30:34]                   # far below the strip
+    ssim = line_placement.strip_ssim(below, target, masks)
+    assert ssim["strip"] == pytest.approx(1) and ssim["outside"] < 0.9

@@ -105,11 +105,12 @@ def total_variation(images):
             + ops.mean(ops.abs(images[:, :, 1:, :] - images[:, :, :-1, :])))
 
 
-def ssim(a, b, max_val=2.0, size=11, sigma=1.5):
-    """Mean structural similarity (Wang et al. 2004) of two NHWC image batches, per
-    channel with an 11x11 Gaussian window, as tf.image.ssim computes it (valid windows
-    only); images in [-1, 1] span max_val = 2. Written with keras.ops so every backend
-    trains with it."""
+def ssim_map(a, b, max_val=2.0, size=11, sigma=1.5):
+    """Structural similarity (Wang et al. 2004) of two NHWC image batches at each valid
+    11x11 Gaussian window, per channel, as tf.image.ssim computes it before its mean: an
+    (N, H - 10, W - 10, C) map whose pixel (i, j) is the window centred on (i + 5, j + 5).
+    Images in [-1, 1] span max_val = 2. Written with keras.ops so every backend trains
+    with it."""
     coords = np.arange(size, dtype=np.float32) - (size - 1) / 2
     g = np.exp(-coords**2 / (2 * sigma**2))
     g /= g.sum()
@@ -126,7 +127,12 @@ def ssim(a, b, max_val=2.0, size=11, sigma=1.5):
     cov = blur(a * b) - mu_a * mu_b
     luminance = (2 * mu_a * mu_b + c1) / (mu_a**2 + mu_b**2 + c1)
     structure = (2 * cov + c2) / (var_a + var_b + c2)
-    return ops.mean(luminance * structure)
+    return luminance * structure
+
+
+def ssim(a, b, max_val=2.0, size=11, sigma=1.5):
+    """Mean structural similarity of two NHWC image batches (ssim_map's mean)."""
+    return ops.mean(ssim_map(a, b, max_val, size, sigma))
 
 
 def _group_log_probs(logits, group_sizes):
