@@ -5,7 +5,8 @@ drawn a little off, far off, or not at all, and singles out the horizon.
 The horizon: the cel render draws a line across the frame where the ground meets the sky. The
 3d render's fog fades the last few pixels of ground into the sky's horizon colour, so no edge
 in the 3d input marks that row, and an unpaired model places it where the fog lets the ground
-show. The horizon strip (a few rows above it, more below) is left out of "F1 outside" and
+show: the renderer's fog transmittance (the share of the ground's own colour left) at the
+rows where a model draws its horizon says how far. The horizon strip (a few rows above it, more below) is left out of "F1 outside" and
 "SSIM outside", and scored on its own by SSIM.
 
 `python -m bench.line_placement --data data/toyworld128 MODEL_FOLDER [...]` (identity first)
@@ -19,7 +20,9 @@ import numpy as np
 
 from hub import CycleGAN
 from trainer import losses
+from trainer.data import toyworld
 from trainer.data.pairs import paired_rows
+from trainer.data.toyworld_dataset import still_scene
 from trainer.evaluation import outlines
 from trainer.evaluation.test_images import TestImages
 
@@ -83,6 +86,30 @@ def placement(lines, masks):
             "outside": outlines.line_scores(lines & outside, masks & outside)}
 
 
+def ground_transmittance(scene, size):
+    """(size,) per image row: the median fog transmittance of the ground in it, at the
+    dataset's supersampling (NaN where the row shows no ground)."""
+    gbuf = toyworld.trace(scene, 2 * size)
+    transmittance = toyworld.fog_transmittance(gbuf).reshape(size, -1)
+    ground = (gbuf["id"] == -1).reshape(size, -1)
+    return np.array([np.median(t[g]) if g.any() else np.nan for t, g in zip(transmittance, ground)])
+
+
+def drawn_horizon_transmittance(lines, masks, profiles):
+    """The median, over the frames where `lines` draw a horizon, of the ground's fog
+    transmittance (`profiles`, ground_transmittance's per frame, None where unknown) at
+    the row it is drawn on; None where no horizon is drawn."""
+    values = []
+    for found, mask, profile in zip(lines, masks, profiles):
+        row = horizon_row(mask)
+        if row is None or profile is None:
+            continue
+        offset = horizon_offsets(found[None], mask[None])[0]
+        if not np.isnan(offset):
+            values.append(profile[row + int(offset)])
+    return float(np.nanmedian(values)) if values else None
+
+
 def strip_ssim(outputs, targets, masks):
     """SSIM of uint8 (N, H, W, 3) `outputs` against `targets`: over the whole frames (the
     evaluation's figure), and its windows centred in the horizon strips of `masks` and
@@ -100,10 +127,11 @@ def _shares(shares):
     return " / ".join(f"{share:.2f}" for share in shares)
 
 
-def row(name, p, ssim):
+def row(name, p, ssim, transmittance):
     horizon = "no horizon" if not p["horizons"] else f"{p['horizon_drawn']:.2f}, " + (
         f"{p['horizon_offset']:+.0f} px, {p['horizon_within_1px']:.2f}" if p["horizon_offset"] is not None else "-")
-    return (f"| {name} | {_shares(p['lines'])} | {_shares(p['outlines'])} | {horizon} | "
+    fog = "-" if transmittance is None else f"{transmittance:.2f}"
+    return (f"| {name} | {_shares(p['lines'])} | {_shares(p['outlines'])} | {horizon} | {fog} | "
             f"{p['outside']['outline_f1']:.3f} | {ssim['all']:.4f} / {ssim['strip']:.4f} / {ssim['outside']:.4f} |")
 
 
@@ -114,6 +142,7 @@ def main(argv=None):
     parser.add_argument("--data", required=True, help="toyworld data with outline masks")
     parser.add_argument("--domain-b", default="medium=2d,studio=cel")
     parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--toyworld-seed", type=int, default=0, help="the seed the data was rendered with (its fog)")
     args = parser.parse_args(argv)
     try:
         rows_a, rows_b = paired_rows(args.data, "medium=3d", args.domain_b)
@@ -126,16 +155,26 @@ def main(argv=None):
     masks = outlines.load_masks([rows_b[i]["outline"] for i in kept], args.size)
     identity = placement(outlines.detect_lines(inputs), masks)
     strip_share = horizon_strips(masks)[:, SSIM_MARGIN:-SSIM_MARGIN, SSIM_MARGIN:-SSIM_MARGIN].mean()
+    scenes = [still_scene(rows_b[i]["scene"], args.toyworld_seed) if horizon_row(m) is not None else None
+              for i, m in zip(kept, masks)]
+    profiles = [None if scene is None else ground_transmittance(scene, args.size) for scene in scenes]
+    below = np.array([[p[horizon_row(m) + k] for k in (1, 4, 7, 10)] for p, m in zip(profiles, masks)
+                      if p is not None and horizon_row(m) + 10 < args.size])
     print(f"{len(kept)} pairs, {identity['horizons']} with a horizon; the horizon strip holds "
           f"{1 - identity['outline_share_outside']:.0%} of the outline pixels and {strip_share:.0%} of the SSIM windows. "
           "Shares: within 1 px / 2 / 3 / 4-6 / further")
+    if len(below):
+        print("The ground's fog transmittance (median) 1 / 4 / 7 / 10 rows below the horizon: "
+              + " / ".join(f"{v:.3f}" for v in np.nanmedian(below, axis=0)))
     print("| 3d -> 2d | line px by distance to an outline | outline px by distance to a line | "
-          "horizon: share drawn, median offset, share within 1 px | F1 outside the horizon strip | "
-          "SSIM: all / strip / outside |\n| --- | --- | --- | --- | --- | --- |")
-    print(row("identity (the 3d input)", identity, strip_ssim(inputs, targets, masks)))
+          "horizon: share drawn, median offset, share within 1 px | fog transmittance where it is drawn | "
+          "F1 outside the horizon strip | SSIM: all / strip / outside |\n| --- | --- | --- | --- | --- | --- | --- |")
+    print(row("identity (the 3d input)", identity, strip_ssim(inputs, targets, masks), None))
     for folder in args.models:
         outputs = CycleGAN.from_pretrained(folder).translate_array(inputs, "a2b")
-        print(row(folder, placement(outlines.detect_lines(outputs), masks), strip_ssim(outputs, targets, masks)))
+        lines = outlines.detect_lines(outputs)
+        print(row(folder, placement(lines, masks), strip_ssim(outputs, targets, masks),
+                  drawn_horizon_transmittance(lines, masks, profiles)))
 
 
 if __name__ == "__main__":

@@ -91,6 +91,27 @@ def test_line_placement_finds_the_horizon_drawn_low_and_scores_the_lines_outside
     assert line_placement.placement(lines, masks)["horizon_drawn"] == 0
 
 
+def test_line_placement_reads_the_fog_where_a_horizon_is_drawn():
+    masks, lines = np.zeros((3, 40, 40), bool), np.zeros((3, 40, 40), bool)
+    masks[:2, 8, :] = True                       # frames 0 and 1 have a horizon at row 8, frame 2 none
+    lines[0, 13, :] = lines[1, 10, :] = True     # drawn 5 and 2 rows low
+    profiles = [np.linspace(0, 1, 40)] * 3       # transmittance = row / 39
+    assert line_placement.drawn_horizon_transmittance(lines, masks, profiles) == pytest.approx((13 + 10) / 2 / 39)
+    assert line_placement.drawn_horizon_transmittance(lines, masks, [None, profiles[1], None]) == pytest.approx(10 / 39)
+    assert line_placement.drawn_horizon_transmittance(np.zeros_like(lines), masks, profiles) is None
+
+
+def test_ground_transmittance_is_zero_at_a_toyworld_horizon_and_grows_below_it():
+    from trainer.data import toyworld
+
+    scene = toyworld.sample_scene(toyworld.scene_rng(0, toyworld.STILLS, 0))
+    profile = line_placement.ground_transmittance(scene, 64)
+    ground_rows = np.flatnonzero(~np.isnan(profile))
+    assert 0 < ground_rows[0] < 32 and ground_rows[-1] == 63     # sky above, ground to the bottom
+    assert profile[ground_rows[0]] < 0.01 and profile[63] > 0.3
+    assert (np.diff(profile[ground_rows]) >= 0).all()
+
+
 def test_line_placement_splits_ssim_between_the_horizon_strip_and_the_rest():
     masks = np.zeros((1, 40, 40), bool)
     masks[0, 8, :] = True                                     # the horizon: its strip is rows 5-20

@@ -29,6 +29,16 @@ def test_the_two_styles_share_geometry_but_differ_in_look():
     assert 0.02 < objects.mean() < 0.9
 
 
+def test_the_3d_fog_fades_the_ground_with_distance_and_hides_it_at_the_horizon():
+    gbuf = toyworld.trace(toyworld.sample_scene(toyworld.scene_rng(0, toyworld.STILLS, 0)), 64)
+    transmittance = toyworld.fog_transmittance(gbuf)
+    ground = gbuf["id"] == -1
+    assert (transmittance[gbuf["id"] == -2] == 0).all()
+    distance, kept = gbuf["t"][ground], transmittance[ground]
+    assert (np.diff(kept[np.argsort(distance)]) <= 0).all()      # farther ground keeps less of its colour
+    assert kept.max() > 0.5 and kept.min() < 0.01
+
+
 def test_cel_style_draws_dark_outlines():
     import dataclasses
 
@@ -84,6 +94,8 @@ def test_each_2d_render_has_its_outline_mask_where_its_lines_are(tmp_path):
             assert "outline" not in row
             continue
         mask = np.asarray(Image.open(tmp_path / row["outline"])) > 0
+        # the scene tag finds the scene again (bench.line_placement reads its fog)
+        np.testing.assert_array_equal(toyworld.render_pair(toyworld_dataset.still_scene(row["scene"], 2), 64)[2], mask)
         image = np.asarray(Image.open(tmp_path / row["path"]).convert("L")).astype(float)
         assert mask.shape == (64, 64) and 0.01 < mask.mean() < 0.4
         if row["studio"] == "cel":  # dark ink on the mask, lighter colour off it

@@ -32,6 +32,7 @@ CLIP_FRAMES = 61  # the seed report's clip length
 CLIP_DEGREES_PER_FRAME = 1.0
 SHADOW_SAMPLES = 6
 FOV_DEGREES = 50.0
+FOG_DENSITY = 0.035  # per unit of distance: the 3d studios' ground 30 units away keeps a third of its colour
 EPS = 1e-3
 
 
@@ -286,6 +287,11 @@ def _sky_gradient(gbuf, scene):
     return sky + glow * sun * 0.6
 
 
+def fog_transmittance(gbuf):
+    """The share of each pixel's own colour that the 3d studios' fog lets through (0 for the sky)."""
+    return np.exp(-np.where(np.isfinite(gbuf["t"]), gbuf["t"], np.inf) * FOG_DENSITY)
+
+
 def shade_3d(gbuf, scene, studio):
     """Smooth physically-flavoured shading: diffuse, specular, soft shadows, sky, fog."""
     _g, zenith, horizon, sun = (np.array(c, np.float32) for c in THEMES[scene.theme])
@@ -310,7 +316,7 @@ def shade_3d(gbuf, scene, studio):
         colour = base * warm * grain * (ambient + (diffuse * (0.25 + 0.75 * shadow))[..., None] * sun) + spec
     on_ground = (gbuf["id"] == -1)[..., None]
     colour = np.where(on_ground, colour * (1 + 0.08 * _value_noise(gbuf["pos"], 1.5))[..., None], colour)
-    fog = 1 - np.exp(-np.where(np.isfinite(gbuf["t"]), gbuf["t"], 1e3) * 0.035)[..., None]
+    fog = 1 - fog_transmittance(gbuf)[..., None]
     colour = colour * (1 - fog) + horizon * fog
     colour = np.where((gbuf["id"] == -2)[..., None], _sky_gradient(gbuf, scene), colour)
     return np.clip(colour, 0, 1) ** (1 / 1.15)  # gentle tone curve

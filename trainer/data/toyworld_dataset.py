@@ -40,6 +40,14 @@ def _rows(scene, rel_paths, frame, split, scene_id, extra=None):
     return rows
 
 
+def still_scene(scene_id, seed=0):
+    """The Scene behind a still's `scene` tag ("s000007"), as `generate(seed=seed)` drew it;
+    None for a clip frame's."""
+    if not (scene_id.startswith("s") and scene_id[1:].isdigit()):
+        return None
+    return toyworld.sample_scene(toyworld.scene_rng(seed, toyworld.STILLS, int(scene_id[1:])))
+
+
 def outline_path(rel_path):
     """images/2d/000007.jpg -> images/outlines/2d/000007.png"""
     return str(Path("images/outlines", *Path(rel_path).parts[1:]).with_suffix(".png"))
@@ -49,10 +57,11 @@ def _render_task(task):
     """One still scene or one clip frame -> its two manifest rows (runs in a worker)."""
     kind, seed, index, frame, size, out, split = task
     if kind == "still":
-        scene = toyworld.sample_scene(toyworld.scene_rng(seed, toyworld.STILLS, index))
+        scene_id = f"s{index:06d}"
+        scene = still_scene(scene_id, seed)
         images = toyworld.render_pair(scene, size)
         rel = [f"images/{m}/{index:06d}.jpg" for m in ("3d", "2d")]
-        rows = _rows(scene, rel, index, split, f"s{index:06d}")
+        rows = _rows(scene, rel, index, split, scene_id)
     else:
         scene = toyworld.sample_scene(toyworld.scene_rng(seed, toyworld.CLIPS, index))
         offset = np.radians(frame * toyworld.CLIP_DEGREES_PER_FRAME)
