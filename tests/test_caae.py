@@ -10,7 +10,7 @@ from hub import caae_nets
 from hub.auto import from_pretrained
 from hub.caae import CAAE
 from hub.errors import ImageError
-from tests.helpers import training_cli
+from tests.helpers import tiny_trainers, training_cli
 from trainer import caae
 from trainer.config import CAAEConfig
 from trainer.data import pairs
@@ -150,6 +150,33 @@ def test_the_optional_losses_train_in_both_phases(toyworld_64):
         assert all(np.isfinite(v).all() for v in history.history.values())
         for net, old in zip((trainer.label_classifier, trainer.style_classifier), before):
             assert any(not np.allclose(a, b) for a, b in zip(old, net.get_weights()))
+
+
+def test_disc_img_calls_each_smoothed_image_fake_under_its_own_label():
+    trainer = tiny_trainers.build("caae", jit_compile=False)
+    trainer.compile([keras.optimizers.Adam() for _ in trainer.updates], edge_weight=2.0)
+    images, labels = map(keras.ops.convert_to_tensor, tiny_trainers.batch("caae", 2))
+    smoothed = keras.ops.convert_to_tensor(np.random.default_rng(1).uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32))
+    assert "disc_img_loss" not in trainer.compute_losses(images, labels, smoothed)  # pretraining: D rests
+    trainer.set_pretraining(False)
+    plain, edged = trainer.compute_losses(images, labels), trainer.compute_losses(images, labels, smoothed)
+    logits = keras.ops.convert_to_numpy(trainer.disc_img([smoothed, labels]))
+    fake_term = np.mean(np.logaddexp(0, logits))  # binary cross-entropy towards "fake"
+    assert float(edged["disc_img_loss"]) == pytest.approx(float(plain["disc_img_loss"]) + 0.5 * 2.0 * fake_term,
+                                                         rel=1e-5)
+    assert float(edged["ae_loss"]) == pytest.approx(float(plain["ae_loss"]))
+
+
+@pytest.mark.slow
+def test_a_tiny_caae_trains_with_the_edge_promoting_loss(toyworld_64, tmp_path):
+    config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=2, edge_promoting_weight=1.0)
+    model = CAAE.from_pretrained(caae.train(config, tmp_path / "run", verbose=0))
+    assert model.config["training"]["edge_promoting_weight"] == 1.0
+    assert list((toyworld_64 / "edge_smoothed").glob("32px-*.npz"))
+    history = [json.loads(line) for line in (tmp_path / "run" / "logs" / "history.jsonl").read_text().splitlines()]
+    assert np.isfinite(history[-1]["disc_img_loss"])
+    with pytest.raises(ValueError, match="needs --input-pipeline arrays"):
+        CAAEConfig(data="x", edge_promoting_weight=1.0, input_pipeline="tfdata").validate()
 
 
 @pytest.mark.slow

@@ -11,7 +11,9 @@ are trained to fool them.
 Beyond the seed, for sharper output and a label that really sets the style:
 --latent spatial keeps z as a grid of cells, --upsample resize swaps the decoder's
 transposed convs for resize + conv, and --label-adversary TAGS adds a classifier that
-reads those labels from z, which E learns to leave guessing in both phases (Fader networks).
+reads those labels from z, which E learns to leave guessing in both phases (Fader networks);
+--edge-promoting-weight shows D_img each image with its edges blurred, under its own label,
+as a fake (CartoonGAN's loss, trainer.edge_smoothing), so a soft reconstruction loses to D.
 
 RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png (each row: the
 original, its reconstruction, then the image re-rendered under every label combination
@@ -19,6 +21,7 @@ seen in training), logs/ (TensorBoard) and, at the end, model/ (a `hub.CAAE` fol
 It runs on TensorFlow or JAX (KERAS_BACKEND=jax), on one device or, with --distribute, on all.
 """
 
+import dataclasses
 import logging
 import os
 import time
@@ -30,7 +33,7 @@ from hub import caae_nets
 from hub.caae import CAAE
 from hub.imaging import from_uint8, grid, to_uint8
 from hub.labels import LabelSpace
-from trainer import distribute, losses, run
+from trainer import distribute, edge_smoothing, losses, run
 from trainer.augment import device_jitter
 from trainer.config import CAAEConfig
 from trainer.data import arrays
@@ -71,7 +74,8 @@ class CAAETrainer(MultiLossTrainer):
         self.built = True  # every part exists now; fit need not trace a call() to build it
 
     def compile(self, optimizers, reconstruction_weight=100.0, tv_weight=10.0, adversarial_weight=1.0,
-                label_adversary_weight=1.0, style_classifier_weight=1.0, ssim_weight=0.0, jit_compile=False):
+                label_adversary_weight=1.0, style_classifier_weight=1.0, ssim_weight=0.0, edge_weight=0.0,
+                jit_compile=False):
         """optimizers: one per entry of `updates`, in that order; each group keeps its own
         (trainer.optimizer_groups: the discriminators start after pretraining)."""
         if len(optimizers) != len(self.updates):
@@ -84,6 +88,7 @@ class CAAETrainer(MultiLossTrainer):
         self.label_adversary_weight = label_adversary_weight
         self.style_classifier_weight = style_classifier_weight
         self.ssim_weight = ssim_weight
+        self.edge_weight = edge_weight
 
     @property
     def updates(self):
@@ -112,12 +117,16 @@ class CAAETrainer(MultiLossTrainer):
         return 2.0 * distribute.replica_uniform(keras.ops.shape(z), self.prior_seed) - 1.0
 
     def prepare_batch(self, batch):
-        images, labels = batch
-        return (self.jitter(images) if self.jitter is not None else images), keras.ops.cast(labels, "float32")
+        """(images, labels) or, with the edge-promoting loss, (images, labels, the images
+        with their edges smoothed), the images jittered each on their own."""
+        images, labels, *smoothed = batch
+        jitter = self.jitter if self.jitter is not None else (lambda x: x)
+        return (jitter(images), keras.ops.cast(labels, "float32"), *map(jitter, smoothed))
 
-    def compute_losses(self, images, labels, training=True):
+    def compute_losses(self, images, labels, smoothed=None, training=True):
         """Forward pass -> {loss name: scalar} (backend-neutral); the discriminator
-        losses only outside pretraining."""
+        losses only outside pretraining. smoothed: `images` with their edges blurred
+        (trainer.edge_smoothing), for the edge-promoting term."""
         z = self.encoder(images, training=training)
         reconstructed = self.decoder([z, labels], training=training)
         l1 = losses.l1(images, reconstructed)
@@ -151,6 +160,9 @@ class CAAETrainer(MultiLossTrainer):
             out["disc_z_loss"] = losses.discriminator_loss(self.disc_z(prior, training=training), fake_z_logits)
             out["disc_img_loss"] = losses.discriminator_loss(
                 self.disc_img([images, labels], training=training), fake_image_logits)
+            if smoothed is not None:  # CartoonGAN's term, each image under its own label
+                out["disc_img_loss"] += losses.edge_promoting_loss(
+                    self.disc_img([smoothed, labels], training=training), self.edge_weight)
             ae_loss += self.adversarial_weight * (losses.generator_adversarial_loss(fake_z_logits)
                                                   + losses.generator_adversarial_loss(fake_image_logits))
         out["ae_loss"] = ae_loss
@@ -199,7 +211,7 @@ def build_trainer(config, label_space):
                         tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
                         label_adversary_weight=config.label_adversary_weight,
                         style_classifier_weight=config.style_classifier_weight, ssim_weight=config.ssim_weight,
-                        jit_compile=run.jit_compile(config))
+                        edge_weight=config.edge_promoting_weight, jit_compile=run.jit_compile(config))
     return trainer
 
 
@@ -240,6 +252,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             "label_adversary_weight": config.label_adversary_weight,
             "style_classifier_weight": config.style_classifier_weight,
             "tv_weight": config.tv_weight, "ssim_weight": config.ssim_weight,
+            "edge_promoting_weight": config.edge_promoting_weight,
             "adversarial_weight": config.adversarial_weight,
             "seconds_this_session": round(seconds, 1), "data": {"all labels": data},
         },
@@ -272,6 +285,8 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     """Train (or continue) the run in `run_dir`; returns the exported model folder.
     Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
     run_dir = run.output_dir(run_dir)
+    if config.edge_promoting_weight and config.input_pipeline == "auto":  # the smoothed images live in memory
+        config = dataclasses.replace(config, input_pipeline="arrays")
     config = run.resolve_input_pipeline(config)
     rows = domain_rows(config.data, (), split="train")
     check_batch(rows, config.batch_size, str(config.data))
@@ -292,7 +307,9 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
 
     if config.input_pipeline == "arrays":
         images, labels = arrays.decode_labelled(paths, vectors, config.image_size)
-        make_dataset = run.array_batches(config, [(images, labels)])
+        stream = (images, labels) if not config.edge_promoting_weight else (
+            images, labels, edge_smoothing.smoothed_images(images, paths, config.data, config.image_size))
+        make_dataset = run.array_batches(config, [stream])
     else:
         from trainer.data.loading import labelled_dataset  # imports tensorflow
 

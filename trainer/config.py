@@ -252,13 +252,22 @@ class CAAEConfig(RunConfig):
         "weight of the decoder's loss for images re-rendered under another image's label, as "
         "judged by a classifier of the labels trained on real images (StarGAN's domain "
         "classification): > 0 makes each label visibly change the image; 0 = off, as the seed"))
+    edge_promoting_weight: float = field(default=0.0, metadata=_flag(
+        "CartoonGAN's edge-promoting loss made label-aware: each training image with its edges "
+        "blurred is shown to the image discriminator, under its own label, as a fake, with this "
+        "weight, so a soft reconstruction is not an image of its style; needs --input-pipeline "
+        "arrays (auto picks it); 0 = off, as the seed"))
 
     def validate(self):
         super().validate()
         if self.pretrain_epochs < 0 or self.latent_dim < 1 or self.stages < 1:
             raise ValueError("--pretrain-epochs must be >= 0, --latent-dim and --stages >= 1")
-        if self.label_adversary_weight < 0 or self.style_classifier_weight < 0 or self.ssim_weight < 0:
-            raise ValueError("--label-adversary-weight, --style-classifier-weight and --ssim-weight must be >= 0")
+        if min(self.label_adversary_weight, self.style_classifier_weight, self.ssim_weight,
+               self.edge_promoting_weight) < 0:
+            raise ValueError("--label-adversary-weight, --style-classifier-weight, --ssim-weight and "
+                             "--edge-promoting-weight must be >= 0")
+        if self.edge_promoting_weight and self.input_pipeline == "tfdata":
+            raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
         unknown = set(self.adversary_tags) - set(self.label_tags)
         if unknown:
             raise ValueError(f"--label-adversary names {', '.join(sorted(unknown))}, which --labels "
