@@ -167,16 +167,44 @@ def test_disc_img_calls_each_smoothed_image_fake_under_its_own_label():
     assert float(edged["ae_loss"]) == pytest.approx(float(plain["ae_loss"]))
 
 
+def test_disc_img_judges_each_restyled_image_under_its_new_label():
+    trainer = tiny_trainers.build("caae", jit_compile=False)
+    images, labels = map(keras.ops.convert_to_tensor, tiny_trainers.batch("caae", 4))
+
+    def losses_with(weight, pretraining):
+        trainer.compile([keras.optimizers.Adam() for _ in trainer.updates], restyled_adversarial_weight=weight)
+        trainer.set_pretraining(pretraining)
+        return {k: float(v) for k, v in trainer.compute_losses(images, labels).items()}
+
+    assert losses_with(3.0, True)["ae_loss"] == pytest.approx(losses_with(0.0, True)["ae_loss"])  # D rests
+    plain, judged = losses_with(0.0, False), losses_with(3.0, False)
+    z = trainer.encoder(images, training=True)
+    other = keras.ops.roll(labels, 1, axis=0)
+    logits = [keras.ops.convert_to_numpy(trainer.disc_img([x, y], training=True)) for x, y in [
+        (images, labels), (trainer.decoder([z, labels], training=True), labels),
+        (trainer.decoder([z, other], training=True), other)]]
+    as_real, as_fake = (lambda x: np.mean(np.logaddexp(0, -x))), (lambda x: np.mean(np.logaddexp(0, x)))
+    real, reconstructed, restyled = logits
+    assert judged["disc_img_loss"] == pytest.approx(
+        0.5 * (as_real(real) + 0.5 * (as_fake(reconstructed) + as_fake(restyled))), rel=1e-5)
+    assert plain["disc_img_loss"] == pytest.approx(0.5 * (as_real(real) + as_fake(reconstructed)), rel=1e-5)
+    assert judged["ae_loss"] == pytest.approx(plain["ae_loss"] + 3.0 * as_real(restyled), rel=1e-5)
+
+
 @pytest.mark.slow
-def test_a_tiny_caae_trains_with_the_edge_promoting_loss(toyworld_64, tmp_path):
-    config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=2, edge_promoting_weight=1.0)
+def test_a_tiny_caae_trains_with_the_edge_promoting_loss_and_the_restyled_adversary(toyworld_64, tmp_path):
+    config = tiny_config(toyworld_64, epochs=1, pretrain_epochs=1, steps_per_epoch=2, edge_promoting_weight=1.0,
+                         restyled_adversarial_weight=0.5)
     model = CAAE.from_pretrained(caae.train(config, tmp_path / "run", verbose=0))
     assert model.config["training"]["edge_promoting_weight"] == 1.0
+    assert model.config["training"]["restyled_adversarial_weight"] == 0.5
     assert list((toyworld_64 / "edge_smoothed").glob("32px-*.npz"))
     history = [json.loads(line) for line in (tmp_path / "run" / "logs" / "history.jsonl").read_text().splitlines()]
     assert np.isfinite(history[-1]["disc_img_loss"])
     with pytest.raises(ValueError, match="needs --input-pipeline arrays"):
         CAAEConfig(data="x", edge_promoting_weight=1.0, input_pipeline="tfdata").validate()
+    with pytest.raises(ValueError, match="--restyled-adversarial-weight must be >= 0"):
+        CAAEConfig(data="x", restyled_adversarial_weight=-1.0).validate()
 
 
 @pytest.mark.slow

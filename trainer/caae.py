@@ -13,7 +13,10 @@ Beyond the seed, for sharper output and a label that really sets the style:
 transposed convs for resize + conv, and --label-adversary TAGS adds a classifier that
 reads those labels from z, which E learns to leave guessing in both phases (Fader networks);
 --edge-promoting-weight shows D_img each image with its edges blurred, under its own label,
-as a fake (CartoonGAN's loss, trainer.edge_smoothing), so a soft reconstruction loses to D.
+as a fake (CartoonGAN's loss, trainer.edge_smoothing), so a soft reconstruction loses to D;
+--restyled-adversarial-weight has D_img also judge each image re-rendered under another
+label (StarGAN's D judges its translations), the output a user sees, which otherwise only
+the style classifier does.
 
 RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png (each row: the
 original, its reconstruction, then the image re-rendered under every label combination
@@ -75,7 +78,7 @@ class CAAETrainer(MultiLossTrainer):
 
     def compile(self, optimizers, reconstruction_weight=100.0, tv_weight=10.0, adversarial_weight=1.0,
                 label_adversary_weight=1.0, style_classifier_weight=1.0, ssim_weight=0.0, edge_weight=0.0,
-                jit_compile=False):
+                restyled_adversarial_weight=0.0, jit_compile=False):
         """optimizers: one per entry of `updates`, in that order; each group keeps its own
         (trainer.optimizer_groups: the discriminators start after pretraining)."""
         if len(optimizers) != len(self.updates):
@@ -89,6 +92,7 @@ class CAAETrainer(MultiLossTrainer):
         self.style_classifier_weight = style_classifier_weight
         self.ssim_weight = ssim_weight
         self.edge_weight = edge_weight
+        self.restyled_adversarial_weight = restyled_adversarial_weight
 
     @property
     def updates(self):
@@ -143,9 +147,11 @@ class CAAETrainer(MultiLossTrainer):
             out["label_loss"] = losses.label_classification_loss(logits, hidden, widths)
             out["confusion"] = losses.label_confusion_loss(logits, widths)
             ae_loss += self.label_adversary_weight * out["confusion"]
-        if self.style_classifier is not None:  # each image re-rendered under its batch neighbour's label
+        judge_restyled = self.restyled_adversarial_weight and not self.pretraining
+        if self.style_classifier is not None or judge_restyled:  # each image under its batch neighbour's label
             other_labels = keras.ops.roll(labels, 1, axis=0)
             restyled = self.decoder([z, other_labels], training=training)
+        if self.style_classifier is not None:
             out["style_loss"] = losses.label_classification_loss(
                 self.style_classifier(images, training=training), labels, self.label_widths)
             out["restyle_loss"] = losses.label_classification_loss(
@@ -158,8 +164,12 @@ class CAAETrainer(MultiLossTrainer):
             fake_z_logits = self.disc_z(z, training=training)
             fake_image_logits = self.disc_img([reconstructed, labels], training=training)
             out["disc_z_loss"] = losses.discriminator_loss(self.disc_z(prior, training=training), fake_z_logits)
-            out["disc_img_loss"] = losses.discriminator_loss(
-                self.disc_img([images, labels], training=training), fake_image_logits)
+            fakes = fake_image_logits
+            if judge_restyled:  # D's fakes: the reconstructions and the restyled images, half each
+                restyled_logits = self.disc_img([restyled, other_labels], training=training)
+                fakes = keras.ops.concatenate([fake_image_logits, restyled_logits], axis=0)
+                ae_loss += self.restyled_adversarial_weight * losses.generator_adversarial_loss(restyled_logits)
+            out["disc_img_loss"] = losses.discriminator_loss(self.disc_img([images, labels], training=training), fakes)
             if smoothed is not None:  # CartoonGAN's term, each image under its own label
                 out["disc_img_loss"] += losses.edge_promoting_loss(
                     self.disc_img([smoothed, labels], training=training), self.edge_weight)
@@ -211,7 +221,9 @@ def build_trainer(config, label_space):
                         tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
                         label_adversary_weight=config.label_adversary_weight,
                         style_classifier_weight=config.style_classifier_weight, ssim_weight=config.ssim_weight,
-                        edge_weight=config.edge_promoting_weight, jit_compile=run.jit_compile(config))
+                        edge_weight=config.edge_promoting_weight,
+                        restyled_adversarial_weight=config.restyled_adversarial_weight,
+                        jit_compile=run.jit_compile(config))
     return trainer
 
 
@@ -253,6 +265,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             "style_classifier_weight": config.style_classifier_weight,
             "tv_weight": config.tv_weight, "ssim_weight": config.ssim_weight,
             "edge_promoting_weight": config.edge_promoting_weight,
+            "restyled_adversarial_weight": config.restyled_adversarial_weight,
             "adversarial_weight": config.adversarial_weight,
             "seconds_this_session": round(seconds, 1), "data": {"all labels": data},
         },

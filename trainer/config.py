@@ -257,15 +257,20 @@ class CAAEConfig(RunConfig):
         "blurred is shown to the image discriminator, under its own label, as a fake, with this "
         "weight, so a soft reconstruction is not an image of its style; needs --input-pipeline "
         "arrays (auto picks it); 0 = off, as the seed"))
+    restyled_adversarial_weight: float = field(default=0.0, metadata=_flag(
+        "weight of the decoder's adversarial loss on images re-rendered under another image's "
+        "label, which the image discriminator then also judges under that label (StarGAN's D "
+        "judges its translations): the restyled output must look like a real image of its "
+        "style, not only be classified as it; 0 = off, as the seed (D judges reconstructions only)"))
 
     def validate(self):
         super().validate()
         if self.pretrain_epochs < 0 or self.latent_dim < 1 or self.stages < 1:
             raise ValueError("--pretrain-epochs must be >= 0, --latent-dim and --stages >= 1")
         if min(self.label_adversary_weight, self.style_classifier_weight, self.ssim_weight,
-               self.edge_promoting_weight) < 0:
-            raise ValueError("--label-adversary-weight, --style-classifier-weight, --ssim-weight and "
-                             "--edge-promoting-weight must be >= 0")
+               self.edge_promoting_weight, self.restyled_adversarial_weight) < 0:
+            raise ValueError("--label-adversary-weight, --style-classifier-weight, --ssim-weight, "
+                             "--edge-promoting-weight and --restyled-adversarial-weight must be >= 0")
         if self.edge_promoting_weight and self.input_pipeline == "tfdata":
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
         unknown = set(self.adversary_tags) - set(self.label_tags)
