@@ -4,11 +4,14 @@ the fake Hub in tests/helpers/fake_hub.py on 127.0.0.1, and from the Hub cache o
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from huggingface_hub import HfApi, constants
+from huggingface_hub.utils import _http
 
 from hub import CAAE, CycleGAN, auto, onnx_runtime
 from hub.errors import ModelFolderError, PushError
@@ -55,13 +58,18 @@ def test_the_hub_cache_loads_offline(fake_hub, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_failed_push_keeps_the_folder_and_says_how_to_retry(fake_hub, tmp_path):
+def test_a_failed_push_keeps_the_folder_and_says_how_to_retry(fake_hub, tmp_path, monkeypatch):
     folder = tmp_path / "model"
     tiny_models.caae().save_pretrained(folder)
     before = sorted(p.name for p in folder.iterdir())
     fake_hub.fail_commits = True
+    # The client's backoff between its retries of the outage is noted, not waited (23 s)
+    waits = []
+    clock = {name: getattr(time, name) for name in dir(time) if not name.startswith("_")}
+    monkeypatch.setattr(_http, "time", SimpleNamespace(**{**clock, "sleep": waits.append}))
     with pytest.raises(PushError, match=f"Retry with: python -m hub push {folder} ana/flaky"):
         push_folder(folder, "ana/flaky")
+    assert len(waits) >= 3, waits  # the outage was retried before the push gave up
     assert sorted(p.name for p in folder.iterdir()) == before
 
     fake_hub.fail_commits = False  # the retry the message suggests, as a user would type it
