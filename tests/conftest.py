@@ -23,7 +23,7 @@ os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 # XLA compiles the tests' tiny steps (JAX, and TensorFlow's --jit-compile) without its LLVM
 # optimisation passes: that is most of a cold compile (a tiny trainer pair's JAX process, 2
 # cores: 50 s of CPU, 22 s without), and steps run a handful of times here. The passes change
-# speed, not what a step computes; users' runs keep them.
+# speed, not what a step computes (to float rounding at most); users' runs keep them.
 if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_backend_optimization_level=0".strip()
 
