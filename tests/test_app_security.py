@@ -100,7 +100,10 @@ def test_thin_pictures_cost_no_more_memory_than_a_panorama(app_process, client, 
     # MAX_NETWORK_PIXELS): at any Detail it costs no more than a panorama of MAX_ASPECT to 1,
     # the thinnest picture translated whole, measured first at the same Detail. (Against a
     # 16:9 photo, a letterboxed picture at Detail 128 has more pixels to translate; whether
-    # that showed depended on what earlier tests had left in the server's memory arena.)
+    # that showed depended on what earlier tests had left in the server's memory arena.) The
+    # 100 MB of slack is the allocator's: a request can grow the heap of a server thread that
+    # served none of this size yet (seen: 72 MB for 1x1000 at Detail 128, after a panorama
+    # that cost 0.2). One that escapes the aspect cap costs gigabytes (1,978 MB at Detail 128).
     client.predict(handle_file(str(ui.EXAMPLES[0])), "3d -> 2d", api_name="/translate")  # warm
     restyle = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/restyle"]
     weights = [1.0 if p["label"] in ("2d", "cel", "cel-desert") else 0.0
@@ -119,7 +122,7 @@ def test_thin_pictures_cost_no_more_memory_than_a_panorama(app_process, client, 
         panorama, _ = translate((240, 240 * imaging.MAX_ASPECT), size)
         for shape in [(1, 1000), (1, 12000), (12000, 1)]:
             extra, path = translate(shape, size)
-            assert extra < 1.2 * panorama + 50, (shape, size, extra, panorama)
+            assert extra < 1.2 * panorama + 100, (shape, size, extra, panorama)
             if size == 128:
                 extra = peak_extra_mb(app_process, lambda: client.predict(
                     handle_file(str(path)), "2d / cel / cel-desert", *weights, api_name="/restyle"))
