@@ -59,7 +59,14 @@ class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=model_c
         unless allow_patterns, ignore_patterns or delete_patterns are given. Raises
         hub.errors.PushError if the upload fails."""
         with tempfile.TemporaryDirectory() as tmp:
-            self.save_pretrained(tmp, model_card_kwargs={**(model_card_kwargs or {}), "repo_id": repo_id})
+            # A push exports ONNX where it can, whatever export_onnx says (as push_folder does for a
+            # folder), and does it here, before the card is rendered with the repo id: push_folder's
+            # export would re-render it with a placeholder and without the caller's model_card_kwargs.
+            export_onnx, self.export_onnx = self.export_onnx, True
+            try:
+                self.save_pretrained(tmp, model_card_kwargs={**(model_card_kwargs or {}), "repo_id": repo_id})
+            finally:
+                self.export_onnx = export_onnx
             try:
                 return push.push_folder(tmp, repo_id, private=private, token=token, commit_message=commit_message,
                                         branch=branch, create_pr=create_pr, allow_patterns=allow_patterns,
