@@ -149,3 +149,38 @@ def app_process(tmp_path_factory, web_trap):
     yield process
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def _export_store(tmp_path_factory):
+    return tmp_path_factory.mktemp("onnx-exports"), {}
+
+
+@pytest.fixture
+def reused_onnx_exports(monkeypatch, _export_store):
+    """hub.onnx_runtime.export, done once per worker for each network (its Keras config and
+    weights, and the size it is traced at): later exports of the same network copy the
+    first's file. For tests of what uses an export (pushes, downloads, runtimes), where the
+    tiny models are the same seeded networks again and again and each export takes seconds;
+    the export itself is tested without it (tests/test_model_folder.py)."""
+    import hashlib
+    import json
+
+    from hub import onnx_runtime
+
+    folder, stored = _export_store
+    export = onnx_runtime.export
+
+    def export_once(net, path, image_size):
+        digest = hashlib.sha256(json.dumps([net.to_json(), image_size]).encode())
+        for weights in net.get_weights():
+            digest.update(weights.tobytes())
+        key = digest.hexdigest()
+        if key not in stored:
+            export(net, path, image_size)
+            stored[key] = folder / f"{key}.onnx"
+            shutil.copyfile(path, stored[key])
+        else:
+            shutil.copyfile(stored[key], path)
+
+    monkeypatch.setattr(onnx_runtime, "export", export_once)

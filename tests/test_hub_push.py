@@ -20,6 +20,8 @@ from hub.push import push_folder
 from tests.helpers import tiny_models
 from tests.helpers import training_cli
 
+pytestmark = pytest.mark.usefixtures("reused_onnx_exports")  # the same tiny networks are pushed again and again
+
 
 def image():
     return np.random.default_rng(0).integers(0, 255, (32, 48, 3), np.uint8)
@@ -123,6 +125,20 @@ def test_the_mixins_own_calls_work_with_its_arguments(fake_hub, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_model_saved_without_onnx_is_pushed_with_it_under_a_card_naming_the_repo(fake_hub, tmp_path):
+    model = tiny_models.without_onnx(tiny_models.cyclegan())  # as a trainer's --no-onnx leaves it
+    model.save_pretrained(tmp_path / "model")
+    assert not list((tmp_path / "model").glob("*.onnx"))
+    model.push_to_hub("ana/late-onnx")
+    files = fake_hub.files("ana/late-onnx")
+    assert {"generator_a2b.onnx", "generator_b2a.onnx"} <= set(files)
+    card = files["README.md"].decode()
+    assert 'hf_hub_download("ana/late-onnx"' in card and "REPO_ID" not in card
+    assert "ONNX exports of the same weights (generator_a2b.onnx, generator_b2a.onnx)" in card
+    assert model.export_onnx is False  # the next save_pretrained still skips the export
+
+
+@pytest.mark.slow
 def test_a_re_push_after_hub_float16_leaves_no_stale_file(fake_hub, tmp_path):
     folder = tmp_path / "model"
     tiny_models.cyclegan().save_pretrained(folder)
@@ -154,10 +170,12 @@ def test_onnx_runtime_downloads_no_keras_file(fake_hub, tmp_path):
 
 @pytest.mark.parametrize("kind", ["unet-transpose", "unet-resize", "resnet-transpose", "caae"])
 @pytest.mark.slow
-def test_the_cards_keras_snippet_runs_in_a_fresh_process(fake_hub, tmp_path, kind):
+def test_the_cards_keras_snippet_runs_in_a_fresh_process(fake_hub, tmp_path, monkeypatch, kind):
     generator, _, upsample = kind.partition("-")
     model = tiny_models.caae() if kind == "caae" else tiny_models.cyclegan(generator=generator, upsample=upsample)
-    model.push_to_hub(f"ana/snippet-{kind}")
+    with monkeypatch.context() as m:  # the snippet loads the .keras files: pushed without ONNX, as from JAX
+        m.setattr(onnx_runtime, "can_export", lambda: False)
+        model.push_to_hub(f"ana/snippet-{kind}")
     card = fake_hub.files(f"ana/snippet-{kind}")["README.md"].decode()
     snippet = re.findall(r"```python\n(.*?)```", card, re.S)[1]  # the card's Keras 3 snippet, as written
     run_it = ("import numpy as np\n"
