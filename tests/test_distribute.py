@@ -65,20 +65,27 @@ def cluster_env(backend, addresses, process):
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 @pytest.mark.slow
 def test_two_devices_and_two_processes_train_as_one_device(tmp_path, backend):
-    """One reference run on one device, then two devices, in one process; two processes on
-    127.0.0.1 (MultiWorkerMirroredStrategy, or jax.distributed) at the same time."""
+    """TensorFlow: one reference run on one device, then two devices, in one process; two
+    processes on 127.0.0.1 (MultiWorkerMirroredStrategy, one CPU device each) at the same
+    time. JAX: two processes of two devices each (jax.distributed, four replicas), the first
+    also making the reference run: one process fewer, as JAX's processes can hold several devices."""
     if backend == "jax":
         pytest.importorskip("jax")
     addresses = [f"127.0.0.1:{free_port()}" for _ in range(2)]
-    runs = {"two devices": start(tmp_path / "two devices.npz", backend, "--devices", "2", "--distribute",
-                                 "--reference", str(tmp_path / "single.npz"))}
+    reference = ["--reference", str(tmp_path / "single.npz")]
+    runs = {}
+    if backend == "tensorflow":
+        runs["two devices"] = start(tmp_path / "two devices.npz", backend, "--devices", "2", "--distribute", *reference)
+    devices = ["--devices", "2"] if backend == "jax" else []
     for i in range(2):
-        runs[f"process {i}"] = start(tmp_path / f"process {i}.npz", backend, "--distribute",
+        runs[f"process {i}"] = start(tmp_path / f"process {i}.npz", backend, "--distribute", *devices,
+                                     *(reference if backend == "jax" and i == 0 else []),
                                      env=cluster_env(backend, addresses, i))
     for proc in runs.values():
         finish(proc)
-    for name in ("two devices", "process 0", "process 1"):
-        assert_same_training(tmp_path / "single.npz", tmp_path / f"{name}.npz", replicas=2)
+    for name in runs:
+        assert_same_training(tmp_path / "single.npz", tmp_path / f"{name}.npz",
+                             replicas=4 if backend == "jax" else 2)
 
 
 @pytest.mark.parametrize("tf_config, chief", [

@@ -36,7 +36,7 @@ def replicas_scope(batch_size):
         context, replicas = strategy.scope(), strategy.num_replicas_in_sync
     elif backend == "jax":
         if jax_processes() > 1:
-            _start_jax_cluster()
+            start_jax_cluster()
         # Without auto-sharding, each process's batch is its share of the global one
         # (trainer.data.arrays.Batches gives it); Keras cannot shard a PyDataset itself.
         distribution = keras.distribution.DataParallel(auto_shard_dataset=False)
@@ -77,7 +77,8 @@ def jax_processes():
     return int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES") or 1)
 
 
-def _start_jax_cluster():
+def start_jax_cluster():
+    """Join the JAX processes KERAS_DISTRIBUTION_* names (once; before any JAX computation)."""
     import jax
 
     if not jax.distributed.is_initialized():

@@ -10,7 +10,8 @@ The backend comes from KERAS_BACKEND; --devices N makes N virtual CPU devices (T
 devices, or XLA's host platform device count on JAX); TF_CONFIG (TensorFlow) or the
 KERAS_DISTRIBUTION_* variables (JAX), when set, make this process one of several.
 --reference REF first fits the same trainers on one device, undistributed, into REF.npz:
-the run the distributed ones must match, without a process of its own.
+the run the distributed ones must match, without a process of its own (in a JAX cluster,
+after the process has joined it).
 """
 
 import argparse
@@ -65,5 +66,7 @@ def fit_and_save(out, scope, replicas):
 
 
 if args.reference:  # before --distribute sets a distribution for the whole process
+    if distribute.jax_processes() > 1:
+        distribute.start_jax_cluster()  # JAX joins its processes before it computes anything
     fit_and_save(args.reference, nullcontext(), 1)
 fit_and_save(args.out, *(distribute.replicas_scope(4) if args.distribute else (nullcontext(), 1)))
