@@ -32,8 +32,14 @@ def test_bad_choices_and_values_are_rejected():
                                                                  "cut"]), CycleGANConfig))
     with pytest.raises(ValueError, match="add --pool-size 0"):
         cut_recipe.validate()
-    with pytest.raises(ValueError, match="--full-size-head .* needs --generator unet"):
+    with pytest.raises(ValueError, match="--full-size-head is a stage of the U-Net and the light generator"):
         CycleGANConfig(data="d", generator="resnet", full_size_head=True).validate()
+    with pytest.raises(ValueError, match="--generator light upsamples by resizing only: add --upsample resize"):
+        CycleGANConfig(data="d", generator="light").validate()
+    light_recipe = CycleGANConfig(**config_lib.given_flags(parse(["--data", "d", "--preset", "cartoon", "--generator",
+                                                                   "light"]), CycleGANConfig))
+    light_recipe.validate()
+    assert (light_recipe.generator, light_recipe.full_size_head, light_recipe.upsample) == ("light", True, "resize")
 
 
 def test_save_load_and_resume_rules(tmp_path):

@@ -40,16 +40,16 @@ def test_patch_nce_equals_a_naive_loop_and_treats_the_key_as_a_fixed_target():
     assert float(losses.patch_nce_loss(key, key)) < 0.5 * float(losses.patch_nce_loss(query, key))
 
 
-@pytest.mark.parametrize("objective, identity", [("cut", True), ("fastcut", False)])
+@pytest.mark.parametrize("objective, identity, generator", [("cut", True, "unet"), ("fastcut", False, "light")])
 @pytest.mark.slow
-def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objective, identity):
+def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objective, identity, generator):
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, batch_size=2, epochs=1,
                             steps_per_epoch=2, objective=objective, adversarial_loss="lsgan",
-                            input_pipeline="arrays", tv_weight=0.5)
+                            input_pipeline="arrays", tv_weight=0.5, generator=generator, upsample="resize")
     trainer = cyclegan.build_trainer(config)
     assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity and trainer.tv_weight == 0.5
     assert trainer.lambda_nce == cut.OBJECTIVES[objective]["lambda_nce"]
-    assert len(trainer.heads["gen_G"]) == len(cut.NCE_LAYERS["unet"]) == 5
+    assert len(trainer.heads["gen_G"]) == len(cut.NCE_LAYERS[generator]) == 5
     before = [v.numpy().copy() for v in trainer.trainable_variables]
     images = np.random.default_rng(1).integers(0, 255, (2, 32, 32, 3), np.uint8)
     history = trainer.fit(tf.data.Dataset.from_tensors((images, images)).repeat(2), epochs=1, verbose=0,

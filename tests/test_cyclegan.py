@@ -219,6 +219,19 @@ def test_the_cartoon_preset_serves_its_translations_with_flat_fills(toyworld_64,
     assert not np.array_equal(model.translate_array(images), model.translate_array(images, flat_fills=False))
 
 
+@pytest.mark.slow
+def test_the_light_generator_trains_with_the_cartoon_preset(toyworld_64, tmp_path):
+    out = tmp_path / "run"
+    training_cli.run_in_process("trainer.cyclegan", [
+        "--data", str(toyworld_64), "--preset", "cartoon", "--generator", "light", "--image-size", "32",
+        "--base-filters", "4", "--epochs", "1", "--steps-per-epoch", "1", "--samples", "0", "--no-onnx",
+        "--out", str(out)])  # its ONNX export: tests/test_nets.py
+    model = CycleGAN.from_pretrained(out / "model")
+    assert model.config["generator"] == "light" and model.config["size_multiple"] == 8
+    assert model.generators["a2b"].get_layer("block0_depthwise")  # the light network, not a U-Net
+    assert model.translate(np.zeros((30, 50, 3), np.uint8)).size == (50, 30)  # padded to 8s and back
+
+
 def test_empty_domain_fails_before_training(toyworld_64, tmp_path):
     error = training_cli.error_of("trainer.cyclegan", ["--data", str(toyworld_64), "--domain-a", "studio=pixar",
                                                        *TINY, "--out", str(tmp_path / "r")])

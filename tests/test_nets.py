@@ -2,13 +2,14 @@ import keras
 import numpy as np
 import pytest
 
-from hub import nets
+from hub import nets, onnx_runtime
 
 
 @pytest.mark.parametrize("build, expected", [
     (lambda: nets.unet_generator(256, 64), 54_414_979),
     (lambda: nets.resnet_generator(64), 11_378_179),
     (lambda: nets.patchgan_discriminator(64), 2_765_569),
+    (lambda: nets.light_generator(64, full_size_head=True), 526_275),  # AnimeGANv3's is ~1 M; the issue's bound 2 M
 ])
 def test_full_size_parameter_counts(build, expected):
     assert build().count_params() == expected
@@ -25,6 +26,7 @@ def test_unet_depth_follows_image_size():
 
 GENERATORS = [(kind, upsample, False) for kind in ("unet", "resnet") for upsample in ("transpose", "resize")]
 GENERATORS += [("unet", upsample, True) for upsample in ("transpose", "resize")]
+GENERATORS += [("light", "resize", full_size_head) for full_size_head in (False, True)]
 
 
 @pytest.mark.parametrize("kind, upsample, full_size_head", GENERATORS)
@@ -36,9 +38,26 @@ def test_generators_are_fully_convolutional(kind, upsample, full_size_head):
     assert float(np.abs(out).max()) <= 1.0  # tanh
 
 
+@pytest.mark.skipif(not (onnx_runtime.can_export() and onnx_runtime.can_run()),
+                    reason="tf2onnx and onnxruntime are in requirements.txt")
+@pytest.mark.parametrize("kind, upsample", [("unet", "resize"), ("resnet", "transpose"), ("light", "resize")])
+@pytest.mark.slow
+def test_each_generator_exports_to_onnx_and_runs_as_in_keras(tmp_path, kind, upsample):
+    """ReflectionPadding2D, BilinearUpsample2x, DepthwiseConv2D and the rest through tf2onnx
+    (the transposed-conv U-Net is exported by most folder tests)."""
+    net = nets.build_generator(kind, 32, 4, name="g", upsample=upsample, full_size_head=kind != "resnet")
+    onnx_runtime.export(net, tmp_path / "g.onnx", 32)
+    m = nets.size_multiple(kind, 32)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 2 * m, 3 * m, 3)).astype(np.float32)  # not the traced size
+    np.testing.assert_allclose(onnx_runtime.OnnxNetwork(tmp_path / "g.onnx")(x),
+                               keras.ops.convert_to_numpy(net(x)), atol=1e-4)
+
+
 def test_unknown_upsample_is_a_clear_error():
     with pytest.raises(ValueError, match="upsample"):
         nets.unet_generator(32, 4, upsample="nearest")
+    with pytest.raises(ValueError, match="add --upsample resize"):
+        nets.build_generator("light", 32, 4, name="g", upsample="transpose")
 
 
 def test_patchgan_gives_one_logit_per_patch():

@@ -131,11 +131,11 @@ class CycleGANConfig(PatchGANRunConfig):
         "tag filter selecting domain A, e.g. studio=pixar or movie=luca"))
     domain_b: str = field(default="medium=2d", metadata=_flag("tag filter selecting domain B"))
     generator: str = field(default="unet", metadata=_flag(
-        "unet (the seed's) or resnet (the CycleGAN paper's 9 residual blocks)",
-        choices=("unet", "resnet")))
+        "unet (the seed's), resnet (the CycleGAN paper's 9 residual blocks) or light (0.5 M params "
+        "for CPUs and Spaces, AnimeGAN-style; needs --upsample resize)", choices=("unet", "resnet", "light")))
     full_size_head: bool = field(default=False, metadata=_flag(
-        "give the U-Net a full-size stage at both ends (its first and last layers otherwise work at "
-        "half size, too coarse for a 1 px outline)"))
+        "give the U-Net (or the light generator) a full-size stage at both ends (their first and last "
+        "layers otherwise work at half size, too coarse for a 1 px outline)"))
     adversarial_loss: str = field(default="bce", metadata=_flag(
         "bce (the seed's) or lsgan (the CycleGAN paper's least squares)", choices=("bce", "lsgan")))
     lambda_cycle: float = field(default=10.0, metadata=_flag("cycle-consistency weight (cyclegan)"))
@@ -159,7 +159,7 @@ class CycleGANConfig(PatchGANRunConfig):
 
     def validate(self):
         super().validate()
-        _check_full_size_head(self)
+        _check_generator(self)
         if self.pool_size < 0:
             raise ValueError("--pool-size must be >= 0")
         if self.edge_promoting_weight < 0 or self.tv_weight < 0 or self.cycle_blur < 0:
@@ -187,10 +187,10 @@ class Pix2PixConfig(PatchGANRunConfig):
     domain_b: str = field(default="medium=2d", metadata=_flag(
         "tag filter selecting domain B; its images pair with A's by the 'scene' tag"))
     generator: str = field(default="unet", metadata=_flag(
-        "unet (the paper's) or resnet", choices=("unet", "resnet")))
+        "unet (the paper's), resnet or light (needs --upsample resize)", choices=("unet", "resnet", "light")))
     full_size_head: bool = field(default=False, metadata=_flag(
-        "give the U-Net a full-size stage at both ends (its first and last layers otherwise work at "
-        "half size, too coarse for a 1 px outline)"))
+        "give the U-Net (or the light generator) a full-size stage at both ends (their first and last "
+        "layers otherwise work at half size, too coarse for a 1 px outline)"))
     adversarial_loss: str = field(default="bce", metadata=_flag(
         "bce (the paper's) or lsgan", choices=("bce", "lsgan")))
     lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the paired image"))
@@ -201,14 +201,18 @@ class Pix2PixConfig(PatchGANRunConfig):
 
     def validate(self):
         super().validate()
-        _check_full_size_head(self)
+        _check_generator(self)
         if self.lambda_l1 < 0:
             raise ValueError("--lambda-l1 must be >= 0")
 
 
-def _check_full_size_head(config):
-    if config.full_size_head and config.generator != "unet":
-        raise ValueError("--full-size-head is a U-Net stage: it needs --generator unet")
+def _check_generator(config):
+    if config.full_size_head and config.generator == "resnet":
+        raise ValueError("--full-size-head is a stage of the U-Net and the light generator: the ResNet "
+                         "works at full size at both ends already")
+    if config.generator == "light" and config.upsample != "resize":
+        raise ValueError("--generator light upsamples by resizing only: add --upsample resize "
+                         "(--preset cartoon sets it)")
 
 
 def _tag_list(text):

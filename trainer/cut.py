@@ -30,7 +30,8 @@ HEAD_WIDTH = 256
 # The encoder layers PatchNCE reads (the official code's 0, 4, 8, 12, 16 of its ResNet,
 # pixels first), by our networks' layer names.
 NCE_LAYERS = {"unet": ("image", "down0_act", "down1_act", "down2_act", "down3_act"),
-              "resnet": ("stem_pad", "stem_act", "down0_act", "down1_act", "res0_add")}
+              "resnet": ("stem_pad", "stem_act", "down0_act", "down1_act", "res0_add"),
+              "light": ("image", "down0_act", "down1_act", "down2_act", "block0_add")}
 OBJECTIVES = {"cut": {"lambda_nce": 1.0, "identity_nce": True}, "fastcut": {"lambda_nce": 10.0, "identity_nce": False}}
 
 
