@@ -25,7 +25,7 @@ QUICK = {
     "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--caae",
               "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
     "input": ["--images", "24", "--size", "64"],
-    "inference": ["--sizes", "256", "--repeats", "2", "--base-filters", "8"],
+    "inference": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
     "video": ["--seconds", "3"],
     "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2", "--caae"],
 }

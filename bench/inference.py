@@ -1,13 +1,17 @@
-"""CycleGAN inference speed per frame on this machine: Keras (TensorFlow) vs ONNX Runtime.
+"""CycleGAN inference speed per frame on this machine: Keras (TensorFlow) vs ONNX Runtime,
+for the seed's U-Net, the cartoon preset's U-Net and the light generator.
 
-`python -m bench.inference [--model FOLDER] [--sizes 256 512] [--repeats 10]`
+`python -m bench.inference [--model FOLDER] [--sizes 256 512] [--repeats 5] [--rounds 3]`
 
-Without --model it builds the full-width U-Net of the seed (54,414,979 parameters) with
-random weights, saves it as a model folder (which exports the ONNX files) and loads it
-twice: runtime="keras" and runtime="onnx". Each size runs one warm-up frame, then
-`--repeats` timed frames through `CycleGAN.translate_array` (the network only, no
-resizing), batch 1. Prints ms per frame and the ONNX / Keras ratio measured in the same
-run, which is what to compare across machines.
+Without --model it builds each generator at full width (--base-filters) with random
+weights: the seed's U-Net (54,414,979 parameters), the cartoon preset's (resize steps and
+a full-size head) and the light one (`--generator light --full-size-head`). Each is saved as
+a model folder (which exports the ONNX files) and loaded twice: runtime="keras" and
+runtime="onnx". Each size runs one warm-up frame per model, then `--rounds` rounds, each
+timing `--repeats` frames of every model in turn through `CycleGAN.translate_array` (the
+network only, no resizing), batch 1; a model's figure is its best round. Prints ms per
+frame, the ONNX / Keras ratio and how many times the light generator's ONNX time each
+ONNX time is: ratios measured in the same run are what to compare across machines.
 """
 
 import argparse
@@ -18,19 +22,23 @@ import numpy as np
 
 from hub import CycleGAN, nets
 
-
-def random_cyclegan(folder, image_size=256, base_filters=64):
-    config = {"architecture": "cyclegan", "generator": "unet", "base_filters": base_filters,
-              "image_size": image_size, "size_multiple": nets.size_multiple("unet", image_size),
-              "upsample": "transpose", "domain_a": "medium=3d", "domain_b": "medium=2d",
-              "domain_a_name": "3d", "domain_b_name": "2d"}
-    CycleGAN(nets.unet_generator(image_size, base_filters, name="generator_a2b"),
-             nets.unet_generator(image_size, base_filters, name="generator_b2a"), config).save_pretrained(folder)
+# name: (generator, upsample, full_size_head)
+GENERATORS = {"U-Net (seed)": ("unet", "transpose", False),
+              "U-Net (cartoon preset)": ("unet", "resize", True),
+              "light (cartoon preset)": ("light", "resize", True)}
 
 
-def ms_per_frame(model, size, repeats):
-    frame = np.random.default_rng(0).integers(0, 255, (1, size, size, 3), np.uint8)
-    model.translate_array(frame)  # warm-up: graph building, first allocations
+def random_cyclegan(folder, generator="unet", upsample="transpose", full_size_head=False, image_size=256,
+                    base_filters=64):
+    config = {"architecture": "cyclegan", "generator": generator, "base_filters": base_filters,
+              "image_size": image_size, "size_multiple": nets.size_multiple(generator, image_size),
+              "upsample": upsample, "full_size_head": full_size_head, "domain_a": "medium=3d",
+              "domain_b": "medium=2d", "domain_a_name": "3d", "domain_b_name": "2d"}
+    CycleGAN(*(nets.build_generator(generator, image_size, base_filters, f"generator_{d}", upsample, full_size_head)
+               for d in ("a2b", "b2a")), config).save_pretrained(folder)
+
+
+def ms_per_frame(model, frame, repeats):
     start = time.perf_counter()
     for _ in range(repeats):
         model.translate_array(frame)
@@ -40,23 +48,38 @@ def ms_per_frame(model, size, repeats):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.inference", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=None, help="a CycleGAN model folder with ONNX files")
+    parser.add_argument("--model", default=None, help="a CycleGAN model folder with ONNX files, instead")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
-    parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--base-filters", type=int, default=64, help="width of the random U-Net without --model")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--base-filters", type=int, default=64, help="width of the random generators without --model")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.model
-        if folder is None:
-            folder = f"{tmp}/model"
+        folders = {args.model: args.model} if args.model else {}
+        for name, (generator, upsample, full_size_head) in ({} if args.model else GENERATORS).items():
+            folders[name] = f"{tmp}/{generator}-{upsample}-{full_size_head}"
             start = time.perf_counter()
-            random_cyclegan(folder, base_filters=args.base_filters)
-            print(f"saved the U-Net (base {args.base_filters}) with ONNX export in {time.perf_counter() - start:.0f} s")
-        runtimes = {name: CycleGAN.from_pretrained(folder, runtime=name) for name in ("keras", "onnx")}
-        print(f"{'size':>6}{'keras ms':>11}{'onnx ms':>10}{'onnx/keras':>12}")
+            random_cyclegan(folders[name], generator, upsample, full_size_head, base_filters=args.base_filters)
+            print(f"saved {name} (base {args.base_filters}) with its ONNX export in {time.perf_counter() - start:.0f} s")
+        runtimes = {(name, runtime): CycleGAN.from_pretrained(folder, runtime=runtime)
+                    for name, folder in folders.items() for runtime in ("keras", "onnx")}
+        light = "light (cartoon preset)"
+        print(f"{'size':>6}  {'model':<24}{'keras ms':>10}{'onnx ms':>9}{'onnx/keras':>12}"
+              + (f"{'x light (onnx)':>16}" if light in folders else ""))
         for size in args.sizes:
-            keras_ms, onnx_ms = (ms_per_frame(runtimes[name], size, args.repeats) for name in ("keras", "onnx"))
-            print(f"{size:>6}{keras_ms:>11.0f}{onnx_ms:>10.0f}{onnx_ms / keras_ms:>12.2f}")
+            frame = np.random.default_rng(0).integers(0, 255, (1, size, size, 3), np.uint8)
+            for model in runtimes.values():
+                model.translate_array(frame)  # warm-up: graph building, first allocations
+            best = dict.fromkeys(runtimes, float("inf"))
+            for _ in range(args.rounds):  # interleaved, so that a slow spell of the machine hits every model
+                for key, model in runtimes.items():
+                    best[key] = min(best[key], ms_per_frame(model, frame, args.repeats))
+            for name in folders:
+                keras_ms, onnx_ms = best[name, "keras"], best[name, "onnx"]
+                line = f"{size:>6}  {name:<24}{keras_ms:>10.0f}{onnx_ms:>9.1f}{onnx_ms / keras_ms:>12.2f}"
+                if light in folders:
+                    line += f"{onnx_ms / best[light, 'onnx']:>16.1f}"
+                print(line, flush=True)
 
 
 if __name__ == "__main__":
