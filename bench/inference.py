@@ -55,12 +55,15 @@ def main(argv=None):
     parser.add_argument("--base-filters", type=int, default=64, help="width of the random generators without --model")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        folders = {args.model: args.model} if args.model else {}
-        for name, (generator, upsample, full_size_head) in ({} if args.model else GENERATORS).items():
-            folders[name] = f"{tmp}/{generator}-{upsample}-{full_size_head}"
-            start = time.perf_counter()
-            random_cyclegan(folders[name], generator, upsample, full_size_head, base_filters=args.base_filters)
-            print(f"saved {name} (base {args.base_filters}) with its ONNX export in {time.perf_counter() - start:.0f} s")
+        if args.model:
+            folders = {args.model: args.model}
+        else:
+            folders = {name: f"{tmp}/{'-'.join(map(str, kind))}" for name, kind in GENERATORS.items()}
+            for name, kind in GENERATORS.items():
+                start = time.perf_counter()
+                random_cyclegan(folders[name], *kind, base_filters=args.base_filters)
+                print(f"saved {name} (base {args.base_filters}) with its ONNX export in "
+                      f"{time.perf_counter() - start:.0f} s")
         runtimes = {(name, runtime): CycleGAN.from_pretrained(folder, runtime=runtime)
                     for name, folder in folders.items() for runtime in ("keras", "onnx")}
         light = "light (cartoon preset)"
