@@ -206,6 +206,48 @@ class Pix2PixConfig(PatchGANRunConfig):
             raise ValueError("--lambda-l1 must be >= 0")
 
 
+@dataclass(frozen=True)
+class DistillConfig(PatchGANRunConfig):
+    """A small student generator trained on a teacher's outputs (trainer.distill): each
+    student learns its teacher direction's translations of the teacher's training images
+    by pix2pix's objective, L1 to the teacher's output and a conditional PatchGAN."""
+    teacher: str = field(default="", metadata=_flag(
+        "the trained hub.CycleGAN model folder (or Hub repo id) whose translations the student learns",
+        positional=True))
+    domain_a: str = field(default="", metadata=_flag(
+        "tag filter of the images the student a2b learns on; empty = the teacher's domain A"))
+    domain_b: str = field(default="", metadata=_flag(
+        "tag filter of the images the student b2a learns on; empty = the teacher's domain B"))
+    image_size: int = field(default=0, metadata=_flag(
+        "training image side in pixels; 0 = the teacher's training size", aliases=("--crop-size",)))
+    batch_size: int = field(default=4, metadata=_flag("images per step, per direction"))
+    generator: str = field(default="light", metadata=_flag(
+        "the student: light (0.5 M params at --base-filters 64), unet or resnet", choices=("unet", "resnet", "light")))
+    upsample: str = field(default="resize", metadata=_flag(
+        "resize (bilinear x2 + 3x3 conv; the light generator's only way) or transpose", choices=("transpose", "resize")))
+    full_size_head: bool = field(default=True, metadata=_flag(
+        "give the student a full-size stage at both ends, for 1 px outlines (unet and light)"))
+    adversarial_loss: str = field(default="lsgan", metadata=_flag(
+        "the conditional discriminator's loss: lsgan or bce", choices=("bce", "lsgan")))
+    lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the teacher's output"))
+    lr_decay: bool = field(default=True, metadata=_flag(
+        "decay the learning rate linearly to 0 over the second half of training"))
+    input_pipeline: str = field(default="arrays", metadata=_flag(
+        "arrays: the images and the teacher's outputs are held in memory (the only pipeline distill has)",
+        choices=("arrays",)))
+
+    def validate(self):
+        if not self.teacher:
+            raise ValueError("TEACHER is required: a trained hub.CycleGAN model folder or Hub repo id")
+        if self.image_size < 0:
+            raise ValueError("--image-size must be >= 0 (0 = the teacher's)")
+        # --image-size 0 becomes the teacher's when trainer.distill loads it
+        PatchGANRunConfig.validate(dataclasses.replace(self, image_size=self.image_size or 1))
+        _check_generator(self)
+        if self.lambda_l1 < 0:
+            raise ValueError("--lambda-l1 must be >= 0")
+
+
 def _check_generator(config):
     if config.full_size_head and config.generator == "resnet":
         raise ValueError("--full-size-head is a stage of the U-Net and the light generator: the ResNet "
@@ -303,7 +345,8 @@ RESUMABLE_OVERRIDES = ("epochs", "checkpoint_every", "save_every_epochs", "log_e
 
 
 def add_flags(parser, config_cls):
-    """One --flag per dataclass field, named after it, typed by its default.
+    """One --flag per dataclass field, named after it, typed by its default (or an
+    argument without a flag, where its metadata says positional).
 
     Defaults are suppressed so `from_args` can tell which flags were given.
     """
@@ -311,7 +354,9 @@ def add_flags(parser, config_cls):
         kwargs = dict(f.metadata)
         flags = ["--" + f.name.replace("_", "-"), *kwargs.pop("aliases", ())]
         kwargs["help"] += f" (default: {f.default})" if f.default != "" else " (required)"
-        if isinstance(f.default, bool):
+        if kwargs.pop("positional", False):  # optional on the command line: --resume reads it from config.json
+            parser.add_argument(f.name, metavar=f.name.upper(), nargs="?", default=argparse.SUPPRESS, **kwargs)
+        elif isinstance(f.default, bool):
             parser.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction,
                                 default=argparse.SUPPRESS, **kwargs)
         else:

@@ -50,17 +50,25 @@ class Pix2PixTrainer(TwoWayTrainer):
 
     def prepare_batch(self, batch):
         real_a, real_b = batch
+        return self.jittered_pair(real_a, real_b)
+
+    def jittered_pair(self, x, y):
+        """Two aligned batches, cropped and mirrored alike."""
         if self.jitter is None:
-            return real_a, real_b
-        both = self.jitter(keras.ops.concatenate([real_a, real_b], axis=-1))  # (B, S, S, 6)
+            return x, y
+        both = self.jitter(keras.ops.concatenate([x, y], axis=-1))  # (B, S, S, 6)
         return both[..., :3], both[..., 3:]
 
     def compute_losses(self, real_a, real_b, training=True):
         """The four losses of pix2pix trained both ways on aligned pairs (real_a[i] shows what
-        real_b[i] shows) -> {name_loss: scalar}. Each generator minimises
-        L_cGAN(G, D) + lambda * ||y - G(x)||_1 (Isola et al. 2017, Eq. 4); each discriminator
-        the conditional GAN loss (Eq. 1), halved as the paper does."""
-        fake_b, fake_a = self.gen_G(real_a, training=training), self.gen_F(real_b, training=training)
+        real_b[i] shows) -> {name_loss: scalar}."""
+        return self.paired_losses(real_a, real_b, real_b, real_a, training)
+
+    def paired_losses(self, source_a, target_b, source_b, target_a, training=True):
+        """gen_G learns source_a -> target_b and gen_F source_b -> target_a. Each generator
+        minimises L_cGAN(G, D) + lambda * ||y - G(x)||_1 (Isola et al. 2017, Eq. 4); each
+        discriminator the conditional GAN loss (Eq. 1), halved as the paper does."""
+        fake_b, fake_a = self.gen_G(source_a, training=training), self.gen_F(source_b, training=training)
 
         def judged(disc, condition, real, fake):
             """D sees (condition, image) pairs stacked along the channels: real and fake in one call."""
@@ -68,37 +76,38 @@ class Pix2PixTrainer(TwoWayTrainer):
                                      ops.concatenate([condition, fake], axis=-1)], axis=0)
             return ops.split(disc(pairs, training=training), 2, axis=0)
 
-        real_y, fake_y = judged(self.disc_Y, real_a, real_b, fake_b)  # D_Y: is B the translation of A?
-        real_x, fake_x = judged(self.disc_X, real_b, real_a, fake_a)
+        real_y, fake_y = judged(self.disc_Y, source_a, target_b, fake_b)  # D_Y: is B the translation of A?
+        real_x, fake_x = judged(self.disc_X, source_b, target_a, fake_a)
         adversarial, lambda_l1 = self.adversarial, self.lambda_l1
         gan_G, gan_F = (losses.generator_adversarial_loss(logits, adversarial) for logits in (fake_y, fake_x))
         return {
-            "gen_G_loss": gan_G + lambda_l1 * losses.l1(real_b, fake_b),
-            "gen_F_loss": gan_F + lambda_l1 * losses.l1(real_a, fake_a),
+            "gen_G_loss": gan_G + lambda_l1 * losses.l1(target_b, fake_b),
+            "gen_F_loss": gan_F + lambda_l1 * losses.l1(target_a, fake_a),
             "disc_X_loss": losses.discriminator_loss(real_x, fake_x, adversarial),
             "disc_Y_loss": losses.discriminator_loss(real_y, fake_y, adversarial),
         }
 
 
-def build_trainer(config):
+def build_trainer(config, trainer_class=Pix2PixTrainer):
+    """The networks and optimizer, compiled: a Pix2PixTrainer or a subclass (trainer.distill's)."""
     run.seed_and_precision(config)
     with distribute.trainer_scope(config):
         gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (run.discriminator(config, name, channels=6) for name in ("disc_X", "disc_Y"))
-        trainer = Pix2PixTrainer(gen_G, gen_F, disc_X, disc_Y, seed=config.seed, jitter=run.jitter_options(config))
+        trainer = trainer_class(gen_G, gen_F, disc_X, disc_Y, seed=config.seed, jitter=run.jitter_options(config))
         trainer.compile(make_optimizer(config, config.epochs * config.steps_per_epoch),
                         adversarial=config.adversarial_loss, lambda_l1=config.lambda_l1,
                         jit_compile=run.jit_compile(config))
     return trainer
 
 
-def paired_grid(gen_G, gen_F, samples_a, samples_b):
-    """Each row: A, G(A), its pair B | B, F(B), its pair A."""
+def paired_grid(gen_G, gen_F, source_a, target_b, source_b, target_a):
+    """Each row: A, G(A), what G should give | B, F(B), what F should give."""
     def run_net(net, images):
         return keras.ops.convert_to_numpy(net(images, training=False))
 
-    columns = [samples_a, run_net(gen_G, samples_a), samples_b, samples_b, run_net(gen_F, samples_b), samples_a]
-    return grid([[to_uint8(c[i]) for c in columns] for i in range(len(samples_a))])
+    columns = [source_a, run_net(gen_G, source_a), target_b, source_b, run_net(gen_F, source_b), target_a]
+    return grid([[to_uint8(c[i]) for c in columns] for i in range(len(source_a))])
 
 
 def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
@@ -128,7 +137,8 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
             pass
 
     start = time.perf_counter()
-    grid = ((lambda model: paired_grid(model.gen_G, model.gen_F, *samples))
+    a, b = samples
+    grid = ((lambda model: paired_grid(model.gen_G, model.gen_F, a, b, b, a))
             if config.samples else None)  # --samples 0: no grids
     callbacks = run.callbacks(run_dir, config, grid)
     total_steps = config.epochs * config.steps_per_epoch
@@ -140,7 +150,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     objective = {"objective": "pix2pix", "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1,
                  "pairs": len(images_a)}
     return export_model(trainer, config, run_dir, data,
-                        lambda gen_a2b, gen_b2a: paired_grid(gen_a2b, gen_b2a, *samples) if len(samples[0]) else None,
+                        lambda gen_a2b, gen_b2a: paired_grid(gen_a2b, gen_b2a, a, b, b, a) if len(a) else None,
                         time.perf_counter() - start, objective)
 
 

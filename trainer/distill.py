@@ -1,0 +1,137 @@
+"""Distillation: a small student (the light generator by default) trained to give a trained
+CycleGAN's translations, at a fraction of its cost, for CPUs and Spaces.
+
+`python -m trainer.distill TEACHER --data DIR --out RUN_DIR`
+
+TEACHER is a hub.CycleGAN folder or Hub repo id (run through ONNX Runtime where it has ONNX
+files). Before training it translates every training image of its two domains once: its raw
+network output, without flat fills. Each student then learns its direction by pix2pix's
+objective on (image, the teacher's translation) pairs: L1 x --lambda-l1 to the teacher's
+output, and a conditional PatchGAN that judges (image, translation) pairs, which keeps the
+outlines that L1 alone averages away. The teacher's own discriminators are not in its model
+folder, and judge a domain rather than a translation, so the student's are trained afresh.
+
+RUN_DIR is laid out as a CycleGAN run's; RUN_DIR/model is a `hub.CycleGAN` folder, which
+serves flat fills where the teacher does.
+"""
+
+import dataclasses
+import logging
+import time
+
+from hub import auto
+from hub.cyclegan import CycleGAN
+from hub.imaging import from_uint8
+from trainer import run
+from trainer.config import DistillConfig
+from trainer.cyclegan import export_model
+from trainer.data import arrays
+from trainer.data.domains import check_batch, domain_paths, domain_rows, usable_images
+from trainer.data.manifest import parse_filter, summarize
+from trainer.pix2pix import Pix2PixTrainer, build_trainer, paired_grid
+
+log = logging.getLogger("trainer.distill")
+
+
+class DistillTrainer(Pix2PixTrainer):
+    """pix2pix's networks and losses, on batches of (A images, the teacher's a2b of them,
+    B images, the teacher's b2a of them): each pair cropped and mirrored alike."""
+
+    def prepare_batch(self, batch):
+        images_a, taught_b, images_b, taught_a = batch
+        return (*self.jittered_pair(images_a, taught_b), *self.jittered_pair(images_b, taught_a))
+
+    def compute_losses(self, images_a, taught_b, images_b, taught_a, training=True):
+        return self.paired_losses(images_a, taught_b, images_b, taught_a, training)
+
+
+def load_teacher(source):
+    teacher = auto.from_pretrained(source)
+    if not isinstance(teacher, CycleGAN):
+        raise ValueError(f"{source} is a {teacher.config.get('architecture')} model: distill learns a "
+                         "hub.CycleGAN's translations")
+    return teacher
+
+
+def with_teacher_defaults(config, teacher):
+    """The config with what it leaves to the teacher filled in: its domains, its training size,
+    and flat fills on a2b where the teacher serves them."""
+    config = dataclasses.replace(
+        config, domain_a=config.domain_a or teacher.config["domain_a"],
+        domain_b=config.domain_b or teacher.config["domain_b"],
+        image_size=config.image_size or int(teacher.config["image_size"]),
+        flat_fills=config.flat_fills or "a2b" in teacher.flat_fills)
+    multiple = int(teacher.config["size_multiple"])
+    if config.image_size % multiple:
+        raise ValueError(f"--image-size {config.image_size} must be a multiple of the teacher's size multiple "
+                         f"({multiple}), so that it translates the training images as they are")
+    return config
+
+
+def teacher_translations(teacher, images, direction):
+    """uint8 images -> the teacher's uint8 translations of them, without flat fills."""
+    start = time.perf_counter()
+    taught = teacher.translate_array(images, direction, flat_fills=False)
+    log.info("the teacher translated %d images %s in %.0f s", len(images), teacher.direction(direction).name,
+             time.perf_counter() - start)
+    return taught
+
+
+def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
+    """Train (or continue) the run in `run_dir`; returns the exported model folder."""
+    run_dir = run.output_dir(run_dir)
+    teacher = load_teacher(config.teacher)
+    config = with_teacher_defaults(config, teacher)
+    filters_a, filters_b = parse_filter(config.domain_a), parse_filter(config.domain_b)
+    rows_a, rows_b = domain_rows(config.data, filters_a), domain_rows(config.data, filters_b)
+    check_batch(rows_a, config.batch_size, f"domain A ({config.domain_a})")
+    check_batch(rows_b, config.batch_size, f"domain B ({config.domain_b})")
+    paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
+    config = run.settle(config, run_dir, max(len(paths_a), len(paths_b)))  # an epoch: the larger domain once
+    log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch", config.domain_a,
+             len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
+
+    trainer = build_trainer(config, DistillTrainer)
+    run.restore(trainer, run_dir, resume, from_epoch)
+
+    arrays.require_memory(2 * (len(paths_a) + len(paths_b)), config.image_size)  # images and translations
+    images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
+    taught_b, taught_a = teacher_translations(teacher, images_a, "a2b"), teacher_translations(teacher, images_b, "b2a")
+
+    def sample_images(filters, fallback):
+        """The grid's first test images of a domain (else its first training ones) and the teacher's
+        translations of them, in [-1, 1]."""
+        try:
+            paths = usable_images(domain_paths(config.data, filters, split="test", check=False)[:config.samples])
+        except ValueError:  # no test split
+            paths = []
+        return arrays.decode_all(paths or fallback[:config.samples], config.image_size)
+
+    samples = None
+    if config.samples:
+        samples_a, samples_b = sample_images(filters_a, paths_a), sample_images(filters_b, paths_b)
+        samples = [from_uint8(images) for images in (
+            samples_a, teacher.translate_array(samples_a, "a2b", flat_fills=False),
+            samples_b, teacher.translate_array(samples_b, "b2a", flat_fills=False))]
+
+    def grid(gen_a2b, gen_b2a):
+        """Each row: A, the student's translation, the teacher's | B, the student's, the teacher's."""
+        return paired_grid(gen_a2b, gen_b2a, *samples) if samples else None
+
+    start = time.perf_counter()
+    callbacks = run.callbacks(run_dir, config, (lambda model: grid(model.gen_G, model.gen_F)) if samples else None)
+    make_dataset = run.array_batches(config, [(images_a, taught_b), (images_b, taught_a)])
+    run.fit_until(trainer, make_dataset, config.steps_per_epoch, config.epochs * config.steps_per_epoch,
+                  callbacks, verbose)
+    data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
+    objective = {"objective": "distill", "teacher": config.teacher, "teacher_generator": teacher.config["generator"],
+                 "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1}
+    return export_model(trainer, config, run_dir, data, grid, time.perf_counter() - start, objective)
+
+
+def main(argv=None):
+    run.main(argv, "trainer.distill", __doc__, DistillConfig, train)
+
+
+if __name__ == "__main__":
+    main()
