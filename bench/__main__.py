@@ -6,8 +6,8 @@ CAAE), training input pipelines, inference (Keras vs ONNX Runtime at 256 and 512
 video end to end. With KERAS_BACKEND=jax (GPU machines without TensorFlow): the JAX
 training benchmark (CycleGAN and CAAE), batch sizes and precisions, with MFU.
 
-`python -m bench [--quick]`: --quick runs every part at toy sizes in a few minutes, to
-check the benchmarks themselves; the README's numbers come from the full run.
+`python -m bench [--quick] [--parts inference video]`: --quick runs every part at toy sizes in a
+few minutes, to check the benchmarks themselves; the README's numbers come from the full run.
 """
 
 import argparse
@@ -35,6 +35,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="toy sizes: check that every benchmark runs")
+    parser.add_argument("--parts", nargs="+", choices=("train", "input", "inference", "video"),
+                        default=("train", "input", "inference", "video"),
+                        help="the TensorFlow parts to run (default: all); the JAX benchmark is one part")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     if os.environ.get("KERAS_BACKEND") == "jax":
@@ -46,6 +49,8 @@ def main(argv=None):
 
     for title, part, key in (("training", train_step, "train"), ("input pipelines", input_pipeline, "input"),
                              ("inference", inference, "inference"), ("video", video, "video")):
+        if key not in args.parts:
+            continue
         print(f"\n== {title}: python -m {part.__name__} {' '.join(settings[key])}", flush=True)
         part.main(settings[key])
 

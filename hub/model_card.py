@@ -127,15 +127,27 @@ def _describe(config):
     a, b = c["domain_a_name"], c["domain_b_name"]
     return (
         f"CycleGAN: {a} <-> {b}",
-        f"Two {c.get('generator', 'unet')} generators (Zhu et al., ICCV 2017) trained at {c['image_size']} px "
-        f"on unpaired images: `a2b` turns {a} pictures (`{c['domain_a']}`) into {b} (`{c['domain_b']}`), "
-        "`b2a` the reverse.",
+        f"Two {c.get('generator', 'unet')} generators trained at {c['image_size']} px {_how_trained(c)}: "
+        f"`a2b` turns {a} pictures (`{c['domain_a']}`) into {b} (`{c['domain_b']}`), `b2a` the reverse.",
         "from hub import CycleGAN\n"
         "model = CycleGAN.from_pretrained(\"REPO_ID\")\n"
         f"out = model.translate(\"photo.jpg\", \"{a} -> {b}\")  # a PIL image, the input's size",
         "Fully convolutional: any picture size works; the short side is scaled to the "
         f"training size ({c['image_size']} px) by default.",
         "generator_a2b.keras")
+
+
+def _how_trained(config):
+    """How a CycleGAN folder's generators were trained, with the paper of their objective."""
+    training = config.get("training", {})
+    objective = training.get("objective", "cyclegan")
+    if objective == "distill":
+        return (f"to give the translations of the {training.get('teacher_generator', '')} model "
+                f"`{training.get('teacher')}` (distilled)")
+    return {"pix2pix": "on paired images with pix2pix's objective (Isola et al., CVPR 2017)",
+            "cut": "on unpaired images with CUT's contrastive objective (Park et al., ECCV 2020)",
+            "fastcut": "on unpaired images with FastCUT's contrastive objective (Park et al., ECCV 2020)",
+            }.get(objective, "on unpaired images with the CycleGAN objective (Zhu et al., ICCV 2017)")
 
 
 def _example_weights(config):

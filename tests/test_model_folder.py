@@ -275,6 +275,7 @@ def test_the_model_card_has_hub_metadata_and_renders_recorded_numbers(cyclegan_f
     assert {"keras", "cyclegan", "style-transfer"} <= set(meta["tags"]) and meta["license"]
     assert "PyTorch" not in card and "No evaluation recorded yet" in card
     assert 'CycleGAN.from_pretrained("REPO_ID")' in card and 'model.translate("photo.jpg", "3d -> 2d")' in card
+    assert "on unpaired images with the CycleGAN objective (Zhu et al., ICCV 2017)" in card  # no objective recorded
 
     evaluation = {"pairs": 10, "split": "test", "image_size": 32, "dataset": "toyworld64", "directions": {
         "3d -> 2d": {"model": {"l1": 0.0712, "psnr": 20.5, "ssim": 0.7123},

@@ -22,7 +22,7 @@ import time
 from hub import auto
 from hub.cyclegan import CycleGAN
 from hub.imaging import from_uint8
-from trainer import run
+from trainer import losses, run
 from trainer.config import DistillConfig
 from trainer.cyclegan import export_model
 from trainer.data import arrays
@@ -36,6 +36,20 @@ log = logging.getLogger("trainer.distill")
 class DistillTrainer(Pix2PixTrainer):
     """pix2pix's networks and losses, on batches of (A images, the teacher's a2b of them,
     B images, the teacher's b2a of them): each pair cropped and mirrored alike."""
+
+    def compile(self, optimizer, l1_blur=0.0, **kwargs):
+        super().compile(optimizer, **kwargs)
+        self.l1_blur = l1_blur
+
+    def target_loss(self, target, fake):
+        """lambda * the L1 between the teacher's and the student's translations, both low-passed
+        by a Gaussian of --l1-blur px. Unblurred, a line the student would draw 1 px off costs
+        more than leaving it out, so it learns to leave lines out; blurred, the line costs
+        little where it is drawn nearby and its contrast where it is missing. The
+        discriminator, not the L1, makes the drawn line crisp."""
+        if self.l1_blur:
+            target, fake = losses.gaussian_blur(target, self.l1_blur), losses.gaussian_blur(fake, self.l1_blur)
+        return self.lambda_l1 * losses.l1(target, fake)
 
     def prepare_batch(self, batch):
         images_a, taught_b, images_b, taught_a = batch
@@ -91,7 +105,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch", config.domain_a,
              len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
 
-    trainer = build_trainer(config, DistillTrainer)
+    trainer = build_trainer(config, DistillTrainer, l1_blur=config.l1_blur)
     run.restore(trainer, run_dir, resume, from_epoch)
 
     arrays.require_memory(2 * (len(paths_a) + len(paths_b)), config.image_size)  # images and translations
@@ -125,7 +139,8 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
                   callbacks, verbose)
     data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
     objective = {"objective": "distill", "teacher": config.teacher, "teacher_generator": teacher.config["generator"],
-                 "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1}
+                 "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1,
+                 "l1_blur": config.l1_blur}
     return export_model(trainer, config, run_dir, data, grid, time.perf_counter() - start, objective)
 
 
