@@ -11,7 +11,8 @@ import pytest
 from hub.cyclegan import CycleGAN
 from hub.imaging import from_uint8
 from tests.helpers import tiny_models, training_cli
-from trainer import distill
+from trainer import config as config_lib, distill, run
+from trainer.config import DistillConfig
 from trainer.data import arrays
 from trainer.data.domains import domain_paths
 from trainer.data.manifest import parse_filter
@@ -86,7 +87,7 @@ def test_a_tiny_student_learns_its_teachers_translations(toyworld_64, tmp_path):
     test_images = from_uint8(arrays.decode_all(domain_paths(toyworld_64, parse_filter("medium=3d"), "test"), 32))
     wanted = -test_images
     keras.utils.set_random_seed(0)
-    untrained = distill.build_trainer(distill.with_teacher_defaults(distill.DistillConfig(
+    untrained = distill.build_trainer(distill.with_teacher_defaults(DistillConfig(
         teacher=str(teacher), data=str(toyworld_64), image_size=32, base_filters=4), CycleGAN.from_pretrained(
         teacher, runtime="keras")), distill.DistillTrainer).gen_G
 
@@ -121,3 +122,12 @@ def test_a_teacher_it_cannot_use_is_refused_before_training(toyworld_64, tmp_pat
     assert error(str(tmp_path / "missing")).startswith(
         f"error: {tmp_path / 'missing'} is neither a local model folder nor a Hub repo")
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_a_resume_reads_the_teacher_from_the_run_folder(tmp_path):
+    config_lib.save(DistillConfig(teacher="ana/cartoon", data="data/toyworld", image_size=32), tmp_path / "config.json")
+    parser = run.build_parser("python -m trainer.distill", "", DistillConfig, "runs/distill")
+    resumed = run.prepare_config(parser.parse_args(["--out", str(tmp_path), "--resume"]), DistillConfig)
+    assert resumed.teacher == "ana/cartoon" and resumed.image_size == 32
+    with pytest.raises(ValueError, match="--teacher was 'ana/cartoon', now 'ana/other'"):
+        run.prepare_config(parser.parse_args(["ana/other", "--out", str(tmp_path), "--resume"]), DistillConfig)

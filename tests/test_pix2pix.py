@@ -66,7 +66,8 @@ def test_tiny_training_saves_a_cyclegan_folder_that_loads_everywhere(toyworld_64
     assert isinstance(auto.from_pretrained(model_dir), CycleGAN)
     assert {k: d.name for k, d in model.directions.items()} == {"a2b": "3d -> 2d", "b2a": "2d -> 3d"}
     assert model.config["training"]["objective"] == "pix2pix" and model.config["training"]["pairs"] == 27
-    assert "trained at 32 px on paired images with pix2pix's objective (Isola et al." in (model_dir / "README.md").read_text()
+    card = (model_dir / "README.md").read_text()
+    assert "trained at 32 px on paired images with pix2pix's objective (Isola et al." in card
     assert model.translate_array(np.zeros((1, 64, 64, 3), np.uint8), "a2b").shape == (1, 64, 64, 3)
 
 

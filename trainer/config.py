@@ -222,9 +222,11 @@ class DistillConfig(PatchGANRunConfig):
         "training image side in pixels; 0 = the teacher's training size", aliases=("--crop-size",)))
     batch_size: int = field(default=4, metadata=_flag("images per step, per direction"))
     generator: str = field(default="light", metadata=_flag(
-        "the student: light (0.5 M params at --base-filters 64), unet or resnet", choices=("unet", "resnet", "light")))
+        "the student: light (0.5 M params at --base-filters 64), unet or resnet",
+        choices=("unet", "resnet", "light")))
     upsample: str = field(default="resize", metadata=_flag(
-        "resize (bilinear x2 + 3x3 conv; the light generator's only way) or transpose", choices=("transpose", "resize")))
+        "resize (bilinear x2 + 3x3 conv; the light generator's only way) or transpose",
+        choices=("transpose", "resize")))
     full_size_head: bool = field(default=True, metadata=_flag(
         "give the student a full-size stage at both ends, for 1 px outlines (unet and light)"))
     adversarial_loss: str = field(default="lsgan", metadata=_flag(
