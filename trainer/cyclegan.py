@@ -28,8 +28,7 @@ from trainer.augment import device_jitter
 from trainer.callbacks import sample_grid
 from trainer.config import CycleGANConfig
 from trainer.data import arrays
-from trainer.data.domains import check_batch, domain_paths, domain_rows, usable_images
-from trainer.data.manifest import parse_filter, summarize
+from trainer.data.manifest import summarize
 from trainer.image_pool import ImagePool
 from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
 from trainer.schedules import LinearDecayInSecondHalf
@@ -208,12 +207,8 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     if config.edge_promoting_weight and config.input_pipeline == "auto":  # the smoothed images live in memory
         config = dataclasses.replace(config, input_pipeline="arrays")
     config = run.resolve_input_pipeline(config)
-    filters_a, filters_b = parse_filter(config.domain_a), parse_filter(config.domain_b)
-    rows_a, rows_b = domain_rows(config.data, filters_a), domain_rows(config.data, filters_b)
-    check_batch(rows_a, config.batch_size, f"domain A ({config.domain_a})")
-    check_batch(rows_b, config.batch_size, f"domain B ({config.domain_b})")
+    config, rows_a, rows_b = run.unpaired_domains(config, run_dir)
     paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
-    config = run.settle(config, run_dir, max(len(paths_a), len(paths_b)))  # an epoch: the larger domain once
     log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch, input: %s",
              config.domain_a, len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch,
              config.input_pipeline)
@@ -221,17 +216,11 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     trainer = build_trainer(config)
     run.restore(trainer, run_dir, resume, from_epoch)
 
-    # Fixed images for the grids: test split if the domain has one, else the first training ones.
-    # Only the few chosen test images are decoded for the check, not the whole split.
-    def sample_images(filters, fallback):
-        try:
-            test_paths = domain_paths(config.data, filters, split="test", check=False)
-            paths = usable_images(test_paths[:config.samples]) or fallback[:config.samples]
-        except ValueError:
-            paths = fallback[:config.samples]
+    def sample_images(tags, fallback):
+        paths = run.sample_paths(config, tags, fallback)
         return from_uint8(arrays.decode_all(paths, config.image_size)) if paths else np.zeros((0,))
 
-    samples_a, samples_b = sample_images(filters_a, paths_a), sample_images(filters_b, paths_b)
+    samples_a, samples_b = sample_images(config.domain_a, paths_a), sample_images(config.domain_b, paths_b)
 
     start = time.perf_counter()
     grid = ((lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b))

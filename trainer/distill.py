@@ -22,12 +22,11 @@ import time
 from hub import auto
 from hub.cyclegan import CycleGAN
 from hub.imaging import from_uint8
-from trainer import losses, run
+from trainer import run
 from trainer.config import DistillConfig
 from trainer.cyclegan import export_model
 from trainer.data import arrays
-from trainer.data.domains import check_batch, domain_paths, domain_rows, usable_images
-from trainer.data.manifest import parse_filter, summarize
+from trainer.data.manifest import summarize
 from trainer.pix2pix import Pix2PixTrainer, build_trainer, paired_grid
 
 log = logging.getLogger("trainer.distill")
@@ -36,20 +35,6 @@ log = logging.getLogger("trainer.distill")
 class DistillTrainer(Pix2PixTrainer):
     """pix2pix's networks and losses, on batches of (A images, the teacher's a2b of them,
     B images, the teacher's b2a of them): each pair cropped and mirrored alike."""
-
-    def compile(self, optimizer, l1_blur=0.0, **kwargs):
-        super().compile(optimizer, **kwargs)
-        self.l1_blur = l1_blur
-
-    def target_loss(self, target, fake):
-        """lambda * the L1 between the teacher's and the student's translations, both low-passed
-        by a Gaussian of --l1-blur px. Unblurred, a line the student would draw 1 px off costs
-        more than leaving it out, so it learns to leave lines out; blurred, the line costs
-        little where it is drawn nearby and its contrast where it is missing. The
-        discriminator, not the L1, makes the drawn line crisp."""
-        if self.l1_blur:
-            target, fake = losses.gaussian_blur(target, self.l1_blur), losses.gaussian_blur(fake, self.l1_blur)
-        return self.lambda_l1 * losses.l1(target, fake)
 
     def prepare_batch(self, batch):
         images_a, taught_b, images_b, taught_a = batch
@@ -96,34 +81,22 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     run_dir = run.output_dir(run_dir)
     teacher = load_teacher(config.teacher)
     config = with_teacher_defaults(config, teacher)
-    filters_a, filters_b = parse_filter(config.domain_a), parse_filter(config.domain_b)
-    rows_a, rows_b = domain_rows(config.data, filters_a), domain_rows(config.data, filters_b)
-    check_batch(rows_a, config.batch_size, f"domain A ({config.domain_a})")
-    check_batch(rows_b, config.batch_size, f"domain B ({config.domain_b})")
+    config, rows_a, rows_b = run.unpaired_domains(config, run_dir)
     paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
-    config = run.settle(config, run_dir, max(len(paths_a), len(paths_b)))  # an epoch: the larger domain once
     log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch", config.domain_a,
              len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
 
-    trainer = build_trainer(config, DistillTrainer, l1_blur=config.l1_blur)
+    trainer = build_trainer(config, DistillTrainer)
     run.restore(trainer, run_dir, resume, from_epoch)
 
     arrays.require_memory(2 * (len(paths_a) + len(paths_b)), config.image_size)  # images and translations
     images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
     taught_b, taught_a = teacher_translations(teacher, images_a, "a2b"), teacher_translations(teacher, images_b, "b2a")
 
-    def sample_images(filters, fallback):
-        """The grid's first test images of a domain (else its first training ones) and the teacher's
-        translations of them, in [-1, 1]."""
-        try:
-            paths = usable_images(domain_paths(config.data, filters, split="test", check=False)[:config.samples])
-        except ValueError:  # no test split
-            paths = []
-        return arrays.decode_all(paths or fallback[:config.samples], config.image_size)
-
-    samples = None
+    samples = None  # the grids' images of each domain and the teacher's translations of them, in [-1, 1]
     if config.samples:
-        samples_a, samples_b = sample_images(filters_a, paths_a), sample_images(filters_b, paths_b)
+        samples_a, samples_b = (arrays.decode_all(run.sample_paths(config, tags, paths), config.image_size)
+                                for tags, paths in ((config.domain_a, paths_a), (config.domain_b, paths_b)))
         samples = [from_uint8(images) for images in (
             samples_a, teacher.translate_array(samples_a, "a2b", flat_fills=False),
             samples_b, teacher.translate_array(samples_b, "b2a", flat_fills=False))]
@@ -139,8 +112,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
                   callbacks, verbose)
     data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
     objective = {"objective": "distill", "teacher": config.teacher, "teacher_generator": teacher.config["generator"],
-                 "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1,
-                 "l1_blur": config.l1_blur}
+                 "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1}
     return export_model(trainer, config, run_dir, data, grid, time.perf_counter() - start, objective)
 
 

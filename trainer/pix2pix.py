@@ -59,10 +59,6 @@ class Pix2PixTrainer(TwoWayTrainer):
         both = self.jitter(keras.ops.concatenate([x, y], axis=-1))  # (B, S, S, 6)
         return both[..., :3], both[..., 3:]
 
-    def target_loss(self, target, fake):
-        """lambda * ||y - G(x)||_1."""
-        return self.lambda_l1 * losses.l1(target, fake)
-
     def compute_losses(self, real_a, real_b, training=True):
         """The four losses of pix2pix trained both ways on aligned pairs (real_a[i] shows what
         real_b[i] shows) -> {name_loss: scalar}."""
@@ -82,19 +78,18 @@ class Pix2PixTrainer(TwoWayTrainer):
 
         real_y, fake_y = judged(self.disc_Y, source_a, target_b, fake_b)  # D_Y: is B the translation of A?
         real_x, fake_x = judged(self.disc_X, source_b, target_a, fake_a)
-        adversarial = self.adversarial
+        adversarial, lambda_l1 = self.adversarial, self.lambda_l1
         gan_G, gan_F = (losses.generator_adversarial_loss(logits, adversarial) for logits in (fake_y, fake_x))
         return {
-            "gen_G_loss": gan_G + self.target_loss(target_b, fake_b),
-            "gen_F_loss": gan_F + self.target_loss(target_a, fake_a),
+            "gen_G_loss": gan_G + lambda_l1 * losses.l1(target_b, fake_b),
+            "gen_F_loss": gan_F + lambda_l1 * losses.l1(target_a, fake_a),
             "disc_X_loss": losses.discriminator_loss(real_x, fake_x, adversarial),
             "disc_Y_loss": losses.discriminator_loss(real_y, fake_y, adversarial),
         }
 
 
-def build_trainer(config, trainer_class=Pix2PixTrainer, **compile_options):
-    """The networks and optimizer, compiled: a Pix2PixTrainer or a subclass (trainer.distill's,
-    which takes compile_options of its own)."""
+def build_trainer(config, trainer_class=Pix2PixTrainer):
+    """The networks and optimizer, compiled: a Pix2PixTrainer or a subclass (trainer.distill's)."""
     run.seed_and_precision(config)
     with distribute.trainer_scope(config):
         gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
@@ -102,7 +97,7 @@ def build_trainer(config, trainer_class=Pix2PixTrainer, **compile_options):
         trainer = trainer_class(gen_G, gen_F, disc_X, disc_Y, seed=config.seed, jitter=run.jitter_options(config))
         trainer.compile(make_optimizer(config, config.epochs * config.steps_per_epoch),
                         adversarial=config.adversarial_loss, lambda_l1=config.lambda_l1,
-                        jit_compile=run.jit_compile(config), **compile_options)
+                        jit_compile=run.jit_compile(config))
     return trainer
 
 

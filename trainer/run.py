@@ -19,6 +19,8 @@ from trainer import checkpoint, config as config_lib, distribute
 from trainer.augment import JITTER_SCALE
 from trainer.callbacks import Checkpointing, LossHistory, SampleGrid
 from trainer.data import arrays
+from trainer.data.domains import check_batch, domain_paths, domain_rows, usable_images
+from trainer.data.manifest import parse_filter
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +130,26 @@ def settle(config, run_dir, examples):
         config = dataclasses.replace(config, steps_per_epoch=max(1, examples // config.batch_size))
     config_lib.save(config, Path(run_dir) / "config.json")
     return config
+
+
+def unpaired_domains(config, run_dir):
+    """(the config settled with an epoch of one pass over the larger domain, the training rows of
+    --domain-a, those of --domain-b); a domain with fewer images than a batch is refused."""
+    rows = []
+    for side, tags in (("A", config.domain_a), ("B", config.domain_b)):
+        rows.append(domain_rows(config.data, parse_filter(tags)))
+        check_batch(rows[-1], config.batch_size, f"domain {side} ({tags})")
+    return settle(config, run_dir, max(len(r) for r in rows)), *rows
+
+
+def sample_paths(config, tags, fallback):
+    """The epoch grids' images of the domain `tags`: its first --samples test images, else the
+    first of `fallback` (its training paths). Only those few test images are decoded to check them."""
+    try:
+        paths = usable_images(domain_paths(config.data, parse_filter(tags), split="test", check=False)[:config.samples])
+    except ValueError:  # no test split
+        paths = []
+    return paths or fallback[:config.samples]
 
 
 def jit_compile(config):
