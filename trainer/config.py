@@ -222,7 +222,7 @@ class DistillConfig(PatchGANRunConfig):
         "training image side in pixels; 0 = the teacher's training size", aliases=("--crop-size",)))
     batch_size: int = field(default=4, metadata=_flag("images per step, per direction"))
     # A student fits a fixed target, as a regression does: at pix2pix's 2e-4 it was still blurred after 3,600
-    # steps (outline F1 0.14 on toyworld128's cel pairs); at 1e-3, 0.51 (README, "The light generator").
+    # steps (outline F1 0.14 on toyworld128's cel pairs); at 1e-3, 0.51 (README, Training, Notes).
     learning_rate: float = field(default=1e-3, metadata=_flag("Adam learning rate, all four networks"))
     generator: str = field(default="light", metadata=_flag(
         "the student: light (0.5 M params at --base-filters 64), unet or resnet",
