@@ -65,6 +65,15 @@ def test_the_losses_are_pix2pix_on_the_teachers_translations():
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(conditions["disc_Y"]), np.concatenate([images_a] * 2))
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(conditions["disc_X"]), np.concatenate([images_b] * 2))
 
+    # --line-weight: where the teacher draws a line, the L1 counts 1 + line_weight times
+    line = np.full((2, 32, 32, 3), 0.5, np.float32)
+    line[:, 10, 4:28] = -0.9
+    trainer.line_weight, trainer.line_radius = 10.0, 2
+    inputs = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    weighted = float(trainer.compute_losses(inputs, line, inputs, line)["gen_G_loss"])
+    on_line, off_line = 24 * 0.9, (32 * 32 - 24) * 0.5  # |teacher - grey| summed on and off the line
+    assert weighted == pytest.approx(math.log(2) + 100 * (11 * on_line + off_line) / (32 * 32), rel=1e-5)
+
 
 @pytest.mark.slow
 def test_a_tiny_student_learns_its_teachers_translations(toyworld_64, tmp_path):
@@ -103,7 +112,7 @@ def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
     teacher = colour_teacher(tmp_path / "teacher")
     training_cli.assert_kill_and_resume_match("trainer.distill", [
         str(teacher), "--data", str(toyworld_64), *TINY, "--epochs", "2", "--steps-per-epoch", "6",
-        "--checkpoint-every", "4", "--seed", "5"], 8, tmp_path)
+        "--checkpoint-every", "4", "--seed", "5", "--line-weight", "4"], 8, tmp_path)
 
 
 def test_a_teacher_it_cannot_use_is_refused_before_training(toyworld_64, tmp_path):
@@ -121,6 +130,7 @@ def test_a_teacher_it_cannot_use_is_refused_before_training(toyworld_64, tmp_pat
         str(unet), "--image-size", "48")
     assert error(str(tmp_path / "missing")).startswith(
         f"error: {tmp_path / 'missing'} is neither a local model folder nor a Hub repo")
+    assert error(str(unet), "--line-weight", "-1") == "error: --lambda-l1 and --line-weight must be >= 0"
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 

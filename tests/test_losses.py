@@ -140,3 +140,37 @@ def test_the_blurred_cycle_ignores_fine_texture_and_sees_what_is_coarse():
     assert blurred.shape == (2, 16, 16, 3)
     np.testing.assert_allclose(np.asarray(losses.gaussian_blur(np.full((1, 16, 16, 3), 0.4, np.float32), 2.0))[
         0, 6:10, 6:10], 0.4, rtol=1e-5)  # sums to one: a flat interior stays as it was
+
+
+def _line_images():
+    """uint8 (2, 32, 32, 3) on light grey: a dark horizontal line; a dark vertical line and a
+    dark filled square (a region, not a line)."""
+    images = np.full((2, 32, 32, 3), 200, np.uint8)
+    images[0, 10, 4:28] = 20
+    images[1, 4:28, 16] = 30
+    images[1, 20:30, 2:12] = 10
+    return images
+
+
+def test_the_line_mask_is_the_outline_metrics_detector_in_keras_ops():
+    from trainer.evaluation import outlines
+
+    images = _line_images()
+    mask = ops.convert_to_numpy(losses.line_mask((images / 127.5 - 1).astype("float32"), 2, outlines.LINE_CONTRAST))
+    found = outlines.detect_lines(images, 2)
+    np.testing.assert_array_equal(mask[..., 0] > 0.5, found)
+    assert found[0, 10, 4:28].all() and found[1, 4:28, 16].all() and not found[1, 22:28, 4:10].any()
+
+
+def test_the_line_weighted_l1_counts_a_missed_or_a_spurious_line_more():
+    lines = (_line_images()[:1] / 127.5 - 1).astype("float32")
+    blank = np.full_like(lines, 200 / 127.5 - 1)
+    args = (2, 16)
+    assert f(losses.line_weighted_l1(lines, blank, 0.0, *args)) == pytest.approx(f(losses.l1(lines, blank)))
+    missed, spurious = (f(losses.line_weighted_l1(real, fake, 10.0, *args)) for real, fake in ((lines, blank),
+                                                                                                (blank, lines)))
+    assert missed == pytest.approx(11 * f(losses.l1(lines, blank)), rel=1e-5)
+    assert spurious == pytest.approx(missed, rel=1e-5)
+    # a fill off by the same total amount is not a line: plain L1
+    off = blank + np.float32(f(losses.l1(lines, blank)))
+    assert f(losses.line_weighted_l1(blank, off, 10.0, *args)) == pytest.approx(f(losses.l1(blank, off)), rel=1e-5)

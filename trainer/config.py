@@ -235,6 +235,9 @@ class DistillConfig(PatchGANRunConfig):
     adversarial_loss: str = field(default="lsgan", metadata=_flag(
         "the conditional discriminator's loss: lsgan or bce", choices=("bce", "lsgan")))
     lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the teacher's output"))
+    line_weight: float = field(default=0.0, metadata=_flag(
+        "count the pixels where the teacher's output or the student's draws a thin dark line (the "
+        "outline metric's detector) 1 + this many times in the L1; 0 = plain L1"))
     lr_decay: bool = field(default=True, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
     input_pipeline: str = field(default="arrays", metadata=_flag(
@@ -249,8 +252,8 @@ class DistillConfig(PatchGANRunConfig):
         # --image-size 0 becomes the teacher's when trainer.distill loads it
         PatchGANRunConfig.validate(dataclasses.replace(self, image_size=self.image_size or 1))
         _check_generator(self)
-        if self.lambda_l1 < 0:
-            raise ValueError("--lambda-l1 must be >= 0")
+        if self.lambda_l1 < 0 or self.line_weight < 0:
+            raise ValueError("--lambda-l1 and --line-weight must be >= 0")
 
 
 def _check_generator(config):

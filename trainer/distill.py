@@ -22,11 +22,12 @@ import time
 from hub import auto
 from hub.cyclegan import CycleGAN
 from hub.imaging import from_uint8
-from trainer import run
+from trainer import losses, run
 from trainer.config import DistillConfig
 from trainer.cyclegan import export_model
 from trainer.data import arrays
 from trainer.data.manifest import summarize
+from trainer.evaluation import outlines
 from trainer.pix2pix import Pix2PixTrainer, build_trainer, paired_grid
 
 log = logging.getLogger("trainer.distill")
@@ -40,8 +41,16 @@ class DistillTrainer(Pix2PixTrainer):
         images_a, taught_b, images_b, taught_a = batch
         return (*self.jittered_pair(images_a, taught_b), *self.jittered_pair(images_b, taught_a))
 
+    line_weight = 0.0  # --line-weight; train() sets it, with line_radius for the training size
+    line_radius = 2
+
     def compute_losses(self, images_a, taught_b, images_b, taught_a, training=True):
         return self.paired_losses(images_a, taught_b, images_b, taught_a, training)
+
+    def reconstruction_loss(self, target, fake):
+        if not self.line_weight:
+            return super().reconstruction_loss(target, fake)
+        return losses.line_weighted_l1(target, fake, self.line_weight, self.line_radius, outlines.LINE_CONTRAST)
 
 
 def load_teacher(source):
@@ -87,6 +96,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
              len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
 
     trainer = build_trainer(config, DistillTrainer)
+    trainer.line_weight, trainer.line_radius = config.line_weight, outlines.line_radius(config.image_size)
     run.restore(trainer, run_dir, resume, from_epoch)
 
     arrays.require_memory(2 * (len(paths_a) + len(paths_b)), config.image_size)  # images and translations
@@ -112,7 +122,8 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
                   callbacks, verbose)
     data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
     objective = {"objective": "distill", "teacher": config.teacher, "teacher_generator": teacher.config["generator"],
-                 "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1}
+                 "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1,
+                 "line_weight": config.line_weight}
     return export_model(trainer, config, run_dir, data, grid, time.perf_counter() - start, objective)
 
 

@@ -99,6 +99,30 @@ def l1(real, reconstructed):
     return ops.mean(ops.abs(real - reconstructed))
 
 
+def line_mask(images, radius, contrast):
+    """Images in [-1, 1] -> 1.0 where they draw a thin dark line, else 0.0, shape (N, H, W, 1):
+    trainer.evaluation.outlines.detect_lines' black top-hat (the larger of a horizontal and a
+    vertical grey-level closing with a 2 * radius + 1 px segment, minus the image, above
+    `contrast` grey levels of 255), in Keras ops so that a train step can weight lines."""
+    grey = ops.sum(images * ops.convert_to_tensor([0.299, 0.587, 0.114], images.dtype), axis=-1, keepdims=True)
+    length = 2 * radius + 1
+
+    def closing(pool):
+        dilated = ops.max_pool(grey, pool, strides=1, padding="same")
+        return -ops.max_pool(-dilated, pool, strides=1, padding="same")
+
+    black_hat = ops.maximum(closing((1, length)), closing((length, 1))) - grey
+    return ops.cast(black_hat > contrast / 127.5, images.dtype)
+
+
+def line_weighted_l1(real, fake, line_weight, radius, contrast):
+    """L1 with each pixel where either image draws a line (line_mask) counted 1 + line_weight
+    times: lines cover a few percent of a frame, so plain L1 lets a student skip them, and
+    counting the fake's lines too makes a line drawn where there is none cost as much."""
+    lines = ops.maximum(line_mask(real, radius, contrast), line_mask(ops.stop_gradient(fake), radius, contrast))
+    return ops.mean(ops.abs(real - fake) * (1.0 + line_weight * lines))
+
+
 def total_variation(images):
     """Mean absolute difference of vertically and horizontally neighbouring pixels."""
     return (ops.mean(ops.abs(images[:, 1:, :, :] - images[:, :-1, :, :]))

@@ -64,6 +64,10 @@ class Pix2PixTrainer(TwoWayTrainer):
         real_b[i] shows) -> {name_loss: scalar}."""
         return self.paired_losses(real_a, real_b, real_b, real_a, training)
 
+    def reconstruction_loss(self, target, fake):
+        """The L1 term (trainer.distill's weights lines in it)."""
+        return losses.l1(target, fake)
+
     def paired_losses(self, source_a, target_b, source_b, target_a, training=True):
         """gen_G learns source_a -> target_b and gen_F source_b -> target_a. Each generator
         minimises L_cGAN(G, D) + lambda * ||y - G(x)||_1 (Isola et al. 2017, Eq. 4); each
@@ -81,8 +85,8 @@ class Pix2PixTrainer(TwoWayTrainer):
         adversarial, lambda_l1 = self.adversarial, self.lambda_l1
         gan_G, gan_F = (losses.generator_adversarial_loss(logits, adversarial) for logits in (fake_y, fake_x))
         return {
-            "gen_G_loss": gan_G + lambda_l1 * losses.l1(target_b, fake_b),
-            "gen_F_loss": gan_F + lambda_l1 * losses.l1(target_a, fake_a),
+            "gen_G_loss": gan_G + lambda_l1 * self.reconstruction_loss(target_b, fake_b),
+            "gen_F_loss": gan_F + lambda_l1 * self.reconstruction_loss(target_a, fake_a),
             "disc_X_loss": losses.discriminator_loss(real_x, fake_x, adversarial),
             "disc_Y_loss": losses.discriminator_loss(real_y, fake_y, adversarial),
         }
