@@ -1,12 +1,13 @@
 """End-to-end video translation time on this machine, as the app's Video tab runs it.
 
-`python -m bench.video [--model FOLDER] [--seconds 30] [--fps 2] [--size 640x360]`
+`python -m bench.video [--model FOLDER ...] [--seconds 30] [--fps 2] [--size 640x360]`
 
 Writes a synthetic clip (moving shapes at 30 frames per second, with a sound track), then
 translates it through `hub.video.translate_video`: once with an identity "translator"
-(decoding, sampling, encoding and audio alone: the baseline), once with the CycleGAN
-(default: the app's demo weights), and once with the CycleGAN in the temporal mode
-(flow-guided blending, hub.temporal). Prints the wall times and their ratios.
+(decoding, sampling, encoding and audio alone: the baseline), then with each CycleGAN
+(default: the app's demo weights, the one it serves first first), once per frame and once
+in the temporal mode (flow-guided blending, hub.temporal). Prints the wall times and
+their ratios.
 """
 
 import argparse
@@ -18,8 +19,7 @@ import av
 import numpy as np
 
 from hub import CycleGAN, video
-
-DEMO = Path(__file__).resolve().parents[1] / "space" / "demo_models" / "cyclegan-toyworld"
+from space.models import DEMO_CYCLEGANS
 
 
 def synthetic_clip(path, seconds, width, height, rate=30):
@@ -56,27 +56,32 @@ def timed(path, out, translate_frames, fps, temporal=False):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.video", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=str(DEMO), help="a CycleGAN model folder or Hub repo")
+    parser.add_argument("--model", nargs="+", default=[str(folder) for folder in DEMO_CYCLEGANS],
+                        help="CycleGAN model folders or Hub repos")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--fps", type=float, default=2)
     parser.add_argument("--size", default="640x360", help="WIDTHxHEIGHT of the source clip")
     parser.add_argument("--direction", default="a2b")
     args = parser.parse_args(argv)
     width, height = map(int, args.size.split("x"))
-    model = CycleGAN.from_pretrained(args.model)
+    models = {source: CycleGAN.from_pretrained(source) for source in args.model}
+    frames = round(args.seconds * args.fps)
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip.mp4"
         synthetic_clip(clip, args.seconds, width, height)
-        frames = round(args.seconds * args.fps)
         baseline = timed(clip, Path(tmp) / "identity.mp4", lambda batch: batch, args.fps)
-        translate = lambda batch: [np.asarray(im) for im in model.translate(batch, args.direction)]  # noqa: E731
-        translated = timed(clip, Path(tmp) / "translated.mp4", translate, args.fps)
-        steadied = timed(clip, Path(tmp) / "temporal.mp4", translate, args.fps, temporal=True)
-    print(f"{args.seconds:g} s clip, {width}x{height} at 30 fps, sampled at {args.fps:g} fps = {frames} frames")
-    print(f"identity (decode, sample, encode, audio): {baseline:.2f} s")
-    print(f"CycleGAN {args.direction} ({args.model}): {translated:.2f} s, "
-          f"{translated / frames * 1000:.0f} ms per output frame, {translated / baseline:.1f}x the identity run")
-    print(f"the same in the temporal mode: {steadied:.2f} s, {steadied / translated:.2f}x the per-frame run")
+        print(f"{args.seconds:g} s clip, {width}x{height} at 30 fps, sampled at {args.fps:g} fps = {frames} frames")
+        print(f"identity (decode, sample, encode, audio): {baseline:.2f} s", flush=True)
+        for source, model in models.items():
+            def translate(batch, model=model):
+                return [np.asarray(im) for im in model.translate(batch, args.direction)]
+
+            translated = timed(clip, Path(tmp) / "translated.mp4", translate, args.fps)
+            steadied = timed(clip, Path(tmp) / "temporal.mp4", translate, args.fps, temporal=True)
+            print(f"CycleGAN {args.direction} ({source}): {translated:.2f} s, "
+                  f"{translated / frames * 1000:.0f} ms per output frame, {translated / baseline:.1f}x the identity run")
+            print(f"  the same in the temporal mode: {steadied:.2f} s, {steadied / translated:.2f}x the per-frame run",
+                  flush=True)
 
 
 if __name__ == "__main__":

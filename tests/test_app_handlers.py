@@ -225,7 +225,10 @@ def test_a_video_job_over_its_time_budget_stops_with_a_message_and_no_output(app
 
 def test_no_configuration_serves_the_demo_weights():
     loaded = models.load_models()
-    assert [m.demo for m in loaded.all] == [True, True] and loaded.notices == []
+    assert [m.demo for m in loaded.all] == [True, True, True] and loaded.notices == []
+    # the light student first (the default choice), then the U-Net it learned from
+    assert [m.name for m in loaded.cyclegans] == ["demo: cyclegan-toyworld-light", "demo: cyclegan-toyworld"]
+    assert [m.model.config["generator"] for m in loaded.cyclegans] == ["light", "unet"]
     assert [d.name for d in loaded.cyclegans[0].model.directions.values()] == ["3d -> 2d", "2d -> 3d"]
     assert {"medium", "studio"} <= set(loaded.caae.model.label_space.tags)
     # an example shipped with the app goes through the demo CycleGAN at its own size
@@ -236,9 +239,11 @@ def test_no_configuration_serves_the_demo_weights():
     facts = loaded.cyclegans[0].facts
     assert facts["3d -> 2d, judged 2d by a style classifier"].startswith("99% (identity 2%")
     assert facts["3d -> 2d, outlines where the targets draw them (F1)"] == (
-        "0.48 (identity 0.26, the targets themselves 0.94)")
+        "0.44 (identity 0.26, the targets themselves 0.94)")
     assert facts["flat fills (grain smoothed away)"] == "3d -> 2d"
-    assert facts["video flicker, 3d -> 2d"] == 'warping error 56% lower with "Less flicker"'
+    assert facts["video flicker, 3d -> 2d"] == 'warping error 49% lower with "Less flicker"'
+    assert loaded.cyclegans[1].facts["3d -> 2d, outlines where the targets draw them (F1)"] == (
+        "0.48 (identity 0.26, the targets themselves 0.94)")
 
 
 def test_the_demo_notice_gives_the_demo_weights_own_sizes(app_models):
@@ -251,7 +256,7 @@ def test_the_demo_notice_gives_the_demo_weights_own_sizes(app_models):
 
 def test_an_unreachable_repo_falls_back_to_the_demo_weights_and_says_so(fake_hub):
     loaded = models.load_models(["nobody/not-there"], "nobody/no-caae")
-    assert [m.demo for m in loaded.all] == [True, True]
+    assert [m.demo for m in loaded.all] == [True, True, True]
     assert len(loaded.notices) == 2 and "nobody/not-there" in loaded.notices[0]
     assert "serving the demo weights instead" in ui.about_markdown(loaded)
 

@@ -8,8 +8,10 @@ files). Before training it translates every training image of its two domains on
 network output, without flat fills. Each student then learns its direction by pix2pix's
 objective on (image, the teacher's translation) pairs: L1 x --lambda-l1 to the teacher's
 output, and a conditional PatchGAN that judges (image, translation) pairs, which keeps the
-outlines that L1 alone averages away. The teacher's own discriminators are not in its model
-folder, and judge a domain rather than a translation, so the student's are trained afresh.
+outlines that L1 alone averages away. --line-weight counts the pixels of lines (the
+teacher's or the student's) more in the L1: they are a few percent of a frame. The
+teacher's own discriminators are not in its model folder, and judge a domain rather than a
+translation, so the student's are trained afresh.
 
 RUN_DIR is laid out as a CycleGAN run's; RUN_DIR/model is a `hub.CycleGAN` folder, which
 serves flat fills where the teacher does.
