@@ -150,6 +150,18 @@ def _how_trained(config):
             }.get(objective, "on unpaired images with the CycleGAN objective (Zhu et al., ICCV 2017)")
 
 
+def _samples_caption(config):
+    """What the rows of samples.png show: each trainer draws its own grid."""
+    if config["architecture"] != "cyclegan":
+        return "Each row: a test image, its reconstruction, then the image under each training label."
+    objective = config.get("training", {}).get("objective", "cyclegan")
+    if objective == "distill":
+        return "Each row: an image of each domain, the student's translation of it, and the teacher's."
+    if objective == "pix2pix":
+        return "Each row: an image of each domain, its translation, and the paired image it should give."
+    return "Each row: a test image, its translation, and the translation back."
+
+
 def _example_weights(config):
     weights = {f"{tag}={values[0]}": 1.0 for tag, values in config["label_groups"]}
     return "{" + ", ".join(f"\"{k}\": {v}" for k, v in weights.items()) + "}"
@@ -169,9 +181,7 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         tags=[*TAGS, config["architecture"]],
         model_name=title if eval_results else None, eval_results=eval_results or None,
     )
-    caption = ("Each row: a test image, its translation, and the translation back."
-               if config["architecture"] == "cyclegan" else
-               "Each row: a test image, its reconstruction, then the image under each training label.")
+    caption = _samples_caption(config)
     data_rows = _data_rows(config)
     variables = dict(
         title=title, summary=summary,

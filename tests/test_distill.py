@@ -91,6 +91,7 @@ def test_a_tiny_student_learns_its_teachers_translations(toyworld_64, tmp_path):
     assert (tmp_path / "run" / "samples" / "epoch_002.png").is_file()
     card = (tmp_path / "run" / "model" / "README.md").read_text()
     assert f"trained at 32 px to give the translations of the unet model `{teacher}` (distilled)" in card
+    assert "Each row: an image of each domain, the student's translation of it, and the teacher's." in card
 
     # On held-out images, the student is far nearer the teacher than the same network untrained.
     test_images = from_uint8(arrays.decode_all(domain_paths(toyworld_64, parse_filter("medium=3d"), "test"), 32))

@@ -68,6 +68,7 @@ def test_tiny_training_saves_a_cyclegan_folder_that_loads_everywhere(toyworld_64
     assert model.config["training"]["objective"] == "pix2pix" and model.config["training"]["pairs"] == 27
     card = (model_dir / "README.md").read_text()
     assert "trained at 32 px on paired images with pix2pix's objective (Isola et al." in card
+    assert "Each row: an image of each domain, its translation, and the paired image it should give." in card
     assert model.translate_array(np.zeros((1, 64, 64, 3), np.uint8), "a2b").shape == (1, 64, 64, 3)
 
 
