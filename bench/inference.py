@@ -7,7 +7,9 @@ Without --model it builds each generator at full width (--base-filters) with ran
 weights: the seed's U-Net (54,414,979 parameters), the cartoon preset's (resize steps and
 a full-size head) and the light one (`--generator light --full-size-head`). Each is saved as
 a model folder (which exports the ONNX files) and loaded twice: runtime="keras" and
-runtime="onnx". Each size runs one warm-up frame per model, then `--rounds` rounds, each
+runtime="onnx". The app's demo weights (space.models.DEMO_CYCLEGANS: the distilled light
+student and the narrow U-Net it learned from) are timed beside them as served, through
+ONNX Runtime alone. Each size runs one warm-up frame per model, then `--rounds` rounds, each
 timing `--repeats` frames of every model in turn through `CycleGAN.translate_array` (the
 network only, no resizing), batch 1; a model's figure is its best round. Prints ms per
 frame, the ONNX / Keras ratio and how many times the light generator's ONNX time each
@@ -21,6 +23,7 @@ import time
 import numpy as np
 
 from hub import CycleGAN, nets
+from space.models import DEMO_CYCLEGANS
 
 # name: (generator, upsample, full_size_head)
 GENERATORS = {"U-Net (seed)": ("unet", "transpose", False),
@@ -66,8 +69,12 @@ def main(argv=None):
                       f"{time.perf_counter() - start:.0f} s")
         runtimes = {(name, runtime): CycleGAN.from_pretrained(folder, runtime=runtime)
                     for name, folder in folders.items() for runtime in ("keras", "onnx")}
+        if not args.model:  # the app's demo weights, as served: float16 ONNX files alone
+            for folder in DEMO_CYCLEGANS:
+                folders[f"served: {folder.name}"] = str(folder)
+                runtimes[f"served: {folder.name}", "onnx"] = CycleGAN.from_pretrained(folder, runtime="onnx")
         light = "light (cartoon preset)"
-        print(f"{'size':>6}  {'model':<24}{'keras ms':>10}{'onnx ms':>9}{'onnx/keras':>12}"
+        print(f"{'size':>6}  {'model':<32}{'keras ms':>10}{'onnx ms':>9}{'onnx/keras':>12}"
               + (f"{'x light (onnx)':>16}" if light in folders else ""))
         for size in args.sizes:
             frame = np.random.default_rng(0).integers(0, 255, (1, size, size, 3), np.uint8)
@@ -78,8 +85,9 @@ def main(argv=None):
                 for key, model in runtimes.items():
                     best[key] = min(best[key], ms_per_frame(model, frame, args.repeats))
             for name in folders:
-                keras_ms, onnx_ms = best[name, "keras"], best[name, "onnx"]
-                line = f"{size:>6}  {name:<24}{keras_ms:>10.0f}{onnx_ms:>9.1f}{onnx_ms / keras_ms:>12.2f}"
+                keras_ms, onnx_ms = best.get((name, "keras")), best[name, "onnx"]
+                line = (f"{size:>6}  {name:<32}{keras_ms:>10.0f}{onnx_ms:>9.1f}{onnx_ms / keras_ms:>12.2f}" if keras_ms
+                        else f"{size:>6}  {name:<32}{'-':>10}{onnx_ms:>9.1f}{'-':>12}")
                 if light in folders:
                     line += f"{onnx_ms / best[light, 'onnx']:>16.1f}"
                 print(line, flush=True)
