@@ -14,16 +14,16 @@ import argparse
 import os
 
 FULL = {
-    "train": ["--size", "256", "--generators", "unet", "resnet", "--jit-compile", "--mixed-precision", "--caae",
-              "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
+    "train": ["--size", "256", "--generators", "unet", "resnet", "--also-batch", "4", "--jit-compile",
+              "--mixed-precision", "--caae", "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
     "input": [],
     "inference": [],
     "video": [],
     "jax": ["--caae"],
 }
 QUICK = {
-    "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--caae",
-              "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
+    "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--also-batch", "2",
+              "--caae", "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
     "video": ["--seconds", "3"],

@@ -2,14 +2,16 @@
 measured in the same run.
 
 `python -m bench.train_step [--size 256] [--base-filters 64] [--generators unet resnet]
-[--batch-size 1] [--steps 2] [--rounds 3] [--jit-compile] [--mixed-precision] [--caae]
+[--batch-size 1] [--also-batch 4] [--steps 2] [--rounds 3] [--jit-compile] [--mixed-precision] [--caae]
 [--objectives pix2pix cut fastcut] [--memory] [--full-size-head]`
 
 For each generator: the seed's step (bench.seed_step: the tutorial's tf.function, batch
 1) and the project's default step as `python -m trainer.cyclegan` builds it (one Adam,
 stacked network calls, jitter inside the step; Keras' own compiled train function, fed
 uint8 batches held in memory), and with --jit-compile / --mixed-precision the same step
-compiled by XLA / in bfloat16. After 2 warm-up steps each (tracing), they take turns:
+compiled by XLA / in bfloat16, and with --also-batch the default step at other batch
+sizes (per image pair: a batch reads each weight once for all its images, which the deep
+layers' small activations at batch 1 leave the CPU waiting on). After 2 warm-up steps each (tracing), they take turns:
 `--rounds` rounds of `--steps` steps each, the median round counting, so that a slow
 spell of the machine hits all of them alike. --objectives adds other objectives' steps
 on the same generator (pix2pix: trainer.pix2pix; cut, fastcut: trainer.cut, both
@@ -165,6 +167,8 @@ def main(argv=None):
     parser.add_argument("--base-filters", type=int, default=64)
     parser.add_argument("--generators", nargs="+", default=["unet", "resnet"], choices=["unet", "resnet"])
     parser.add_argument("--batch-size", type=int, default=1, help="the project step's batch (the seed's is 1)")
+    parser.add_argument("--also-batch", type=int, nargs="*", default=[],
+                        help="also time the project's default step at these batches, per image pair")
     parser.add_argument("--steps", type=int, default=2, help="steps per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jit-compile", action="store_true", help="also time the project step under XLA")
@@ -186,6 +190,8 @@ def main(argv=None):
           f"median of {args.rounds} interleaved rounds of {args.steps} steps")
     for generator in args.generators:
         variants = {"seed's step (batch 1)": {}, f"project default (batch {args.batch_size})": {}}
+        for batch in args.also_batch:
+            variants[f"project default (batch {batch})"] = {"batch_size": batch}
         if args.jit_compile:
             variants[f"project, --jit-compile (batch {args.batch_size})"] = {"jit_compile": True}
         if args.mixed_precision:
@@ -197,14 +203,16 @@ def main(argv=None):
         against_project = [name for name, flags in variants.items()
                            if "objective" in flags or "full_size_head" in flags]
         runners = {name: (seed_runner(args.size, args.base_filters, generator) if name.startswith("seed")
-                          else project_runner(args.size, args.base_filters, generator, args.batch_size, **flags))
+                          else project_runner(args.size, args.base_filters, generator,
+                                              flags.get("batch_size", args.batch_size),
+                                              **{k: v for k, v in flags.items() if k != "batch_size"}))
                    for name, flags in variants.items()}
         seconds = interleaved_seconds(runners, args.steps, args.rounds)
         seed = seconds.pop("seed's step (batch 1)")
         project = seconds[f"project default (batch {args.batch_size})"]
         print(f"  {generator:6s} {'seed' + chr(39) + 's step (batch 1)':36s} {seed * 1e3:9.1f} ms/pair", flush=True)
         for name, step_seconds in seconds.items():
-            per_pair = step_seconds / args.batch_size
+            per_pair = step_seconds / variants[name].get("batch_size", args.batch_size)
             versus = (f"{step_seconds / project:.2f}x the CycleGAN step" if name in against_project
                       else f"{per_pair / seed:.2f}x the seed's step")
             print(f"  {generator:6s} {name:36s} {per_pair * 1e3:9.1f} ms/pair = {versus}", flush=True)
