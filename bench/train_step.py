@@ -11,10 +11,10 @@ stacked network calls, jitter inside the step; Keras' own compiled train functio
 uint8 batches held in memory), and with --jit-compile / --mixed-precision the same step
 compiled by XLA / in bfloat16, and with --also-batch the default step at other batch
 sizes (per image pair: a batch reads each weight once for all its images, which the deep
-layers' small activations at batch 1 leave the CPU waiting on). After 2 warm-up steps each (tracing), they take turns:
-`--rounds` rounds of `--steps` steps each, the median round counting, so that a slow
-spell of the machine hits all of them alike. --objectives adds other objectives' steps
-on the same generator (pix2pix: trainer.pix2pix; cut, fastcut: trainer.cut, both
+layers' small activations at batch 1 leave the CPU waiting on). After 2 warm-up steps
+each (tracing), they take turns: `--rounds` rounds of `--steps` steps each, the median
+round counting, so that a slow spell of the machine hits all of them alike. --objectives
+adds other objectives' steps on the same generator (pix2pix: trainer.pix2pix; cut, fastcut: trainer.cut, both
 directions as the CycleGAN), in the same rounds, each against the CycleGAN step, as is the
 U-Net with --full-size-head (hub.nets) when that flag is given; --memory
 also measures each objective's training memory in a process of its own (peak resident

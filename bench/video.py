@@ -5,7 +5,7 @@
 Writes a synthetic clip (moving shapes at 30 frames per second, with a sound track), then
 translates it through `hub.video.translate_video`: once with an identity "translator"
 (decoding, sampling, encoding and audio alone: the baseline), then with each CycleGAN
-(default: the app's demo weights, the one it serves first first), once per frame and once
+(default: the app's demo weights, in the order it serves them), once per frame and once
 in the temporal mode (flow-guided blending, hub.temporal). Prints the wall times and
 their ratios.
 """
@@ -78,8 +78,8 @@ def main(argv=None):
 
             translated = timed(clip, Path(tmp) / "translated.mp4", translate, args.fps)
             steadied = timed(clip, Path(tmp) / "temporal.mp4", translate, args.fps, temporal=True)
-            print(f"CycleGAN {args.direction} ({source}): {translated:.2f} s, "
-                  f"{translated / frames * 1000:.0f} ms per output frame, {translated / baseline:.1f}x the identity run")
+            print(f"CycleGAN {args.direction} ({source}): {translated:.2f} s, {translated / frames * 1000:.0f} ms "
+                  f"per output frame, {translated / baseline:.1f}x the identity run")
             print(f"  the same in the temporal mode: {steadied:.2f} s, {steadied / translated:.2f}x the per-frame run",
                   flush=True)
 

@@ -100,7 +100,8 @@ def test_the_console_shows_what_is_served_and_a_refusal_as_one_line(app_process,
     start = app_process.log.read_text()
     before_launch = start[:start.index("* Running on local URL")].splitlines()
     assert [line for line in before_launch if line.strip()] == [
-        "INFO serving demo: cyclegan-toyworld-light from space/demo_models/cyclegan-toyworld-light (in this repository)",
+        "INFO serving demo: cyclegan-toyworld-light from space/demo_models/cyclegan-toyworld-light"
+        " (in this repository)",
         "INFO serving demo: cyclegan-toyworld from space/demo_models/cyclegan-toyworld (in this repository)",
         "INFO serving demo: caae-toyworld from space/demo_models/caae-toyworld (in this repository)"]
     (tmp_path / "notes.png").write_text("not a picture")

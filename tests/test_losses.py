@@ -7,6 +7,7 @@ from keras import ops
 
 from tests.helpers import tiny_trainers
 from trainer import losses
+from trainer.evaluation import outlines
 
 
 def f(x):
@@ -153,8 +154,6 @@ def _line_images():
 
 
 def test_the_line_mask_is_the_outline_metrics_detector_in_keras_ops():
-    from trainer.evaluation import outlines
-
     images = _line_images()
     mask = ops.convert_to_numpy(losses.line_mask((images / 127.5 - 1).astype("float32"), 2, outlines.LINE_CONTRAST))
     found = outlines.detect_lines(images, 2)
