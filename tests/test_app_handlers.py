@@ -235,6 +235,8 @@ def test_no_configuration_serves_the_demo_weights():
     example = ui.EXAMPLES[0]
     out = handlers.translate_image(loaded, str(example), "3d -> 2d")
     assert out.size == Image.open(example).size
+    with pytest.raises(gr.Error, match="No model named 'demo: x'; loaded: demo: cyclegan-toyworld-light, demo: "):
+        handlers.translate_image(loaded, str(example), "3d -> 2d", "demo: x")
     # the About tab gives the demo cards' style and flicker numbers
     facts = loaded.cyclegans[0].facts
     assert facts["3d -> 2d, judged 2d by a style classifier"].startswith("99% (identity 2%")

@@ -85,6 +85,22 @@ def test_inline_data_over_the_upload_limit_is_refused_and_within_it_translated(a
     assert response.status_code == 413
 
 
+def test_only_a_served_model_can_be_named(app_server):
+    # The model menu is a list, but a request can send any string in its place.
+    translate = next(index for index, name, _ in file_events(app_server) if name == "translate")
+    url = "data:image/png;base64," + base64.b64encode(png_bytes(np.full((40, 40, 3), 90, np.uint8))).decode()
+
+    def translated_by(model):
+        return call(app_server, translate, [{"path": None, "url": url, "meta": {"_type": "gradio.FileData"}},
+                                            "3d -> 2d", model, 128, 1.0])
+
+    for model in ("demo: cyclegan-toyworld-light", MODEL):
+        assert translated_by(model)[0] == "data", model
+    for model in ("space/demo_models/cyclegan-toyworld", "../../etc/passwd", "demo: caae-toyworld", 7):
+        kind, message = translated_by(model)  # refused by Gradio's choices check, naming what is served
+        assert kind == "error" and "demo: cyclegan-toyworld-light" in str(message), (model, message)
+
+
 def peak_extra_mb(process, run):
     """The server's peak resident memory during run(), above its resident memory before."""
     status = Path(f"/proc/{process.pid}/status")
