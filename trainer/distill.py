@@ -39,12 +39,12 @@ class DistillTrainer(Pix2PixTrainer):
     """pix2pix's networks and losses, on batches of (A images, the teacher's a2b of them,
     B images, the teacher's b2a of them): each pair cropped and mirrored alike."""
 
+    line_weight = 0.0  # --line-weight; train() sets it, with line_radius for the training size
+    line_radius = 2
+
     def prepare_batch(self, batch):
         images_a, taught_b, images_b, taught_a = batch
         return (*self.jittered_pair(images_a, taught_b), *self.jittered_pair(images_b, taught_a))
-
-    line_weight = 0.0  # --line-weight; train() sets it, with line_radius for the training size
-    line_radius = 2
 
     def compute_losses(self, images_a, taught_b, images_b, taught_a, training=True):
         return self.paired_losses(images_a, taught_b, images_b, taught_a, training)
