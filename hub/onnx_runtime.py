@@ -39,6 +39,9 @@ def can_run():
 
 def export(net, path, image_size):
     """Write `net` (a float32 Keras model) as ONNX; unknown image sides stay dynamic."""
+    from hub.export_twin import export_twin  # imports TensorFlow, which only export needs
+
+    net = export_twin(net)
     # Keras exports only models it has seen called; one call on zeros of the training size.
     examples = [np.zeros([1, *(image_size if d is None else d for d in t.shape[1:])], np.float32)
                 for t in net.inputs]
@@ -56,9 +59,12 @@ def float16_weights(source, destination):
 
     model = onnx.load(str(source))
     graph = model.graph
+    # A Resize's roi and scales stay float32 constants: ONNX Runtime checks them as it loads
+    # (an empty `scales` behind a Cast reads as given).
+    resize_constants = {name for node in graph.node if node.op_type == "Resize" for name in node.input[1:]}
     initializers, casts = [], []
     for tensor in graph.initializer:
-        if tensor.data_type == TensorProto.FLOAT:
+        if tensor.data_type == TensorProto.FLOAT and tensor.name not in resize_constants:
             half = numpy_helper.from_array(numpy_helper.to_array(tensor).astype(np.float16), f"{tensor.name}/float16")
             initializers.append(half)
             casts.append(helper.make_node("Cast", [half.name], [tensor.name], to=TensorProto.FLOAT))

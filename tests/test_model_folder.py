@@ -172,6 +172,19 @@ def test_float16_storage_halves_the_files_and_keeps_the_outputs(cyclegan_folder,
                                    halved.generators["a2b"].predict_on_batch(x), atol=1e-3)
 
 
+@pytest.mark.skipif(not (onnx_runtime.can_export() and onnx_runtime.can_run()),
+                    reason="tf2onnx and onnxruntime are in requirements.txt")
+def test_float16_exports_of_resizing_networks_still_load(tmp_path):
+    """A Resize's scales and roi are constants ONNX Runtime checks as it loads: converted
+    like weights (float16 behind a Cast), an empty `scales` read as given and the file failed."""
+    net = nets.light_generator(8, full_size_head=True)
+    onnx_runtime.export(net, tmp_path / "g.onnx", 32)
+    onnx_runtime.float16_weights(tmp_path / "g.onnx", tmp_path / "g16.onnx")
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 16, 24, 3)).astype(np.float32)
+    np.testing.assert_allclose(onnx_runtime.OnnxNetwork(tmp_path / "g16.onnx")(x),
+                               keras.ops.convert_to_numpy(net(x)), atol=1e-2)
+
+
 def test_missing_and_corrupted_weights_are_clear_errors(cyclegan_folder, tmp_path):
     folder = copy(cyclegan_folder, tmp_path)
     (folder / "generator_b2a.keras").unlink()
