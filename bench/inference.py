@@ -10,7 +10,8 @@ a model folder (which exports the ONNX files) and loaded twice: runtime="keras" 
 runtime="onnx". The app's demo weights (space.models.DEMO_CYCLEGANS: the distilled light
 student and the narrow U-Net it learned from) are timed beside them as served, through
 ONNX Runtime alone. Each size runs one warm-up frame per model, then `--rounds` rounds, each
-timing `--repeats` frames of every model in turn through `CycleGAN.translate_array` (the
+timing `--repeats` frames of every model in turn (after a pause that lets the last one's
+threads go idle) through `CycleGAN.translate_array` (the
 network only, no resizing), batch 1; a model's figure is its best round. Prints ms per
 frame, the ONNX / Keras ratio and how many times the light generator's ONNX time each
 ONNX time is: ratios measured in the same run are what to compare across machines.
@@ -41,7 +42,15 @@ def random_cyclegan(folder, generator="unet", upsample="transpose", full_size_he
                for d in ("a2b", "b2a")), config).save_pretrained(folder)
 
 
+# Idle time before each model's frames: the last model's runtime threads (ONNX Runtime's
+# workers, TensorFlow's pools) spin for a while after a run, and on 2 cores that made the
+# next model up to 1.7x slower (the seed U-Net in ONNX Runtime, one frame of each model in
+# turn: 136 ms against 78 without spinning). The app runs one network at a time; so does this.
+SETTLE_SECONDS = 0.2
+
+
 def ms_per_frame(model, frame, repeats):
+    time.sleep(SETTLE_SECONDS)
     start = time.perf_counter()
     for _ in range(repeats):
         model.translate_array(frame, flat_fills=False)  # the network alone, as the random ones
