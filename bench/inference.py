@@ -1,7 +1,7 @@
 """CycleGAN inference speed per frame on this machine: Keras (TensorFlow) vs ONNX Runtime,
 for the seed's U-Net, the cartoon preset's U-Net and the light generator.
 
-`python -m bench.inference [--model FOLDER] [--sizes 256 512] [--repeats 5] [--rounds 3]`
+`python -m bench.inference [--model FOLDER] [--sizes 256 512] [--repeats 5] [--rounds 5]`
 
 Without --model it builds each generator at full width (--base-filters) with random
 weights: the seed's U-Net (54,414,979 parameters), the cartoon preset's (resize steps and
@@ -63,7 +63,7 @@ def main(argv=None):
     parser.add_argument("--model", default=None, help="a CycleGAN model folder with ONNX files, instead")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--base-filters", type=int, default=64, help="width of the random generators without --model")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
