@@ -307,8 +307,8 @@ def light_generator(base_filters=64, blocks=LIGHT_BLOCKS, full_size_head=False, 
     the last conv gives each half-size position its 2x2 block of RGB (depth-to-space,
     ESPCN's sub-pixel conv). No conv runs at full size. It replaced a full-size stage (a
     3x3 conv in, a resize step and a 3x3 RGB conv out) and two of six blocks: distilled
-    from the 128 px demo U-Net, 0.530 of its outline F1 against 0.543, at 12.0 ms a
-    256 px frame in ONNX Runtime against 18.0 (README, Training notes).
+    from the 128 px demo U-Net, outline F1 outside the horizon strip 0.530 against 0.543,
+    at 12.0 ms a 256 px frame in ONNX Runtime against 18.0 (README, Training notes).
     Without it, the image goes through a stride-2 conv, and the RGB comes from a 3x3 conv
     after a last resize step.
 
