@@ -31,22 +31,24 @@ class _ResizeUpsample2x(BilinearUpsample2x):
         return tf.image.resize(x, tf.shape(x)[1:3] * 2, method="bilinear")
 
 
-def _is_instance_norm(layer):
-    return isinstance(layer, layers.GroupNormalization) and layer.groups == layer.input.shape[-1]
+def _twin_class(layer):
+    """The class that stands in for `layer` in the export, None where it stays itself."""
+    if isinstance(layer, layers.GroupNormalization) and layer.groups == layer.input.shape[-1]:
+        return _MomentsInstanceNorm  # instance norm: one group per channel
+    if type(layer) is BilinearUpsample2x:
+        return _ResizeUpsample2x
+    return None
 
 
 def _twin_layer(layer):
-    if _is_instance_norm(layer):
-        return _MomentsInstanceNorm.from_config(layer.get_config())
-    if type(layer) is BilinearUpsample2x:
-        return _ResizeUpsample2x.from_config(layer.get_config())
-    return layer  # shared, weights and all
+    twin_class = _twin_class(layer)
+    return twin_class.from_config(layer.get_config()) if twin_class else layer  # others shared, weights and all
 
 
 def export_twin(net):
     """`net` (a functional model) itself when nothing in it has a faster export form;
     otherwise a copy that shares its other layers and copies the swapped ones' weights."""
-    swapped = [layer.name for layer in net.layers if _twin_layer(layer) is not layer]
+    swapped = [layer.name for layer in net.layers if _twin_class(layer)]
     if not swapped:
         return net
     twin = keras.models.clone_model(net, clone_function=_twin_layer)

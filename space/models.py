@@ -11,7 +11,7 @@ from hub import CAAE, CycleGAN, model_folder
 from hub.errors import HubError
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_models"
-# The light student first: the app's default, about 2x faster on CPUs; the U-Net it learned from is a choice.
+# The light student first: the app's default, 4-5x faster on CPUs (README); the U-Net it learned from is a choice.
 DEMO_CYCLEGANS = (DEMO_FOLDER / "cyclegan-toyworld-light", DEMO_FOLDER / "cyclegan-toyworld")
 DEMO_CAAE = DEMO_FOLDER / "caae-toyworld"
 
