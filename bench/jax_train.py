@@ -4,7 +4,7 @@ utilisation (MFU) against the bf16 matrix-product rate measured in the same run;
 --caae, the CAAE trainer at its defaults (batch 16) in each precision too.
 
 `python -m bench.jax_train [--size 256] [--generator unet] [--batches 1 32] [--precisions float32 bfloat16] [--caae]
-[--profile DIR]`
+[--compare-rgb-conv] [--profile DIR]`
 
 The first row (batch 1, float32) is the seed's setup. Data are random uint8 images held in
 memory (trainer.data.arrays), jittered on the device inside the step, as in training.
@@ -16,6 +16,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import argparse  # noqa: E402 - the backend must be chosen before Keras is imported
+import contextlib  # noqa: E402
 import math  # noqa: E402
 import time  # noqa: E402
 
@@ -26,6 +27,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from bench import profile  # noqa: E402
+from hub import nets  # noqa: E402
 from hub.labels import LabelSpace  # noqa: E402
 from trainer import caae, cyclegan  # noqa: E402
 from trainer.config import CAAEConfig, CycleGANConfig  # noqa: E402
@@ -78,6 +80,18 @@ def _jaxpr_flops(jaxpr):
 
 
 PROFILED_STEPS = 5
+
+
+@contextlib.contextmanager
+def rgb_conv_in_compute_dtype():
+    """Networks built inside compute their RGB conv in the policy's dtype (bf16 under mixed
+    precision), only its tanh in float32: hub.nets.RGB_CONV_DTYPE's candidate."""
+    project_dtype = nets.RGB_CONV_DTYPE
+    nets.RGB_CONV_DTYPE = None
+    try:
+        yield
+    finally:
+        nets.RGB_CONV_DTYPE = project_dtype
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -144,6 +158,9 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--caae", action="store_true", help="also time the CAAE trainer")
+    parser.add_argument("--compare-rgb-conv", action="store_true",
+                        help="time the last configuration (and the CAAE's) again with the RGB convs computing in "
+                             "the compute precision (bf16 under mixed precision), only the tanh in float32")
     parser.add_argument("--profile", metavar="DIR",
                         help="trace the last configuration's steps into DIR and list its top device kernels")
     args = parser.parse_args(argv)
@@ -164,6 +181,11 @@ def main(argv=None):
                   f"({baseline / per_pair:6.1f}x the first row), {r['flops'] / 1e12:.2f} TFLOP/step, MFU {mfu:.1%}, "
                   f"first epoch (compiling) {r['compile']:.0f} s; mean losses gen_G {r['losses']['gen_G_loss']:.3f}, "
                   f"disc_X {r['losses']['disc_X_loss']:.3f}", flush=True)
+    if args.compare_rgb_conv:
+        with rgb_conv_in_compute_dtype():
+            after = measure(args.size, args.generator, args.base_filters, last[1], last[0], args.steps, args.warmup)
+        print(f"{last[0]:9s} batch {last[1]:3d}, RGB convs in {last[0]}: {after['seconds'] * 1e3:8.2f} ms/step, "
+              f"{r['seconds'] / after['seconds']:.2f}x the speed of the float32 RGB convs above", flush=True)
     if args.profile:
         print(f"\nprofile of {last[0]} batch {last[1]}, {PROFILED_STEPS} steps:")
         profile.report(args.profile)
@@ -171,6 +193,11 @@ def main(argv=None):
         seconds, batch = measure_caae(args.size, precision, args.steps, args.warmup)
         print(f"CAAE {precision:9s} batch {batch}: {seconds * 1e3:8.2f} ms/step, {seconds / batch * 1e3:8.3f} ms/image",
               flush=True)
+        if args.compare_rgb_conv:
+            with rgb_conv_in_compute_dtype():
+                after, _ = measure_caae(args.size, precision, args.steps, args.warmup)
+            print(f"CAAE {precision:9s} batch {batch}, RGB conv in {precision}: {after * 1e3:8.2f} ms/step, "
+                  f"{seconds / after:.2f}x the speed of the float32 one above", flush=True)
 
 
 if __name__ == "__main__":

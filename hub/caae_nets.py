@@ -19,7 +19,8 @@ the decoder need not guess it back (sharper reconstructions at the same latent s
 import keras
 from keras import layers
 
-from hub.nets import upsample_conv
+from hub import nets
+from hub.nets import tanh_output, upsample_conv
 
 LEAKY_SLOPE = 0.2
 # Widths at base_filters=64, per stage, deepest last.
@@ -107,11 +108,11 @@ def decoder(image_size=256, label_dim=6, base_filters=64, latent_dim=256, stages
         # last x2 step renders at full size with the first stage's width, then to RGB.
         x = upsample_conv(x, encoder_widths[0], upsample, "full_size", kernel_initializer="glorot_uniform")
         x = layers.LeakyReLU(LEAKY_SLOPE, name="full_size_act")(x)
-        image = layers.Conv2D(3, 3, padding="same", activation="tanh", dtype="float32", name="to_rgb")(x)
+        x = layers.Conv2D(3, 3, padding="same", dtype=nets.RGB_CONV_DTYPE, name="to_rgb")(x)
     else:
-        image = upsample_conv(x, 3, upsample, "to_rgb", transpose_kernel=3, kernel_initializer="glorot_uniform",
-                              activation="tanh", dtype="float32")
-    return keras.Model([z, label], image, name=name)
+        x = upsample_conv(x, 3, upsample, "to_rgb", transpose_kernel=3, kernel_initializer="glorot_uniform",
+                          dtype=nets.RGB_CONV_DTYPE)
+    return keras.Model([z, label], tanh_output(x), name=name)
 
 
 def _dense_head(z, widths, outputs, name):

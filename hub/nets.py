@@ -152,6 +152,18 @@ def _down(x, filters, norm, name):
     return layers.LeakyReLU(0.3, name=f"{name}_act")(x)  # Keras' default slope, as the tutorial
 
 
+# The RGB convs and the tanh after them compute in float32 under mixed precision too, so a
+# network's output is float32. On an H100 that float32 conv and cuDNN's layout conversions
+# around it took about a fifth of a bf16 step's kernel time. None (the conv in the policy's
+# bf16, only the tanh in float32) is the candidate: bench.jax_train --compare-rgb-conv times
+# it against float32 in one run. Not yet measured on a GPU, so float32 stays.
+RGB_CONV_DTYPE = "float32"
+
+
+def tanh_output(x):
+    return layers.Activation("tanh", dtype="float32", name="to_rgb_tanh")(x)
+
+
 def upsample_conv(x, filters, upsample, name, transpose_kernel=4, **conv_kwargs):
     """x2 upsampling: a stride-2 transposed conv (the original networks), or ("resize") a
     bilinear resize then a 3x3 conv, which cannot make checkerboard artifacts
@@ -206,15 +218,14 @@ def unet_generator(image_size=256, base_filters=64, upsample="transpose", full_s
     for i, (width, skip) in enumerate(zip(reversed(down_widths[:-1]), reversed(skips[:-1]))):
         x = _up(x, width, dropout=i < UNET_DROPOUT_BLOCKS, upsample=upsample, name=f"up{i}")
         x = layers.Concatenate(name=f"skip{i}")([x, skip])
-    # Float32 output keeps tanh exact under mixed precision.
     if full_size_head:
         x = _up(x, down_widths[0], dropout=False, upsample=upsample, name="up_full_size")
         x = layers.Concatenate(name="skip_full_size")([x, full_size])
-        outputs = layers.Conv2D(3, 3, padding="same", activation="tanh", kernel_initializer=_conv_init(),
-                                dtype="float32", name="to_rgb")(x)
+        x = layers.Conv2D(3, 3, padding="same", kernel_initializer=_conv_init(), dtype=RGB_CONV_DTYPE,
+                          name="to_rgb")(x)
     else:
-        outputs = upsample_conv(x, 3, upsample, "to_rgb", activation="tanh", dtype="float32")
-    return keras.Model(inputs, outputs, name=name)
+        x = upsample_conv(x, 3, upsample, "to_rgb", dtype=RGB_CONV_DTYPE)
+    return keras.Model(inputs, tanh_output(x), name=name)
 
 
 def _resnet_block(x, filters, name):
@@ -251,9 +262,8 @@ def resnet_generator(base_filters=64, residual_blocks=9, upsample="transpose", n
         x = instance_norm(name=f"up{i}_norm", affine=False)(x)
         x = layers.ReLU(name=f"up{i}_act")(x)
     x = ReflectionPadding2D(3, name="head_pad")(x)
-    outputs = layers.Conv2D(3, 7, activation="tanh", kernel_initializer=_conv_init(),
-                            dtype="float32", name="to_rgb")(x)
-    return keras.Model(inputs, outputs, name=name)
+    x = layers.Conv2D(3, 7, kernel_initializer=_conv_init(), dtype=RGB_CONV_DTYPE, name="to_rgb")(x)
+    return keras.Model(inputs, tanh_output(x), name=name)
 
 
 # Widths of the light generator's stages at base_filters=64: full size (without
@@ -328,17 +338,19 @@ def light_generator(base_filters=64, blocks=LIGHT_BLOCKS, full_size_head=False, 
         x = _inverted_residual(x, eighth, name=f"block{i}")
     for i, (width, skip) in enumerate(((quarter, skips[1]), (half, skips[0]))):
         x = _light_up(x, width, norm=True, name=f"up{i}")
-        x = layers.Concatenate(name=f"skip{i}")([x, skip])
-    # Float32 output keeps tanh exact under mixed precision.
+        # With the sub-pixel head the last skip is added, not joined: the RGB conv then reads
+        # 32 channels, not 64 (9.1 against 9.9 ms a 256 px frame in ONNX Runtime).
+        last = i == 1 and full_size_head
+        x = (layers.Add if last else layers.Concatenate)(name=f"skip{i}")([x, skip])
     if full_size_head:
-        x = layers.Conv2D(12, 3, padding="same", activation="tanh", kernel_initializer=_conv_init(),
-                          dtype="float32", name="to_rgb")(x)
-        outputs = DepthToSpace2x(dtype="float32", name="depth_to_space")(x)
+        x = layers.Conv2D(12, 3, padding="same", kernel_initializer=_conv_init(), dtype=RGB_CONV_DTYPE,
+                          name="to_rgb")(x)
+        x = DepthToSpace2x(name="depth_to_space")(x)
     else:
         x = _light_up(x, full, norm=False, name="up_full_size")
-        outputs = layers.Conv2D(3, 3, padding="same", activation="tanh", kernel_initializer=_conv_init(),
-                                dtype="float32", name="to_rgb")(x)
-    return keras.Model(inputs, outputs, name=name)
+        x = layers.Conv2D(3, 3, padding="same", kernel_initializer=_conv_init(), dtype=RGB_CONV_DTYPE,
+                          name="to_rgb")(x)
+    return keras.Model(inputs, tanh_output(x), name=name)
 
 
 def patchgan_discriminator(base_filters=64, name="patchgan_discriminator", channels=3, n_layers=3):

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from hub import caae_nets
+from hub import caae_nets, nets
 from hub.auto import from_pretrained
 from hub.caae import CAAE
 from hub.errors import ImageError
@@ -45,6 +45,21 @@ def test_spatial_latent_keeps_the_bottleneck_grid():
         caae_nets.encoder(64, 4, 1000, 3, latent="spatial")
     with pytest.raises(ValueError, match="--latent-dim a multiple of the 8x8 bottleneck cells"):
         CAAEConfig(data="d", image_size=64, stages=3, latent="spatial", latent_dim=1000).validate()
+
+
+@pytest.mark.parametrize("upsample", ["transpose", "resize"])
+@pytest.mark.parametrize("rgb_conv_dtype, compute", [("float32", "float32"), (None, "bfloat16")])
+def test_mixed_precision_decoder_gives_float32_from_the_rgb_conv_chosen(monkeypatch, upsample, rgb_conv_dtype,
+                                                                       compute):
+    monkeypatch.setattr(nets, "RGB_CONV_DTYPE", rgb_conv_dtype)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        dec = caae_nets.decoder(32, 6, 4, 16, 3, upsample=upsample)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert dec.get_layer("to_rgb").compute_dtype == compute
+    image = dec([np.zeros((1, 16), np.float32), np.zeros((1, 6), np.float32)])
+    assert keras.backend.standardize_dtype(image.dtype) == "float32"
 
 
 def test_the_label_adversary_must_name_label_tags():
