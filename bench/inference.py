@@ -14,16 +14,22 @@ timing `--repeats` frames of every model in turn (after a pause that lets the la
 threads go idle) through `CycleGAN.translate_array` (the
 network only, no resizing), batch 1; a model's figure is its best round. Prints ms per
 frame, the ONNX / Keras ratio and how many times the light generator's ONNX time each
-ONNX time is: ratios measured in the same run are what to compare across machines.
+ONNX time is: ratios measured in the same run are what to compare across machines. Then
+the served flat fills (a post-process after the light demo's network), timed the same way
+against their old setting.
 """
 
 import argparse
 import tempfile
 import time
+from pathlib import Path
 
+import cv2
 import numpy as np
+from PIL import Image
 
-from hub import CycleGAN, nets
+import space.models
+from hub import CycleGAN, flat_fills, nets
 from space.models import DEMO_CYCLEGANS
 
 # name: (generator, upsample, full_size_head)
@@ -100,6 +106,34 @@ def main(argv=None):
                 if light in folders:
                     line += f"{onnx_ms / best[light, 'onnx']:>16.1f}"
                 print(line, flush=True)
+        if not args.model:
+            flat_fills_rows(runtimes[f"served: {DEMO_CYCLEGANS[0].name}", "onnx"], args.sizes, args.rounds)
+
+
+FLAT_FILLS_EXAMPLE = Path(space.models.__file__).parent / "examples" / "3d-clay-desert.jpg"
+
+
+def flat_fills_rows(model, sizes, rounds):
+    """ms a frame of the served flat fills (hub.flat_fills) on a demo's output of an app
+    example, against the one-level mean shift whose window grew with the size (its old
+    setting), rounds interleaved, best of each."""
+    image = Image.open(FLAT_FILLS_EXAMPLE).convert("RGB")
+    print(f"flat fills on {DEMO_CYCLEGANS[0].name}'s output of {FLAT_FILLS_EXAMPLE.name}:")
+    for size in sizes:
+        output = model.translate_array(np.asarray(image.resize((size, size)))[None], flat_fills=False)
+        one_level = max(1, round(flat_fills.RADIUS_PER_128_PX * size / flat_fills.NETWORK_SIZE))
+        ways = {"served": lambda: flat_fills.flatten(output, size),
+                f"one level, {one_level} px window": lambda: cv2.pyrMeanShiftFiltering(
+                    output[0], one_level, flat_fills.COLOUR_DISTANCE)}
+        best = dict.fromkeys(ways, float("inf"))
+        for _ in range(rounds):
+            for name, run in ways.items():
+                start = time.perf_counter()
+                run()
+                best[name] = min(best[name], (time.perf_counter() - start) * 1000)
+        served, before = best.values()
+        print(f"{size:>6}  served (radius, levels {flat_fills.window(size)}) {served:.1f} ms; "
+              f"{list(ways)[1]} {before:.1f} ms ({before / served:.1f}x)", flush=True)
 
 
 if __name__ == "__main__":

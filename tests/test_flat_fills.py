@@ -4,6 +4,7 @@ flat-fills` and `trainer.evaluate --flat-fills` set and measure it, per directio
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
@@ -41,6 +42,18 @@ def test_the_window_grows_with_the_network_size():
     coarse, target = (np.repeat(np.repeat(images[:, ::2, ::2], 2, 1), 2, 2) for images in (grainy, clean))
     error = lambda size: np.abs(flat_fills.flatten(coarse, size).astype(float) - target).mean()  # noqa: E731
     assert error(128) < 0.8 * error(32)
+
+
+def test_above_128_px_a_pyramid_flattens_as_the_wider_window_did():
+    # the frames at 256 px, grain in 2 px blocks: a 3 px window over a two-level pyramid
+    # against the 6 px window that 256 px outputs had before (4x its cost)
+    grainy, clean, masks = (np.repeat(np.repeat(a, 2, 1), 2, 2) for a in grainy_cel_frames())
+    assert flat_fills.window(256) == (3, 2)
+    wide = np.stack([cv2.pyrMeanShiftFiltering(image, 6, flat_fills.COLOUR_DISTANCE) for image in grainy])
+    grain, pyramid, before = (outlines.look_scores(images, masks, clean)
+                              for images in (grainy, flat_fills.flatten(grainy, 256), wide))
+    assert pyramid["flat_texture"] < min(grain["flat_texture"] / 5, 1.5 * before["flat_texture"])
+    assert pyramid["outline_f1"] >= before["outline_f1"] - 0.01
 
 
 @pytest.mark.slow
