@@ -19,7 +19,7 @@ FULL = {
     "input": [],
     "inference": [],
     "video": [],
-    "jax": ["--caae"],
+    "jax": ["--batches", "1", "64", "128", "--caae", "--compare-rgb-conv"],
 }
 QUICK = {
     "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--also-batch", "2",
@@ -27,7 +27,7 @@ QUICK = {
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
     "video": ["--seconds", "3"],
-    "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2", "--caae"],
+    "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2", "--caae", "--compare-rgb-conv"],
 }
 
 

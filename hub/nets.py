@@ -322,7 +322,7 @@ def light_generator(base_filters=64, blocks=LIGHT_BLOCKS, full_size_head=False, 
     Without it, the image goes through a stride-2 conv, and the RGB comes from a 3x3 conv
     after a last resize step.
 
-    At base_filters=64 with full_size_head: 391,820 params and 0.63 G multiply-adds for a
+    At base_filters=64 with full_size_head: 388,364 params and 0.57 G multiply-adds for a
     256 px frame (the seed's U-Net: 54 M and 6.0 G; the cartoon preset's: 39 M and 16 G).
     Its instance norms work at 1/4 and 1/8 size only: at full and half size they took ONNX
     Runtime longer than all its convolutions (14 ms against 13 a 256 px frame, 2 cores).
