@@ -273,9 +273,14 @@ LIGHT_BLOCKS = 4
 LIGHT_EXPANSION = 2
 
 
-def _light_conv(x, filters, strides, norm, name):
-    x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False,
-                      kernel_initializer=_conv_init(), name=f"{name}_conv")(x)
+def _light_conv(x, filters, strides, norm, name, separable=False):
+    if separable:  # MobileNet's: a 3x3 depthwise conv, then a 1x1 across channels
+        x = layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False,
+                                   depthwise_initializer=_conv_init(), name=f"{name}_depthwise")(x)
+        x = layers.Conv2D(filters, 1, use_bias=False, kernel_initializer=_conv_init(), name=f"{name}_conv")(x)
+    else:
+        x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False,
+                          kernel_initializer=_conv_init(), name=f"{name}_conv")(x)
     if norm:
         x = instance_norm(name=f"{name}_norm")(x)
     return layers.LeakyReLU(0.2, name=f"{name}_act")(x)
@@ -332,7 +337,10 @@ def light_generator(base_filters=64, blocks=LIGHT_BLOCKS, full_size_head=False, 
     x = SpaceToDepth2x(name="space_to_depth")(inputs) if full_size_head else inputs
     skips = []
     for i, width in enumerate((half, quarter, eighth)):  # (H, W) -> (H/8, W/8)
-        x = _light_conv(x, width, 1 if i == 0 and full_size_head else 2, norm=i > 0, name=f"down{i}")
+        # With the sub-pixel head the two strided convs are separable: 1.14x as fast in ONNX
+        # Runtime, outline F1 0.535 against 0.542 (one seed; README, Training notes).
+        x = _light_conv(x, width, 1 if i == 0 and full_size_head else 2, norm=i > 0, name=f"down{i}",
+                        separable=i > 0 and full_size_head)
         skips.append(x)
     for i in range(blocks):
         x = _inverted_residual(x, eighth, name=f"block{i}")

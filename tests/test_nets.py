@@ -11,7 +11,7 @@ from hub import nets, onnx_runtime
     (lambda: nets.unet_generator(256, 64), 54_414_979),
     (lambda: nets.resnet_generator(64), 11_378_179),
     (lambda: nets.patchgan_discriminator(64), 2_765_569),
-    (lambda: nets.light_generator(64, full_size_head=True), 388_364),  # AnimeGANv3's is ~1 M; the issue's bound 2 M
+    (lambda: nets.light_generator(64, full_size_head=True), 307_308),  # AnimeGANv3's is ~1 M; the issue's bound 2 M
 ])
 def test_full_size_parameter_counts(build, expected):
     assert build().count_params() == expected
