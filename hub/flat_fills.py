@@ -54,7 +54,7 @@ def window(network_size):
     """(radius, pyramid levels) of the mean shift for outputs of `network_size` px. Above
     128 px the window stays 3 px and the pyramid gets one level more for each halving down to
     128 px: OpenCV filters the coarsest level and refines only near edges on the finer ones.
-    At 512 px that is 20x as fast as a 12 px window (14 against 289 ms a frame, 2 cores),
-    whose cost grows with its area, at 37 dB PSNR from its output."""
+    At 512 px that is 15x as fast as a 12 px window, whose cost grows with its area (14.5
+    against 217 ms a frame on 2 cores, bench.inference), at 37 dB PSNR from its output."""
     halvings = max(0, round(math.log2(network_size / NETWORK_SIZE)))
     return max(1, round(RADIUS_PER_128_PX * network_size / NETWORK_SIZE / 2 ** halvings)), 1 + halvings

@@ -153,10 +153,11 @@ def _down(x, filters, norm, name):
 
 
 # The RGB convs and the tanh after them compute in float32 under mixed precision too, so a
-# network's output is float32. On an H100 that float32 conv and cuDNN's layout conversions
-# around it took about a fifth of a bf16 step's kernel time. None (the conv in the policy's
-# bf16, only the tanh in float32) is the candidate: bench.jax_train --compare-rgb-conv times
-# it against float32 in one run. Not yet measured on a GPU, so float32 stays.
+# network's output is float32. On an H100, float32 kernels took about a fifth of a bf16
+# step's kernel time, this conv's and cuDNN's layout conversions around it among them.
+# None (the conv in the policy's bf16, only the tanh in float32) is the candidate:
+# bench.jax_train --compare-rgb-conv times it against float32 in one run. Not yet measured
+# on a GPU, so float32 stays.
 RGB_CONV_DTYPE = "float32"
 
 
@@ -327,7 +328,10 @@ def light_generator(base_filters=64, blocks=LIGHT_BLOCKS, full_size_head=False, 
     Without it, the image goes through a stride-2 conv, and the RGB comes from a 3x3 conv
     after a last resize step.
 
-    At base_filters=64 with full_size_head: 388,364 params and 0.57 G multiply-adds for a
+    With full_size_head its last skip is added rather than joined and its two strided convs
+    are separable, which made it about 1.5x as fast again at about the same F1.
+
+    At base_filters=64 with full_size_head: 307,308 params and 0.44 G multiply-adds for a
     256 px frame (the seed's U-Net: 54 M and 6.0 G; the cartoon preset's: 39 M and 16 G).
     Its instance norms work at 1/4 and 1/8 size only: at full and half size they took ONNX
     Runtime longer than all its convolutions (14 ms against 13 a 256 px frame, 2 cores).

@@ -46,7 +46,7 @@ def test_the_window_grows_with_the_network_size():
 
 def test_above_128_px_a_pyramid_flattens_as_the_wider_window_did():
     # the frames at 256 px, grain in 2 px blocks: a 3 px window over a two-level pyramid
-    # against the 6 px window that 256 px outputs had before (4x its cost)
+    # against the 6 px window that 256 px outputs had before (3.6x its time, bench.inference)
     grainy, clean, masks = (np.repeat(np.repeat(a, 2, 1), 2, 2) for a in grainy_cel_frames())
     assert flat_fills.window(256) == (3, 2)
     wide = np.stack([cv2.pyrMeanShiftFiltering(image, 6, flat_fills.COLOUR_DISTANCE) for image in grainy])
