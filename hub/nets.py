@@ -342,7 +342,7 @@ def light_generator(base_filters=64, blocks=LIGHT_BLOCKS, full_size_head=False, 
     skips = []
     for i, width in enumerate((half, quarter, eighth)):  # (H, W) -> (H/8, W/8)
         # With the sub-pixel head the two strided convs are separable: 1.14x as fast in ONNX
-        # Runtime, outline F1 0.535 against 0.542 (one seed; README, Training notes).
+        # Runtime, outline F1 0.535 and 0.536 against 0.542 and 0.537 (two seeds; README).
         x = _light_conv(x, width, 1 if i == 0 and full_size_head else 2, norm=i > 0, name=f"down{i}",
                         separable=i > 0 and full_size_head)
         skips.append(x)
