@@ -27,7 +27,8 @@ QUICK = {
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
     "video": ["--seconds", "3"],
-    "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2", "--caae", "--compare-rgb-conv"],
+    "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2", "--caae",
+            "--compare-rgb-conv"],
 }
 
 

@@ -22,15 +22,13 @@ against their old setting.
 import argparse
 import tempfile
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
 
-import space.models
 from hub import CycleGAN, flat_fills, nets
-from space.models import DEMO_CYCLEGANS
+from space.models import DEMO_CYCLEGANS, DEMO_FOLDER
 
 # name: (generator, upsample, full_size_head)
 GENERATORS = {"U-Net (seed)": ("unet", "transpose", False),
@@ -110,7 +108,7 @@ def main(argv=None):
             flat_fills_rows(runtimes[f"served: {DEMO_CYCLEGANS[0].name}", "onnx"], args.sizes, args.rounds)
 
 
-FLAT_FILLS_EXAMPLE = Path(space.models.__file__).parent / "examples" / "3d-clay-desert.jpg"
+FLAT_FILLS_EXAMPLE = DEMO_FOLDER.parent / "examples" / "3d-clay-desert.jpg"  # one of the app's examples
 
 
 def flat_fills_rows(model, sizes, rounds):
