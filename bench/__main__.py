@@ -2,8 +2,8 @@
 next to its baseline measured in the same run, so the ratios hold on noisy machines.
 
 On TensorFlow: training (the seed's step vs the project's, U-Net and ResNet, and the
-CAAE), training input pipelines, inference (Keras vs ONNX Runtime at 256 and 512 px) and
-video end to end. With KERAS_BACKEND=jax (GPU machines without TensorFlow): the JAX
+CAAE), training input pipelines, inference (Keras vs ONNX Runtime at 256 and 512 px),
+ONNX Runtime's session settings against its defaults, and video end to end. With KERAS_BACKEND=jax (GPU machines without TensorFlow): the JAX
 training benchmark (CycleGAN and CAAE), batch sizes and precisions, with MFU.
 
 `python -m bench [--quick] [--parts inference video]`: --quick runs every part at toy sizes in a
@@ -18,6 +18,7 @@ FULL = {
               "--mixed-precision", "--caae", "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
     "input": [],
     "inference": [],
+    "ort": [],
     "video": [],
     "jax": ["--batches", "1", "64", "128", "--caae", "--compare-rgb-conv"],
 }
@@ -26,6 +27,7 @@ QUICK = {
               "--caae", "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
+    "ort": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
     "video": ["--seconds", "3"],
     "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2", "--caae",
             "--compare-rgb-conv"],
@@ -36,8 +38,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="toy sizes: check that every benchmark runs")
-    parser.add_argument("--parts", nargs="+", choices=("train", "input", "inference", "video"),
-                        default=("train", "input", "inference", "video"),
+    parser.add_argument("--parts", nargs="+", choices=("train", "input", "inference", "ort", "video"),
+                        default=("train", "input", "inference", "ort", "video"),
                         help="the TensorFlow parts to run (default: all); the JAX benchmark is one part")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
@@ -46,10 +48,11 @@ def main(argv=None):
 
         jax_train.main(settings["jax"])
         return
-    from bench import inference, input_pipeline, train_step, video
+    from bench import inference, input_pipeline, ort_settings, train_step, video
 
     for title, part, key in (("training", train_step, "train"), ("input pipelines", input_pipeline, "input"),
-                             ("inference", inference, "inference"), ("video", video, "video")):
+                             ("inference", inference, "inference"), ("ONNX Runtime settings", ort_settings, "ort"),
+                             ("video", video, "video")):
         if key not in args.parts:
             continue
         print(f"\n== {title}: python -m {part.__name__} {' '.join(settings[key])}", flush=True)

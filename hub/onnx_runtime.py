@@ -80,16 +80,19 @@ def float16_weights(source, destination):
 
 class OnnxNetwork:
     """Runs like the Keras network it was exported from (`predict_on_batch` or a call,
-    inputs in the same order) and returns a numpy array."""
+    inputs in the same order) and returns a numpy array.
 
-    def __init__(self, path):
+    `options`: an onnxruntime.SessionOptions; by default ONNX Runtime's own, which were the
+    fastest of those `python -m bench.ort_settings` tries (README, "Speed")."""
+
+    def __init__(self, path, options=None):
         # ONNX Runtime's wheels (1.29 on) send usage events to Microsoft
         # (mobile.events.data.microsoft.com, seen from the app) unless this is set before
         # it starts; loading a model should not report anyone's use of it.
         os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         import onnxruntime
 
-        options = onnxruntime.SessionOptions()
+        options = options or onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]

@@ -1,5 +1,5 @@
 """The benchmarks' own arithmetic: bench.precision's curve gaps, bench.profile's kernel sums,
-bench.look_table's rows and bench.line_placement's distances."""
+bench.look_table's rows and bench.line_placement's distances; bench.ort_settings' sessions."""
 
 import gzip
 import json
@@ -7,8 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from bench import line_placement, look_table, profile
+from bench import line_placement, look_table, ort_settings, profile
 from bench.precision import RUNS, curve_gaps
+from hub.onnx_runtime import OnnxNetwork
+from space.models import DEMO_CYCLEGANS
 from trainer.multi_loss import LOSS_NAMES
 
 
@@ -125,3 +127,19 @@ def test_line_placement_splits_ssim_between_the_horizon_strip_and_the_rest():
     below[0, 30:34] = 255 - below[0, 30:34]                   # far below the strip
     ssim = line_placement.strip_ssim(below, target, masks)
     assert ssim["strip"] == pytest.approx(1) and ssim["outside"] < 0.9
+
+
+def test_each_ort_setting_changes_one_session_option_and_not_the_output():
+    path = DEMO_CYCLEGANS[0] / "generator_a2b.onnx"  # the served light demo
+    frame = np.random.default_rng(0).uniform(-1, 1, (1, 64, 64, 3)).astype(np.float32)
+    default = OnnxNetwork(path, ort_settings.session_options({}))
+    expected = default(frame)
+    for name, changes in ort_settings.SETTINGS.items():
+        network = OnnxNetwork(path, ort_settings.session_options(changes))
+        options = network.session.get_session_options()
+        for key, value in changes.items():
+            if "." in key:
+                assert options.get_session_config_entry(key) == value, name
+            else:
+                assert getattr(options, key) == value != getattr(default.session.get_session_options(), key), name
+        np.testing.assert_allclose(network(frame), expected, atol=1e-4, err_msg=name)
