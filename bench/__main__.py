@@ -3,8 +3,9 @@ next to its baseline measured in the same run, so the ratios hold on noisy machi
 
 On TensorFlow: training (the seed's step vs the project's, U-Net and ResNet, and the
 CAAE), training input pipelines, inference (Keras vs ONNX Runtime at 256 and 512 px),
-ONNX Runtime's session settings against its defaults, and video end to end. With KERAS_BACKEND=jax (GPU machines without TensorFlow): the JAX
-training benchmark (CycleGAN and CAAE), batch sizes and precisions, with MFU.
+ONNX Runtime's session settings against its defaults, and video end to end. With
+KERAS_BACKEND=jax (GPU machines without TensorFlow): the JAX training benchmark
+(CycleGAN and CAAE), batch sizes and precisions, with MFU.
 
 `python -m bench [--quick] [--parts inference video]`: --quick runs every part at toy sizes in a
 few minutes, to check the benchmarks themselves; the README's numbers come from the full run.
