@@ -20,6 +20,7 @@ against their old setting.
 """
 
 import argparse
+import functools
 import tempfile
 import time
 
@@ -53,12 +54,19 @@ def random_cyclegan(folder, generator="unet", upsample="transpose", full_size_he
 SETTLE_SECONDS = 0.2
 
 
-def ms_per_frame(model, frame, repeats):
-    time.sleep(SETTLE_SECONDS)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        model.translate_array(frame, flat_fills=False)  # the network alone, as the random ones
-    return (time.perf_counter() - start) / repeats * 1000
+def best_ms_per_frame(runs, rounds, repeats):
+    """{key: ms a call in its best round} of each run (a call that takes no arguments):
+    `rounds` rounds, each timing `repeats` calls of every run in turn after the settle pause,
+    so that a slow spell of the machine hits every run."""
+    best = dict.fromkeys(runs, float("inf"))
+    for _ in range(rounds):
+        for key, run in runs.items():
+            time.sleep(SETTLE_SECONDS)
+            start = time.perf_counter()
+            for _ in range(repeats):
+                run()
+            best[key] = min(best[key], (time.perf_counter() - start) / repeats * 1000)
+    return best
 
 
 def main(argv=None):
@@ -93,10 +101,9 @@ def main(argv=None):
             frame = np.random.default_rng(0).integers(0, 255, (1, size, size, 3), np.uint8)
             for model in runtimes.values():
                 model.translate_array(frame)  # warm-up: graph building, first allocations
-            best = dict.fromkeys(runtimes, float("inf"))
-            for _ in range(args.rounds):  # interleaved, so that a slow spell of the machine hits every model
-                for key, model in runtimes.items():
-                    best[key] = min(best[key], ms_per_frame(model, frame, args.repeats))
+            # the network alone, as the random ones
+            best = best_ms_per_frame({key: functools.partial(model.translate_array, frame, flat_fills=False)
+                                      for key, model in runtimes.items()}, args.rounds, args.repeats)
             for name in folders:
                 keras_ms, onnx_ms = best.get((name, "keras")), best[name, "onnx"]
                 line = (f"{size:>6}  {name:<32}{keras_ms:>10.0f}{onnx_ms:>9.1f}{onnx_ms / keras_ms:>12.2f}" if keras_ms

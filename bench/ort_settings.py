@@ -12,13 +12,13 @@ setting is faster). `hub.onnx_runtime.OnnxNetwork` runs the defaults while none 
 """
 
 import argparse
+import functools
 import tempfile
-import time
 
 import numpy as np
 import onnxruntime
 
-from bench.inference import GENERATORS, SETTLE_SECONDS, random_cyclegan
+from bench.inference import GENERATORS, best_ms_per_frame, random_cyclegan
 from hub.onnx_runtime import OnnxNetwork
 from space.models import DEMO_CYCLEGANS
 
@@ -67,14 +67,8 @@ def main(argv=None):
             frame = np.random.default_rng(0).uniform(-1, 1, (1, size, size, 3)).astype(np.float32)
             for network in networks.values():
                 network(frame)  # warm-up
-            best = dict.fromkeys(networks, float("inf"))
-            for _ in range(args.rounds):  # interleaved, so that a slow spell of the machine hits every session
-                for key, network in networks.items():
-                    time.sleep(SETTLE_SECONDS)
-                    start = time.perf_counter()
-                    for _ in range(args.repeats):
-                        network(frame)
-                    best[key] = min(best[key], (time.perf_counter() - start) / args.repeats * 1000)
+            best = best_ms_per_frame({key: functools.partial(network, frame) for key, network in networks.items()},
+                                     args.rounds, args.repeats)
             for model in files:
                 default = best[model, "default"]
                 print(f"{size:>6}  {model:<34}" + "".join(

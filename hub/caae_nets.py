@@ -20,7 +20,6 @@ import keras
 from keras import layers
 
 from hub import nets
-from hub.nets import tanh_output, upsample_conv
 
 LEAKY_SLOPE = 0.2
 # Widths at base_filters=64, per stage, deepest last.
@@ -100,19 +99,19 @@ def decoder(image_size=256, label_dim=6, base_filters=64, latent_dim=256, stages
         x = layers.Conv2D(top, 3, padding="same", name="dense")(x)
     x = layers.LeakyReLU(LEAKY_SLOPE, name="dense_act")(x)
     for i, width in enumerate(DECODER_WIDTH_FACTOR * w for w in reversed(encoder_widths[:-1])):
-        x = upsample_conv(x, width, upsample, f"deconv{i}", transpose_kernel=3,
+        x = nets.upsample_conv(x, width, upsample, f"deconv{i}", transpose_kernel=3,
                           kernel_initializer="glorot_uniform")  # Keras' default, as the seed's
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
     if upsample == "resize":
         # One 3x3 conv over bilinearly upsampled features cannot draw a 1 px line, so the
         # last x2 step renders at full size with the first stage's width, then to RGB.
-        x = upsample_conv(x, encoder_widths[0], upsample, "full_size", kernel_initializer="glorot_uniform")
+        x = nets.upsample_conv(x, encoder_widths[0], upsample, "full_size", kernel_initializer="glorot_uniform")
         x = layers.LeakyReLU(LEAKY_SLOPE, name="full_size_act")(x)
         x = layers.Conv2D(3, 3, padding="same", dtype=nets.RGB_CONV_DTYPE, name="to_rgb")(x)
     else:
-        x = upsample_conv(x, 3, upsample, "to_rgb", transpose_kernel=3, kernel_initializer="glorot_uniform",
+        x = nets.upsample_conv(x, 3, upsample, "to_rgb", transpose_kernel=3, kernel_initializer="glorot_uniform",
                           dtype=nets.RGB_CONV_DTYPE)
-    return keras.Model([z, label], tanh_output(x), name=name)
+    return keras.Model([z, label], nets.tanh_output(x), name=name)
 
 
 def _dense_head(z, widths, outputs, name):
