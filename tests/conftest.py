@@ -52,6 +52,17 @@ def toyworld_32_clip(tmp_path_factory):
 
 
 @pytest.fixture
+def mixed_bfloat16():
+    """Keras' global policy mixed_bfloat16 for one test (networks built in it compute in
+    bf16), float32 again after it."""
+    import keras
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.fixture
 def fake_hub(monkeypatch, tmp_path):
     """huggingface_hub's client pointed at tests/helpers/fake_hub.py on 127.0.0.1, with its own cache."""
     with FakeHub() as hub:

@@ -49,14 +49,10 @@ def test_spatial_latent_keeps_the_bottleneck_grid():
 
 @pytest.mark.parametrize("upsample", ["transpose", "resize"])
 @pytest.mark.parametrize("rgb_conv_dtype, compute", [("float32", "float32"), (None, "bfloat16")])
-def test_mixed_precision_decoder_gives_float32_from_the_rgb_conv_chosen(monkeypatch, upsample, rgb_conv_dtype,
-                                                                       compute):
+def test_mixed_precision_decoder_gives_float32_from_the_rgb_conv_chosen(monkeypatch, mixed_bfloat16, upsample,
+                                                                       rgb_conv_dtype, compute):
     monkeypatch.setattr(nets, "RGB_CONV_DTYPE", rgb_conv_dtype)
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
-        dec = caae_nets.decoder(32, 6, 4, 16, 3, upsample=upsample)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+    dec = caae_nets.decoder(32, 6, 4, 16, 3, upsample=upsample)
     assert dec.get_layer("to_rgb").compute_dtype == compute
     image = dec([np.zeros((1, 16), np.float32), np.zeros((1, 6), np.float32)])
     assert keras.backend.standardize_dtype(image.dtype) == "float32"

@@ -65,14 +65,11 @@ def test_each_generator_exports_to_onnx_and_runs_as_in_keras(tmp_path, kind, ups
 
 @pytest.mark.parametrize("kind, upsample, full_size_head", GENERATORS[::2] + GENERATORS[-1:])
 @pytest.mark.parametrize("rgb_conv_dtype, compute", [("float32", "float32"), (None, "bfloat16")])
-def test_mixed_precision_generators_give_float32_from_the_rgb_conv_chosen(monkeypatch, kind, upsample,
-                                                                          full_size_head, rgb_conv_dtype, compute):
+def test_mixed_precision_generators_give_float32_from_the_rgb_conv_chosen(monkeypatch, mixed_bfloat16, kind,
+                                                                          upsample, full_size_head, rgb_conv_dtype,
+                                                                          compute):
     monkeypatch.setattr(nets, "RGB_CONV_DTYPE", rgb_conv_dtype)
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
-        net = nets.build_generator(kind, 32, 4, name="g", upsample=upsample, full_size_head=full_size_head)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+    net = nets.build_generator(kind, 32, 4, name="g", upsample=upsample, full_size_head=full_size_head)
     assert net.get_layer("to_rgb").compute_dtype == compute
     assert net.get_layer("down1_conv").compute_dtype == "bfloat16"
     out = net(np.zeros((1, 32, 32, 3), np.float32))

@@ -76,13 +76,9 @@ def test_the_xla_compiled_tf_step_matches_the_plain_one(saved, tf_replays):
 
 
 @pytest.mark.slow
-def test_the_bfloat16_step_stays_near_the_float32_one(saved, tf_replays):
-    keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
-        assert tiny_trainers.build("cyclegan").gen_G.layers[2].compute_dtype == "bfloat16"
-        bf16 = tiny_trainers.replay(saved, "cyclegan")
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+def test_the_bfloat16_step_stays_near_the_float32_one(saved, tf_replays, mixed_bfloat16):
+    assert tiny_trainers.build("cyclegan").gen_G.layers[2].compute_dtype == "bfloat16"
+    bf16 = tiny_trainers.replay(saved, "cyclegan")
     # bfloat16 keeps 8 bits of mantissa (~0.4%); the losses average thousands of them.
     assert_same_losses(bf16["losses"], tf_replays["cyclegan"]["losses"], 0.03, 0.03)
 
