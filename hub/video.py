@@ -79,6 +79,7 @@ def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS, max_frames=MAX_FRAMES,
                 t = frame.time if frame.time is not None else previous_time + last_step
                 if t > max_seconds:
                     raise VideoError(f"the video is longer than the {max_seconds:g} s limit; trim it first")
+                _check_frame_size(frame.width, frame.height, path)  # a stream may outgrow its header
                 picture = _upright(frame)
                 if step is None:
                     yield sampled(picture)
@@ -89,8 +90,9 @@ def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS, max_frames=MAX_FRAMES,
                 if previous is not None:
                     last_step = t - previous_time
                 previous, previous_time = picture, t
-        except av.error.FFmpegError as e:
-            raise VideoError(f"the video is damaged after {previous_time:.1f} s ({e})") from None
+        except av.error.FFmpegError as e:  # the decoder's max_pixels refusal reads as invalid data too
+            raise VideoError(f"the video is damaged after {previous_time:.1f} s, or its frames there grow past "
+                             f"the limit of {MAX_SOURCE_PIXELS:,} pixels ({e})") from None
         if previous is None:
             raise VideoError(f"{path}: the video stream has no frames that can be decoded")
         end = previous_time + (last_step or 1.0 / float(stream.average_rate or 25))
@@ -247,13 +249,20 @@ def _video_stream(container, path):
         raise VideoError(f"{path} has no video stream (it holds {kinds})")
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
+    # The header gives the first frame's size only: FFmpeg itself refuses any later frame
+    # over the limit before it allocates it, and sample_frames checks each decoded frame.
+    stream.codec_context.options = {"max_pixels": str(MAX_SOURCE_PIXELS)}
     width, height = stream.codec_context.width, stream.codec_context.height
     if not width:
         raise VideoError(f"{path}: the video stream has no frame size; the file is damaged")
+    _check_frame_size(width, height, path)
+    return stream
+
+
+def _check_frame_size(width, height, path):
     if width * height > MAX_SOURCE_PIXELS:
         raise VideoError(f"{path}: frames of {width} x {height} are over the limit of {MAX_SOURCE_PIXELS:,} "
                          f"pixels; scale the video down first")
-    return stream
 
 
 def _stream_rotation(container, stream):

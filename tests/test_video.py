@@ -9,7 +9,7 @@ import pytest
 from hub import video
 from hub.errors import VideoError
 from hub.temporal import warping_error
-from tests.helpers.media import frame_picture, probe, write_audio_only, write_clip, write_gif
+from tests.helpers.media import frame_picture, probe, write_audio_only, write_clip, write_gif, write_growing_stream
 
 
 def invert(frames):
@@ -134,6 +134,24 @@ def test_frames_over_the_pixel_limit_are_refused_before_decoding(clip, monkeypat
     monkeypatch.setattr(video, "MAX_SOURCE_PIXELS", 96 * 64 - 1)
     with pytest.raises(VideoError, match="frames of 96 x 64 are over the limit of 6,143 pixels"):
         video.probe(clip)
+
+
+def test_frames_that_outgrow_their_header_stop_the_job_and_write_nothing(tmp_path, monkeypatch):
+    # The header says 16 x 16; after 10 frames the stream switches to 128 x 128.
+    growing = write_growing_stream(tmp_path / "grows.mp4", [(16, 16, 10), (128, 128, 10)])
+    assert video.probe(growing).width == 16
+    monkeypatch.setattr(video, "MAX_SOURCE_PIXELS", 64 * 64)
+    seen = []
+
+    def record(frames):
+        seen.extend(frames)
+        return frames
+    with pytest.raises(VideoError, match="grow past the limit of 4,096 pixels|over the limit of 4,096 pixels"):
+        video.translate_video(growing, tmp_path / "out.mp4", record, fps=None, batch_size=2)
+    assert not (tmp_path / "out.mp4").exists() and not list(tmp_path.glob(".out.*"))
+    assert seen and all(frame.shape == (16, 16, 3) for frame in seen)  # no large frame reached the model
+    with pytest.raises(VideoError, match="4,096 pixels"):
+        list(video.sample_frames(growing, fps=None))
 
 
 def unusable_files(folder, clip):

@@ -5,6 +5,7 @@ duration, where the index sits)."""
 import struct
 import zlib
 from dataclasses import dataclass
+from fractions import Fraction
 from io import BytesIO
 
 import av
@@ -159,3 +160,29 @@ def cel_frames(n=3, size=128, seed=0):
         images.append(image)
         masks.append(mask)
     return np.stack(images), np.stack(masks)
+
+
+def write_growing_stream(path, sizes, fps=10):
+    """An MPEG-TS (whatever `path`'s suffix) whose one H.264 stream is (width, height,
+    frames) of each entry of `sizes` in turn: its header gives only the first size, as an
+    attacker's clip that outgrows it would."""
+    elementary = BytesIO()
+    for width, height, frames in sizes:  # each part a stream of its own, concatenated
+        part = BytesIO()
+        with av.open(part, "w", format="h264") as out:
+            video = out.add_stream("libx264", rate=fps)
+            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+            for i in range(frames):
+                frame = av.VideoFrame.from_ndarray(frame_picture(i, width, height), format="rgb24")
+                frame.pts = i
+                out.mux(video.encode(frame))
+            out.mux(video.encode(None))
+        elementary.write(part.getvalue())
+    elementary.seek(0)
+    with av.open(elementary, format="h264") as source, av.open(str(path), "w", format="mpegts") as out:
+        stream = out.add_stream_from_template(source.streams.video[0])
+        for i, packet in enumerate(p for p in source.demux() if p.size):
+            packet.stream, packet.time_base = stream, Fraction(1, 90000)
+            packet.pts = packet.dts = i * 90000 // fps
+            out.mux(packet)
+    return path
