@@ -3,7 +3,9 @@
 signatures; this class fills in its extension points (`_save_pretrained`,
 `_from_pretrained`, `generate_model_card`)."""
 
+import shutil
 import tempfile
+from pathlib import Path
 
 import numpy as np
 from huggingface_hub import ModelHubMixin
@@ -36,6 +38,25 @@ class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=model_c
     def networks(self):
         """{constructor argument: network}."""
         raise NotImplementedError
+
+    def save_pretrained(self, save_directory, *, config=None, repo_id=None, push_to_hub=False,
+                        model_card_kwargs=None, **push_to_hub_kwargs):
+        """`ModelHubMixin.save_pretrained`, but the folder is written beside `save_directory`
+        first and swapped in only when complete: a save that fails (an export, a full disk)
+        leaves the folder exactly as it was. A model loaded from its ONNX exports saves them
+        (with their .keras files where those are beside them)."""
+        folder = Path(save_directory)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.saving-", dir=folder.parent))
+        try:
+            super().save_pretrained(staging, config=config, model_card_kwargs=model_card_kwargs)
+            model_folder.swap_in(staging, folder, self.network_files.values())
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        if push_to_hub:
+            return self.push_to_hub(repo_id or folder.name, config=config, model_card_kwargs=model_card_kwargs,
+                                    **push_to_hub_kwargs)
+        return None
 
     def _save_pretrained(self, save_directory):
         files = {self.network_files[name]: net for name, net in self.networks().items()}

@@ -11,6 +11,8 @@ Every file is written atomically.
 import io
 import json
 import logging
+import os
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +41,9 @@ def save(save_directory, networks, config, samples=None, onnx=True):
     (folder / CARD_NAME).unlink(missing_ok=True)
     records = {}
     for filename, net in networks.items():
+        if isinstance(net, onnx_runtime.OnnxNetwork):  # loaded from its export: copy the files it came from
+            records.update(_copy_export(folder, filename, net, config))
+            continue
         with atomic_path(folder / filename) as tmp:
             net.save(tmp)
         if onnx:
@@ -51,8 +56,49 @@ def save(save_directory, networks, config, samples=None, onnx=True):
     if samples is not None:
         save_png(samples, folder / SAMPLES_NAME)
     config = {**config, "format_version": FORMAT_VERSION, "onnx": records}
+    if any(not (folder / filename).is_file() for filename in networks):
+        config["onnx_only"] = True  # an ONNX-loaded network whose .keras file was not there to copy
     write_json(folder / CONFIG_NAME, config)
     return config
+
+
+def _copy_export(folder, filename, net, config):
+    """The ONNX file an OnnxNetwork runs, copied into `folder` with its .keras file where
+    that is beside it and is the one the export was made from. -> its config.json record.
+    Raises ModelFolderError where the file has gone or changed since it was loaded."""
+    onnx_name = _onnx_name(filename)
+    record = (config.get("onnx") or {}).get(onnx_name)
+    source = Path(net.path)
+    if record is None or not source.is_file() or onnx_runtime.file_sha256(source) != record.get("onnx_sha256"):
+        raise ModelFolderError(f"{onnx_name} has gone or changed since the model was loaded, so it cannot be "
+                               f"saved: load the model again (runtime='keras' to save its Keras weights)")
+    copies = [(source, onnx_name)]
+    keras_source = source.with_name(filename)
+    if keras_source.is_file() and onnx_runtime.file_sha256(keras_source) == record.get("keras_sha256"):
+        copies.append((keras_source, filename))
+    for source_file, name in copies:
+        if source_file.resolve() != (folder / name).resolve():
+            with atomic_path(folder / name) as tmp:
+                shutil.copyfile(source_file, tmp)
+    return {onnx_name: record}
+
+
+def owned_files(network_files):
+    """The files a model folder of these networks (.keras names) holds: what a new save
+    replaces, and removes where it did not write them again."""
+    return {CONFIG_NAME, CARD_NAME, SAMPLES_NAME, *network_files, *(_onnx_name(f) for f in network_files)}
+
+
+def swap_in(staging, folder, network_files):
+    """Move a complete save from `staging` into `folder`: every file renamed over its old
+    version, config.json (which records the others' hashes) last; then the files of the
+    old model that the new save did not write are removed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = sorted(path.name for path in Path(staging).iterdir())
+    for name in sorted(written, key=lambda name: name == CONFIG_NAME):
+        os.replace(Path(staging) / name, folder / name)
+    for name in owned_files(network_files) - set(written):
+        (folder / name).unlink(missing_ok=True)
 
 
 def _export_onnx(folder, filename, net, image_size, float16=False):

@@ -94,7 +94,8 @@ class OnnxNetwork:
 
         options = options or onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.path = str(path)  # what save_pretrained copies
+        self.session = onnxruntime.InferenceSession(self.path, options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
 
     def __call__(self, inputs, training=False):

@@ -367,3 +367,56 @@ def test_an_onnx_only_folder_serves_without_its_keras_files(cyclegan_folder, tmp
     with pytest.raises(ModelFolderError, match="generator_b2a.keras have no current ONNX export to keep"):
         store_float16(no_export, onnx_only=True)
     assert (no_export / "generator_b2a.keras").is_file()
+
+
+def folder_bytes(folder):
+    return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir())}
+
+
+@pytest.mark.parametrize("demo", ["cyclegan-toyworld-light", "caae-toyworld"])
+def test_a_model_loaded_from_onnx_saves_into_its_own_folder_and_loads_again(demo, tmp_path):
+    # Each demo folder is ONNX-only: saving what was loaded from it once destroyed it.
+    from space.models import DEMO_FOLDER
+    folder = shutil.copytree(DEMO_FOLDER / demo, tmp_path / demo)
+    cls = CAAE if demo.startswith("caae") else CycleGAN
+    model = cls.from_pretrained(folder)
+    assert all(isinstance(net, onnx_runtime.OnnxNetwork) for net in model.networks().values())
+    before = folder_bytes(folder)
+    model.save_pretrained(folder)
+    after = folder_bytes(folder)
+    assert {name: after[name] for name in after if name.endswith(".onnx")} == \
+        {name: before[name] for name in before if name.endswith(".onnx")}
+    again = cls.from_pretrained(folder)
+    assert json.loads(after["config.json"])["onnx"] == json.loads(before["config.json"])["onnx"]
+    x = images(1, 64, 64)
+    if cls is CycleGAN:
+        np.testing.assert_array_equal(again.translate_array(x), model.translate_array(x))
+    else:
+        np.testing.assert_array_equal(np.asarray(again.restyle(x[0], again.styles[0])),
+                                      np.asarray(model.restyle(x[0], model.styles[0])))
+    model.save_pretrained(tmp_path / "elsewhere")  # and into a new folder, which serves the same
+    assert sorted(folder_bytes(tmp_path / "elsewhere")) == sorted(after)
+
+
+@needs_onnx
+def test_an_onnx_loaded_model_saves_its_keras_files_too_where_they_are_beside(cyclegan_folder, tmp_path):
+    model = CycleGAN.from_pretrained(cyclegan_folder)
+    model.save_pretrained(tmp_path / "saved")
+    assert folder_bytes(tmp_path / "saved")["generator_a2b.keras"] == (cyclegan_folder / "generator_a2b.keras").read_bytes()
+    assert not json.loads((tmp_path / "saved" / "config.json").read_text()).get("onnx_only")
+    assert isinstance(CycleGAN.from_pretrained(tmp_path / "saved", runtime="keras").generators["a2b"], keras.Model)
+
+
+def test_a_failed_save_leaves_the_folder_exactly_as_it_was(cyclegan_folder, tmp_path):
+    folder = copy(cyclegan_folder, tmp_path)
+    before = folder_bytes(folder)
+    model = CycleGAN.from_pretrained(folder, runtime="keras")
+
+    def broken_save(path):
+        Path(path).write_bytes(b"half a file")
+        raise OSError("No space left on device")
+    model.generators["b2a"].save = broken_save
+    with pytest.raises(OSError, match="No space left"):
+        model.save_pretrained(folder)
+    assert folder_bytes(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]  # no staging folder left behind
