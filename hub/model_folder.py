@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 CONFIG_NAME, CARD_NAME, SAMPLES_NAME = "config.json", "README.md", "samples.png"
 FORMAT_VERSION = 1  # raise when a folder written by this version would mislead an older reader
 RUNTIMES = ("auto", "keras", "onnx")
+MAX_CONFIG_BYTES = 4 * 2**20  # config.json, in a folder or a .keras file
 
 
 def save(save_directory, networks, config, samples=None, onnx=True):
@@ -242,16 +243,45 @@ def update_config(folder, **entries):
 def read_config(folder, model_id):
     path = Path(folder) / CONFIG_NAME
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ModelFolderError(f"{model_id} is not a model folder: no {CONFIG_NAME}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ModelFolderError(f"{model_id}: {CONFIG_NAME} is not valid JSON ({e})") from None
+    except OSError as e:  # a directory, unreadable
+        raise ModelFolderError(f"{model_id}: {CONFIG_NAME} cannot be read ({e.strerror})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ModelFolderError(f"{model_id}: {CONFIG_NAME} is over {MAX_CONFIG_BYTES // 2**20} MB; a model's "
+                               f"config is a few KB")
+    config = parse_json(data, f"{model_id}: {CONFIG_NAME}")
+    if not isinstance(config, dict):
+        raise ModelFolderError(f"{model_id}: {CONFIG_NAME} must hold a JSON object, got {type(config).__name__}")
     version = config.get("format_version", 1)
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ModelFolderError(f"{model_id} was written by a newer version of this project (format "
                                f"{version}; this one reads up to {FORMAT_VERSION}): upgrade it to load the model")
     return config
+
+
+def parse_json(data, what):
+    """JSON bytes (UTF-8) -> the value, or a ModelFolderError naming `what`."""
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelFolderError(f"{what} is not valid JSON in UTF-8 ({e})") from None
+    except RecursionError:
+        raise ModelFolderError(f"{what} is nested too deeply to be a model's config") from None
+
+
+def check_revision(revision):
+    """A Hub revision is a branch, a tag, refs/pr/N or a commit hash: anything path-like
+    (absolute, `..`, NUL, over 255 characters) could name a folder outside the Hub cache."""
+    if revision is None:
+        return
+    parts = revision.replace("\\", "/").split("/") if isinstance(revision, str) else []
+    if (not isinstance(revision, str) or not revision or len(revision) > 255 or revision.startswith(("/", "\\", "~"))
+            or any(ord(c) < 32 or c == "\x7f" for c in revision) or any(p in ("", ".", "..") for p in parts)):
+        raise ModelFolderError(f"{str(revision)[:80]!r} is not a revision: give a branch, a tag, refs/pr/N or a "
+                               f"commit hash")
 
 
 @dataclass
@@ -268,16 +298,23 @@ class Source:
     def fetch(self, patterns):
         """The folder, with at least the files matching `patterns` (file names or globs)
         when it is a Hub repo; later fetches stay at the commit the first one resolved."""
+        name = self.model_id[:200] + ("..." if len(self.model_id) > 200 else "")
         folder = Path(self.model_id)
-        if folder.is_dir():
-            return folder
+        try:
+            if folder.is_dir():
+                return folder
+        except OSError:  # a name too long for a path: not a folder, and no repo id either
+            pass
+        check_revision(self.revision)
         try:
             folder = Path(snapshot_download(repo_id=self.model_id, revision=self.revision, cache_dir=self.cache_dir,
                                             force_download=self.force_download, token=self.token,
                                             local_files_only=self.local_files_only, allow_patterns=list(patterns)))
-        except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, ValueError) as e:
-            raise ModelFolderError(f"{self.model_id} is neither a local model folder nor a Hub repo that could "
-                                   f"be downloaded: {e}") from None
+        except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, ValueError, OSError) as e:
+            raise ModelFolderError(f"{name} is neither a local model folder nor a Hub repo that could "
+                                   f"be downloaded: {str(e)[:300]}") from None
+        if not folder.is_dir():
+            raise ModelFolderError(f"{name}: the Hub cache gave no folder for revision {self.revision!r}")
         if self.revision is None and folder.parent.name == "snapshots":
             self.revision = folder.name  # the commit, so that every later file comes from it too
         return folder
@@ -334,9 +371,6 @@ def _load_network(folder, filename, config, model_id, runtime, source):
         folder = source.fetch([filename])
     if not (folder / filename).is_file():
         raise ModelFolderError(f"{model_id} is not a complete model folder: missing {filename}")
-    if not zipfile.is_zipfile(folder / filename):
-        raise ModelFolderError(f"{model_id}: {filename} is not a Keras 3 archive (a .keras file is a zip); "
-                               f"it is corrupted, cut short or of another format")
     try:
         import keras
 
@@ -344,11 +378,64 @@ def _load_network(folder, filename, config, model_id, runtime, source):
     except ImportError as e:
         raise ModelFolderError(f"{model_id}: {filename} has no usable ONNX export, and running it needs Keras "
                                f"({e}): pip install 'animation-style[keras]'") from None
+    _check_keras_archive(folder / filename, f"{model_id}: {filename}")
     try:
         return keras.saving.load_model(folder / filename, compile=False, safe_mode=True)
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, TypeError) as e:
+    except RecursionError:
+        raise ModelFolderError(f"{model_id}: {filename} holds a config nested too deeply to load") from None
+    except Exception as e:  # noqa: BLE001 - Keras raises what its parsers raise, on a file anyone could have made
         raise ModelFolderError(f"{model_id}: {filename} is not a loadable Keras model (corrupted or "
-                               f"incomplete?): {e}") from None
+                               f"incomplete?): {type(e).__name__}: {str(e)[:300]}") from None
+
+
+def _keras_bound(archive_bytes):
+    """The most that a .keras archive of this many bytes may unpack to. Keras stores its
+    members uncompressed; the factor leaves room for a re-zipped file of sparse weights."""
+    return 10 * archive_bytes + 16 * 2**20
+
+
+def _check_keras_archive(path, what):
+    """Refuse a .keras file before Keras opens it where it is not a zip of config.json
+    and model.weights.h5, or would unpack (its members, or the weights' datasets) to more
+    than _keras_bound of its size: a zip bomb is refused by its headers."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+            missing = {"config.json", "model.weights.h5"} - set(members)
+            if missing:
+                raise ModelFolderError(f"{what} is not a Keras 3 archive: it lacks {', '.join(sorted(missing))}")
+            bound = _keras_bound(path.stat().st_size)
+            unpacked = sum(info.file_size for info in members.values())
+            if unpacked > bound or members["config.json"].file_size > MAX_CONFIG_BYTES:
+                raise ModelFolderError(f"{what} would unpack to {unpacked:,} bytes from {path.stat().st_size:,}: "
+                                       f"refused as a zip bomb")
+            parse_json(archive.read("config.json"), f"{what}'s config.json")
+            with archive.open("model.weights.h5") as weights:
+                stored = _h5_dataset_bytes(weights, what)
+            if stored > bound:
+                raise ModelFolderError(f"{what}: its weights declare {stored:,} bytes, over the {bound:,} that a "
+                                       f"file of its size may hold: refused")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError, ValueError) as e:
+        raise ModelFolderError(f"{what} is not a Keras 3 archive (a .keras file is a zip); it is corrupted, cut "
+                               f"short or of another format ({type(e).__name__}: {str(e)[:200]})") from None
+
+
+def _h5_dataset_bytes(fileobj, what):
+    """The bytes the datasets of an HDF5 file declare, read from its headers only."""
+    import h5py  # the keras extra's, as Keras itself is
+
+    total = 0
+
+    def add(_, item):
+        nonlocal total
+        if isinstance(item, h5py.Dataset):
+            total += item.size * item.dtype.itemsize
+    try:
+        with h5py.File(fileobj, "r") as h5:
+            h5.visititems(add)
+    except RecursionError:
+        raise ModelFolderError(f"{what}: its weights file is nested too deeply") from None
+    return total
 
 
 def _onnx_problem(folder, filename, onnx_name, record):

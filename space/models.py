@@ -103,13 +103,14 @@ def load_models(cyclegan_sources=(), caae_source=None, runtime="auto"):
 def _load(cls, source, runtime, notices):
     repo, _, revision = str(source).partition("@")
     try:
-        source = model_folder.Source(repo, revision=revision or None)
-        folder = source.fetch([model_folder.CONFIG_NAME])
-        model = cls.from_pretrained(repo, revision=source.revision, runtime=runtime)
+        fetched = model_folder.Source(repo, revision=revision or None)
+        folder = fetched.fetch([model_folder.CONFIG_NAME])
+        model = cls.from_pretrained(repo, revision=fetched.revision, runtime=runtime)
     except HubError as e:
-        notice = f"Could not load {cls.__name__} {source!r} ({e}); serving the demo weights instead."
-        log.warning(notice)
-        notices.append(notice)
+        name = _public_name(repo)
+        log.warning("could not load %s %r: %s", cls.__name__, repo, e)  # the console may name the server's paths
+        notices.append(f"Could not load {cls.__name__} {name!r} ({_without_path(str(e), repo, name)}); serving "
+                       f"the demo weights instead.")
         return None
     if Path(repo).is_dir():
         path = Path(repo).resolve()  # a run's RUN_DIR/model is named after the run
@@ -118,6 +119,29 @@ def _load(cls, source, runtime, notices):
     # A Hub download lives in .../snapshots/<commit>: that commit is the exact revision served.
     commit = folder.name if folder.parent.name == "snapshots" else revision or None
     return LoadedModel(name=repo, model=model, source=repo, revision=commit)
+
+
+def _public_name(repo):
+    """What the page may call a model: a Hub repo id, or a local folder's own name (the
+    server's paths are not the visitors' business)."""
+    try:
+        local = Path(repo).is_dir() or Path(repo).is_absolute() or repo.startswith(".")
+    except (OSError, ValueError):
+        local = False
+    name = Path(repo).name if local else repo
+    return name if len(name) <= 80 else name[:77] + "..."
+
+
+def _without_path(message, repo, name):
+    """A loader's message with the folder it names replaced by the model's public name."""
+    try:
+        forms = {repo, str(Path(repo)), str(Path(repo).resolve())}
+    except (OSError, ValueError):  # not a path at all
+        forms = {repo}
+    for form in sorted(forms, key=len, reverse=True):
+        if form and form != name:
+            message = message.replace(form, name)
+    return message[:500]
 
 
 def _demo(cls, folder, runtime):
