@@ -20,6 +20,7 @@ BACKGROUND = (255, 255, 255)  # what transparent pixels become
 # MAX_ASPECT is letterboxed (its long side is capped, its short side padded), and no
 # input has more than MAX_NETWORK_PIXELS (2 megapixels: 1920 x 1080 fits).
 MAX_ASPECT = 8
+ORIENTATION_TAG = 0x0112  # EXIF
 MAX_NETWORK_PIXELS = 2 ** 21
 
 
@@ -52,6 +53,38 @@ def read_image(source, max_pixels=MAX_PIXELS):
         except (OSError, SyntaxError, ValueError) as e:  # a header cut short or damaged
             raise ImageError(f"{path} could not be decoded, it is truncated or damaged: {e}") from None
     raise ImageError(f"expected a path, a PIL image or a numpy array, got {type(source).__name__}")
+
+
+def image_size(path, max_pixels=MAX_PIXELS):
+    """An image file's upright (width, height), from its header (no pixels are decoded),
+    with read_image's checks and errors."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"no image file at {path}")
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if _header_exif(image).get(ORIENTATION_TAG, 1) in (5, 6, 7, 8):  # turned a quarter
+                width, height = height, width
+    except UnidentifiedImageError:
+        raise ImageError(f"{path} is not an image Pillow can read") from None
+    except Image.DecompressionBombError as e:
+        raise ImageError(f"{path} is over the limit of {max_pixels:,} pixels ({e})") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageError(f"{path} could not be decoded, it is truncated or damaged: {e}") from None
+    _check_pixels(width, height, str(path), max_pixels)
+    return width, height
+
+
+def _header_exif(image):
+    """The EXIF an image's header holds (a PNG's getexif decodes every pixel to look for
+    a late eXIf chunk)."""
+    if image.format != "PNG":
+        return image.getexif()
+    exif = Image.Exif()
+    if image.info.get("exif"):
+        exif.load(image.info["exif"])
+    return exif
 
 
 def _check_pixels(width, height, name, max_pixels):

@@ -12,7 +12,7 @@ from PIL import Image
 
 from hub import video
 from hub.errors import ImageError, LabelError, VideoError
-from hub.imaging import read_image
+from hub.imaging import image_size, read_image
 from space.console import user_error
 
 ALL_FRAMES = 0  # the fps choice that keeps every frame
@@ -56,7 +56,7 @@ def detail_size(image, training_size):
     """The network size a picture starts at: its short side, from the training size up to
     DETAIL_PX (a photo translated at 64 px comes back as a blurred thumbnail), on the
     slider's steps of half the training size; DETAIL_PX before there is a picture."""
-    short_side = DETAIL_PX if image is None else min(read_picture(image).shape[:2])
+    short_side = DETAIL_PX if image is None else min(picture_size(image))
     step = max(training_size // 2, 1)
     return max(training_size, min(max(DETAIL_PX, training_size), short_side) // step * step)
 
@@ -176,6 +176,16 @@ def read_picture(image):
         raise user_error("Upload, paste or take a picture first.")
     try:
         return read_image(image)
+    except ImageError as e:
+        raise user_error(f"Cannot use this picture: {_named(str(e), image)}") from None
+
+
+def picture_size(image):
+    """An uploaded picture's (width, height), read from its header, or a gr.Error."""
+    if not isinstance(image, (str, Path)):
+        return read_picture(image).shape[1::-1]
+    try:
+        return image_size(image)
     except ImageError as e:
         raise user_error(f"Cannot use this picture: {_named(str(e), image)}") from None
 

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
+from gradio.context import get_blocks_context
 
 from hub import video
 from space import handlers, payloads
@@ -27,6 +28,10 @@ VIDEO_EXAMPLES = sorted(EXAMPLES_FOLDER.glob("*.mp4"))
 FPS_CHOICES = [("all frames", handlers.ALL_FRAMES)] + [(str(n), n) for n in range(1, handlers.MAX_FPS + 1)]
 QUEUE_SIZE = 16  # waiting jobs beyond this are turned away with a "queue is full" message
 IMAGE_JOBS = 2  # pictures translated or restyled at once (one per core here); videos: one at a time
+# Every event that decodes a picture or a frame (translations, restyles, the before/after
+# comparison, the Detail and clip previews, examples) shares IMAGE_JOBS slots.
+IMAGE_WORK = {"concurrency_id": "images", "concurrency_limit": IMAGE_JOBS}
+VIDEO_WORK = {"concurrency_id": "video", "concurrency_limit": 1}
 
 
 def picture_input(label, elem_id=None):
@@ -125,7 +130,7 @@ def _image_tab(models, model_names):
     button = gr.Button("Translate", variant="primary", elem_id="translate-button")
     model.change(_update_directions(models), model, direction, api_visibility="private")
     picture.upload(lambda image: handlers.detail_size(image, training_size), picture, size,
-                   api_visibility="private")
+                   api_visibility="private", **IMAGE_WORK)
     to_training_size.click(lambda: training_size, None, size, api_visibility="private")
 
     def translate(image, direction, model_name=None, size=None, strength=1.0):
@@ -137,8 +142,8 @@ def _image_tab(models, model_names):
         return (handlers.read_picture(image), handlers.read_picture(result)) if result is not None else None
 
     button.click(translate, [picture, direction, model, size, strength], translated, api_name="translate",
-                 concurrency_id="images", concurrency_limit=IMAGE_JOBS).success(
-        compare, [picture, translated], comparison, api_visibility="private")
+                 **IMAGE_WORK).success(compare, [picture, translated], comparison, api_visibility="private",
+                                       **IMAGE_WORK)
 
     def example(image, direction):
         """An example's result, as Translate gives it at the settings the example sets."""
@@ -149,7 +154,7 @@ def _image_tab(models, model_names):
     directions = list(models.cyclegans[0].model.directions.values())
     _examples([[str(p), _example_direction(p, directions)] for p in EXAMPLES], [picture, direction],
               [translated, comparison, model, size, strength], example,
-              "Toyworld renders (not seen in training): click one to see its result")
+              "Toyworld renders (not seen in training): click one to see its result", IMAGE_WORK)
 
 
 def _style_tab(models):
@@ -187,12 +192,11 @@ def _style_tab(models):
         return (gr.skip(), gr.skip()) if image is None else restyle(image, *values)
 
     inputs, outputs = [picture, own_style, *sliders, strength], [restyled, reconstruction]
-    button.click(restyle, inputs, outputs, api_name="restyle", concurrency_id="images", concurrency_limit=IMAGE_JOBS)
+    button.click(restyle, inputs, outputs, api_name="restyle", **IMAGE_WORK)
     for slider in [*sliders, strength]:
-        slider.release(rerender, inputs, outputs, api_visibility="private", concurrency_id="images",
-                       concurrency_limit=IMAGE_JOBS, trigger_mode="always_last")
+        slider.release(rerender, inputs, outputs, api_visibility="private", trigger_mode="always_last", **IMAGE_WORK)
     preset.input(lambda name: handlers.style_weights(caae, name), preset, sliders, api_visibility="private").then(
-        rerender, inputs, outputs, api_visibility="private", concurrency_id="images", concurrency_limit=IMAGE_JOBS)
+        rerender, inputs, outputs, api_visibility="private", **IMAGE_WORK)
 
     def example(image, own):
         """An example's result, under the sliders' starting style at full strength."""
@@ -200,7 +204,7 @@ def _style_tab(models):
 
     _examples([[str(p), _example_style(p, names)] for p in EXAMPLES], [picture, own_style],
               [restyled, reconstruction, *sliders, strength], example,
-              f"Toyworld renders (not seen in training), re-rendered as {names[0]}")
+              f"Toyworld renders (not seen in training), re-rendered as {names[0]}", IMAGE_WORK)
 
 
 def _video_tab(models, model_names, limits, output_dir):
@@ -228,8 +232,8 @@ def _video_tab(models, model_names, limits, output_dir):
     def preview(path, fps):
         return handlers.video_preview(path, limits, fps)
 
-    clip.upload(preview, [clip, fps], [first_frame, clip_facts], api_visibility="private")
-    fps.input(preview, [clip, fps], [first_frame, clip_facts], api_visibility="private")
+    clip.upload(preview, [clip, fps], [first_frame, clip_facts], api_visibility="private", **IMAGE_WORK)
+    fps.input(preview, [clip, fps], [first_frame, clip_facts], api_visibility="private", **IMAGE_WORK)
 
     def translate_video(video, direction, fps=2, model_name=None, less_flicker=True, progress=gr.Progress()):
         return handlers.translate_video(models, video, direction, fps, output_dir, model_name, limits, progress,
@@ -237,7 +241,7 @@ def _video_tab(models, model_names, limits, output_dir):
 
     translate_video.__doc__ = _translate_video_doc(models, limits)
     button.click(translate_video, [clip, direction, fps, model, steady], result, api_name="translate_video",
-                 concurrency_id="video", concurrency_limit=1)
+                 **VIDEO_WORK)
 
     def example(path, direction, fps):
         """An example's result, as Translate video gives it with the example's settings."""
@@ -246,15 +250,20 @@ def _video_tab(models, model_names, limits, output_dir):
 
     directions = list(models.cyclegans[0].model.directions.values())
     _examples([[str(p), _example_direction(p, directions), 10] for p in VIDEO_EXAMPLES], [clip, direction, fps],
-              [result, first_frame, clip_facts, model, steady], example, "A toyworld camera orbit (6 s at 10 fps)")
+              [result, first_frame, clip_facts, model, steady], example, "A toyworld camera orbit (6 s at 10 fps)",
+              VIDEO_WORK)
 
 
-def _examples(examples, inputs, outputs, fn, label):
+def _examples(examples, inputs, outputs, fn, label, work):
     """Examples that show their result when clicked: fn's outputs, computed at the first
-    click and cached (Gradio prints where; the console is kept for what concerns the user)."""
+    click and cached (Gradio prints where; the console is kept for what concerns the user).
+    work: IMAGE_WORK or VIDEO_WORK, the limit that the first click's computation shares."""
     with contextlib.redirect_stdout(io.StringIO()):
-        gr.Examples(examples, inputs=inputs, outputs=outputs, fn=fn, cache_examples=True, cache_mode="lazy",
-                    label=label)
+        shown = gr.Examples(examples, inputs=inputs, outputs=outputs, fn=fn, cache_examples=True,
+                            cache_mode="lazy", label=label)
+    # The event that computes a result (gr.Examples takes no concurrency arguments of its own).
+    computes = get_blocks_context().fns[shown.cache_event["id"]]
+    computes.concurrency_id, computes.concurrency_limit = work["concurrency_id"], work["concurrency_limit"]
 
 
 def _translate_doc(models):

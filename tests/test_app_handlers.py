@@ -142,6 +142,37 @@ def test_the_detail_size_starts_where_a_picture_looks_right(tmp_path):
     assert handlers.detail_size(None, 64) == 256
 
 
+def test_the_detail_size_reads_the_header_not_the_pixels(tmp_path):
+    path = tmp_path / "big.png"
+    Image.new("RGB", (3000, 2000), (200, 10, 10)).save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 3])  # the pixels are cut off; the header says 3000 x 2000
+    with pytest.raises(gr.Error, match="truncated or damaged"):
+        handlers.read_picture(str(path))
+    assert handlers.detail_size(str(path), 64) == 256
+    turned = tmp_path / "turned.jpg"  # stored 400 x 200, shown 200 x 400 (EXIF orientation 6)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (400, 200)).save(turned, exif=exif)
+    assert handlers.picture_size(str(turned)) == (200, 400)
+    assert handlers.detail_size(str(turned), 64) == 192
+
+
+def test_every_event_that_decodes_a_picture_shares_the_image_limit(app_models):
+    # Each event with a picture, a clip or an example to decode runs in the "images" slots
+    # (IMAGE_JOBS at once), and a video translation in the one "video" slot: none has a
+    # queue of its own where a mix of events would decode more pictures at once.
+    demo = ui.build_demo(app_models)
+    media = (gr.Image, gr.File, gr.ImageSlider, gr.Video, gr.Dataset)
+    decoding = [fn for fn in demo.fns.values()
+                if fn.fn is not None and fn.queue and any(isinstance(block, media) for block in fn.inputs)]
+    assert len(decoding) >= 12
+    shares = {(fn.concurrency_id, fn.concurrency_limit) for fn in decoding}
+    assert shares == {("images", ui.IMAGE_JOBS), ("video", 1)}, [(fn.name, fn.concurrency_id) for fn in decoding]
+    videos = sorted(fn.name for fn in decoding if fn.concurrency_id == "video")
+    assert videos == ["load_example_output", "translate_video"], videos
+
+
 def test_a_clip_is_previewed_before_it_is_translated(tmp_path):
     clip = write_clip(tmp_path / "clip.mp4", seconds=2.0, fps=10, width=48, height=32)
     first, facts = handlers.video_preview(str(clip), fps=2)
