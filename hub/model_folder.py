@@ -110,7 +110,7 @@ def _export_onnx(folder, filename, net, image_size, float16=False):
     onnx_name = _onnx_name(filename)
     try:
         with atomic_path(folder / onnx_name) as tmp:
-            onnx_runtime.export(net, tmp, image_size)
+            onnx_runtime.export(net, tmp, image_size, keras_file=folder / filename)
             if float16:
                 onnx_runtime.float16_weights(tmp, tmp)
     except Exception as e:  # noqa: BLE001 - the export is optional; never lose the weights to it

@@ -11,6 +11,10 @@ import hashlib
 import importlib.util
 import logging
 import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -37,16 +41,22 @@ def can_run():
     return importlib.util.find_spec("onnxruntime") is not None
 
 
-def export(net, path, image_size):
-    """Write `net` (a float32 Keras model) as ONNX; unknown image sides stay dynamic."""
-    from hub.export_twin import export_twin  # imports TensorFlow, which only export needs
-
-    net = export_twin(net)
-    # Keras exports only models it has seen called; one call on zeros of the training size.
-    examples = [np.zeros([1, *(image_size if d is None else d for d in t.shape[1:])], np.float32)
-                for t in net.inputs]
-    net(examples if len(examples) > 1 else examples[0])
-    net.export(str(path), format="onnx", verbose=False)
+def export(net, path, image_size, keras_file=None):
+    """Write `net` (a float32 Keras model) as ONNX; unknown image sides stay dynamic.
+    keras_file: where `net` is saved, if it is (else it is saved to a temporary file
+    first). The export runs in a child process (hub.onnx_export says why); raises
+    RuntimeError with the end of its log if it fails."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if keras_file is None:
+            keras_file = Path(tmp) / "network.keras"
+            net.save(keras_file)
+        root = str(Path(__file__).resolve().parent.parent)  # where `hub` is, installed or not
+        env = {**os.environ, "PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION": "python", "KERAS_BACKEND": "tensorflow",
+               "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        result = subprocess.run([sys.executable, "-m", "hub.onnx_export", str(keras_file), str(path), str(image_size)],
+                                env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"the ONNX export failed: {result.stderr.strip()[-1500:]}")
 
 
 def float16_weights(source, destination):

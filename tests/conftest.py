@@ -182,13 +182,13 @@ def reused_onnx_exports(monkeypatch, _export_store):
     folder, stored = _export_store
     export = onnx_runtime.export
 
-    def export_once(net, path, image_size):
+    def export_once(net, path, image_size, keras_file=None):
         digest = hashlib.sha256(json.dumps([net.to_json(), image_size]).encode())
         for weights in net.get_weights():
             digest.update(weights.tobytes())
         key = digest.hexdigest()
         if key not in stored:
-            export(net, path, image_size)
+            export(net, path, image_size, keras_file)
             stored[key] = folder / f"{key}.onnx"
             shutil.copyfile(path, stored[key])
         else:
