@@ -108,19 +108,24 @@ def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS, max_frames=MAX_FRAMES,
 
 
 class Deadline:
-    """The wall-clock budget of one job, from now; check() raises VideoError once it is spent."""
+    """The wall-clock budget of one job, from now (None: no limit), and whether the job is
+    still wanted: check() raises VideoError once the time is spent or `cancelled()` is
+    true (the client that asked for the job has gone)."""
 
-    def __init__(self, seconds):
-        self.seconds, self.end = seconds, time.monotonic() + seconds
+    def __init__(self, seconds=None, cancelled=None):
+        self.seconds, self.cancelled = seconds, cancelled
+        self.end = time.monotonic() + seconds if seconds else math.inf
 
     def check(self):
         if time.monotonic() > self.end:
             raise VideoError(f"translating this video took longer than the {self.seconds:g} s limit of one job; "
                              f"choose a lower frame rate or a shorter clip")
+        if self.cancelled is not None and self.cancelled():
+            raise VideoError("the job was stopped: nobody is waiting for it any more")
 
 
 def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_SECONDS, max_frames=MAX_FRAMES,
-                    time_budget=None, max_side=MAX_SIDE, batch_size=8, progress=None, temporal=False):
+                    time_budget=None, max_side=MAX_SIDE, batch_size=8, progress=None, temporal=False, cancelled=None):
     """Translate the video at `path` into an MP4 at `out_path`.
 
     translate_frames: a list of uint8 (H, W, 3) frames -> as many frames of the same size
@@ -131,7 +136,8 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
     pixel (hub.temporal.TemporalBlend); a frame of another size than its input is kept.
     Bounds, each a VideoError before or during the work: max_seconds of video, max_frames
     frames written (fps x seconds, or every frame), time_budget seconds of wall-clock
-    time (None: no limit).
+    time (None: no limit). cancelled: a function, asked between frames, that says the job
+    is no longer wanted; then it stops with a VideoError and writes nothing.
     Returns the VideoInfo of the input. Raises VideoError for unusable input.
     """
     info = probe(path)
@@ -145,7 +151,7 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
                          f"frames, over the limit of {max_frames}; choose a lower frame rate or a shorter clip")
     width, height = _output_size(info.width, info.height, max_side)
     started, done = time.monotonic(), 0
-    deadline = Deadline(time_budget) if time_budget else None
+    deadline = Deadline(time_budget, cancelled) if time_budget or cancelled else None
     smooth = TemporalBlend() if temporal else None
     with atomic_path(out_path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out:
         video = _h264_stream(out, rate, width, height)

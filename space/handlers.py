@@ -96,10 +96,10 @@ def _without_empty_groups(caae, weights):
 
 
 def translate_video(models, path, direction, fps, out_dir, model_name=None,
-                    limits=VideoLimits(), progress=None, temporal=True):
+                    limits=VideoLimits(), progress=None, temporal=True, cancelled=None):
     """A video (or GIF) file -> the path of the translated MP4 in out_dir.
     fps: frames per second to sample (1-30), or ALL_FRAMES. limits: a VideoLimits.
-    progress: a gr.Progress.
+    progress: a gr.Progress. cancelled: asked between frames whether the client has gone.
     temporal: the flow-guided blend against flicker (hub.temporal), on by default as it
     costs about 1.4x the per-frame time (README, Results)."""
     if path is None:
@@ -124,7 +124,7 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
     try:
         video.translate_video(path, out_path, translate_frames, fps=fps or None, max_seconds=limits.seconds,
                               max_frames=limits.frames, time_budget=limits.job_seconds, progress=report,
-                              temporal=bool(temporal))
+                              temporal=bool(temporal), cancelled=cancelled)
     except VideoError as e:
         raise user_error(f"Cannot translate this video: {_named(str(e), path)}") from None
     return str(out_path)

@@ -71,7 +71,7 @@ def build_demo(models, video_limits=handlers.VideoLimits(), output_dir=None):
         with gr.Tab("Style sliders"):
             _style_tab(models)
         with gr.Tab("Video"):
-            _video_tab(models, model_names, video_limits, output_dir)
+            _video_tab(models, model_names, video_limits, output_dir, demo)
         with gr.Tab("About"):
             gr.Markdown(about_markdown(models))
     payloads.guard_inputs(demo)
@@ -207,7 +207,7 @@ def _style_tab(models):
               f"Toyworld renders (not seen in training), re-rendered as {names[0]}", IMAGE_WORK)
 
 
-def _video_tab(models, model_names, limits, output_dir):
+def _video_tab(models, model_names, limits, output_dir, demo):
     gr.Markdown(f"Frames are sampled (2 per second by default, as in the seed project), translated and "
                 f"stitched into an H.264 MP4 at the sampling rate, with the original sound. Clips up to "
                 f"{limits.seconds:g} s and {limits.frames} frames; large frames are scaled to {video.MAX_SIDE} px "
@@ -235,9 +235,10 @@ def _video_tab(models, model_names, limits, output_dir):
     clip.upload(preview, [clip, fps], [first_frame, clip_facts], api_visibility="private", **IMAGE_WORK)
     fps.input(preview, [clip, fps], [first_frame, clip_facts], api_visibility="private", **IMAGE_WORK)
 
-    def translate_video(video, direction, fps=2, model_name=None, less_flicker=True, progress=gr.Progress()):
+    def translate_video(video, direction, fps=2, model_name=None, less_flicker=True, progress=gr.Progress(),
+                        request: gr.Request = None):
         return handlers.translate_video(models, video, direction, fps, output_dir, model_name, limits, progress,
-                                        less_flicker)
+                                        less_flicker, cancelled=_client_gone(demo, request))
 
     translate_video.__doc__ = _translate_video_doc(models, limits)
     button.click(translate_video, [clip, direction, fps, model, steady], result, api_name="translate_video",
@@ -252,6 +253,19 @@ def _video_tab(models, model_names, limits, output_dir):
     _examples([[str(p), _example_direction(p, directions), 10] for p in VIDEO_EXAMPLES], [clip, direction, fps],
               [result, first_frame, clip_facts, model, steady], example, "A toyworld camera orbit (6 s at 10 fps)",
               VIDEO_WORK)
+
+
+def _client_gone(demo, request):
+    """A function that says whether the client of `request` has disconnected. Gradio then
+    marks its running job not alive (Queue.clean_events), but cannot stop a handler that
+    runs in a thread: a video job asks this between frames and stops itself."""
+    session = getattr(request, "session_hash", None)
+
+    def gone():
+        queue = getattr(demo, "_queue", None)
+        return session is not None and queue is not None and any(
+            job.session_hash == session and not job.alive for jobs in queue.active_jobs if jobs for job in jobs)
+    return gone
 
 
 def _examples(examples, inputs, outputs, fn, label, work):

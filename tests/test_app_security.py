@@ -18,7 +18,7 @@ from PIL import Image
 
 from hub import imaging
 from space import payloads, ui
-from tests.helpers.app_events import call, file_events
+from tests.helpers.app_events import call, file_events, start_and_leave, upload
 from tests.helpers.media import probe, write_clip
 
 MODEL = "demo: cyclegan-toyworld"
@@ -180,3 +180,26 @@ def test_serving_contacts_no_host_on_the_web(client, web_trap):
     client.predict(handle_file(str(ui.EXAMPLES[0])), "3d -> 2d", api_name="/translate")
     time.sleep(5)  # its uploader sends within seconds of a run
     assert web_trap.requests == []
+
+
+@pytest.mark.slow
+def test_a_video_job_whose_client_has_gone_stops_and_frees_the_slot(app_process, tmp_path):
+    # Every frame of an 8 s 720p clip at 30 fps (240 frames),
+    # left after its first progress report: the job stops at its next frame, and the next
+    # user's job does not wait for the rest.
+    url = app_process.url
+    index = next(i for i, name, _ in file_events(url) if name == "translate_video")
+    long_clip = upload(url, write_clip(tmp_path / "long.mp4", seconds=8, fps=30, width=1280, height=720, audio=False))
+    started = time.monotonic()
+    seen = start_and_leave(url, index, [{"path": long_clip, "meta": {"_type": "gradio.FileData"}}, "3d -> 2d", 0,
+                                        MODEL, True])
+    assert seen[-1] == "progress", seen
+    short_clip = upload(url, write_clip(tmp_path / "short.mp4", seconds=1, fps=10, audio=False))
+    kind, outputs = call(url, index, [{"path": short_clip, "meta": {"_type": "gradio.FileData"}}, "3d -> 2d", 2,
+                                      MODEL, True])
+    assert kind == "data", outputs
+    assert time.monotonic() - started < 12  # the whole job took 26 s here
+    deadline = time.monotonic() + 30
+    while "nobody is waiting for it any more" not in app_process.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "nobody is waiting for it any more" in app_process.log.read_text()

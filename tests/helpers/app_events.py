@@ -40,3 +40,29 @@ def file_events(url):
         if any(kind in ("image", "file", "video") for kind, _ in inputs):
             events.append((index, event.get("api_name"), inputs))
     return events
+
+
+def upload(url, path):
+    """Upload a file as the page does; -> its path in the server's upload cache."""
+    with open(path, "rb") as f:
+        response = httpx.post(url + "gradio_api/upload", files={"files": (path.name, f)}, timeout=60)
+    response.raise_for_status()
+    return response.json()[0]
+
+
+def start_and_leave(url, fn_index, data, after_message="progress", timeout=120):
+    """Join event `fn_index` and follow it until its first `after_message`, then close the
+    connection as a closed tab does. -> the messages seen."""
+    session = uuid.uuid4().hex
+    seen = []
+    with httpx.Client(timeout=timeout) as client:
+        joined = client.post(url + "gradio_api/queue/join", json={"data": data, "fn_index": fn_index,
+                                                                   "session_hash": session})
+        joined.raise_for_status()
+        with client.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}) as stream:
+            for line in stream.iter_lines():
+                message = json.loads(line[5:]) if line.startswith("data:") else {}
+                seen.append(message.get("msg"))
+                if message.get("msg") in (after_message, "process_completed"):
+                    break
+    return seen
