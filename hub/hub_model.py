@@ -58,6 +58,13 @@ class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=model_c
                                     **push_to_hub_kwargs)
         return None
 
+    def release_memory(self):
+        """Give back what large inputs left in ONNX Runtime's memory arenas (for a server,
+        when idle); networks running on Keras have nothing to give back here."""
+        for net in self.networks().values():
+            if hasattr(net, "release_memory"):
+                net.release_memory()
+
     def _save_pretrained(self, save_directory):
         files = {self.network_files[name]: net for name, net in self.networks().items()}
         # What was written (with the ONNX records) is what the card, rendered next, describes.

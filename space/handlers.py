@@ -46,7 +46,8 @@ def translate_image(models, image, direction, model_name=None, size=None, streng
     strength = _strength(strength)
     picture = read_picture(image)
     try:
-        translated = cyclegan.translate(picture, direction, size=size and round(size))
+        with models.idle.working():
+            translated = cyclegan.translate(picture, direction, size=size and round(size))
     except ValueError as e:  # an unknown direction name
         raise user_error(str(e)) from None
     return translated if strength == 1 else Image.blend(Image.fromarray(picture), translated, strength)
@@ -79,7 +80,8 @@ def restyle(models, image, weights, own_style, strength=1.0):
         target = caae.label_space.weighted(_without_empty_groups(caae, weights))
     except LabelError as e:  # an unknown label name
         raise user_error(str(e)) from None
-    restyled, reconstruction = caae.restyle([picture, picture], [(1 - strength) * own + strength * target, own])
+    with models.idle.working():
+        restyled, reconstruction = caae.restyle([picture, picture], [(1 - strength) * own + strength * target, own])
     return restyled, reconstruction
 
 
@@ -122,9 +124,10 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
         return [np.asarray(image) for image in cyclegan.translate(frames, key)]
 
     try:
-        video.translate_video(path, out_path, translate_frames, fps=fps or None, max_seconds=limits.seconds,
-                              max_frames=limits.frames, time_budget=limits.job_seconds, progress=report,
-                              temporal=bool(temporal), cancelled=cancelled)
+        with models.idle.working():
+            video.translate_video(path, out_path, translate_frames, fps=fps or None, max_seconds=limits.seconds,
+                                  max_frames=limits.frames, time_budget=limits.job_seconds, progress=report,
+                                  temporal=bool(temporal), cancelled=cancelled)
     except VideoError as e:
         raise user_error(f"Cannot translate this video: {_named(str(e), path)}") from None
     return str(out_path)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hub import CAAE, CycleGAN, model_folder
 from hub.errors import HubError
+from space.idle import IdleRelease, trim_heap
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_models"
 # The light student first: the app's default, 4-5x faster on CPUs (README); the U-Net it learned from is a choice.
@@ -71,6 +72,15 @@ class AppModels:
     cyclegans: list  # LoadedModel, at least one
     caae: LoadedModel
     notices: list = field(default_factory=list)  # what fell back to the demo weights, and why
+
+    def __post_init__(self):
+        self.idle = IdleRelease(self.release_memory)  # handlers run each job in self.idle.working()
+
+    def release_memory(self):
+        """What the models' last large pictures left in memory, given back (space.idle)."""
+        for loaded in self.all:
+            loaded.model.release_memory()
+        trim_heap()
 
     def cyclegan(self, name):
         for loaded in self.cyclegans:

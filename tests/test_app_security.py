@@ -203,3 +203,13 @@ def test_a_video_job_whose_client_has_gone_stops_and_frees_the_slot(app_process,
     while "nobody is waiting for it any more" not in app_process.log.read_text() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert "nobody is waiting for it any more" in app_process.log.read_text()
+
+
+@pytest.mark.slow
+def test_memory_goes_back_after_a_burst(app_process):
+    # Pictures at Detail 512 grow ONNX Runtime's arenas and the heap; once the app is idle
+    # it gives that back (space.idle). bench.app_memory runs the same with a larger burst.
+    from bench.app_memory import burst_figures
+    figures = burst_figures(app_process.url, app_process.pid, burst=8, idle=30, detail=512, until_back=True)
+    assert figures["peak"] > figures["after_warmup"] + 150, figures  # the burst did grow it
+    assert figures["back_after"] is not None and figures["end"] < figures["after_warmup"] + 300, figures
