@@ -58,7 +58,7 @@ def burst_figures(url, pid, burst, idle, detail, until_back=False):
     taken as the burst ends). until_back: stop sampling once it is back."""
     from gradio_client import Client, handle_file
 
-    client = Client(url, verbose=False)
+    client = Client(url, verbose=False, download_files=False)  # the server does the work either way
     figures = {"after_start": rss_mb(pid)}
 
     def translate(_):

@@ -22,10 +22,13 @@ import gradio as gr
 from gradio import processing_utils, utils
 from gradio_client import utils as client_utils
 from gradio.data_classes import GradioRootModel
+from pydantic import ValidationError
 
 from space.console import user_error
 
 NOT_UPLOADED = "This file was not uploaded to the app; upload it first."
+MALFORMED = ('A file in this request is malformed: send {"path": an uploaded file\'s path, "meta": '
+             '{"_type": "gradio.FileData"}}, or an inline data: URL.')
 NO_WEB_ADDRESSES = "The app does not fetch files from web addresses; upload the file, or send it inline as a data: URL."
 
 
@@ -39,6 +42,64 @@ def guard_inputs(demo):
             block.preprocess = _checked(block, block.preprocess, demo)
             block.move_resource_to_block_cache = _no_web_addresses(block.move_resource_to_block_cache)
             block.async_move_resource_to_block_cache = _no_web_addresses(block.async_move_resource_to_block_cache)
+    demo.preprocess_data = _malformed_is_a_message(demo.preprocess_data)
+    _guard_mcp_inline_files()
+
+
+def _malformed_is_a_message(preprocess_data):
+    """Gradio validates a file payload's shape before any component's preprocessing: a
+    malformed one (no path, no meta, a list for an object) ended as a bare "Error" and a
+    traceback in the log for each request. It becomes a message, logged as one line."""
+    async def checked(block_fn, inputs, state, explicit_call=False):
+        try:
+            return await preprocess_data(block_fn, inputs, state, explicit_call)
+        except gr.Error:  # a ValueError too: ours, already a message
+            raise
+        except (ValidationError, TypeError, ValueError, KeyError, AttributeError):
+            raise user_error(MALFORMED) from None
+    return checked
+
+
+def _guard_mcp_inline_files():
+    """Gradio's MCP layer writes a tool call's inline `data:` file into its cache before
+    anything checks its size, and its refusal then names that cache file. The MCP server
+    exists only once the app launches, so its class is wrapped (once per process): inline
+    data over the app's upload limit is refused before anything is written, and an
+    argument that is neither inline data nor a web address is refused without repeating it."""
+    try:
+        from gradio.mcp import GradioMCPServer
+    except ImportError:  # gradio without its mcp extra serves no MCP
+        return
+    convert = GradioMCPServer.convert_strings_to_filedata
+    if getattr(convert, "checks_size", False):
+        return
+
+    def checked(self, value, filedata_positions):
+        limit = getattr(self.blocks, "max_file_size", None)
+        for text in _strings(value):
+            if limit is not None and text.startswith("data:") and len(text.partition(",")[2]) * 3 // 4 > limit:
+                raise user_error(f"The file is larger than the upload limit of {describe_size(limit)}.")
+        try:
+            return convert(self, value, filedata_positions)
+        except gr.Error:
+            raise
+        except ValueError:  # Gradio's own words repeat the argument, a path perhaps
+            raise user_error("A file argument must be an inline data: URL (base64).") from None
+
+    checked.checks_size = True
+    GradioMCPServer.convert_strings_to_filedata = checked
+
+
+def _strings(value):
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _no_web_addresses(move):
@@ -64,7 +125,9 @@ def _checked(block, preprocess, demo):
             _check_files(payload, getattr(demo, "max_file_size", None))
         try:
             return preprocess(payload)
-        except gr.Error:
+        except gr.Error as e:
+            if e.print_exception:  # Gradio's own (a file type it does not take): one line in the log, too
+                raise user_error(e.message) from None
             raise
         except Exception:  # noqa: BLE001 - Gradio's checks raise TypeError, ValueError, ...
             value = "this file" if takes_files else repr(payload)  # a file's repr holds its server path

@@ -6,6 +6,7 @@ video cap (conftest.app_process)."""
 import base64
 import io
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from PIL import Image
 
 from hub import imaging
 from space import payloads, ui
-from tests.helpers.app_events import call, file_events, start_and_leave, upload
+from tests.helpers.app_events import call, file_events, mcp, start_and_leave, upload
 from tests.helpers.media import probe, write_clip
 
 MODEL = "demo: cyclegan-toyworld"
@@ -213,3 +214,76 @@ def test_memory_goes_back_after_a_burst(app_process):
     figures = burst_figures(app_process.url, app_process.pid, burst=8, idle=30, detail=512, until_back=True)
     assert figures["peak"] > figures["after_warmup"] + 150, figures  # the burst did grow it
     assert figures["back_after"] is not None and figures["end"] < figures["after_warmup"] + 300, figures
+
+
+def hostile_payloads(url, tmp_path, limit_bytes=2 * 1024 * 1024):
+    """{what: a file payload} of the suite's hostile kinds, for any event's file input."""
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(png_bytes(np.zeros((8, 8, 3), np.uint8)))
+    notes = tmp_path / "notes.png"
+    notes.write_text("not a picture")
+    truncated = png_bytes(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))[:300]
+    bomb = io.BytesIO()
+    Image.new("1", (30000, 30000)).save(bomb, format="PNG")  # 113 KB that decode to 900 megapixels
+    meta = {"meta": {"_type": "gradio.FileData"}}
+
+    def inline(data, kind="image/png", name=None):
+        return {"path": None, "url": f"data:{kind};base64," + base64.b64encode(data).decode(), "orig_name": name,
+                **meta}
+    return {
+        "a server path": {"path": str(secret), **meta},
+        "a server path without meta": {"path": str(secret)},
+        "a missing path": {"path": str(tmp_path / "missing.png"), **meta},
+        "inline over the limit": inline(b"\0" * (limit_bytes + 1000)),
+        "inline, not base64": {"path": None, "url": "data:image/png,%89PNG", **meta},
+        "inline text named .png": inline(b"not a picture", name="notes.png"),
+        "inline, truncated": inline(truncated),
+        "inline decompression bomb": inline(bomb.getvalue()),
+        "uploaded text named .png": {"path": upload(url, notes), "orig_name": "notes.png", **meta},
+        "a web address": {"path": "http://example.com/cat.png", "url": "http://example.com/cat.png", **meta},
+    }
+
+
+@pytest.mark.slow
+def test_no_answer_to_a_hostile_request_names_a_server_path(app_process, app_server, tmp_path):
+    log_start = len(app_process.log.read_text())
+    from gradio import utils
+    forbidden = {str(utils.get_upload_folder()), str(Path(__file__).resolve().parents[1]), "site-packages",
+                 str(tmp_path), "/tmp/"}
+    answers = []
+    payloads_by_kind = hostile_payloads(app_server, tmp_path)
+    for index, name, inputs in file_events(app_server):
+        for kind, payload in payloads_by_kind.items():
+            data = [payload if component in ("image", "file", "video") else value for component, value in inputs]
+            try:
+                outcome, message = call(app_server, index, data)
+            except httpx.HTTPStatusError as e:  # turned away before the queue (BodyLimit): its text is the answer
+                outcome, message = "error", e.response.text
+            if outcome == "data":  # the Detail preview reads the header alone, which a truncated PNG keeps
+                assert (name, kind) == ("lambda", "inline, truncated"), (name, kind, message)
+                continue
+            answers.append((f"{name} with {kind}", str(message)))
+    inline = {kind: payload["url"] for kind, payload in payloads_by_kind.items() if payload.get("url")}
+    calls = [(tool, {key: url, "direction": "3d -> 2d"}) for kind, url in inline.items()
+             for tool, key in (("translate", "image"), ("translate_video", "video"))]  # over the limit first
+    calls += [("translate", {"image": str(tmp_path / "secret.png"), "direction": "3d -> 2d"}),
+              ("restyle", {"image": inline["inline text named .png"], "own_style": "nope"})]
+    from gradio.processing_utils import hash_base64
+    written = Path(utils.get_upload_folder()) / hash_base64(inline["inline over the limit"])  # where Gradio saves it
+    shutil.rmtree(written, ignore_errors=True)  # from a run before
+    _, results = mcp(app_server, *calls)
+    for (tool, arguments), result in zip(calls, results):
+        assert result.isError, (tool, arguments)
+        answers.append((f"MCP {tool}", " ".join(getattr(item, "text", "") for item in result.content)))
+    over_limit = [(what, text) for what, text in answers if "over the limit" in what]
+    # (A gr.File input, the video's, takes no inline data over the queue: Gradio's payload check refuses it.)
+    assert len(over_limit) >= 10 and all("larger than the upload limit of 2 MB" in text or text == payloads.MALFORMED
+                                         or text.startswith("Request body over the limit") for _, text in over_limit)
+    mcp_answers = [text for what, text in answers if what.startswith("MCP")]
+    assert all("larger than the upload limit of 2 MB" in text for text in mcp_answers[:2])
+    assert not written.exists()
+    leaks = [(what, text) for what, text in answers if any(path in text for path in forbidden)]
+    assert not leaks, leaks
+    time.sleep(0.5)
+    log = app_process.log.read_text()[log_start:]  # a line per refusal, and no traceback
+    assert "Traceback" not in log and log.count("INFO refused: ") >= len(answers) - 20, log[-3000:]

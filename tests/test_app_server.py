@@ -2,7 +2,6 @@
 gradio_client and over MCP: the three endpoints, bad input that must not stop the server,
 its console, and `gradio app.py`'s reload mode."""
 
-import asyncio
 import base64
 import io
 import os
@@ -21,6 +20,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from space import payloads, ui
+from tests.helpers.app_events import mcp
 from tests.helpers.media import probe, write_audio_only, write_bad_pictures, write_clip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,20 +64,6 @@ def test_restyle_takes_its_weights_by_label_name(client):
     by_position = client.predict(example, "3d / clay / clay-desert", *weights, 1.0, api_name="/restyle")
     for named, positional in zip(by_name, by_position):
         assert np.array_equal(np.asarray(Image.open(named)), np.asarray(Image.open(positional)))
-
-
-def mcp(app_server, *calls):
-    """[(tools, results)]: the MCP endpoint's tool list, then each (tool, arguments) called."""
-    from mcp import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
-
-    async def session():
-        async with streamable_http_client(app_server + "gradio_api/mcp/") as (read, write, _):
-            async with ClientSession(read, write) as client:
-                await client.initialize()
-                tools = (await client.list_tools()).tools
-                return tools, [await client.call_tool(name, arguments) for name, arguments in calls]
-    return asyncio.run(session())
 
 
 def test_the_endpoints_are_mcp_tools_that_describe_themselves(app_server, web_trap):

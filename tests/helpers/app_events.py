@@ -1,6 +1,8 @@
 """helper: send one event to a running Gradio app as any HTTP client can, with any JSON
-(the queue's join and data routes, which every event, private or public, goes through)."""
+(the queue's join and data routes, which every event, private or public, goes through);
+upload a file, leave an event half-way, call its MCP tools."""
 
+import asyncio
 import json
 import uuid
 
@@ -66,3 +68,17 @@ def start_and_leave(url, fn_index, data, after_message="progress", timeout=120):
                 if message.get("msg") in (after_message, "process_completed"):
                     break
     return seen
+
+
+def mcp(url, *calls):
+    """(tools, results): the MCP endpoint's tool list, then each (tool, arguments) called."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def session():
+        async with streamable_http_client(url + "gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as client:
+                await client.initialize()
+                tools = (await client.list_tools()).tools
+                return tools, [await client.call_tool(name, arguments) for name, arguments in calls]
+    return asyncio.run(session())
