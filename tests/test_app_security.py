@@ -168,6 +168,9 @@ def test_values_of_the_wrong_type_are_messages(client):
     example = handle_file(str(ui.EXAMPLES[0]))
     with pytest.raises(AppError, match=r"Detail \(a number from 128 to 1024\) cannot take 'abc'"):
         client.predict(example, "3d -> 2d", MODEL, "abc", api_name="/translate")
+    for outside in (16, 64, 1025):  # the README: from the training size to 8x it
+        with pytest.raises(AppError, match=r"less than minimum value 128|greater than maximum value 1024"):
+            client.predict(example, "3d -> 2d", MODEL, outside, api_name="/translate")
     restyle = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/restyle"]
     weights = ["abc" if p["label"] == "2d" else 1.0 for p in restyle["parameters"] if p["component"] == "Slider"]
     with pytest.raises(AppError, match=r"2d \(a number from 0 to 1\) cannot take 'abc'"):
