@@ -2,6 +2,7 @@
 as RGB uint8, fitting it to a network's size and back, conversions to and from network
 tensors ([-1, 1] floats), and image grids."""
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -38,42 +39,40 @@ def read_image(source, max_pixels=MAX_PIXELS):
     if isinstance(source, Image.Image):
         return _pil_to_rgb(source, "the image", max_pixels)
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise ImageError(f"no image file at {path}")
-        try:
-            with Image.open(path) as image:
-                return _pil_to_rgb(image, str(path), max_pixels)
-        except ImageError:
-            raise
-        except UnidentifiedImageError:
-            raise ImageError(f"{path} is not an image Pillow can read") from None
-        except Image.DecompressionBombError as e:
-            raise ImageError(f"{path} is over the limit of {max_pixels:,} pixels ({e})") from None
-        except (OSError, SyntaxError, ValueError) as e:  # a header cut short or damaged
-            raise ImageError(f"{path} could not be decoded, it is truncated or damaged: {e}") from None
+        with _opened(source, max_pixels) as image:
+            return _pil_to_rgb(image, str(source), max_pixels)
     raise ImageError(f"expected a path, a PIL image or a numpy array, got {type(source).__name__}")
 
 
 def image_size(path, max_pixels=MAX_PIXELS):
     """An image file's upright (width, height), from its header (no pixels are decoded),
     with read_image's checks and errors."""
+    with _opened(path, max_pixels) as image:
+        width, height = image.size
+        if _header_exif(image).get(ORIENTATION_TAG, 1) in (5, 6, 7, 8):  # turned a quarter
+            width, height = height, width
+    _check_pixels(width, height, str(path), max_pixels)
+    return width, height
+
+
+@contextlib.contextmanager
+def _opened(path, max_pixels):
+    """A picture file opened with Pillow (its header read, not its pixels); what Pillow
+    raises, here or in the block, becomes an ImageError naming the file."""
     path = Path(path)
     if not path.is_file():
         raise ImageError(f"no image file at {path}")
     try:
         with Image.open(path) as image:
-            width, height = image.size
-            if _header_exif(image).get(ORIENTATION_TAG, 1) in (5, 6, 7, 8):  # turned a quarter
-                width, height = height, width
+            yield image
+    except ImageError:
+        raise
     except UnidentifiedImageError:
         raise ImageError(f"{path} is not an image Pillow can read") from None
     except Image.DecompressionBombError as e:
         raise ImageError(f"{path} is over the limit of {max_pixels:,} pixels ({e})") from None
-    except (OSError, SyntaxError, ValueError) as e:
+    except (OSError, SyntaxError, ValueError) as e:  # a header cut short or damaged
         raise ImageError(f"{path} could not be decoded, it is truncated or damaged: {e}") from None
-    _check_pixels(width, height, str(path), max_pixels)
-    return width, height
 
 
 def _header_exif(image):

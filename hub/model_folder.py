@@ -84,21 +84,16 @@ def _copy_export(folder, filename, net, config):
     return {onnx_name: record}
 
 
-def owned_files(network_files):
-    """The files a model folder of these networks (.keras names) holds: what a new save
-    replaces, and removes where it did not write them again."""
-    return {CONFIG_NAME, CARD_NAME, SAMPLES_NAME, *network_files, *(_onnx_name(f) for f in network_files)}
-
-
 def swap_in(staging, folder, network_files):
     """Move a complete save from `staging` into `folder`: every file renamed over its old
     version, config.json (which records the others' hashes) last; then the files of the
-    old model that the new save did not write are removed."""
+    old model (network_files: .keras names) that the new save did not write are removed."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = sorted(path.name for path in Path(staging).iterdir())
-    for name in sorted(written, key=lambda name: name == CONFIG_NAME):
+    written = sorted((path.name for path in Path(staging).iterdir()), key=lambda name: name == CONFIG_NAME)
+    for name in written:
         os.replace(Path(staging) / name, folder / name)
-    for name in owned_files(network_files) - set(written):
+    owned = {CONFIG_NAME, CARD_NAME, SAMPLES_NAME, *network_files, *(_onnx_name(f) for f in network_files)}
+    for name in owned - set(written):
         (folder / name).unlink(missing_ok=True)
 
 
@@ -252,7 +247,7 @@ def read_config(folder, model_id):
     if len(data) > MAX_CONFIG_BYTES:
         raise ModelFolderError(f"{model_id}: {CONFIG_NAME} is over {MAX_CONFIG_BYTES // 2**20} MB; a model's "
                                f"config is a few KB")
-    config = parse_json(data, f"{model_id}: {CONFIG_NAME}")
+    config = _parse_json(data, f"{model_id}: {CONFIG_NAME}")
     if not isinstance(config, dict):
         raise ModelFolderError(f"{model_id}: {CONFIG_NAME} must hold a JSON object, got {type(config).__name__}")
     version = config.get("format_version", 1)
@@ -262,7 +257,7 @@ def read_config(folder, model_id):
     return config
 
 
-def parse_json(data, what):
+def _parse_json(data, what):
     """JSON bytes (UTF-8) -> the value, or a ModelFolderError naming `what`."""
     try:
         return json.loads(data.decode("utf-8"))
@@ -272,7 +267,7 @@ def parse_json(data, what):
         raise ModelFolderError(f"{what} is nested too deeply to be a model's config") from None
 
 
-def check_revision(revision):
+def _check_revision(revision):
     """A Hub revision is a branch, a tag, refs/pr/N or a commit hash: anything path-like
     (absolute, `..`, NUL, over 255 characters) could name a folder outside the Hub cache."""
     if revision is None:
@@ -305,7 +300,7 @@ class Source:
                 return folder
         except OSError:  # a name too long for a path: not a folder, and no repo id either
             pass
-        check_revision(self.revision)
+        _check_revision(self.revision)
         try:
             folder = Path(snapshot_download(repo_id=self.model_id, revision=self.revision, cache_dir=self.cache_dir,
                                             force_download=self.force_download, token=self.token,
@@ -409,7 +404,7 @@ def _check_keras_archive(path, what):
             if unpacked > bound or members["config.json"].file_size > MAX_CONFIG_BYTES:
                 raise ModelFolderError(f"{what} would unpack to {unpacked:,} bytes from {path.stat().st_size:,}: "
                                        f"refused as a zip bomb")
-            parse_json(archive.read("config.json"), f"{what}'s config.json")
+            _parse_json(archive.read("config.json"), f"{what}'s config.json")
             with archive.open("model.weights.h5") as weights:
                 stored = _h5_dataset_bytes(weights, what)
             if stored > bound:
