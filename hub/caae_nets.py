@@ -78,10 +78,39 @@ def encoder(image_size=256, base_filters=64, latent_dim=256, stages=5, latent="d
     return keras.Model(inputs, z, name=name)
 
 
+@keras.saving.register_keras_serializable(package="hub")
+class FiLM(layers.Layer):
+    """Feature-wise linear modulation (Perez et al., AAAI 2018): features x (N, H, W, C)
+    and a condition c (N, D) -> x * (1 + gamma) + beta, where gamma = c W_g + b_g and
+    beta = c W_b + b_b are per-channel. The weights start at zero, so a new FiLM passes
+    x through and the label's say grows with training."""
+
+    def build(self, input_shape):
+        (*_, channels), (_, condition) = input_shape
+        self.gamma_kernel = self.add_weight(name="gamma_kernel", shape=(condition, channels), initializer="zeros")
+        self.gamma_bias = self.add_weight(name="gamma_bias", shape=(channels,), initializer="zeros")
+        self.beta_kernel = self.add_weight(name="beta_kernel", shape=(condition, channels), initializer="zeros")
+        self.beta_bias = self.add_weight(name="beta_bias", shape=(channels,), initializer="zeros")
+
+    def call(self, inputs):
+        x, condition = inputs
+        condition = keras.ops.cast(condition, x.dtype)
+        gamma = keras.ops.matmul(condition, keras.ops.cast(self.gamma_kernel, x.dtype)) + keras.ops.cast(
+            self.gamma_bias, x.dtype)
+        beta = keras.ops.matmul(condition, keras.ops.cast(self.beta_kernel, x.dtype)) + keras.ops.cast(
+            self.beta_bias, x.dtype)
+        return x * (1 + gamma[:, None, None, :]) + beta[:, None, None, :]  # (N, 1, 1, C) over H and W
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+
 def decoder(image_size=256, label_dim=6, base_filters=64, latent_dim=256, stages=5, latent="dense",
-            upsample="transpose", name="decoder"):
+            upsample="transpose", film=False, name="decoder"):
     """(z, label vector) -> image (H, W, 3) in [-1, 1]. upsample="resize" swaps the seed's
-    transposed convs for bilinear x2 + 3x3 conv (hub.nets.upsample_conv): no checkerboard."""
+    transposed convs for bilinear x2 + 3x3 conv (hub.nets.upsample_conv): no checkerboard.
+    film: the label also modulates every upsampling stage's features (FiLM), not only the
+    bottleneck's, so that it can reach the fine scales where outlines and texture live."""
     shape = latent_shape(image_size, latent_dim, stages, latent)
     side = bottleneck_side(image_size, stages)
     z = keras.Input(shape=shape, name="z")
@@ -101,11 +130,13 @@ def decoder(image_size=256, label_dim=6, base_filters=64, latent_dim=256, stages
     for i, width in enumerate(DECODER_WIDTH_FACTOR * w for w in reversed(encoder_widths[:-1])):
         x = nets.upsample_conv(x, width, upsample, f"deconv{i}", transpose_kernel=3,
                           kernel_initializer="glorot_uniform")  # Keras' default, as the seed's
+        x = FiLM(name=f"film{i}")([x, label]) if film else x
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
     if upsample == "resize":
         # One 3x3 conv over bilinearly upsampled features cannot draw a 1 px line, so the
         # last x2 step renders at full size with the first stage's width, then to RGB.
         x = nets.upsample_conv(x, encoder_widths[0], upsample, "full_size", kernel_initializer="glorot_uniform")
+        x = FiLM(name="full_size_film")([x, label]) if film else x
         x = layers.LeakyReLU(LEAKY_SLOPE, name="full_size_act")(x)
         x = layers.Conv2D(3, 3, padding="same", dtype=nets.RGB_CONV_DTYPE, name="to_rgb")(x)
     else:

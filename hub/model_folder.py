@@ -133,7 +133,7 @@ def add_onnx(folder):
                                "pip install 'animation-style[train]' and KERAS_BACKEND=tensorflow")
     import keras
 
-    from hub import nets  # noqa: F401 - registers the custom layers the networks use
+    from hub import caae_nets, nets  # noqa: F401 - registers the custom layers the networks use
 
     folder = Path(folder)
     config = read_config(folder, str(folder))
@@ -369,7 +369,7 @@ def _load_network(folder, filename, config, model_id, runtime, source):
     try:
         import keras
 
-        from hub import nets  # noqa: F401 - registers the custom layers the networks use
+        from hub import caae_nets, nets  # noqa: F401 - registers the custom layers the networks use
     except ImportError as e:
         raise ModelFolderError(f"{model_id}: {filename} has no usable ONNX export, and running it needs Keras "
                                f"({e}): pip install 'animation-style[keras]'") from None

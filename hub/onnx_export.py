@@ -29,7 +29,7 @@ def export_saved(keras_file, onnx_file, image_size):
     from keras.src.export.onnx import get_concrete_fn
     from keras.src.export.tf2onnx_lib import patch_tf2onnx
 
-    from hub import nets  # noqa: F401 - registers the custom layers the networks use
+    from hub import caae_nets, nets  # noqa: F401 - registers the custom layers the networks use
     from hub.export_twin import export_twin
 
     net = export_twin(keras.saving.load_model(keras_file, compile=False, safe_mode=True))

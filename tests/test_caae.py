@@ -58,6 +58,43 @@ def test_mixed_precision_decoder_gives_float32_from_the_rgb_conv_chosen(monkeypa
     assert keras.backend.standardize_dtype(image.dtype) == "float32"
 
 
+def test_film_is_its_closed_form_and_round_trips():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 3, 4, 5)).astype(np.float32)
+    c = rng.normal(size=(2, 6)).astype(np.float32)
+    film = caae_nets.FiLM()
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(film([x, c])), x)  # starts as the identity
+    w_g, b_g, w_b, b_b = (rng.normal(size=shape).astype(np.float32) for shape in [(6, 5), (5,), (6, 5), (5,)])
+    film.set_weights([w_g, b_g, w_b, b_b])
+    gamma, beta = c @ w_g + b_g, c @ w_b + b_b  # (2, 5): one scale and shift per picture and channel
+    expected = x * (1 + gamma[:, None, None, :]) + beta[:, None, None, :]
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(film([x, c])), expected, rtol=1e-5, atol=1e-5)
+    again = caae_nets.FiLM.from_config(film.get_config())
+    again([x, c])
+    again.set_weights(film.get_weights())
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(again([x, c])), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("upsample", ["transpose", "resize"])
+def test_a_film_decoder_modulates_every_stage_and_starts_as_the_plain_one(upsample, tmp_path):
+    plain = caae_nets.decoder(32, 6, 4, 16, 3, upsample=upsample)
+    film = caae_nets.decoder(32, 6, 4, 16, 3, upsample=upsample, film=True)
+    films = [layer.name for layer in film.layers if isinstance(layer, caae_nets.FiLM)]
+    assert len(films) == (3 if upsample == "resize" else 2)  # each upsampling stage before the RGB conv
+    film.set_weights(_film_weights_after(plain, film))
+    z, label = np.random.default_rng(1).uniform(-1, 1, (2, 16)).astype(np.float32), np.eye(6, dtype=np.float32)[:2]
+    np.testing.assert_allclose(film.predict_on_batch([z, label]), plain.predict_on_batch([z, label]), atol=1e-6)
+    film.save(tmp_path / "decoder.keras")
+    loaded = keras.saving.load_model(tmp_path / "decoder.keras", safe_mode=True)
+    np.testing.assert_array_equal(loaded.predict_on_batch([z, label]), film.predict_on_batch([z, label]))
+
+
+def _film_weights_after(plain, film):
+    """`film`'s weights with every non-FiLM layer's taken from `plain` (same names), FiLM's kept at zero."""
+    return [w for layer in film.layers for w in (layer.get_weights() if isinstance(layer, caae_nets.FiLM)
+                                                 else plain.get_layer(layer.name).get_weights())]
+
+
 def test_the_label_adversary_must_name_label_tags():
     with pytest.raises(ValueError, match="--label-adversary names style, which --labels \\(medium,movie\\)"):
         CAAEConfig(data="d", labels="medium,movie", label_adversary="medium, style").validate()
@@ -136,6 +173,22 @@ def test_spatial_latent_with_label_adversary_trains_and_exports(toyworld_64, tmp
     images = np.full((2, 32, 32, 3), 128, np.uint8)
     assert model.encode(images).shape == (2, 4, 4, 4)  # 32 px / 2**3 = 4x4 cells, 64 / 16 channels
     assert model.decode(model.encode(images), model.styles[-1]).shape == (2, 32, 32, 3)
+
+
+@pytest.mark.slow
+def test_a_film_caae_trains_its_film_and_exports_a_folder_that_loads(toyworld_64, tmp_path):
+    config = tiny_config(toyworld_64, film=True, upsample="resize", epochs=1, pretrain_epochs=1, steps_per_epoch=3,
+                         onnx=True)
+    model_dir = caae.train(config, tmp_path / "run", verbose=0)
+    keras_model, onnx_model = CAAE.from_pretrained(model_dir, runtime="keras"), CAAE.from_pretrained(model_dir)
+    assert keras_model.config["film"] is True
+    film = keras_model.decoder.get_layer("film0").get_weights()
+    assert any(np.abs(w).max() > 0 for w in film)  # trained away from the identity
+    images = np.random.default_rng(2).integers(0, 255, (2, 32, 32, 3), np.uint8)
+    z = keras_model.encode(images)
+    labels = np.stack([keras_model.label_vector(style) for style in keras_model.styles[:2]])
+    np.testing.assert_allclose(onnx_model.decoder([z, labels]), keras_model.decoder.predict_on_batch([z, labels]),
+                               atol=1e-4)
 
 
 @pytest.mark.slow

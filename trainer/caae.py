@@ -185,7 +185,7 @@ def build_autoencoder(config, label_dim):
     return {
         "encoder": caae_nets.encoder(c.image_size, c.base_filters, c.latent_dim, c.stages, c.latent),
         "decoder": caae_nets.decoder(c.image_size, label_dim, c.base_filters, c.latent_dim, c.stages,
-                                     c.latent, c.upsample),
+                                     c.latent, c.upsample, c.film),
     }
 
 
@@ -253,6 +253,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
         "latent_dim": config.latent_dim,
         "latent": config.latent,
         "upsample": config.upsample,
+        "film": config.film,
         "stages": config.stages,
         "label_groups": label_space.to_config(),
         "styles": styles,

@@ -291,6 +291,8 @@ class CAAEConfig(RunConfig):
         choices=("dense", "spatial")))
     stages: int = field(default=5, metadata=_flag(
         "stride-2 convs in the encoder, decoder and image discriminator (5 at 256 px: an 8x8 bottleneck)"))
+    film: bool = field(default=False, metadata=_flag(
+        "the label also modulates every decoder stage's features (FiLM), not only the bottleneck's"))
     reconstruction_weight: float = field(default=100.0, metadata=_flag("weight of the L1 reconstruction loss"))
     tv_weight: float = field(default=10.0, metadata=_flag("weight of the total-variation loss"))
     ssim_weight: float = field(default=0.0, metadata=_flag(
