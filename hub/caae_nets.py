@@ -168,26 +168,40 @@ def label_classifier(z_shape, label_dim, name="label_classifier"):
     return keras.Model(z, _dense_head(z, LABEL_CLASSIFIER_WIDTHS, label_dim, "logits"), name=name)
 
 
-def _image_head(x, stages, base_filters, outputs, name):
-    """The image discriminator's 5x5 stride-2 convs, dense 256, then `outputs` logits."""
+def _image_features(x, stages, base_filters):
+    """The image discriminator's 5x5 stride-2 convs, then dense 256: its features phi(x)."""
     for i, width in enumerate(_widths(IMAGE_DISC_WIDTHS, stages, base_filters)):
         x = layers.Conv2D(width, 5, strides=2, padding="same", name=f"conv{i}")(x)
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(_widths((256,), 1, base_filters)[0], name="dense")(x)
-    x = layers.LeakyReLU(LEAKY_SLOPE, name="dense_act")(x)
-    return layers.Dense(outputs, dtype="float32", name=name)(x)
+    return layers.LeakyReLU(LEAKY_SLOPE, name="dense_act")(x)
 
 
-def image_discriminator(image_size=256, label_dim=6, base_filters=64, stages=5,
+def _image_head(x, stages, base_filters, outputs, name):
+    """The image discriminator's features, then `outputs` logits."""
+    return layers.Dense(outputs, dtype="float32", name=name)(_image_features(x, stages, base_filters))
+
+
+def image_discriminator(image_size=256, label_dim=6, base_filters=64, stages=5, projection=False,
                         name="image_discriminator"):
     """(image, label vector) -> logit that the image is a real one of that label.
 
-    The label is densed to an image-sized plane and joins the image as a 4th channel.
+    The seed's: the label is densed to an image-sized plane and joins the image as a 4th
+    channel. projection=True: Miyato and Koyama's projection discriminator (ICLR 2018),
+    logit = psi(phi(x)) + (label E) . phi(x), with phi the image's features alone; the
+    label's term is linear in the label, so a blend of labels is judged as the blend.
     """
     bottleneck_side(image_size, stages)
     image = keras.Input(shape=(image_size, image_size, 3), name="image")
     label = keras.Input(shape=(label_dim,), name="label")
+    if projection:
+        features = _image_features(image, stages, base_filters)
+        unconditional = layers.Dense(1, dtype="float32", name="logit_unconditional")(features)
+        embedded = layers.Dense(features.shape[-1], use_bias=False, name="label_embedding")(label)
+        label_term = layers.Dot(axes=1, dtype="float32", name="label_term")([embedded, features])
+        return keras.Model([image, label], layers.Add(dtype="float32", name="logit")([unconditional, label_term]),
+                           name=name)
     plane = layers.Dense(image_size * image_size, name="label_dense")(label)
     plane = layers.Reshape((image_size, image_size, 1), name="label_plane")(plane)
     x = layers.Concatenate(name="image_label")([image, plane])

@@ -95,6 +95,26 @@ def _film_weights_after(plain, film):
                                                  else plain.get_layer(layer.name).get_weights())]
 
 
+def test_the_projection_discriminators_label_term_is_its_closed_form():
+    disc = caae_nets.image_discriminator(32, 6, 4, 3, projection=True)
+    features = keras.Model(disc.inputs[0], disc.get_layer("dense_act").output)
+    psi = disc.get_layer("logit_unconditional")
+    embedding = disc.get_layer("label_embedding").get_weights()[0]  # (6, features)
+    images = np.random.default_rng(3).uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32)
+    labels = np.array([[1, 0, 0, 1, 0.5, 0.5], [0, 1, 1, 0, 0, 1]], np.float32)
+    phi = features.predict_on_batch(images)
+    w, b = psi.get_weights()
+    expected = phi @ w + b + np.sum((labels @ embedding) * phi, axis=1, keepdims=True)
+    np.testing.assert_allclose(disc.predict_on_batch([images, labels]), expected, rtol=1e-4, atol=1e-5)
+    # linear in the label: the blend of two labels is judged as the blend of their logits
+    a, b_ = np.eye(6, dtype=np.float32)[[0]], np.eye(6, dtype=np.float32)[[1]]
+    one = images[:1]
+    blended = disc.predict_on_batch([one, 0.5 * a + 0.5 * b_])
+    np.testing.assert_allclose(blended, 0.5 * disc.predict_on_batch([one, a]) + 0.5 * disc.predict_on_batch([one, b_]),
+                               rtol=1e-4, atol=1e-5)
+    assert "label_dense" not in [layer.name for layer in disc.layers]  # the label no longer joins the pixels
+
+
 def test_the_label_adversary_must_name_label_tags():
     with pytest.raises(ValueError, match="--label-adversary names style, which --labels \\(medium,movie\\)"):
         CAAEConfig(data="d", labels="medium,movie", label_adversary="medium, style").validate()
@@ -176,9 +196,9 @@ def test_spatial_latent_with_label_adversary_trains_and_exports(toyworld_64, tmp
 
 
 @pytest.mark.slow
-def test_a_film_caae_trains_its_film_and_exports_a_folder_that_loads(toyworld_64, tmp_path):
-    config = tiny_config(toyworld_64, film=True, upsample="resize", epochs=1, pretrain_epochs=1, steps_per_epoch=3,
-                         onnx=True)
+def test_a_film_caae_with_a_projection_discriminator_trains_and_exports_a_folder_that_loads(toyworld_64, tmp_path):
+    config = tiny_config(toyworld_64, film=True, upsample="resize", projection_discriminator=True, epochs=1,
+                         pretrain_epochs=1, steps_per_epoch=3, onnx=True, restyled_adversarial_weight=1.0)
     model_dir = caae.train(config, tmp_path / "run", verbose=0)
     keras_model, onnx_model = CAAE.from_pretrained(model_dir, runtime="keras"), CAAE.from_pretrained(model_dir)
     assert keras_model.config["film"] is True

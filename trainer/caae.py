@@ -197,7 +197,8 @@ def build_networks(config, label_space):
     nets = {
         **build_autoencoder(config, label_dim),
         "disc_z": caae_nets.latent_discriminator(shape),
-        "disc_img": caae_nets.image_discriminator(c.image_size, label_dim, c.base_filters, c.stages),
+        "disc_img": caae_nets.image_discriminator(c.image_size, label_dim, c.base_filters, c.stages,
+                                                  c.projection_discriminator),
     }
     if c.adversary_tags:
         hidden_dim = sum(n for _, n in label_space.slices(c.adversary_tags))

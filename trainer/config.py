@@ -293,6 +293,9 @@ class CAAEConfig(RunConfig):
         "stride-2 convs in the encoder, decoder and image discriminator (5 at 256 px: an 8x8 bottleneck)"))
     film: bool = field(default=False, metadata=_flag(
         "the label also modulates every decoder stage's features (FiLM), not only the bottleneck's"))
+    projection_discriminator: bool = field(default=False, metadata=_flag(
+        "the image discriminator takes the label as a projection on its features (Miyato and Koyama "
+        "2018), not as a 4th image channel"))
     reconstruction_weight: float = field(default=100.0, metadata=_flag("weight of the L1 reconstruction loss"))
     tv_weight: float = field(default=10.0, metadata=_flag("weight of the total-variation loss"))
     ssim_weight: float = field(default=0.0, metadata=_flag(
