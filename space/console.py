@@ -8,6 +8,7 @@ fault: `user_error` logs one line for it instead of Gradio's traceback.
 import logging
 import os
 import warnings
+from pathlib import Path
 
 import gradio as gr
 
@@ -30,3 +31,16 @@ def user_error(message):
     """A gr.Error showing `message` to the user, logged as one line without a traceback."""
     log.info("refused: %s", message)
     return gr.Error(message, print_exception=False)
+
+
+def without_path(message, path, name):
+    """`message` with the server path `path` (as given, normalised or resolved) replaced
+    by `name`; the longest form first, so that a resolved path is not left half-replaced."""
+    try:
+        forms = {str(path), str(Path(path)), str(Path(path).resolve())}
+    except (OSError, ValueError):  # not a path at all (a NUL, a name too long)
+        forms = {str(path)}
+    for form in sorted(forms, key=len, reverse=True):
+        if form and form != name:
+            message = message.replace(form, name)
+    return message

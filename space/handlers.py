@@ -13,7 +13,7 @@ from PIL import Image
 from hub import video
 from hub.errors import ImageError, LabelError, VideoError
 from hub.imaging import image_size, read_image
-from space.console import user_error
+from space.console import user_error, without_path
 
 ALL_FRAMES = 0  # the fps choice that keeps every frame
 MAX_FPS = 30  # the highest sampling rate offered
@@ -208,10 +208,7 @@ def _named(message, path, name=None):
     """`message` with the server path of an upload replaced by its file name (or `name`)."""
     if not isinstance(path, (str, Path)):
         return message
-    name = name or Path(path).name
-    for form in {str(path), str(Path(path)), str(Path(path).resolve())}:
-        message = message.replace(form, name)
-    return message
+    return without_path(message, path, name or Path(path).name)
 
 
 def _number(value, what, low, high, expected):

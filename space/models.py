@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hub import CAAE, CycleGAN, model_folder
 from hub.errors import HubError
+from space.console import without_path
 from space.idle import IdleRelease, trim_heap
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_models"
@@ -119,8 +120,8 @@ def _load(cls, source, runtime, notices):
     except HubError as e:
         name = _public_name(repo)
         log.warning("could not load %s %r: %s", cls.__name__, repo, e)  # the console may name the server's paths
-        notices.append(f"Could not load {cls.__name__} {name!r} ({_without_path(str(e), repo, name)}); serving "
-                       f"the demo weights instead.")
+        notices.append(f"Could not load {cls.__name__} {name!r} ({without_path(str(e), repo, name)[:500]}); "
+                       f"serving the demo weights instead.")
         return None
     if Path(repo).is_dir():
         path = Path(repo).resolve()  # a run's RUN_DIR/model is named after the run
@@ -140,18 +141,6 @@ def _public_name(repo):
         local = False
     name = Path(repo).name if local else repo
     return name if len(name) <= 80 else name[:77] + "..."
-
-
-def _without_path(message, repo, name):
-    """A loader's message with the folder it names replaced by the model's public name."""
-    try:
-        forms = {repo, str(Path(repo)), str(Path(repo).resolve())}
-    except (OSError, ValueError):  # not a path at all
-        forms = {repo}
-    for form in sorted(forms, key=len, reverse=True):
-        if form and form != name:
-            message = message.replace(form, name)
-    return message[:500]
 
 
 def _demo(cls, folder, runtime):

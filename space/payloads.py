@@ -75,10 +75,9 @@ def _guard_mcp_inline_files():
         return
 
     def checked(self, value, filedata_positions):
-        limit = getattr(self.blocks, "max_file_size", None)
         for text in _strings(value):
-            if limit is not None and text.startswith("data:") and len(text.partition(",")[2]) * 3 // 4 > limit:
-                raise user_error(f"The file is larger than the upload limit of {describe_size(limit)}.")
+            if text.startswith("data:"):
+                _check_inline_size(text.partition(",")[2], getattr(self.blocks, "max_file_size", None))
         try:
             return convert(self, value, filedata_positions)
         except gr.Error:
@@ -157,8 +156,7 @@ def _save_inline(url, name, limit):
     header, _, data = url.partition(",")
     if not header.endswith(";base64"):
         raise user_error("Inline files must be base64 data: URLs.")
-    if limit is not None and len(data) * 3 // 4 > limit:
-        raise user_error(f"The file is larger than the upload limit of {describe_size(limit)}.")
+    _check_inline_size(data, limit)
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
@@ -166,6 +164,12 @@ def _save_inline(url, name, limit):
     suffix = mimetypes.guess_extension(header[len("data:"):-len(";base64")]) or ".bin"
     name = Path(name).name if name else f"inline{suffix}"
     return processing_utils.save_bytes_to_cache(raw, name, utils.get_upload_folder())
+
+
+def _check_inline_size(base64_data, limit):
+    """Refuse inline base64 data that decodes to more than `limit` bytes (None: no limit), before decoding it."""
+    if limit is not None and len(base64_data) * 3 // 4 > limit:
+        raise user_error(f"The file is larger than the upload limit of {describe_size(limit)}.")
 
 
 def describe_size(size):
