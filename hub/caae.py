@@ -15,6 +15,13 @@ from hub.imaging import fit_to_square, from_uint8, read_image, to_uint8, unfit
 from hub.labels import LabelSpace
 
 
+def decoder_inputs(latents, labels):
+    """The decoder's inputs for an encoder's outputs (z, or [z, *skips]) and label vectors."""
+    if isinstance(latents, (list, tuple)):
+        return [latents[0], labels, *latents[1:]]
+    return [latents, labels]
+
+
 class CAAE(HubModel, tags=["caae"]):
     """encode: image -> z; decode: (z, label) -> image; restyle = decode(encode(image), label)."""
 
@@ -65,21 +72,24 @@ class CAAE(HubModel, tags=["caae"]):
         return images
 
     def encode(self, images, batch_size=16):
-        """uint8 (N, S, S, 3) at the training size S -> float32 latents: (N, latent_dim),
-        or (N, side, side, channels) for a spatial latent."""
+        """uint8 (N, S, S, 3) at the training size S -> float32 latents: z of (N, latent_dim),
+        or (N, side, side, channels) for a spatial latent; for a model with skips, the list
+        [z, *skips] (the encoder's features of each size, finest first)."""
         return predict_in_batches(self.encoder, from_uint8(self._check_images(images)), batch_size)
 
     def decode(self, latents, labels, batch_size=16):
-        """Latents (as `encode` gives them) and one label, or one per latent -> uint8
+        """Latents (as `encode` gives them) and one label, or one per image -> uint8
         (N, S, S, 3). A label is anything `label_vector` takes."""
-        latents = np.asarray(latents, np.float32)
+        parts = [np.asarray(part, np.float32) for part in (latents if isinstance(latents, list) else [latents])]
+        count = len(parts[0])
         single = isinstance(labels, dict) or (not isinstance(labels[0], dict) and np.ndim(labels) == 1)
         if single:
-            labels = [labels] * len(latents)
-        elif len(labels) != len(latents):
-            raise ValueError(f"{len(labels)} labels for {len(latents)} images: give one, or one per image")
+            labels = [labels] * count
+        elif len(labels) != count:
+            raise ValueError(f"{len(labels)} labels for {count} images: give one, or one per image")
         vectors = np.stack([self.label_vector(label) for label in labels])
-        return to_uint8(predict_in_batches(self.decoder, [latents, vectors], batch_size))
+        inputs = decoder_inputs(parts if len(parts) > 1 else parts[0], vectors)
+        return to_uint8(predict_in_batches(self.decoder, inputs, batch_size))
 
     def restyle(self, image, labels, batch_size=16):
         """Re-render a picture (a path, PIL image or numpy array, see

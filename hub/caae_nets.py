@@ -62,19 +62,41 @@ def latent_shape(image_size, latent_dim, stages, latent="dense"):
     return (side, side, channels)
 
 
-def encoder(image_size=256, base_filters=64, latent_dim=256, stages=5, latent="dense", name="encoder"):
-    """Image (H, W, 3) in [-1, 1] -> latent z in [-1, 1], of latent_shape(...)."""
+def skip_widths(image_size=256, base_filters=64, stages=5):
+    """The widths of the encoder's skips (skips=True), finest first: the full-size stem's,
+    then each stride-2 stage's but the deepest, whose features become z."""
+    bottleneck_side(image_size, stages)
+    widths = _widths(ENCODER_WIDTHS, stages, base_filters)
+    return [widths[0], *widths[:-1]]
+
+
+def encoder(image_size=256, base_filters=64, latent_dim=256, stages=5, latent="dense", skips=False, name="encoder"):
+    """Image (H, W, 3) in [-1, 1] -> latent z in [-1, 1], of latent_shape(...).
+
+    skips=True (a spatial latent): also a 3x3 conv's features of the full-size image and
+    each stage's features but the deepest, finest first, as U-Net skips for the decoder:
+    the model outputs [z, full size, 1/2, 1/4, ...]. The bottleneck alone cannot carry a
+    1 px line; the skips can, and the decoder's label modulates them (decoder)."""
     shape = latent_shape(image_size, latent_dim, stages, latent)
+    if skips and latent != "spatial":
+        raise ValueError("skips need a spatial latent (--latent spatial)")
     inputs = keras.Input(shape=(image_size, image_size, 3), name="image")
     x = inputs
+    features = []
+    if skips:
+        stem = layers.Conv2D(skip_widths(image_size, base_filters, stages)[0], 3, padding="same", name="full_size")(x)
+        features.append(layers.LeakyReLU(LEAKY_SLOPE, name="full_size_act")(stem))
     for i, width in enumerate(_widths(ENCODER_WIDTHS, stages, base_filters)):
         x = layers.Conv2D(width, 4, strides=2, padding="same", name=f"conv{i}")(x)
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
+        features.append(x)
     if latent == "dense":
         x = layers.Flatten(name="flatten")(x)
         z = layers.Dense(latent_dim, activation="tanh", dtype="float32", name="z")(x)
     else:
         z = layers.Conv2D(shape[-1], 1, activation="tanh", dtype="float32", name="z")(x)
+    if skips:
+        return keras.Model(inputs, [z, *features[:-1]], name=name)
     return keras.Model(inputs, z, name=name)
 
 
@@ -106,16 +128,27 @@ class FiLM(layers.Layer):
 
 
 def decoder(image_size=256, label_dim=6, base_filters=64, latent_dim=256, stages=5, latent="dense",
-            upsample="transpose", film=False, name="decoder"):
+            upsample="transpose", film=False, skips=False, name="decoder"):
     """(z, label vector) -> image (H, W, 3) in [-1, 1]. upsample="resize" swaps the seed's
     transposed convs for bilinear x2 + 3x3 conv (hub.nets.upsample_conv): no checkerboard.
     film: the label also modulates every upsampling stage's features (FiLM), not only the
-    bottleneck's, so that it can reach the fine scales where outlines and texture live."""
+    bottleneck's, so that it can reach the fine scales where outlines and texture live.
+
+    skips=True: the inputs are [z, label, *the encoder's skips] and the decoder is a
+    U-Net's other half, as wide as the encoder at each scale: each stage joins the skip
+    of its size, after a FiLM of the label, and the last joins the full-size stem's
+    features, so a 3x3 conv at full size draws the image (a 1 px line is in reach)."""
     shape = latent_shape(image_size, latent_dim, stages, latent)
     side = bottleneck_side(image_size, stages)
     z = keras.Input(shape=shape, name="z")
     label = keras.Input(shape=(label_dim,), name="label")
     encoder_widths = _widths(ENCODER_WIDTHS, stages, base_filters)
+    skip_inputs = []
+    if skips:
+        if latent != "spatial":
+            raise ValueError("skips need a spatial latent (--latent spatial)")
+        skip_inputs = [keras.Input(shape=(image_size // 2**i, image_size // 2**i, width), name=f"skip{i}")
+                       for i, width in enumerate(skip_widths(image_size, base_filters, stages))]
     top = encoder_widths[-1]
     if latent == "dense":
         x = layers.Concatenate(name="z_label")([z, label])
@@ -127,22 +160,29 @@ def decoder(image_size=256, label_dim=6, base_filters=64, latent_dim=256, stages
         x = layers.Concatenate(name="z_label")([z, planes])
         x = layers.Conv2D(top, 3, padding="same", name="dense")(x)
     x = layers.LeakyReLU(LEAKY_SLOPE, name="dense_act")(x)
-    for i, width in enumerate(DECODER_WIDTH_FACTOR * w for w in reversed(encoder_widths[:-1])):
+    factor = 1 if skips else DECODER_WIDTH_FACTOR
+    for i, width in enumerate(factor * w for w in reversed(encoder_widths[:-1])):
         x = nets.upsample_conv(x, width, upsample, f"deconv{i}", transpose_kernel=3,
                           kernel_initializer="glorot_uniform")  # Keras' default, as the seed's
         x = FiLM(name=f"film{i}")([x, label]) if film else x
         x = layers.LeakyReLU(LEAKY_SLOPE, name=f"act{i}")(x)
-    if upsample == "resize":
+        if skips:  # the encoder's features of this size, restyled by the label
+            skip = FiLM(name=f"skip_film{i}")([skip_inputs[stages - 1 - i], label])
+            x = layers.Concatenate(name=f"join{i}")([x, skip])
+    if upsample == "resize" or skips:
         # One 3x3 conv over bilinearly upsampled features cannot draw a 1 px line, so the
         # last x2 step renders at full size with the first stage's width, then to RGB.
         x = nets.upsample_conv(x, encoder_widths[0], upsample, "full_size", kernel_initializer="glorot_uniform")
         x = FiLM(name="full_size_film")([x, label]) if film else x
         x = layers.LeakyReLU(LEAKY_SLOPE, name="full_size_act")(x)
+        if skips:
+            skip = FiLM(name="skip_film_full_size")([skip_inputs[0], label])
+            x = layers.Concatenate(name="join_full_size")([x, skip])
         x = layers.Conv2D(3, 3, padding="same", dtype=nets.RGB_CONV_DTYPE, name="to_rgb")(x)
     else:
         x = nets.upsample_conv(x, 3, upsample, "to_rgb", transpose_kernel=3, kernel_initializer="glorot_uniform",
                           dtype=nets.RGB_CONV_DTYPE)
-    return keras.Model([z, label], nets.tanh_output(x), name=name)
+    return keras.Model([z, label, *skip_inputs], nets.tanh_output(x), name=name)
 
 
 def _dense_head(z, widths, outputs, name):

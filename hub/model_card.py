@@ -73,7 +73,12 @@ def slider_lines(style):
             target = f"p({slider['target']['tag']}={slider['target']['value']})"
             lines.append(f"{mode}: {target} at weights {', '.join(map(str, slider['weights']))} = "
                          + ", ".join(f"{p:.3f}" for p in slider[mode]["probabilities"])
-                         + f" (moves {slider[mode]['move']:+.3f})")
+                         + f" (moves {slider[mode]['move']:+.3f}"
+                         + ("" if "monotonic" not in slider[mode] else
+                            (", monotonic" if slider[mode]["monotonic"] else ", not monotonic")
+                            + "; mean pixel change per step "
+                            + ", ".join(f"{c:.1f}" for c in slider[mode]["pixel_change_per_step"]))
+                         + ")")
     return lines
 
 

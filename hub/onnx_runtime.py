@@ -114,7 +114,8 @@ class OnnxNetwork:
     def __call__(self, inputs, training=False):
         inputs = inputs if isinstance(inputs, (list, tuple)) else [inputs]
         feed = {name: np.asarray(x, np.float32) for name, x in zip(self.input_names, inputs)}
-        outputs = self.session.run(None, feed)[0]
+        outputs = self.session.run(None, feed)
+        outputs = outputs[0] if len(outputs) == 1 else outputs
         shapes = [x.shape for x in feed.values()]
         if self.smallest_shapes is None or _size(shapes) < _size(self.smallest_shapes):
             self.smallest_shapes = shapes

@@ -8,7 +8,7 @@ import pytest
 
 from hub import caae_nets, nets
 from hub.auto import from_pretrained
-from hub.caae import CAAE
+from hub.caae import CAAE, decoder_inputs
 from hub.errors import ImageError
 from tests.helpers import tiny_trainers, training_cli
 from trainer import caae
@@ -356,5 +356,120 @@ def test_evaluate_scores_restyling_against_the_paired_render(toyworld_64, tmp_pa
     row = results["directions"]["3d -> 2d"]
     assert row["model"] != row["identity"]  # a barely trained CAAE is not the identity
     assert set(row) == {"model", "own label", "identity"} and row["own label"] != row["model"]
+    per_label = results["per_label"]
+    assert {"medium=2d", "medium=3d"} <= set(per_label)
+    for name, entry in per_label.items():
+        if "restyled_ssim" in entry:
+            assert entry["restyled_pairs"] >= 1 and -1 <= entry["restyled_ssim"] <= 1
+    assert set(per_label["medium=2d"]["look"]) >= {"outline_f1", "edge_sharpness", "flat_texture"}
+    assert "look" not in per_label["medium=3d"]  # 3d renders have no outline masks
+    assert 0 < per_label["medium=3d"]["reconstruction_ssim"] <= 1
+    assert "per label value" in paired.format_table(results)
     with pytest.raises(ValueError, match="training size only"):
         paired.evaluate(model, toyworld_64, "medium=3d", "medium=2d", size=64)
+
+
+def _skip_nets(film=True):
+    encoder = caae_nets.encoder(32, 8, 64, 3, "spatial", skips=True)
+    decoder = caae_nets.decoder(32, 3, 8, 64, 3, "spatial", "resize", film=film, skips=True)
+    return encoder, decoder
+
+
+def test_skips_hand_the_decoder_every_size_and_a_local_full_size_path():
+    encoder, decoder = _skip_nets()
+    assert [tuple(o.shape[1:]) for o in encoder.outputs] == [(4, 4, 4), (32, 32, 8), (16, 16, 8), (8, 8, 16)]
+    assert [tuple(i.shape[1:]) for i in decoder.inputs] == [(4, 4, 4), (3,), (32, 32, 8), (16, 16, 8), (8, 8, 16)]
+    rng = np.random.default_rng(0)
+    latents = encoder.predict_on_batch(rng.uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32))
+    label = np.array([[1, 0, 0]], np.float32)
+    before = np.asarray(decoder.predict_on_batch(decoder_inputs(list(latents), label)))
+    latents[1][0, 10, 20] += 5.0  # one pixel of the full-size skip
+    after = np.asarray(decoder.predict_on_batch(decoder_inputs(list(latents), label)))
+    changed = np.argwhere(np.abs(after - before).max(axis=-1)[0] > 0)
+    # the join feeds one 3x3 conv to RGB: that pixel and its 8 neighbours change, nothing else
+    assert {tuple(p) for p in changed} == {(10 + dy, 20 + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)}
+
+
+def test_the_label_modulates_each_skip_by_its_closed_form():
+    encoder, decoder = _skip_nets()
+    film = decoder.get_layer("skip_film_full_size")
+    gamma_kernel, gamma_bias, beta_kernel, beta_bias = film.get_weights()
+    gamma_kernel[0] = -1.0  # label 0: x (1 + gamma) = 0, the full-size skip is switched off
+    film.set_weights([gamma_kernel, gamma_bias, beta_kernel, beta_bias])
+    latents = encoder.predict_on_batch(np.random.default_rng(1).uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32))
+    for label, ignored in (([1, 0, 0], True), ([0, 1, 0], False)):
+        vector = np.array([label], np.float32)
+        moved = [part.copy() for part in latents]
+        moved[1] += 3.0
+        a = np.asarray(decoder.predict_on_batch(decoder_inputs(list(latents), vector)))
+        b = np.asarray(decoder.predict_on_batch(decoder_inputs(list(moved), vector)))
+        assert np.array_equal(a, b) == ignored
+
+
+def test_skips_need_a_spatial_latent():
+    with pytest.raises(ValueError, match="spatial latent"):
+        caae_nets.encoder(32, 8, 64, 3, "dense", skips=True)
+    with pytest.raises(ValueError, match="--skips needs --latent spatial"):
+        CAAEConfig(data="d", skips=True).validate()
+
+
+def test_paired_targets_are_the_same_scene_under_other_labels():
+    from trainer import caae_targets
+
+    rows = [{"scene": "a", "medium": "3d"}, {"scene": "a", "medium": "2d"}, {"scene": "b", "medium": "3d"},
+            {"scene": "c", "medium": "2d"}, {"scene": "c", "medium": "2d"}]
+    assert caae_targets.paired_targets(rows, "scene", ["medium"]) == [1, 0, None, None, None]
+    with pytest.raises(ValueError, match="no 'shot' tag"):
+        caae_targets.paired_targets(rows, "shot", ["medium"])
+    with pytest.raises(ValueError, match="no two training images share a scene"):
+        caae_targets.paired_targets(rows[2:], "scene", ["medium"])
+
+
+def test_an_image_whose_target_does_not_decode_is_its_own_target(tmp_path):
+    from PIL import Image
+
+    from trainer.data import arrays
+
+    paths = []
+    for i, value in enumerate((10, 200, 90)):
+        paths.append(tmp_path / f"{i}.png")
+        Image.new("RGB", (8, 8), (value,) * 3).save(paths[-1])
+    paths.append(tmp_path / "broken.png")
+    paths[-1].write_bytes(b"not a picture")
+    labels = np.eye(4, dtype=np.float32)
+    images, kept_labels, targets, target_labels = arrays.decode_targeted(paths, labels, [1, 0, 3, 0], 8)
+    assert [int(im[0, 0, 0]) for im in images] == [10, 200, 90]
+    assert [int(im[0, 0, 0]) for im in targets] == [200, 10, 90]  # the third's target is broken: itself
+    np.testing.assert_array_equal(target_labels, labels[[1, 0, 2]])
+    np.testing.assert_array_equal(kept_labels, labels[:3])
+
+
+SKIPS = ["--latent", "spatial", "--latent-dim", "64", "--upsample", "resize", "--film", "--skips",
+         "--paired-targets", "scene", "--line-weight", "5", "--ssim-weight", "10"]
+
+
+@pytest.mark.slow
+def test_a_caae_with_skips_learns_paired_targets_and_exports_a_folder_that_loads(toyworld_64, tmp_path):
+    config = tiny_config(toyworld_64, latent="spatial", latent_dim=64, upsample="resize", film=True, skips=True,
+                         paired_targets="scene", line_weight=5.0, ssim_weight=10.0, epochs=1, pretrain_epochs=1,
+                         steps_per_epoch=3, onnx=True)
+    folder = caae.train(config, tmp_path / "run", verbose=0)
+    history = [json.loads(line) for line in (tmp_path / "run" / "logs" / "history.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(entry["target_l1"]) for entry in history)
+    keras_model, onnx_model = CAAE.from_pretrained(folder, runtime="keras"), CAAE.from_pretrained(folder)
+    assert keras_model.config["skips"] is True and keras_model.config["training"]["paired_targets"] == "scene"
+    images = np.random.default_rng(3).integers(0, 255, (3, 32, 32, 3), np.uint8)
+    latents = onnx_model.encode(images)
+    assert [part.shape for part in latents] == [(3, 4, 4, 4), (3, 32, 32, 4), (3, 16, 16, 4), (3, 8, 8, 8)]
+    for ours, keras_part in zip(latents, keras_model.encode(images)):
+        np.testing.assert_allclose(ours, keras_part, atol=1e-4)
+    restyled = onnx_model.decode(latents, onnx_model.styles[0])
+    assert np.abs(restyled.astype(int) - keras_model.decode(latents, keras_model.styles[0])).max() <= 1
+    assert onnx_model.restyle(images[0], onnx_model.styles[-1]).size == (32, 32)
+
+
+@pytest.mark.slow
+def test_kill_and_resume_with_skips_and_paired_targets_matches_an_uninterrupted_run(toyworld_64, tmp_path):
+    training_cli.assert_kill_and_resume_match("trainer.caae", [
+        "--data", str(toyworld_64), *TINY, *SKIPS, "--pretrain-epochs", "1", "--epochs", "2",
+        "--steps-per-epoch", "5", "--checkpoint-every", "4", "--seed", "5"], 8, tmp_path, model_class=CAAE)

@@ -38,3 +38,33 @@ def test_domain_flags_choose_the_scenes(toyworld_64, tmp_path):
     for row, target in enumerate(cel[:2]):
         assert target["studio"] == "cel"
         np.testing.assert_array_equal(body[row * 34:row * 34 + 32, 2 * 34:], decode_square(target["path"], 32))
+
+
+@pytest.mark.slow
+def test_caae_columns_blend_towards_each_scenes_target_label(toyworld_64, tmp_path):
+    tiny_models.without_onnx(tiny_models.cyclegan()).save_pretrained(tmp_path / "cyclegan")
+    tiny_models.without_onnx(tiny_models.toyworld_caae(skips=True)).save_pretrained(tmp_path / "caae")
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(photo)
+    out = tmp_path / "caae.png"
+    caae = tmp_path / "caae"
+    figure.main(["--model", f"cyclegan={tmp_path / 'cyclegan'}", "--model", f"own={caae}@0",
+                 "--model", f"half={caae}@0.5", "--model", f"target={caae}@1",
+                 "--model", f"watercolor={caae}@medium=2d,studio=watercolor", "--data", str(toyworld_64),
+                 "--scenes", "2", "--photos", str(photo), "--size", "32", "--out", str(out)])
+    body = np.asarray(Image.open(out))[figure.TITLE_HEIGHT:]
+    assert body.shape == (3 * 34 - 2, 7 * 34 - 2, 3)
+    column = lambda k: body[:32, k * 34:k * 34 + 32].astype(int)  # noqa: E731 - the first scene's
+    assert len({column(k).tobytes() for k in (2, 3, 4)}) == 3  # each weight renders its own picture
+
+    model = tiny_models.toyworld_caae(skips=True)
+    rows_a, rows_b = paired_rows(toyworld_64, "medium=3d", "medium=2d")
+    scene = decode_square(rows_a[0]["path"], 32)
+    expected = model.decode(model.encode(scene[None]), rows_b[0])[0]
+    assert np.abs(column(4) - expected).max() <= 1  # @1: the scene's target label
+    watercolor = model.decode(model.encode(scene[None]), {"medium": "2d", "studio": "watercolor"})[0]
+    assert np.abs(column(5) - watercolor).max() <= 1
+
+    for bad in (f"x={caae}", f"x={tmp_path / 'cyclegan'}@0.5", f"x={caae}@1.5"):
+        with pytest.raises(SystemExit, match="CAAE column|from 0 to 1"):
+            figure.main(["--model", bad, "--photos", str(photo), "--out", str(tmp_path / "bad.png")])

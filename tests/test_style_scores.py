@@ -3,15 +3,12 @@ CAAE per label and per slider) and the video flicker command, on toyworld."""
 
 import json
 
-import keras
 import numpy as np
 import pytest
 
-from hub import caae_nets
 from hub.caae import CAAE
 from hub.cyclegan import CycleGAN
-from hub.labels import LabelSpace
-from tests.helpers.tiny_models import identity_model, without_onnx
+from tests.helpers.tiny_models import identity_model, toyworld_caae, without_onnx
 from trainer import evaluate
 from trainer.data.arrays import decode_all
 from trainer.data.manifest import read_manifest
@@ -66,18 +63,6 @@ def test_identity_translator_scores_the_identity_baseline(toyworld_32_clip):
     assert d["classifier"]["model"] == d["classifier"]["real target"]
 
 
-def toyworld_caae(seed=0):
-    keras.utils.set_random_seed(seed)
-    labels = LabelSpace((("medium", ("2d", "3d")), ("studio", ("cel", "clay", "glossy", "watercolor"))))
-    shape = dict(image_size=32, base_filters=4, latent_dim=64, stages=3, latent="spatial")
-    styles = [{"medium": "2d", "studio": "cel"}, {"medium": "2d", "studio": "watercolor"},
-              {"medium": "3d", "studio": "clay"}, {"medium": "3d", "studio": "glossy"}]
-    config = {"architecture": "caae", **shape, "upsample": "resize", "label_groups": labels.to_config(),
-              "styles": styles}
-    return CAAE(caae_nets.encoder(**shape), caae_nets.decoder(label_dim=labels.size, upsample="resize", **shape),
-                config)
-
-
 @pytest.mark.slow
 def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     folder = tmp_path / "caae"
@@ -93,8 +78,12 @@ def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     for mode in ("tag only", "whole style"):
         curve = scores["slider"][mode]["probabilities"]
         assert len(curve) == 5 and scores["slider"][mode]["move"] == pytest.approx(curve[-1] - curve[0])
+        assert scores["slider"][mode]["monotonic"] == all(b >= a for a, b in zip(curve, curve[1:]))
+        changes = scores["slider"][mode]["pixel_change_per_step"]
+        assert len(changes) == 4 and all(0 <= c <= 255 for c in changes) and max(changes) > 0
     printed = capsys.readouterr().out
     assert "slider, whole style: p(medium=2d) at weights 0.0, 0.25" in printed and "2d / watercolor" in printed
+    assert "monotonic; mean pixel change per step" in printed
     assert "fid" not in json.dumps(scores["directions"])  # --no-fid
     card = (folder / "README.md").read_text()
     assert "Style classifier" in card and "Restyled under each training style" in card

@@ -33,15 +33,16 @@ import keras
 import numpy as np
 
 from hub import caae_nets
-from hub.caae import CAAE
+from hub.caae import CAAE, decoder_inputs
 from hub.imaging import from_uint8, grid, to_uint8
 from hub.labels import LabelSpace
-from trainer import distribute, edge_smoothing, losses, run
+from trainer import caae_targets, distribute, edge_smoothing, losses, run
 from trainer.augment import device_jitter
 from trainer.config import CAAEConfig
 from trainer.data import arrays
 from trainer.data.domains import check_batch, domain_rows, usable_images
 from trainer.data.manifest import summarize
+from trainer.evaluation import outlines
 from trainer.multi_loss import MultiLossTrainer
 from trainer.optimizer_groups import OptimizerGroups
 
@@ -55,7 +56,7 @@ class CAAETrainer(MultiLossTrainer):
     (trainer.multi_loss), each group by its own loss and its own Adam."""
 
     def __init__(self, encoder, decoder, disc_z, disc_img, label_classifier=None, style_classifier=None,
-                 label_widths=(), hidden_groups=(), seed=None, jitter=True, **kwargs):
+                 label_widths=(), hidden_groups=(), seed=None, jitter=True, targeted=False, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
         self.disc_z, self.disc_img = disc_z, disc_img
@@ -67,18 +68,22 @@ class CAAETrainer(MultiLossTrainer):
         # Images arrive as uint8 and are jittered here, on the device; jitter=False takes
         # float images in [-1, 1] as they are (tests comparing backends).
         self.jitter = device_jitter(jitter, None if seed is None else seed + 1)
+        self.targeted = targeted  # batches carry (targets, their labels) after (images, labels)
         self.pretraining = True
         names = ["ae_loss", "l1", "tv", "ssim", "disc_z_loss", "disc_img_loss"]
         if label_classifier is not None:
             names += ["label_loss", "confusion"]
         if style_classifier is not None:
             names += ["style_loss", "restyle_loss"]
+        if targeted:
+            names += ["target_l1"]
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = True  # every part exists now; fit need not trace a call() to build it
 
     def compile(self, optimizers, reconstruction_weight=100.0, tv_weight=10.0, adversarial_weight=1.0,
                 label_adversary_weight=1.0, style_classifier_weight=1.0, ssim_weight=0.0, edge_weight=0.0,
-                restyled_adversarial_weight=0.0, jit_compile=False):
+                restyled_adversarial_weight=0.0, target_weight=100.0, line_weight=0.0, line_radius=2,
+                jit_compile=False):
         """optimizers: one per entry of `updates`, in that order; each group keeps its own
         (trainer.optimizer_groups: the discriminators start after pretraining)."""
         if len(optimizers) != len(self.updates):
@@ -93,6 +98,8 @@ class CAAETrainer(MultiLossTrainer):
         self.ssim_weight = ssim_weight
         self.edge_weight = edge_weight
         self.restyled_adversarial_weight = restyled_adversarial_weight
+        self.target_weight = target_weight
+        self.line_weight, self.line_radius = line_weight, line_radius
 
     @property
     def updates(self):
@@ -121,22 +128,49 @@ class CAAETrainer(MultiLossTrainer):
         return 2.0 * distribute.replica_uniform(keras.ops.shape(z), self.prior_seed) - 1.0
 
     def prepare_batch(self, batch):
-        """(images, labels) or, with the edge-promoting loss, (images, labels, the images
-        with their edges smoothed), the images jittered each on their own."""
-        images, labels, *smoothed = batch
-        jitter = self.jitter if self.jitter is not None else (lambda x: x)
-        return (jitter(images), keras.ops.cast(labels, "float32"), *map(jitter, smoothed))
+        """(images, labels, targets, target labels, smoothed images): targets, with
+        --paired-targets, cropped and mirrored as their images; smoothed, with the
+        edge-promoting loss, the images with their edges blurred, jittered on their own;
+        None where a run has neither."""
+        images, labels, *rest = batch
+        targets = target_labels = None
+        if self.targeted:
+            targets, target_labels, *rest = rest
+        smoothed = rest[0] if rest else None
+        if self.jitter is not None:
+            if targets is None:
+                images = self.jitter(images)
+            else:  # an image and its target, cropped and mirrored alike
+                both = self.jitter(keras.ops.concatenate([images, targets], axis=-1))
+                images, targets = both[..., :3], both[..., 3:]
+            smoothed = None if smoothed is None else self.jitter(smoothed)
+        cast = (lambda x: None if x is None else keras.ops.cast(x, "float32"))
+        return images, cast(labels), targets, cast(target_labels), smoothed
 
-    def compute_losses(self, images, labels, smoothed=None, training=True):
+    def decode(self, latents, labels, training):
+        return self.decoder(decoder_inputs(latents, labels), training=training)
+
+    def compute_losses(self, images, labels, targets=None, target_labels=None, smoothed=None, training=True):
         """Forward pass -> {loss name: scalar} (backend-neutral); the discriminator
-        losses only outside pretraining. smoothed: `images` with their edges blurred
-        (trainer.edge_smoothing), for the edge-promoting term."""
-        z = self.encoder(images, training=training)
-        reconstructed = self.decoder([z, labels], training=training)
+        losses only outside pretraining. targets: each image's restyle target, rendered
+        under target_labels from the image's own latents (trainer.caae_targets);
+        smoothed: `images` with their edges blurred (trainer.edge_smoothing), for the
+        edge-promoting term."""
+        latents = self.encoder(images, training=training)
+        z = latents[0] if isinstance(latents, (list, tuple)) else latents  # the rest: a U-Net's skips
+        reconstructed = self.decode(latents, labels, training)
         l1 = losses.l1(images, reconstructed)
         tv = losses.total_variation(reconstructed)
         ae_loss = self.reconstruction_weight * l1 + self.tv_weight * tv
         out = {"l1": l1, "tv": tv}
+        if targets is not None:
+            retargeted = self.decode(latents, target_labels, training)
+            out["target_l1"] = losses.l1(targets, retargeted)
+            target_loss = (losses.line_weighted_l1(targets, retargeted, self.line_weight, self.line_radius,
+                                                   outlines.LINE_CONTRAST) if self.line_weight else out["target_l1"])
+            ae_loss += self.target_weight * target_loss
+            if self.ssim_weight:
+                ae_loss += self.ssim_weight * (1.0 - losses.ssim(targets, retargeted))
         if self.ssim_weight:
             out["ssim"] = losses.ssim(images, reconstructed)
             ae_loss += self.ssim_weight * (1.0 - out["ssim"])
@@ -150,7 +184,7 @@ class CAAETrainer(MultiLossTrainer):
         judge_restyled = self.restyled_adversarial_weight and not self.pretraining
         if self.style_classifier is not None or judge_restyled:  # each image under its batch neighbour's label
             other_labels = keras.ops.roll(labels, 1, axis=0)
-            restyled = self.decoder([z, other_labels], training=training)
+            restyled = self.decode(latents, other_labels, training)
         if self.style_classifier is not None:
             out["style_loss"] = losses.label_classification_loss(
                 self.style_classifier(images, training=training), labels, self.label_widths)
@@ -183,9 +217,9 @@ def build_autoencoder(config, label_dim):
     """The encoder and decoder: what a trained model keeps."""
     c = config
     return {
-        "encoder": caae_nets.encoder(c.image_size, c.base_filters, c.latent_dim, c.stages, c.latent),
+        "encoder": caae_nets.encoder(c.image_size, c.base_filters, c.latent_dim, c.stages, c.latent, c.skips),
         "decoder": caae_nets.decoder(c.image_size, label_dim, c.base_filters, c.latent_dim, c.stages,
-                                     c.latent, c.upsample, c.film),
+                                     c.latent, c.upsample, c.film, c.skips),
     }
 
 
@@ -216,7 +250,7 @@ def build_trainer(config, label_space):
         nets = build_networks(config, label_space)
         trainer = CAAETrainer(**nets, label_widths=[len(values) for _, values in label_space.groups],
                               hidden_groups=label_space.slices(config.adversary_tags), seed=config.seed,
-                              jitter=run.jitter_options(config))
+                              jitter=run.jitter_options(config), targeted=bool(config.paired_targets))
         optimizers = [keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in trainer.updates]
         trainer.compile(optimizers, reconstruction_weight=config.reconstruction_weight,
                         tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
@@ -224,7 +258,8 @@ def build_trainer(config, label_space):
                         style_classifier_weight=config.style_classifier_weight, ssim_weight=config.ssim_weight,
                         edge_weight=config.edge_promoting_weight,
                         restyled_adversarial_weight=config.restyled_adversarial_weight,
-                        jit_compile=run.jit_compile(config))
+                        target_weight=config.target_weight, line_weight=config.line_weight,
+                        line_radius=outlines.line_radius(config.image_size), jit_compile=run.jit_compile(config))
     return trainer
 
 
@@ -237,11 +272,11 @@ def training_styles(rows, label_space):
 def sample_grid(encoder, decoder, samples, styles, label_space):
     """Each row: original, reconstruction under its own label, then one column per style."""
     images, own_labels = samples
-    z = encoder.predict(images, verbose=0)
-    columns = [images, decoder.predict([z, own_labels], verbose=0)]
+    latents = encoder.predict(images, verbose=0)
+    columns = [images, decoder.predict(decoder_inputs(latents, own_labels), verbose=0)]
     for style in styles[:MAX_GRID_STYLES]:
         vectors = np.repeat(label_space.encode(style)[None], len(images), axis=0)
-        columns.append(decoder.predict([z, vectors], verbose=0))
+        columns.append(decoder.predict(decoder_inputs(latents, vectors), verbose=0))
     return grid([[to_uint8(c[i]) for c in columns] for i in range(len(images))])
 
 
@@ -255,6 +290,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
         "latent": config.latent,
         "upsample": config.upsample,
         "film": config.film,
+        "skips": config.skips,
         "stages": config.stages,
         "label_groups": label_space.to_config(),
         "styles": styles,
@@ -268,6 +304,8 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             "tv_weight": config.tv_weight, "ssim_weight": config.ssim_weight,
             "edge_promoting_weight": config.edge_promoting_weight,
             "restyled_adversarial_weight": config.restyled_adversarial_weight,
+            "paired_targets": config.paired_targets or None, "target_weight": config.target_weight,
+            "line_weight": config.line_weight,
             "adversarial_weight": config.adversarial_weight,
             "seconds_this_session": round(seconds, 1), "data": {"all labels": data},
         },
@@ -300,7 +338,8 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     """Train (or continue) the run in `run_dir`; returns the exported model folder.
     Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
     run_dir = run.output_dir(run_dir)
-    if config.edge_promoting_weight and config.input_pipeline == "auto":  # the smoothed images live in memory
+    if (config.edge_promoting_weight or config.paired_targets) and config.input_pipeline == "auto":
+        # the smoothed images and the targets live in memory
         config = dataclasses.replace(config, input_pipeline="arrays")
     config = run.resolve_input_pipeline(config)
     rows = domain_rows(config.data, (), split="train")
@@ -321,17 +360,21 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     callbacks = run.callbacks(run_dir, config, grid)
 
     if config.input_pipeline == "arrays":
-        images, labels = arrays.decode_labelled(paths, vectors, config.image_size)
-        stream = (images, labels) if not config.edge_promoting_weight else (
-            images, labels, edge_smoothing.smoothed_images(images, paths, config.data, config.image_size))
-        make_dataset = run.array_batches(config, [stream])
+        if config.paired_targets:
+            targets = caae_targets.paired_targets(rows, config.paired_targets, label_space.tags)
+            images, labels, *targeted = arrays.decode_targeted(paths, vectors, targets, config.image_size)
+        else:
+            images, labels = arrays.decode_labelled(paths, vectors, config.image_size)
+            targeted = []
+        smoothed = ([edge_smoothing.smoothed_images(images, paths, config.data, config.image_size)]
+                    if config.edge_promoting_weight else [])
+        make_dataset = run.array_batches(config, [(images, labels, *targeted, *smoothed)])
     else:
         from trainer.data.loading import labelled_dataset  # imports tensorflow
 
         def make_dataset(first_step, steps):
             return labelled_dataset(paths, vectors, config.image_size, config.batch_size, config.seed,
                                     first_step=first_step, steps=steps)
-
     start = time.perf_counter()
     pretrain_steps = config.pretrain_epochs * config.steps_per_epoch
     total_steps = (config.pretrain_epochs + config.epochs) * config.steps_per_epoch

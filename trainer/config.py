@@ -166,6 +166,12 @@ class CycleGANConfig(PatchGANRunConfig):
             raise ValueError("--edge-promoting-weight, --tv-weight and --cycle-blur must be >= 0")
         if self.edge_promoting_weight and self.input_pipeline == "tfdata":
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
+        if self.paired_targets and self.input_pipeline == "tfdata":
+            raise ValueError("--paired-targets needs --input-pipeline arrays (or auto)")
+        if self.skips and self.latent != "spatial":
+            raise ValueError("--skips needs --latent spatial")
+        if min(self.target_weight, self.line_weight) < 0:
+            raise ValueError("--target-weight and --line-weight must be >= 0")
         if self.objective != "cyclegan" and self.pool_size:
             raise ValueError(f"--pool-size is for --objective cyclegan; {self.objective} shows D the current "
                              "translations, as its paper does" + (
@@ -293,6 +299,19 @@ class CAAEConfig(RunConfig):
         "stride-2 convs in the encoder, decoder and image discriminator (5 at 256 px: an 8x8 bottleneck)"))
     film: bool = field(default=False, metadata=_flag(
         "the label also modulates every decoder stage's features (FiLM), not only the bottleneck's"))
+    skips: bool = field(default=False, metadata=_flag(
+        "U-Net skips: the encoder also hands the decoder its features of every size (a full-size "
+        "stem's too), each modulated by the label before the decoder joins it, so fine lines are "
+        "in reach; needs --latent spatial"))
+    paired_targets: str = field(default="", metadata=_flag(
+        "a tag that pairs images of the same content under other labels (toyworld's scene): "
+        "each training image is also rendered under its pair's labels and compared with the "
+        "pair (L1 x --target-weight, SSIM x --ssim-weight); empty = off, as the seed"))
+    target_weight: float = field(default=100.0, metadata=_flag(
+        "weight of the L1 to the paired targets (as the reconstruction's)"))
+    line_weight: float = field(default=0.0, metadata=_flag(
+        "count the pixels where the target or the output draws a line this many times more in "
+        "the target L1 (trainer.distill's term): lines are a few percent of a frame"))
     projection_discriminator: bool = field(default=False, metadata=_flag(
         "the image discriminator takes the label as a projection on its features (Miyato and Koyama "
         "2018), not as a 4th image channel"))
@@ -334,6 +353,12 @@ class CAAEConfig(RunConfig):
                              "--edge-promoting-weight and --restyled-adversarial-weight must be >= 0")
         if self.edge_promoting_weight and self.input_pipeline == "tfdata":
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
+        if self.paired_targets and self.input_pipeline == "tfdata":
+            raise ValueError("--paired-targets needs --input-pipeline arrays (or auto)")
+        if self.skips and self.latent != "spatial":
+            raise ValueError("--skips needs --latent spatial")
+        if min(self.target_weight, self.line_weight) < 0:
+            raise ValueError("--target-weight and --line-weight must be >= 0")
         unknown = set(self.adversary_tags) - set(self.label_tags)
         if unknown:
             raise ValueError(f"--label-adversary names {', '.join(sorted(unknown))}, which --labels "

@@ -30,6 +30,19 @@ def caae(seed=0):
                 caae_nets.decoder(label_dim=LABELS.size, upsample="resize", **shape), config)
 
 
+def toyworld_caae(seed=0, skips=False):
+    """A CAAE with toyworld's media and studios; skips: a U-Net CAAE (film, skips)."""
+    keras.utils.set_random_seed(seed)
+    labels = LabelSpace((("medium", ("2d", "3d")), ("studio", ("cel", "clay", "glossy", "watercolor"))))
+    shape = dict(image_size=32, base_filters=4, latent_dim=64, stages=3, latent="spatial", skips=skips)
+    styles = [{"medium": "2d", "studio": "cel"}, {"medium": "2d", "studio": "watercolor"},
+              {"medium": "3d", "studio": "clay"}, {"medium": "3d", "studio": "glossy"}]
+    config = {"architecture": "caae", **shape, "upsample": "resize", "film": skips, "label_groups": labels.to_config(),
+              "styles": styles}
+    return CAAE(caae_nets.encoder(**shape),
+                caae_nets.decoder(label_dim=labels.size, upsample="resize", film=skips, **shape), config)
+
+
 def without_onnx(model):
     """`model`, set to save its Keras files only: for tests of what uses a folder, not of the
     export (which takes seconds per network even this small)."""

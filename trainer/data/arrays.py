@@ -89,6 +89,17 @@ def decode_labelled(paths, labels, size):
     return np.stack([images[i] for i in kept]), np.asarray(labels, np.float32)[kept]
 
 
+def decode_targeted(paths, labels, targets, size):
+    """(uint8 images, their labels, their targets' images, the targets' labels) for the
+    images that decode; targets: each image's index in `paths` of its target, or None.
+    An image without a target, or whose target does not decode, is its own target."""
+    images = _decode_each(paths, size)
+    labels = np.asarray(labels, np.float32)
+    kept = [i for i, im in enumerate(images) if im is not None]
+    chosen = [t if t is not None and images[t] is not None else i for i, t in ((i, targets[i]) for i in kept)]
+    return (np.stack([images[i] for i in kept]), labels[kept], np.stack([images[t] for t in chosen]), labels[chosen])
+
+
 class Batches(keras.utils.PyDataset):
     """Batches for training steps first_step..first_step+steps-1 from arrays in memory, in
     the tf.data pipelines' order. Each stream is a tuple of equally long arrays that share

@@ -72,12 +72,39 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=No
             translated = model.translate_array(source, direction.key)
         row["model"] = image_metrics(translated, target)
         row["identity"] = image_metrics(source, target)
-        if all("outline" in r for r in target_rows):
-            masks = outlines.load_masks([r["outline"] for r in target_rows], size)
+        masks = (outlines.load_masks([r["outline"] for r in target_rows], size)
+                 if all("outline" in r for r in target_rows) else None)
+        if masks is not None:
             results.setdefault("look", {})[direction.name] = {
                 name: outlines.look_scores(images, masks, target)
                 for name, images in (("model", translated), ("identity", source), ("target", target))}
+        if is_caae:
+            per_label = results.setdefault("per_label", {})
+            for key, value in per_label_scores(model, translated, kept, source, target, source_rows, target_rows,
+                                               masks).items():
+                per_label.setdefault(key, {}).update(value)
     return results
+
+
+def per_label_scores(model, translated, kept, source, target, source_rows, target_rows, masks):
+    """A CAAE's figures for each label value ('studio=cel', ...): restyling to it (SSIM to
+    the target against identity's, and the look where the targets have outline masks) and
+    reconstructing images of it under their own labels (SSIM to the input)."""
+    table = {}
+    for tag in model.label_space.tags:
+        for value in sorted({str(r[tag]) for r in target_rows}):
+            chosen = [i for i, r in enumerate(target_rows) if str(r[tag]) == value]
+            entry = table.setdefault(f"{tag}={value}", {})
+            entry["restyled_pairs"] = len(chosen)
+            entry["restyled_ssim"] = image_metrics(translated[chosen], target[chosen])["ssim"]
+            entry["identity_ssim"] = image_metrics(source[chosen], target[chosen])["ssim"]
+            if masks is not None:
+                entry["look"] = outlines.look_scores(translated[chosen], masks[chosen], target[chosen])
+        for value in sorted({str(r[tag]) for r in source_rows}):
+            chosen = [i for i, r in enumerate(source_rows) if str(r[tag]) == value]
+            table.setdefault(f"{tag}={value}", {})["reconstruction_ssim"] = image_metrics(
+                kept[chosen], source[chosen])["ssim"]
+    return table
 
 
 def evaluate_all(model, data, domain_a, domain_b, split="test", size=None, style=True, classifier_tag=None,
@@ -120,4 +147,17 @@ def format_table(results):
             for name, m in rows.items():
                 lines.append(f"{direction:<16}{name:<10}{m['outline_precision']:>9.3f}{m['outline_recall']:>7.3f}"
                              f"{m['outline_f1']:>7.3f}{m['edge_sharpness']:>11.3f}{m['flat_texture']:>14.2f}")
+    if "per_label" in results:
+        lines += ["", "per label value: restyled to it (SSIM to the target, identity's; the look where the "
+                  "targets have outlines), and its images reconstructed under their own labels",
+                  f"{'label':<24}{'pairs':>6}{'SSIM':>8}{'ident.':>8}{'lines P':>9}{'R':>7}{'F1':>7}"
+                  f"{'sharp':>7}{'flat':>7}{'recon':>8}"]
+        for name, m in results["per_label"].items():
+            look = m.get("look")
+            look_cells = (f"{look['outline_precision']:>9.3f}{look['outline_recall']:>7.3f}{look['outline_f1']:>7.3f}"
+                          f"{look['edge_sharpness']:>7.3f}{look['flat_texture']:>7.2f}" if look else f"{'':>37}")
+            restyled = (f"{m['restyled_pairs']:>6}{m['restyled_ssim']:>8.4f}{m['identity_ssim']:>8.4f}"
+                        if "restyled_ssim" in m else f"{'':>22}")
+            recon = f"{m['reconstruction_ssim']:>8.4f}" if "reconstruction_ssim" in m else ""
+            lines.append(f"{name:<24}{restyled}{look_cells}{recon}")
     return "\n".join(lines)

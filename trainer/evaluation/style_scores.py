@@ -102,7 +102,7 @@ def slider_sweep(model, images, rows, classifier, source_value, target_value, ta
     styles = _target_styles(model, target_domain)
     sweeps = {}
     for mode in ("tag only", "whole style"):
-        probabilities = []
+        probabilities, outputs = [], []
         for w in SLIDER_WEIGHTS:
             labels = []
             for i, row in enumerate(rows):
@@ -113,9 +113,15 @@ def slider_sweep(model, images, rows, classifier, source_value, target_value, ta
                     weights[f"{t}={own[t]}"] += 1 - w
                     weights[f"{t}={target[t]}"] += w
                 labels.append(weights)
-            p = classifier.probabilities(model.decode(z, labels))
+            outputs.append(model.decode(z, labels))
+            p = classifier.probabilities(outputs[-1])
             probabilities.append(float(p[:, classifier.classes.index(target_value)].mean()))
-        sweeps[mode] = {"probabilities": probabilities, "move": probabilities[-1] - probabilities[0]}
+        # The picture must move smoothly, not jump at the end: the mean change of a pixel
+        # (grey levels, 0-255) from each weight to the next.
+        changes = [float(np.mean(np.abs(b.astype(np.float32) - a))) for a, b in zip(outputs, outputs[1:])]
+        sweeps[mode] = {"probabilities": probabilities, "move": probabilities[-1] - probabilities[0],
+                        "monotonic": all(b >= a for a, b in zip(probabilities, probabilities[1:])),
+                        "pixel_change_per_step": changes}
     return {"weights": list(SLIDER_WEIGHTS), "target": {"tag": tag, "value": target_value}, **sweeps}
 
 
