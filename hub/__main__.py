@@ -3,13 +3,15 @@ RUN_DIR/model, or any save_pretrained folder) to the Hugging Face Hub in one com
 `python -m hub float16 FOLDER`: store its weights as float16 (half the size).
 `python -m hub onnx FOLDER`: add the ONNX exports it lacks (a folder trained on JAX).
 `python -m hub flat-fills FOLDER a2b|b2a|none ...`: which directions of a CycleGAN folder
-get flat fills (hub.flat_fills) by default."""
+get flat fills (hub.flat_fills) by default; for a CAAE folder, which label names
+(`python -m hub flat-fills FOLDER studio=cel`)."""
 
 import argparse
 import sys
 
 from hub import flat_fills
 from hub.errors import HubError
+from hub.labels import LabelSpace
 from hub.model_folder import add_onnx, read_config, store_float16, update_config
 from hub.push import push_folder
 
@@ -28,15 +30,17 @@ def main(argv=None):
                       help="then delete the .keras files: a folder that only serves, with ONNX Runtime")
     onnx = commands.add_parser("onnx", help="add the ONNX exports a model folder lacks (runs without TensorFlow)")
     onnx.add_argument("folder")
-    flat = commands.add_parser("flat-fills", help="which directions of a CycleGAN folder get flat fills by default")
+    flat = commands.add_parser("flat-fills", help="which outputs of a model folder get flat fills by default")
     flat.add_argument("folder")
-    flat.add_argument("directions", nargs="+", choices=flat_fills.CHOICES,
-                      help="a2b and/or b2a (the cel-style side's direction), or none")
+    flat.add_argument("directions", nargs="+", metavar="WHICH",
+                      help="a CycleGAN's a2b and/or b2a (the cel-style side's direction); a CAAE's label "
+                           "names, e.g. studio=cel (outputs blend into their flat fills by that label's "
+                           "weight); or none")
     args = parser.parse_args(argv)
     try:
         if args.command == "flat-fills":
             directions = set_flat_fills(args.folder, args.directions)
-            print(f"{args.folder}: flat fills on {', '.join(directions) or 'no direction'}")
+            print(f"{args.folder}: flat fills on {', '.join(directions) or 'nothing'}")
             return
         if args.command == "float16":
             store_float16(args.folder, onnx_only=args.onnx_only)
@@ -53,12 +57,23 @@ def main(argv=None):
     print(f"pushed {args.folder} to {args.repo_id}: {url}")
 
 
-def set_flat_fills(folder, directions):
-    if read_config(folder, str(folder)).get("architecture") != "cyclegan":
-        raise HubError(f"{folder}: flat fills apply to a CycleGAN's outputs; this folder holds another model")
-    directions = flat_fills.directions(directions)
-    update_config(folder, flat_fills=directions)
-    return directions
+def set_flat_fills(folder, which):
+    """Store which outputs get flat fills: a CycleGAN's directions, a CAAE's label names."""
+    config = read_config(folder, str(folder))
+    architecture = config.get("architecture")
+    chosen = sorted(set(which) - {"none"})
+    if architecture == "cyclegan":
+        unknown = set(chosen) - set(flat_fills.CHOICES)
+        known = ", ".join(flat_fills.CHOICES)
+    elif architecture == "caae":
+        names = LabelSpace.from_config(config["label_groups"]).names
+        unknown, known = set(chosen) - set(names), ", ".join([*names, "none"])
+    else:
+        raise HubError(f"{folder}: flat fills apply to a CycleGAN's or a CAAE's outputs, not a {architecture}'s")
+    if unknown:
+        raise HubError(f"{folder}: no {', '.join(sorted(unknown))} to give flat fills; choose from {known}")
+    update_config(folder, flat_fills=chosen)
+    return chosen
 
 
 if __name__ == "__main__":

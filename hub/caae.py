@@ -9,6 +9,7 @@ label combinations seen in training), samples.png and the README.md model card.
 import numpy as np
 from PIL import Image
 
+from hub import flat_fills as flat_fills_lib
 from hub.hub_model import HubModel, predict_in_batches
 from hub.errors import ImageError, LabelError
 from hub.imaging import fit_to_square, from_uint8, read_image, to_uint8, unfit
@@ -39,6 +40,13 @@ class CAAE(HubModel, tags=["caae"]):
     def styles(self):
         """The label combinations seen in training, e.g. {'medium': '2d', 'studio': 'cel', ...}."""
         return [dict(style) for style in self.config.get("styles", [])]
+
+    @property
+    def flat_fills(self):
+        """The label names whose outputs get flat fills (hub.flat_fills) unless a call says
+        otherwise: the folder's config.json "flat_fills", e.g. ['studio=cel']
+        (`python -m hub flat-fills FOLDER studio=cel`)."""
+        return tuple(self.config.get("flat_fills", ()))
 
     @property
     def label_names(self):
@@ -77,9 +85,12 @@ class CAAE(HubModel, tags=["caae"]):
         [z, *skips] (the encoder's features of each size, finest first)."""
         return predict_in_batches(self.encoder, from_uint8(self._check_images(images)), batch_size)
 
-    def decode(self, latents, labels, batch_size=16):
+    def decode(self, latents, labels, batch_size=16, flat_fills=None):
         """Latents (as `encode` gives them) and one label, or one per image -> uint8
-        (N, S, S, 3). A label is anything `label_vector` takes."""
+        (N, S, S, 3). A label is anything `label_vector` takes. flat_fills: False for the
+        network's raw outputs; None: as the folder says, each output blended with its flat
+        fills by its label's weight on the flat-filled label names, so that a slider
+        towards a cel studio moves smoothly into them."""
         parts = [np.asarray(part, np.float32) for part in (latents if isinstance(latents, list) else [latents])]
         count = len(parts[0])
         single = isinstance(labels, dict) or (not isinstance(labels[0], dict) and np.ndim(labels) == 1)
@@ -89,7 +100,20 @@ class CAAE(HubModel, tags=["caae"]):
             raise ValueError(f"{len(labels)} labels for {count} images: give one, or one per image")
         vectors = np.stack([self.label_vector(label) for label in labels])
         inputs = decoder_inputs(parts if len(parts) > 1 else parts[0], vectors)
-        return to_uint8(predict_in_batches(self.decoder, inputs, batch_size))
+        outputs = to_uint8(predict_in_batches(self.decoder, inputs, batch_size))
+        return outputs if flat_fills is False else self._with_flat_fills(outputs, vectors)
+
+    def _with_flat_fills(self, outputs, vectors):
+        names = [self.label_names.index(name) for name in self.flat_fills if name in self.label_names]
+        weights = np.clip(vectors[:, names].max(axis=1), 0, 1) if names else np.zeros(len(outputs))
+        chosen = np.flatnonzero(weights > 0)
+        if not len(chosen):
+            return outputs
+        flat = flat_fills_lib.flatten(outputs[chosen], self.config["image_size"]).astype(np.float32)
+        w = weights[chosen, None, None, None]
+        outputs = outputs.copy()
+        outputs[chosen] = np.round((1 - w) * outputs[chosen] + w * flat).astype(np.uint8)
+        return outputs
 
     def restyle(self, image, labels, batch_size=16):
         """Re-render a picture (a path, PIL image or numpy array, see

@@ -58,6 +58,12 @@ def _directions(value):
     return None
 
 
+def _label_names(value):
+    if not isinstance(value, list) or not all(isinstance(v, str) and "=" in v for v in value):
+        return f"must be a list of label names such as 'studio=cel', got {value!r}"
+    return None
+
+
 def _onnx_records(value):
     if not isinstance(value, dict):
         return f"must be an object, got {value!r}"
@@ -81,7 +87,8 @@ REQUIRED = {
     "cyclegan": {"size_multiple": _whole(1, 1024), "domain_a_name": _text, "domain_b_name": _text},
     "caae": {"label_groups": _label_groups},
 }
-OPTIONAL = {"cyclegan": {"flat_fills": _directions}, "caae": {"styles": _styles, "latent_dim": _whole(1, 2**24)}}
+OPTIONAL = {"cyclegan": {"flat_fills": _directions}, "caae": {"styles": _styles, "latent_dim": _whole(1, 2**24),
+                                                               "flat_fills": _label_names}}
 
 
 def check(config, model_id, architecture):

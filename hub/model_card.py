@@ -108,7 +108,10 @@ def _eval_results(evaluation, flicker, dataset):
 
 
 def _direction_names(config, keys):
-    """A CycleGAN config's direction keys -> their names ('a2b' -> '3d -> 2d')."""
+    """A CycleGAN config's direction keys -> their names ('a2b' -> '3d -> 2d'); a CAAE's
+    flat-filled label names as they are."""
+    if config["architecture"] == "caae":
+        return list(keys)
     return [directions.of_config(config)[key].name for key in keys]
 
 
@@ -193,7 +196,7 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         usage=usage.replace(REPO_PLACEHOLDER, repo_id), repo_id=repo_id, first_network=first_network,
         has_samples=has_samples, samples_caption=caption, onnx_files=list(onnx_files),
         float16=config.get("weights_dtype") == "float16", onnx_only=bool(config.get("onnx_only")),
-        flat_fills=_direction_names(config, config.get("flat_fills", [])),
+        flat_fills=_direction_names(config, config.get("flat_fills", [])), is_caae=config["architecture"] == "caae",
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",
         eval_rows=_eval_rows(evaluation), look_rows=_look_rows(evaluation), limits=limits,

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from hub import CycleGAN, flat_fills
+from hub import CAAE, CycleGAN, flat_fills
 from hub.__main__ import main as hub_main
 from tests.helpers import tiny_models
 from tests.helpers.media import cel_frames
@@ -78,11 +78,24 @@ def test_a_folder_setting_applies_to_translate_and_a_call_overrides_it(tmp_path)
     assert CycleGAN.from_pretrained(folder, runtime="keras").flat_fills == ()
 
 
-def test_flat_fills_is_refused_on_a_caae_folder(tmp_path):
+@pytest.mark.slow
+def test_a_caae_blends_into_flat_fills_by_its_labels_weight(tmp_path):
     folder = tmp_path / "caae"
     tiny_models.without_onnx(tiny_models.caae()).save_pretrained(folder)
-    with pytest.raises(SystemExit, match="flat fills apply to a CycleGAN"):
+    with pytest.raises(SystemExit, match="no a2b to give flat fills; choose from medium=2d, .*studio=cel"):
         hub_main(["flat-fills", str(folder), "a2b"])
+    hub_main(["flat-fills", str(folder), "studio=cel"])
+    model = CAAE.from_pretrained(folder, runtime="keras")
+    assert model.flat_fills == ("studio=cel",)
+    images = np.random.default_rng(4).integers(0, 255, (3, 32, 32, 3), np.uint8)
+    latents = model.encode(images)
+    labels = [{"medium=2d": 1.0, "studio=cel": w, "studio=clay": 1 - w} for w in (0.0, 0.25, 1.0)]
+    raw = model.decode(latents, labels, flat_fills=False)
+    served = model.decode(latents, labels)
+    flat = flat_fills.flatten(raw, 32).astype(np.float32)
+    np.testing.assert_array_equal(served[0], raw[0])  # no weight on cel: untouched
+    np.testing.assert_array_equal(served[1], np.round(0.75 * raw[1] + 0.25 * flat[1]).astype(np.uint8))
+    np.testing.assert_array_equal(served[2], flat[2].astype(np.uint8))
 
 
 def test_evaluate_measures_either_setting_and_records_only_the_folders_own(toyworld_64, tmp_path, capsys):

@@ -42,9 +42,9 @@ def main(argv=None):
     parser.add_argument("--classifier-tag", default=None,
                         help="the tag the style classifier learns (default: the tag the two domains differ in)")
     parser.add_argument("--no-fid", action="store_true", help="style classifier only: no InceptionV3 FID/KID")
-    parser.add_argument("--flat-fills", nargs="+", choices=flat_fills.CHOICES, default=None,
-                        help="the directions of a CycleGAN whose outputs get flat fills (hub.flat_fills), or "
-                             "none (default: as the folder says)")
+    parser.add_argument("--flat-fills", nargs="+", default=None, metavar="WHICH",
+                        help="the outputs that get flat fills (hub.flat_fills): a CycleGAN's directions (a2b, "
+                             "b2a), a CAAE's label names (studio=cel), or none (default: as the folder says)")
     parser.add_argument("--out", default=None, help="write the metrics as JSON here")
     parser.add_argument("--record", action="store_true",
                         help="also store the metrics in the (local) model folder's config.json and model card")
@@ -54,8 +54,11 @@ def main(argv=None):
             raise ValueError("--record needs a local model folder (download it, record, then push it)")
         model = auto.from_pretrained(args.model)
         if args.flat_fills is not None:
-            if not isinstance(model, CycleGAN):
-                raise ValueError("--flat-fills applies to a CycleGAN's outputs only")
+            allowed = flat_fills.CHOICES if isinstance(model, CycleGAN) else (*model.label_names, "none")
+            unknown = set(args.flat_fills) - set(allowed)
+            if unknown:
+                raise ValueError(f"--flat-fills: no {', '.join(sorted(unknown))} in this model; choose from "
+                                 f"{', '.join(allowed)}")
             directions = flat_fills.directions(args.flat_fills)
             if args.record and set(directions) != set(model.flat_fills):
                 raise ValueError("--record stores how the folder serves: set its flat fills first "

@@ -52,8 +52,7 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=No
         rows_a, rows_b = [rows_a[i] for i in both], [rows_b[i] for i in both]
     names = directions.of_filters(domain_a, domain_b)
     results = {"pairs": len(rows_a), "image_size": size, "split": split, "directions": {}}
-    if not is_caae:
-        results["flat_fills"] = list(model.flat_fills)
+    results["flat_fills"] = list(model.flat_fills)
     if skipped:
         results["pairs_with_unknown_labels_skipped"] = skipped
     if is_caae:
