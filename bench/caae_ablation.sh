@@ -35,5 +35,6 @@ row caae128_skips $UNET                                                      # +
 row caae128_targets $UNET --paired-targets scene                             # + the scene pair as target
 row caae128_s0 $UNET --paired-targets scene --line-weight 10 --seed 0        # + lines counted 11 times
 row caae128_s1 $UNET --paired-targets scene --line-weight 10 --seed 1        # the same, another seed
+row caae128_pair $UNET --paired-targets scene --line-weight 10 --paired-adversarial-weight 1  # + pix2pix's D
 row caae128_proj $UNET --paired-targets scene --line-weight 10 --projection-discriminator \
     --restyled-adversarial-weight 0.05                                       # + D judges restyled images by label

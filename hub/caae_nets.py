@@ -248,6 +248,20 @@ def image_discriminator(image_size=256, label_dim=6, base_filters=64, stages=5, 
     return keras.Model([image, label], _image_head(x, stages, base_filters, 1, "logit"), name=name)
 
 
+def pair_discriminator(image_size=256, label_dim=6, base_filters=64, name="pair_discriminator"):
+    """(image, its restyling, the label it was restyled under) -> PatchGAN logits that the
+    restyling is the image's real pair under that label: pix2pix's conditional
+    discriminator (the two images side by side in channels), with the label as planes."""
+    image = keras.Input(shape=(image_size, image_size, 3), name="image")
+    restyled = keras.Input(shape=(image_size, image_size, 3), name="restyled")
+    label = keras.Input(shape=(label_dim,), name="label")
+    planes = layers.Reshape((1, 1, label_dim), name="label_cell")(label)
+    planes = layers.UpSampling2D(image_size, name="label_planes")(planes)
+    x = layers.Concatenate(name="pair_label")([image, restyled, planes])
+    patches = nets.patchgan_discriminator(base_filters, channels=6 + label_dim)
+    return keras.Model([image, restyled, label], patches(x), name=name)
+
+
 def style_classifier(image_size=256, label_dim=6, base_filters=64, stages=5, name="style_classifier"):
     """Image -> label logits (one softmax per group), trained on real images: the judge of
     StarGAN's domain-classification loss (Choi et al., CVPR 2018), with the image

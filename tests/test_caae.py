@@ -451,11 +451,12 @@ SKIPS = ["--latent", "spatial", "--latent-dim", "64", "--upsample", "resize", "-
 @pytest.mark.slow
 def test_a_caae_with_skips_learns_paired_targets_and_exports_a_folder_that_loads(toyworld_64, tmp_path):
     config = tiny_config(toyworld_64, latent="spatial", latent_dim=64, upsample="resize", film=True, skips=True,
-                         paired_targets="scene", line_weight=5.0, ssim_weight=10.0, epochs=1, pretrain_epochs=1,
-                         steps_per_epoch=3, onnx=True)
+                         paired_targets="scene", line_weight=5.0, ssim_weight=10.0, paired_adversarial_weight=1.0,
+                         epochs=1, pretrain_epochs=1, steps_per_epoch=3, onnx=True)
     folder = caae.train(config, tmp_path / "run", verbose=0)
     history = [json.loads(line) for line in (tmp_path / "run" / "logs" / "history.jsonl").read_text().splitlines()]
     assert all(np.isfinite(entry["target_l1"]) for entry in history)
+    assert np.isfinite(history[-1]["disc_pair_loss"])  # the adversarial phase trained the pair discriminator
     keras_model, onnx_model = CAAE.from_pretrained(folder, runtime="keras"), CAAE.from_pretrained(folder)
     assert keras_model.config["skips"] is True and keras_model.config["training"]["paired_targets"] == "scene"
     images = np.random.default_rng(3).integers(0, 255, (3, 32, 32, 3), np.uint8)
@@ -473,3 +474,37 @@ def test_kill_and_resume_with_skips_and_paired_targets_matches_an_uninterrupted_
     training_cli.assert_kill_and_resume_match("trainer.caae", [
         "--data", str(toyworld_64), *TINY, *SKIPS, "--pretrain-epochs", "1", "--epochs", "2",
         "--steps-per-epoch", "5", "--checkpoint-every", "4", "--seed", "5"], 8, tmp_path, model_class=CAAE)
+
+
+def test_the_target_l1_and_the_pair_discriminator_judge_each_image_against_its_pair():
+    from hub.labels import LabelSpace
+
+    space = LabelSpace((("medium", ("2d", "3d")),))
+    config = CAAEConfig(data="d", image_size=32, base_filters=4, latent_dim=64, stages=3, latent="spatial",
+                        upsample="resize", film=True, skips=True, paired_targets="scene", paired_adversarial_weight=2.0,
+                        tv_weight=0.0, adversarial_weight=0.0)
+    trainer = caae.build_trainer(config, space)
+    rng = np.random.default_rng(0)
+    images, targets = (keras.ops.convert_to_tensor(rng.uniform(-1, 1, (4, 32, 32, 3)).astype(np.float32))
+                       for _ in range(2))
+    labels = keras.ops.convert_to_tensor(np.eye(2, dtype=np.float32)[[0, 1, 0, 1]])
+    target_labels = keras.ops.convert_to_tensor(np.eye(2, dtype=np.float32)[[1, 0, 1, 0]])
+    trainer.set_pretraining(False)
+    out = {k: float(v) for k, v in trainer.compute_losses(images, labels, targets, target_labels).items()}
+
+    latents = trainer.encoder(images, training=True)
+    retargeted = trainer.decoder(decoder_inputs(latents, target_labels), training=True)
+    reconstructed = trainer.decoder(decoder_inputs(latents, labels), training=True)
+    assert out["target_l1"] == pytest.approx(float(np.mean(np.abs(targets - retargeted))), rel=1e-5)
+    real, fake = (keras.ops.convert_to_numpy(trainer.disc_pair([images, x, target_labels], training=True))
+                  for x in (targets, retargeted))
+    as_real, as_fake = (lambda x: np.mean(np.logaddexp(0, -x))), (lambda x: np.mean(np.logaddexp(0, x)))
+    assert out["disc_pair_loss"] == pytest.approx(0.5 * (as_real(real) + as_fake(fake)), rel=1e-5)
+    l1 = float(np.mean(np.abs(images - reconstructed)))
+    # adversarial weight 0 and no TV: the AE loss is the two L1s, the label adversary (off) and the pair term
+    assert out["ae_loss"] == pytest.approx(100 * l1 + 100 * out["target_l1"] + 2.0 * as_real(fake), rel=1e-4)
+    assert "disc_pair_loss" in dict(trainer.trained_losses())
+    trainer.set_pretraining(True)
+    assert "disc_pair_loss" not in dict(trainer.trained_losses())  # D rests with the others
+    with pytest.raises(ValueError, match="--paired-adversarial-weight needs --paired-targets"):
+        CAAEConfig(data="d", paired_adversarial_weight=1.0).validate()

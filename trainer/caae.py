@@ -56,12 +56,13 @@ class CAAETrainer(MultiLossTrainer):
     (trainer.multi_loss), each group by its own loss and its own Adam."""
 
     def __init__(self, encoder, decoder, disc_z, disc_img, label_classifier=None, style_classifier=None,
-                 label_widths=(), hidden_groups=(), seed=None, jitter=True, targeted=False, **kwargs):
+                 disc_pair=None, label_widths=(), hidden_groups=(), seed=None, jitter=True, targeted=False, **kwargs):
         super().__init__(**kwargs)
         self.encoder, self.decoder = encoder, decoder
         self.disc_z, self.disc_img = disc_z, disc_img
         self.label_classifier = label_classifier
         self.style_classifier = style_classifier
+        self.disc_pair = disc_pair  # judges (image, its restyling to its target's labels) pairs
         self.label_widths = tuple(label_widths)  # one-hot group widths of the label vector
         self.hidden_groups = tuple(hidden_groups)  # (offset, width) in the label vector of the groups kept out of z
         self.prior_seed = keras.random.SeedGenerator(seed)  # tracked, so checkpoints hold its state
@@ -77,13 +78,15 @@ class CAAETrainer(MultiLossTrainer):
             names += ["style_loss", "restyle_loss"]
         if targeted:
             names += ["target_l1"]
+        if disc_pair is not None:
+            names += ["disc_pair_loss"]
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = True  # every part exists now; fit need not trace a call() to build it
 
     def compile(self, optimizers, reconstruction_weight=100.0, tv_weight=10.0, adversarial_weight=1.0,
                 label_adversary_weight=1.0, style_classifier_weight=1.0, ssim_weight=0.0, edge_weight=0.0,
                 restyled_adversarial_weight=0.0, target_weight=100.0, line_weight=0.0, line_radius=2,
-                jit_compile=False):
+                paired_adversarial_weight=0.0, jit_compile=False):
         """optimizers: one per entry of `updates`, in that order; each group keeps its own
         (trainer.optimizer_groups: the discriminators start after pretraining)."""
         if len(optimizers) != len(self.updates):
@@ -100,6 +103,7 @@ class CAAETrainer(MultiLossTrainer):
         self.restyled_adversarial_weight = restyled_adversarial_weight
         self.target_weight = target_weight
         self.line_weight, self.line_radius = line_weight, line_radius
+        self.paired_adversarial_weight = paired_adversarial_weight
 
     @property
     def updates(self):
@@ -111,11 +115,13 @@ class CAAETrainer(MultiLossTrainer):
             groups.append(("label_loss", self.label_classifier.trainable_variables))
         if self.style_classifier is not None:
             groups.append(("style_loss", self.style_classifier.trainable_variables))
+        if self.disc_pair is not None:
+            groups.append(("disc_pair_loss", self.disc_pair.trainable_variables))
         return groups
 
     def trained_losses(self):
         """Every group's loss, less the discriminators' while pretraining (they rest then)."""
-        resting = ("disc_z_loss", "disc_img_loss") if self.pretraining else ()
+        resting = ("disc_z_loss", "disc_img_loss", "disc_pair_loss") if self.pretraining else ()
         return [(name, variables) for name, variables in self.updates if name not in resting]
 
     def set_pretraining(self, pretraining):
@@ -204,6 +210,11 @@ class CAAETrainer(MultiLossTrainer):
                 fakes = keras.ops.concatenate([fake_image_logits, restyled_logits], axis=0)
                 ae_loss += self.restyled_adversarial_weight * losses.generator_adversarial_loss(restyled_logits)
             out["disc_img_loss"] = losses.discriminator_loss(self.disc_img([images, labels], training=training), fakes)
+            if self.disc_pair is not None:  # pix2pix's term: is this the image's pair under that label?
+                fake_pairs = self.disc_pair([images, retargeted, target_labels], training=training)
+                out["disc_pair_loss"] = losses.discriminator_loss(
+                    self.disc_pair([images, targets, target_labels], training=training), fake_pairs)
+                ae_loss += self.paired_adversarial_weight * losses.generator_adversarial_loss(fake_pairs)
             if smoothed is not None:  # CartoonGAN's term, each image under its own label
                 out["disc_img_loss"] += losses.edge_promoting_loss(
                     self.disc_img([smoothed, labels], training=training), self.edge_weight)
@@ -239,6 +250,8 @@ def build_networks(config, label_space):
         nets["label_classifier"] = caae_nets.label_classifier(shape, hidden_dim)
     if c.style_classifier_weight > 0:
         nets["style_classifier"] = caae_nets.style_classifier(c.image_size, label_dim, c.base_filters, c.stages)
+    if c.paired_adversarial_weight > 0:
+        nets["disc_pair"] = caae_nets.pair_discriminator(c.image_size, label_dim, c.base_filters)
     return nets
 
 
@@ -259,7 +272,8 @@ def build_trainer(config, label_space):
                         edge_weight=config.edge_promoting_weight,
                         restyled_adversarial_weight=config.restyled_adversarial_weight,
                         target_weight=config.target_weight, line_weight=config.line_weight,
-                        line_radius=outlines.line_radius(config.image_size), jit_compile=run.jit_compile(config))
+                        line_radius=outlines.line_radius(config.image_size),
+                        paired_adversarial_weight=config.paired_adversarial_weight, jit_compile=run.jit_compile(config))
     return trainer
 
 
@@ -305,7 +319,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             "edge_promoting_weight": config.edge_promoting_weight,
             "restyled_adversarial_weight": config.restyled_adversarial_weight,
             "paired_targets": config.paired_targets or None, "target_weight": config.target_weight,
-            "line_weight": config.line_weight,
+            "line_weight": config.line_weight, "paired_adversarial_weight": config.paired_adversarial_weight,
             "adversarial_weight": config.adversarial_weight,
             "seconds_this_session": round(seconds, 1), "data": {"all labels": data},
         },

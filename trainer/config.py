@@ -170,8 +170,10 @@ class CycleGANConfig(PatchGANRunConfig):
             raise ValueError("--paired-targets needs --input-pipeline arrays (or auto)")
         if self.skips and self.latent != "spatial":
             raise ValueError("--skips needs --latent spatial")
-        if min(self.target_weight, self.line_weight) < 0:
-            raise ValueError("--target-weight and --line-weight must be >= 0")
+        if min(self.target_weight, self.line_weight, self.paired_adversarial_weight) < 0:
+            raise ValueError("--target-weight, --line-weight and --paired-adversarial-weight must be >= 0")
+        if self.paired_adversarial_weight and not self.paired_targets:
+            raise ValueError("--paired-adversarial-weight needs --paired-targets")
         if self.objective != "cyclegan" and self.pool_size:
             raise ValueError(f"--pool-size is for --objective cyclegan; {self.objective} shows D the current "
                              "translations, as its paper does" + (
@@ -312,6 +314,11 @@ class CAAEConfig(RunConfig):
     line_weight: float = field(default=0.0, metadata=_flag(
         "count the pixels where the target or the output draws a line this many times more in "
         "the target L1 (trainer.distill's term): lines are a few percent of a frame"))
+    paired_adversarial_weight: float = field(default=0.0, metadata=_flag(
+        "weight of the decoder's loss against a PatchGAN that judges (image, its restyling to its "
+        "pair's labels) against (image, the pair), the label given as planes: pix2pix's "
+        "conditional discriminator, which keeps the lines an L1 averages away; needs "
+        "--paired-targets; 0 = off"))
     projection_discriminator: bool = field(default=False, metadata=_flag(
         "the image discriminator takes the label as a projection on its features (Miyato and Koyama "
         "2018), not as a 4th image channel"))
@@ -357,8 +364,10 @@ class CAAEConfig(RunConfig):
             raise ValueError("--paired-targets needs --input-pipeline arrays (or auto)")
         if self.skips and self.latent != "spatial":
             raise ValueError("--skips needs --latent spatial")
-        if min(self.target_weight, self.line_weight) < 0:
-            raise ValueError("--target-weight and --line-weight must be >= 0")
+        if min(self.target_weight, self.line_weight, self.paired_adversarial_weight) < 0:
+            raise ValueError("--target-weight, --line-weight and --paired-adversarial-weight must be >= 0")
+        if self.paired_adversarial_weight and not self.paired_targets:
+            raise ValueError("--paired-adversarial-weight needs --paired-targets")
         unknown = set(self.adversary_tags) - set(self.label_tags)
         if unknown:
             raise ValueError(f"--label-adversary names {', '.join(sorted(unknown))}, which --labels "
