@@ -28,7 +28,6 @@ row() {  # name, trainer flags...
   fi
   evaluate "$name" "runs/$name/model"
 }
-evaluate demo64 space/demo_models/caae-toyworld 2>/dev/null || true          # today's demo runs at 64 px only
 row caae128_demo $DEMO                                                       # today's recipe at 128 px
 row caae128_film $DEMO --film                                                # the label at every decoder scale
 row caae128_skips $UNET                                                      # + skips the label modulates
