@@ -325,8 +325,8 @@ class CAAEConfig(RunConfig):
     reconstruction_weight: float = field(default=100.0, metadata=_flag("weight of the L1 reconstruction loss"))
     tv_weight: float = field(default=10.0, metadata=_flag("weight of the total-variation loss"))
     ssim_weight: float = field(default=0.0, metadata=_flag(
-        "weight of 1 - SSIM between image and reconstruction, beside L1 (Zhao et al. 2017): L1 "
-        "alone averages edges away; 0 = off, as the seed"))
+        "weight of 1 - SSIM between image and reconstruction (and restyling and paired target), "
+        "beside L1 (Zhao et al. 2017): L1 alone averages edges away; 0 = off, as the seed"))
     adversarial_weight: float = field(default=1.0, metadata=_flag(
         "weight of the encoder's and decoder's adversarial losses"))
     label_adversary: str = field(default="", metadata=_flag(
