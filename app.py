@@ -43,7 +43,8 @@ def parse_args(argv=None):
     parser.add_argument("--max-upload", default=env.get("STYLE_MAX_UPLOAD", "200mb"),
                         help="largest file a user may upload, e.g. 200mb (larger ones are refused with a message)")
     parser.add_argument("--runtime", choices=["auto", "keras", "onnx"], default="auto",
-                        help="how to run the models: ONNX Runtime where a folder has an export (auto), or Keras")
+                        help="how to run the configured models: ONNX Runtime where a folder has an export (auto), "
+                             "or Keras; the demo weights are ONNX only and always run on ONNX Runtime")
     parser.add_argument("--mcp", action="store_true",
                         default=env.get("GRADIO_MCP_SERVER", "").lower() in {"1", "true", "yes"},
                         help="also serve the public endpoints as MCP tools at /gradio_api/mcp/ (for AI agents)")

@@ -104,9 +104,9 @@ def load_models(cyclegan_sources=(), caae_source=None, runtime="auto"):
         if loaded:
             cyclegans.append(loaded)
     if not cyclegans:
-        cyclegans.extend(_demo(CycleGAN, folder, runtime) for folder in DEMO_CYCLEGANS)
+        cyclegans.extend(_demo(CycleGAN, folder) for folder in DEMO_CYCLEGANS)
     caae = _load(CAAE, caae_source, runtime, notices) if caae_source else None
-    models = AppModels(cyclegans, caae or _demo(CAAE, DEMO_CAAE, runtime), notices)
+    models = AppModels(cyclegans, caae or _demo(CAAE, DEMO_CAAE), notices)
     _unique_names(models.cyclegans)
     return models
 
@@ -143,8 +143,10 @@ def _public_name(repo):
     return name if len(name) <= 80 else name[:77] + "..."
 
 
-def _demo(cls, folder, runtime):
-    return LoadedModel(name=f"demo: {folder.name}", model=cls.from_pretrained(str(folder), runtime=runtime),
+def _demo(cls, folder):
+    """A demo model: its folder holds float16 ONNX files only, so it runs on ONNX Runtime
+    whatever --runtime says of the configured models."""
+    return LoadedModel(name=f"demo: {folder.name}", model=cls.from_pretrained(str(folder), runtime="onnx"),
                        source=f"space/demo_models/{folder.name} (in this repository)", demo=True)
 
 

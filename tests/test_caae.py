@@ -241,9 +241,9 @@ def test_disc_img_calls_each_smoothed_image_fake_under_its_own_label():
     trainer.compile([keras.optimizers.Adam() for _ in trainer.updates], edge_weight=2.0)
     images, labels = map(keras.ops.convert_to_tensor, tiny_trainers.batch("caae", 2))
     smoothed = keras.ops.convert_to_tensor(np.random.default_rng(1).uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32))
-    assert "disc_img_loss" not in trainer.compute_losses(images, labels, smoothed)  # pretraining: D rests
+    assert "disc_img_loss" not in trainer.compute_losses(images, labels, smoothed=smoothed)  # pretraining: D rests
     trainer.set_pretraining(False)
-    plain, edged = trainer.compute_losses(images, labels), trainer.compute_losses(images, labels, smoothed)
+    plain, edged = trainer.compute_losses(images, labels), trainer.compute_losses(images, labels, smoothed=smoothed)
     logits = keras.ops.convert_to_numpy(trainer.disc_img([smoothed, labels]))
     fake_term = np.mean(np.logaddexp(0, logits))  # binary cross-entropy towards "fake"
     assert float(edged["disc_img_loss"]) == pytest.approx(float(plain["disc_img_loss"]) + 0.5 * 2.0 * fake_term,

@@ -166,14 +166,6 @@ class CycleGANConfig(PatchGANRunConfig):
             raise ValueError("--edge-promoting-weight, --tv-weight and --cycle-blur must be >= 0")
         if self.edge_promoting_weight and self.input_pipeline == "tfdata":
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
-        if self.paired_targets and self.input_pipeline == "tfdata":
-            raise ValueError("--paired-targets needs --input-pipeline arrays (or auto)")
-        if self.skips and self.latent != "spatial":
-            raise ValueError("--skips needs --latent spatial")
-        if min(self.target_weight, self.line_weight, self.paired_adversarial_weight) < 0:
-            raise ValueError("--target-weight, --line-weight and --paired-adversarial-weight must be >= 0")
-        if self.paired_adversarial_weight and not self.paired_targets:
-            raise ValueError("--paired-adversarial-weight needs --paired-targets")
         if self.objective != "cyclegan" and self.pool_size:
             raise ValueError(f"--pool-size is for --objective cyclegan; {self.objective} shows D the current "
                              "translations, as its paper does" + (
