@@ -18,6 +18,12 @@ as a fake (CartoonGAN's loss, trainer.edge_smoothing), so a soft reconstruction 
 label (StarGAN's D judges its translations), the output a user sees, which otherwise only
 the style classifier does.
 
+For the 2D look at 128 px (README, "The CAAE's look"): --film and --skips let the label
+reach every scale and the encoder's detail reach the decoder (a U-Net whose skips the
+label modulates); --paired-targets TAG renders each image under its pair's labels against
+the pair (trainer.caae_targets), --line-weight counts the pair's lines more there, and
+--paired-adversarial-weight adds pix2pix's conditional PatchGAN on those renders.
+
 RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png (each row: the
 original, its reconstruction, then the image re-rendered under every label combination
 seen in training), logs/ (TensorBoard) and, at the end, model/ (a `hub.CAAE` folder).
