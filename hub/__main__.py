@@ -11,7 +11,6 @@ import sys
 
 from hub import flat_fills
 from hub.errors import HubError
-from hub.labels import LabelSpace
 from hub.model_folder import add_onnx, read_config, store_float16, update_config
 from hub.push import push_folder
 
@@ -60,18 +59,10 @@ def main(argv=None):
 def set_flat_fills(folder, which):
     """Store which outputs get flat fills: a CycleGAN's directions, a CAAE's label names."""
     config = read_config(folder, str(folder))
-    architecture = config.get("architecture")
-    chosen = sorted(set(which) - {"none"})
-    if architecture == "cyclegan":
-        unknown = set(chosen) - set(flat_fills.CHOICES)
-        known = ", ".join(flat_fills.CHOICES)
-    elif architecture == "caae":
-        names = LabelSpace.from_config(config["label_groups"]).names
-        unknown, known = set(chosen) - set(names), ", ".join([*names, "none"])
-    else:
-        raise HubError(f"{folder}: flat fills apply to a CycleGAN's or a CAAE's outputs, not a {architecture}'s")
-    if unknown:
-        raise HubError(f"{folder}: no {', '.join(sorted(unknown))} to give flat fills; choose from {known}")
+    if config.get("architecture") not in ("cyclegan", "caae"):
+        raise HubError(f"{folder}: flat fills apply to a CycleGAN's or a CAAE's outputs, "
+                       f"not a {config.get('architecture')}'s")
+    chosen = flat_fills.chosen(which, config, str(folder))
     update_config(folder, flat_fills=chosen)
     return chosen
 

@@ -18,6 +18,8 @@ import warnings
 import numpy as np
 
 from hub.directions import KEYS
+from hub.errors import HubError
+from hub.labels import LabelSpace
 
 # Measured on toyworld's 101 held-out cel pairs at 128 px (README, "The 2D look"): a 3 px
 # window and 20 grey levels of colour distance lower the grain by a third and keep the
@@ -33,6 +35,23 @@ CHOICES = (*KEYS, "none")
 def directions(words):
     """Words from CHOICES -> the sorted direction keys whose outputs get flat fills."""
     return sorted(set(words) - {"none"})
+
+
+def chosen(words, config, name):
+    """`words` (what `python -m hub flat-fills` and `trainer.evaluate --flat-fills` take) ->
+    the sorted outputs of the model of `config` (its config.json) that get flat fills: a
+    CycleGAN's direction keys, a CAAE's label names; "none" for none. Raises HubError,
+    after `name`, naming the choices."""
+    if config.get("architecture") == "caae":
+        allowed = LabelSpace.from_config(config["label_groups"]).names
+    else:
+        allowed = list(KEYS)
+    picked = directions(words)
+    unknown = set(picked) - set(allowed)
+    if unknown:
+        raise HubError(f"{name}: no {', '.join(sorted(unknown))} to give flat fills; choose from "
+                       f"{', '.join([*allowed, 'none'])}")
+    return picked
 
 
 def flatten(images, network_size):

@@ -54,12 +54,7 @@ def main(argv=None):
             raise ValueError("--record needs a local model folder (download it, record, then push it)")
         model = auto.from_pretrained(args.model)
         if args.flat_fills is not None:
-            allowed = flat_fills.CHOICES if isinstance(model, CycleGAN) else (*model.label_names, "none")
-            unknown = set(args.flat_fills) - set(allowed)
-            if unknown:
-                raise ValueError(f"--flat-fills: no {', '.join(sorted(unknown))} in this model; choose from "
-                                 f"{', '.join(allowed)}")
-            directions = flat_fills.directions(args.flat_fills)
+            directions = flat_fills.chosen(args.flat_fills, model.config, "--flat-fills")
             if args.record and set(directions) != set(model.flat_fills):
                 raise ValueError("--record stores how the folder serves: set its flat fills first "
                                  f"(python -m hub flat-fills {args.model} {' '.join(directions) or 'none'})")

@@ -25,9 +25,9 @@ from hub import auto
 from hub.caae import CAAE
 from hub.errors import HubError
 from hub.imaging import grid, read_image, resize, save_png
-from trainer.data import manifest
 from trainer.data.arrays import decode_square
 from trainer.data.pairs import paired_rows
+from trainer.evaluation.style_scores import target_styles
 
 TITLE_HEIGHT = 16
 
@@ -53,22 +53,14 @@ def caae_labels(model, spec, own_rows, target_rows):
             for own, target in zip(own_rows, target_rows)]
 
 
-def _first_style(model, domain):
-    filters = manifest.parse_filter(domain)
-    for style in model.styles:
-        if all(str(style.get(tag)) == value for tag, value in filters):
-            return style
-    raise ValueError(f"the CAAE was trained on no style of {domain!r}")
-
-
 def outputs_of(model, spec, inputs, own_rows, target_rows, direction, domains):
     """A column's images: a CycleGAN's translations, or a CAAE's restyled inputs (photos,
     whose rows are None, from its first style of domain A to its first of domain B)."""
     if not isinstance(model, CAAE):
         return model.translate_array(inputs, direction)
     size = model.config["image_size"]
-    own_rows = [row or _first_style(model, domains[0]) for row in own_rows]
-    target_rows = [row or _first_style(model, domains[1]) for row in target_rows]
+    own_rows = [row or target_styles(model, domains[0])[0] for row in own_rows]
+    target_rows = [row or target_styles(model, domains[1])[0] for row in target_rows]
     labels = caae_labels(model, spec, own_rows, target_rows)
     squares = np.stack([resize(image, size, size) for image in inputs])
     return np.stack([resize(image, inputs.shape[1], inputs.shape[2]) for image in model.decode(model.encode(squares), labels)])

@@ -60,7 +60,7 @@ def _distances(features, translated, source_features, target_features):
     return result
 
 
-def _target_styles(model, domain):
+def target_styles(model, domain):
     """The CAAE's training styles inside `domain` (a tag filter)."""
     filters = manifest.parse_filter(domain)
     styles = [s for s in model.styles if all(str(s.get(k)) == v for k, v in filters)]
@@ -71,7 +71,7 @@ def _target_styles(model, domain):
 
 def _translate(model, images, direction, target_domain):
     if isinstance(model, CAAE):  # each input under one of the target domain's styles, in turn
-        styles = _target_styles(model, target_domain)
+        styles = target_styles(model, target_domain)
         return model.decode(model.encode(images), [styles[i % len(styles)] for i in range(len(images))])
     return model.translate_array(images, direction)
 
@@ -99,7 +99,7 @@ def slider_sweep(model, images, rows, classifier, source_value, target_value, ta
         raise ValueError("none of the test images has labels this CAAE was trained on")
     images, rows = images[known], [rows[i] for i in known]
     z = model.encode(images)
-    styles = _target_styles(model, target_domain)
+    styles = target_styles(model, target_domain)
     sweeps = {}
     for mode in ("tag only", "whole style"):
         probabilities, outputs = [], []
