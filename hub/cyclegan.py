@@ -13,7 +13,7 @@ from hub import directions as directions_lib
 from hub import flat_fills as flat_fills_lib
 from hub.hub_model import HubModel, predict_in_batches
 from hub.errors import ImageError
-from hub.imaging import fit_to_network, from_uint8, read_image, to_uint8, unfit
+from hub.imaging import detail_size, fit_to_network, from_uint8, read_image, to_uint8, unfit
 
 
 class CycleGAN(HubModel, tags=["cyclegan"]):
@@ -50,24 +50,25 @@ class CycleGAN(HubModel, tags=["cyclegan"]):
         or a list of them, in `direction` (a Direction, its key or its name, as
         `direction()` takes); returns PIL images of each input's own size.
 
-        The short side is scaled to `size` (default: the training size), the picture is
-        padded by reflection to the generator's size multiple, translated, and the
-        padding cropped and the size scaled back: nothing is cut from the edges.
+        The short side is scaled to `size`, the picture is padded by reflection to the
+        generator's size multiple, translated, and the padding cropped and the size scaled
+        back: nothing is cut from the edges. size None: each picture's short side, from the
+        training size up to hub.imaging.DETAIL_PX (256), as the app and `hub translate` do.
         flat_fills: True or False to smooth the output inside its regions or not
         (hub.flat_fills); None: as the folder says for this direction.
         """
         key = self.direction(direction).key
-        size = int(size or self.config["image_size"])
         images = image if isinstance(image, (list, tuple)) else [image]
         arrays = [read_image(item) for item in images]
-        fitted = [fit_to_network(array, size, self.config["size_multiple"]) for array in arrays]
+        sizes = [int(size or detail_size(min(array.shape[:2]), self.config["image_size"])) for array in arrays]
+        fitted = [fit_to_network(array, s, self.config["size_multiple"]) for array, s in zip(arrays, sizes)]
         outputs = [None] * len(arrays)
         by_shape = {}  # inputs of one padded shape run as one batch
         for i, (padded, _) in enumerate(fitted):
             by_shape.setdefault(padded.shape, []).append(i)
         for indices in by_shape.values():
             batch = np.stack([fitted[i][0] for i in indices])
-            for i, out in zip(indices, self._run(key, batch, batch_size, flat_fills, size)):
+            for i, out in zip(indices, self._run(key, batch, batch_size, flat_fills, sizes[indices[0]])):
                 outputs[i] = Image.fromarray(unfit(out, fitted[i][1], arrays[i].shape))
         return outputs if isinstance(image, (list, tuple)) else outputs[0]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from huggingface_hub import ModelHubMixin
 
-from hub import model_card, model_folder, push
+from hub import model_card, model_folder, onnx_runtime, push
 from hub.errors import PushError
 
 
@@ -110,24 +110,32 @@ class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=model_c
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *, force_download=False, token=None, cache_dir=None,
-                        local_files_only=False, revision=None, runtime="auto"):
+                        local_files_only=False, revision=None, runtime="auto", providers=None, device=None):
         """`ModelHubMixin.from_pretrained`: a local model folder or a Hub repo id, whose
         files are downloaded into the Hub cache (which also serves HF_HUB_OFFLINE=1); only
         those the runtime needs are fetched. runtime: 'auto' (ONNX Runtime when installed
-        and the export matches the weights), 'keras' or 'onnx'. Raises
-        hub.errors.ModelFolderError for anything that cannot be loaded."""
+        and the export matches the weights), 'keras' or 'onnx'. providers: ONNX Runtime's
+        execution providers, e.g. ["CUDAExecutionProvider"] (default the CPU); device:
+        "cpu" or "cuda", a shortcut for them. A provider this onnxruntime lacks falls back
+        to the CPU with a warning. Raises hub.errors.ModelFolderError for anything that
+        cannot be loaded."""
+        if device is not None:
+            if providers is not None:
+                raise ValueError("give providers or device, not both")
+            providers = onnx_runtime.device_providers(device)
         # Not the mixin's own: it reads config.json before any check of ours, so a broken
         # folder would raise the JSON parser's or the Hub client's errors instead of ours.
         return cls._from_pretrained(model_id=str(pretrained_model_name_or_path), revision=revision,
                                     cache_dir=cache_dir, force_download=force_download,
-                                    local_files_only=local_files_only, token=token, runtime=runtime)
+                                    local_files_only=local_files_only, token=token, runtime=runtime,
+                                    providers=providers)
 
     @classmethod
     def _from_pretrained(cls, *, model_id, revision, cache_dir, force_download, local_files_only, token,
-                         runtime="auto", **unused):
+                         runtime="auto", providers=None, **unused):
         source = model_folder.Source(model_id, revision, cache_dir, force_download, local_files_only, token)
         config, networks, samples = model_folder.load(source, list(cls.network_files.values()), cls.__name__,
-                                                      runtime)
+                                                      runtime, providers)
         instance = cls(*(networks[f] for f in cls.network_files.values()), config, samples)
         instance._hub_mixin_config = config
         return instance

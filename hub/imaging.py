@@ -23,6 +23,9 @@ BACKGROUND = (255, 255, 255)  # what transparent pixels become
 MAX_ASPECT = 8
 ORIENTATION_TAG = 0x0112  # EXIF
 MAX_NETWORK_PIXELS = 2 ** 21
+# The short side a picture is translated at by default, in the library, `hub translate`
+# and the app alike: a photo translated at a 64 px training size comes back as a thumbnail.
+DETAIL_PX = 256
 
 
 def read_image(source, max_pixels=MAX_PIXELS):
@@ -135,6 +138,14 @@ def resize(array, width, height):
     if array.shape[:2] == (height, width):
         return array
     return np.asarray(Image.fromarray(array).resize((width, height), Image.Resampling.LANCZOS))
+
+
+def detail_size(short_side, training_size):
+    """The network size a picture of `short_side` px is translated at by default: its short
+    side, from the training size up to DETAIL_PX, on steps of half the training size (the
+    app's size slider's)."""
+    step = max(training_size // 2, 1)
+    return max(training_size, min(max(DETAIL_PX, training_size), short_side) // step * step)
 
 
 def fit_to_network(array, size, multiple, max_aspect=MAX_ASPECT, max_pixels=MAX_NETWORK_PIXELS):

@@ -315,10 +315,11 @@ class Source:
         return folder
 
 
-def load(source, filenames, kind, runtime="auto"):
+def load(source, filenames, kind, runtime="auto", providers=None):
     """source: a Source (or a model id). -> (config, {filename: network}, samples or None).
     A network is a keras.Model, or an OnnxNetwork when `runtime` is 'onnx', or 'auto' with
-    onnxruntime installed and an export that matches the .keras file. From the Hub, only
+    onnxruntime installed and an export that matches the .keras file; `providers` are its
+    ONNX Runtime execution providers (hub.onnx_runtime.OnnxNetwork). From the Hub, only
     the files that will run are downloaded: the .onnx files, or the .keras files."""
     if runtime not in RUNTIMES:
         raise ValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
@@ -330,7 +331,7 @@ def load(source, filenames, kind, runtime="auto"):
     use_onnx = runtime != "keras" and onnx_runtime.can_run() and all(
         _onnx_name(f) in config.get("onnx", {}) for f in filenames)
     folder = source.fetch(onnx_files(filenames) if use_onnx else [CONFIG_NAME, SAMPLES_NAME, *filenames])
-    networks = {f: _load_network(folder, f, config, model_id, runtime, source) for f in filenames}
+    networks = {f: _load_network(folder, f, config, model_id, runtime, source, providers) for f in filenames}
     samples = read_image(folder / SAMPLES_NAME) if (folder / SAMPLES_NAME).is_file() else None
     return config, networks, samples
 
@@ -345,7 +346,7 @@ def onnx_files(filenames):
     return [CONFIG_NAME, SAMPLES_NAME, *(_onnx_name(f) for f in filenames)]
 
 
-def _load_network(folder, filename, config, model_id, runtime, source):
+def _load_network(folder, filename, config, model_id, runtime, source, providers=None):
     onnx_name = _onnx_name(filename)
     if runtime != "keras" and onnx_runtime.can_run():
         problem = _onnx_problem(folder, filename, onnx_name, config.get("onnx", {}).get(onnx_name))
@@ -353,7 +354,7 @@ def _load_network(folder, filename, config, model_id, runtime, source):
             raise ModelFolderError(f"{model_id}: no usable ONNX export of {filename}: {problem}")
         if not problem:
             try:
-                return onnx_runtime.OnnxNetwork(folder / onnx_name)
+                return onnx_runtime.OnnxNetwork(folder / onnx_name, providers=providers)
             except Exception as e:  # noqa: BLE001 - onnxruntime raises its own untyped errors
                 if runtime == "onnx":
                     raise ModelFolderError(f"{model_id}: {onnx_name} could not be loaded ({e})") from None

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -93,9 +94,12 @@ class OnnxNetwork:
     inputs in the same order) and returns a numpy array.
 
     `options`: an onnxruntime.SessionOptions; by default ONNX Runtime's own, which were the
-    fastest of those `python -m bench.ort_settings` tries (README, "Speed")."""
+    fastest of those `python -m bench.ort_settings` tries (README, "Speed").
+    `providers`: ONNX Runtime's execution providers in order of preference (names, or
+    (name, options) pairs), e.g. ["CUDAExecutionProvider"]; default the CPU. Those this
+    onnxruntime lacks are left out with a warning, and the CPU is always the last resort."""
 
-    def __init__(self, path, options=None):
+    def __init__(self, path, options=None, providers=None):
         # ONNX Runtime's wheels (1.29 on) send usage events to Microsoft
         # (mobile.events.data.microsoft.com, seen from the app) unless this is set before
         # it starts; loading a model should not report anyone's use of it.
@@ -105,7 +109,7 @@ class OnnxNetwork:
         options = options or onnxruntime.SessionOptions()
         options.log_severity_level = 3  # errors only
         self.path = str(path)  # what save_pretrained copies
-        self.session = onnxruntime.InferenceSession(self.path, options, providers=["CPUExecutionProvider"])
+        self.session = onnxruntime.InferenceSession(self.path, options, providers=available_providers(providers))
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.smallest_shapes = None  # of the inputs of the smallest run so far (release_memory runs them)
         self._shrink = onnxruntime.RunOptions()
@@ -130,6 +134,39 @@ class OnnxNetwork:
         if self.smallest_shapes is not None:
             feed = {name: np.zeros(shape, np.float32) for name, shape in zip(self.input_names, self.smallest_shapes)}
             self.session.run(None, feed, self._shrink)
+
+
+DEVICE_PROVIDERS = {"cpu": ["CPUExecutionProvider"], "cuda": ["CUDAExecutionProvider"]}
+
+
+def device_providers(device):
+    """from_pretrained's device shortcut -> execution providers."""
+    if device not in DEVICE_PROVIDERS:
+        raise ValueError(f"device must be one of {sorted(DEVICE_PROVIDERS)}, got {device!r}")
+    return DEVICE_PROVIDERS[device]
+
+
+def available_providers(providers):
+    """The `providers` this onnxruntime has, in the caller's order, then the CPU's; a
+    missing one is a warning (a CUDA provider asked for on a machine without it)."""
+    import onnxruntime
+
+    if providers is None:
+        return ["CPUExecutionProvider"]
+    if isinstance(providers, str):
+        providers = [providers]
+    have = set(onnxruntime.get_available_providers())
+    chosen = []
+    for provider in providers:
+        name = provider[0] if isinstance(provider, (tuple, list)) else provider
+        if name in have:
+            chosen.append(provider)
+        else:
+            warnings.warn(f"ONNX Runtime has no {name} here (it has {', '.join(sorted(have))}); "
+                          "running on the CPU instead", stacklevel=4)
+    if "CPUExecutionProvider" not in [p[0] if isinstance(p, (tuple, list)) else p for p in chosen]:
+        chosen.append("CPUExecutionProvider")
+    return chosen
 
 
 def _size(shapes):

@@ -12,13 +12,13 @@ from PIL import Image
 
 from hub import video
 from hub.errors import ImageError, LabelError, VideoError
+from hub import imaging
 from hub.imaging import image_size, read_image
 from space.console import user_error, without_path
 
 ALL_FRAMES = 0  # the fps choice that keeps every frame
 MAX_FPS = 30  # the highest sampling rate offered
 MAX_DETAIL = 8  # the largest network size offered, as a multiple of the training size
-DETAIL_PX = 256  # the network size a picture starts at: sharp on a photo, 0.44 s for 640x427 on 2 cores
 OUTPUT_MAX_AGE_S = 3600  # finished videos are served for an hour, then deleted
 
 
@@ -57,9 +57,7 @@ def detail_size(image, training_size):
     """The network size a picture starts at: its short side, from the training size up to
     DETAIL_PX (a photo translated at 64 px comes back as a blurred thumbnail), on the
     slider's steps of half the training size; DETAIL_PX before there is a picture."""
-    short_side = DETAIL_PX if image is None else min(picture_size(image))
-    step = max(training_size // 2, 1)
-    return max(training_size, min(max(DETAIL_PX, training_size), short_side) // step * step)
+    return imaging.detail_size(imaging.DETAIL_PX if image is None else min(picture_size(image)), training_size)
 
 
 def restyle(models, image, weights, own_style, strength=1.0):
@@ -121,7 +119,7 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
             progress((done, total), desc=f"{done}/{total} frames, about {seconds_left:.0f} s left", unit="frames")
 
     def translate_frames(frames):
-        return [np.asarray(image) for image in cyclegan.translate(frames, key)]
+        return [np.asarray(image) for image in cyclegan.translate(frames, key, size=cyclegan.config["image_size"])]
 
     try:
         with models.idle.working():
