@@ -354,6 +354,16 @@ def load_samples(config, label_space, train_rows):
     return from_uint8(images), labels
 
 
+def present_labels(labels, rows):
+    """--labels as the rows allow: the default (medium,studio,movie) keeps the tags that
+    every row has, and in a folder of someone's frames without them (junyanz's trainA/trainB,
+    a folder per domain) becomes its domain; tags named on purpose are kept, to be checked."""
+    if labels != CAAEConfig.labels:
+        return labels
+    present = [tag for tag in labels.split(",") if all(tag in r for r in rows)]
+    return ",".join(present) or "domain"
+
+
 def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     """Train (or continue) the run in `run_dir`; returns the exported model folder.
     Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
@@ -364,6 +374,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     config = run.resolve_input_pipeline(config)
     rows = domain_rows(config.data, (), split="train")
     check_batch(rows, config.batch_size, str(config.data))
+    config = dataclasses.replace(config, labels=present_labels(config.labels, rows))
     label_space = LabelSpace.from_rows(rows, config.label_tags)
     paths = [r["path"] for r in rows]
     vectors = np.stack([label_space.encode(r) for r in rows])

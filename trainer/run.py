@@ -20,7 +20,7 @@ from trainer.augment import JITTER_SCALE
 from trainer.callbacks import Checkpointing, LossHistory, SampleGrid
 from trainer.data import arrays
 from trainer.data.domains import check_batch, domain_paths, domain_rows, usable_images
-from trainer.data.manifest import parse_filter
+from trainer.data.manifest import parse_filter, resolve_domains
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,10 @@ def settle(config, run_dir, examples):
 
 def unpaired_domains(config, run_dir):
     """(the config settled with an epoch of one pass over the larger domain, the training rows of
-    --domain-a, those of --domain-b); a domain with fewer images than a batch is refused."""
+    --domain-a, those of --domain-b); a domain with fewer images than a batch is refused. The
+    default domains, in a folder of junyanz's layout, are its A and B (manifest.resolve_domains)."""
+    domain_a, domain_b = resolve_domains(config.data, config.domain_a, config.domain_b)
+    config = dataclasses.replace(config, domain_a=domain_a, domain_b=domain_b)
     rows = []
     for side, tags in (("A", config.domain_a), ("B", config.domain_b)):
         rows.append(domain_rows(config.data, parse_filter(tags)))

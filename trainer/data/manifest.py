@@ -1,8 +1,10 @@
 """Dataset folders: `manifest.jsonl` (one JSON object per image) and tag filters.
 
-A row has at least {"path", "movie", "studio", "medium", "frame", "split"}; `path` is
-relative to the dataset folder. Toyworld rows add "scene" and "style" (and "clip" for
-the frames of an orbit clip).
+A row has at least {"path", "split"}; `path` is relative to the dataset folder. Every
+other tag is optional: prepared movies have "movie", "studio", "medium" and "frame";
+toyworld rows add "scene" and "style" (and "clip" for the frames of an orbit clip); a
+folder without a manifest (junyanz's trainA/trainB layout, or one folder per domain,
+trainer.data.folders) gives "domain".
 """
 
 import json
@@ -11,15 +13,18 @@ from pathlib import Path
 from hub.atomic import write_text
 
 MANIFEST = "manifest.jsonl"
-REQUIRED_KEYS = ("path", "movie", "studio", "medium", "frame", "split")
+REQUIRED_KEYS = ("path", "split")
+DEFAULT_DOMAINS = ("medium=3d", "medium=2d")  # the trainers' --domain-a and --domain-b
 
 
 def read_manifest(folder):
-    """Rows of `folder/manifest.jsonl`; a malformed line is an error naming the line."""
+    """Rows of `folder/manifest.jsonl`, or of a folder without one (trainer.data.folders);
+    a malformed line is an error naming the line."""
     path = Path(folder) / MANIFEST
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: a dataset folder needs a {MANIFEST} "
-                                "(make one with `python -m trainer.data toyworld --out DIR`)")
+        from trainer.data import folders
+
+        return folders.rows(folder)
     rows = read_jsonl(path)
     for number, row in enumerate(rows, 1):
         missing = [k for k in REQUIRED_KEYS if k not in row]
@@ -52,10 +57,13 @@ def write_manifest(folder, rows):
 
 
 def parse_filter(text):
-    """'studio=pixar' -> ('studio', 'pixar'); several filters joined by ',' must all hold."""
+    """'studio=pixar' -> ('studio', 'pixar'); several filters joined by ',' must all hold. A
+    bare name is a domain: 'A' -> ('domain', 'A') (junyanz's trainA, or a folder per domain)."""
     pairs = []
     for part in text.split(","):
         key, sep, value = part.partition("=")
+        if not sep and key.strip() and len(text.split(",")) == 1:
+            key, sep, value = "domain", "=", key
         if not sep or not key.strip() or not value.strip():
             raise ValueError(f"bad tag filter {text!r}: expected TAG=VALUE[,TAG=VALUE...], "
                              "e.g. medium=3d or studio=pixar,split=train")
@@ -79,14 +87,33 @@ def rows(folder, filters=(), split=None, clips=False):
     return [r for r in select(read_manifest(folder), filters) if clips is None or ("clip" in r) == clips]
 
 
-def describe_tags(rows, keys=("medium", "studio", "movie", "split")):
+def describe_tags(rows, keys=("domain", "medium", "studio", "movie", "split")):
     """'medium: 2d, 3d; studio: ...' - what a user can filter on, for error messages."""
-    return "; ".join(f"{k}: {', '.join(sorted({str(r.get(k)) for r in rows}))}" for k in keys)
+    return "; ".join(f"{k}: {', '.join(sorted({str(r[k]) for r in rows if k in r}))}"
+                     for k in keys if any(k in r for r in rows))
+
+
+def resolve_domains(folder, domain_a, domain_b):
+    """The trainers' domain filters for `folder`: as given, except that the defaults
+    (medium=3d, medium=2d) in a folder whose rows have domains and no media mean its
+    domains A and B. Raises ValueError naming the domains when it has others."""
+    if (domain_a, domain_b) != DEFAULT_DOMAINS:
+        return domain_a, domain_b
+    rows = read_manifest(folder)
+    if any("medium" in r for r in rows) or not any("domain" in r for r in rows):
+        return domain_a, domain_b
+    domains = sorted({str(r["domain"]) for r in rows if "domain" in r})
+    if {"A", "B"} <= set(domains):
+        return "domain=A", "domain=B"
+    raise ValueError(f"{folder} has the domains {', '.join(domains)}: name two of them, e.g. "
+                     f"--domain-a {domains[0]} --domain-b {domains[-1]}")
 
 
 def summarize(rows):
-    """{'images': N, 'movies': {movie: count}}: what a model card says of its training data."""
+    """{'images': N, 'movies': {movie: count}}: what a model card says of its training data
+    (rows without a movie tag, from a folder of someone's frames, count only as images)."""
     movies = {}
     for r in rows:
-        movies[str(r.get("movie", "?"))] = movies.get(str(r.get("movie", "?")), 0) + 1
+        if "movie" in r:
+            movies[str(r["movie"])] = movies.get(str(r["movie"]), 0) + 1
     return {"images": len(rows), "movies": dict(sorted(movies.items()))}

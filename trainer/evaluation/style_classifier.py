@@ -84,8 +84,10 @@ class StyleClassifier:
     @classmethod
     def for_dataset(cls, data, tag, size=64, epochs=10, seed=0):
         """The cached classifier of this dataset, tag and settings; trained and cached if new."""
-        digest = hashlib.sha256((Path(data) / manifest.MANIFEST).read_bytes()
-                                + f"{tag}/{size}/{epochs}/{seed}".encode()).hexdigest()[:16]
+        listing = Path(data) / manifest.MANIFEST
+        rows = (listing.read_bytes() if listing.is_file()  # else a folder of pictures, without a manifest
+                else json.dumps(manifest.read_manifest(data), sort_keys=True).encode())
+        digest = hashlib.sha256(rows + f"{tag}/{size}/{epochs}/{seed}".encode()).hexdigest()[:16]
         path = Path(data) / CACHE / f"{tag}-{size}px-{digest}.keras"
         facts = path.with_suffix(".json")
         if path.is_file() and facts.is_file():
