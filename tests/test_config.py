@@ -99,3 +99,35 @@ def test_steps_per_epoch_0_settles_to_one_pass_and_is_written(tmp_path):
     assert json.loads((tmp_path / "config.json").read_text())["steps_per_epoch"] == 2
     assert run.settle(CycleGANConfig(data="-", batch_size=4, steps_per_epoch=7), tmp_path, 10).steps_per_epoch == 7
     assert run.settle(CycleGANConfig(data="-", batch_size=4), tmp_path, examples=3).steps_per_epoch == 1
+
+
+def test_epochs_decay_holds_the_rate_then_falls_linearly_to_zero():
+    import keras  # noqa: F401 - the schedule is a Keras one
+
+    from trainer.schedules import learning_rate
+
+    config = CycleGANConfig(data="d", epochs=4, epochs_decay=2, steps_per_epoch=10, learning_rate=2e-4)
+    assert config.total_epochs == 6
+    rate = learning_rate(config)
+    for step, expected in ((0, 2e-4), (40, 2e-4), (50, 1e-4), (60, 0.0), (70, 0.0)):
+        assert float(rate(step)) == pytest.approx(expected, abs=1e-9), step
+    halves = learning_rate(CycleGANConfig(data="d", epochs=4, lr_decay=True, steps_per_epoch=10))
+    assert [float(halves(s)) for s in (20, 30, 40)] == pytest.approx([2e-4, 1e-4, 0.0])
+    # --epochs-decay, when given, replaces --lr-decay's second half
+    both = learning_rate(CycleGANConfig(data="d", epochs=4, epochs_decay=2, lr_decay=True, steps_per_epoch=10))
+    assert float(both(40)) == pytest.approx(2e-4)
+    assert learning_rate(CycleGANConfig(data="d", steps_per_epoch=10)) == 2e-4
+    with pytest.raises(ValueError, match="--epochs-decay must be >= 0"):
+        CycleGANConfig(data="d", epochs_decay=-1).validate()
+
+
+@pytest.mark.parametrize("module", ["trainer.cyclegan", "trainer.caae", "trainer.pix2pix", "trainer.distill"])
+def test_help_answers_without_importing_tensorflow(module):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", module, "--help"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and "--epochs" in result.stdout
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
+    assert not imported & {"tensorflow", "keras", "jax"}, sorted(imported & {"tensorflow", "keras", "jax"})

@@ -2,6 +2,8 @@
 PatchNCE against a naive loop, tiny real trainings that save a hub.CycleGAN folder, and an
 exact resume after SIGKILL."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -75,4 +77,22 @@ def test_a_tiny_fastcut_run_saves_a_cyclegan_folder_and_resumes_exactly_after_si
 def test_the_pool_is_refused_for_cut():
     with pytest.raises(ValueError, match="--pool-size is for --objective cyclegan"):
         CycleGANConfig(data="x", objective="cut", pool_size=50).validate()
+    keras.backend.clear_session()
+
+
+def test_the_nce_flags_reach_the_trainer_and_are_refused_for_the_cycle():
+    config = CycleGANConfig(data="x", image_size=32, base_filters=4, objective="fastcut", nce_weight=3.0,
+                            nce_patches=16, nce_temperature=0.2, nce_idt="on", flip_equivariance="off",
+                            nce_layers="image,down1_act")
+    config.validate()
+    trainer = cyclegan.build_trainer(config)
+    assert (trainer.lambda_nce, trainer.patches, trainer.temperature) == (3.0, 16, 0.2)
+    assert trainer.identity_nce is True and trainer.flip_equivariance is False
+    assert len(trainer.heads["gen_G"]) == 2
+    defaults = cut.settings(CycleGANConfig(data="x", objective="fastcut"))
+    assert (defaults["lambda_nce"], defaults["identity_nce"], defaults["flip_equivariance"]) == (10.0, False, True)
+    with pytest.raises(ValueError, match="no layer nope"):
+        cyclegan.build_trainer(dataclasses.replace(config, nce_layers="image,nope"))
+    with pytest.raises(ValueError, match="--nce-patches, --flip-equivariance: for --objective cut or fastcut"):
+        CycleGANConfig(data="x", nce_patches=64, flip_equivariance="on").validate()
     keras.backend.clear_session()

@@ -11,7 +11,7 @@ import pytest
 from hub.cyclegan import CycleGAN
 from hub.imaging import from_uint8
 from tests.helpers import tiny_models, training_cli
-from trainer import config as config_lib, distill, run
+from trainer import cli, config as config_lib, distill, run
 from trainer.config import DistillConfig
 from trainer.data import arrays
 from trainer.data.domains import domain_paths
@@ -137,7 +137,7 @@ def test_a_teacher_it_cannot_use_is_refused_before_training(toyworld_64, tmp_pat
 
 def test_a_resume_reads_the_teacher_from_the_run_folder(tmp_path):
     config_lib.save(DistillConfig(teacher="ana/cartoon", data="data/toyworld", image_size=32), tmp_path / "config.json")
-    parser = run.build_parser("python -m trainer.distill", "", DistillConfig, "runs/distill")
+    parser = cli.build_parser("trainer.distill", "", DistillConfig)
     resumed = run.prepare_config(parser.parse_args(["--out", str(tmp_path), "--resume"]), DistillConfig)
     assert resumed.teacher == "ana/cartoon" and resumed.image_size == 32
     with pytest.raises(ValueError, match="--teacher was 'ana/cartoon', now 'ana/other'"):

@@ -30,6 +30,11 @@ seen in training), logs/ (TensorBoard) and, at the end, model/ (a `hub.CAAE` fol
 It runs on TensorFlow or JAX (KERAS_BACKEND=jax), on one device or, with --distribute, on all.
 """
 
+from trainer.cli import help_if_asked  # noqa: E402 - before Keras: `--help` answers without TensorFlow
+from trainer.config import CAAEConfig  # noqa: E402
+
+help_if_asked(__name__, "trainer.caae", __doc__, CAAEConfig)
+
 import dataclasses
 import logging
 import os
@@ -44,7 +49,6 @@ from hub.imaging import from_uint8, grid, to_uint8
 from hub.labels import LabelSpace
 from trainer import caae_targets, distribute, edge_smoothing, losses, run
 from trainer.augment import device_jitter
-from trainer.config import CAAEConfig
 from trainer.data import arrays
 from trainer.data.domains import check_batch, domain_rows, usable_images
 from trainer.data.manifest import summarize

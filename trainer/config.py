@@ -74,6 +74,13 @@ class RunConfig:
             raise ValueError("--steps-per-epoch, --samples and --save-every-epochs must be >= 0")
         if self.load_size and self.load_size < self.image_size:
             raise ValueError(f"--load-size {self.load_size} is smaller than the --image-size {self.image_size} crop")
+        if getattr(self, "epochs_decay", 0) < 0:
+            raise ValueError("--epochs-decay must be >= 0")
+
+    @property
+    def total_epochs(self):
+        """--epochs, plus --epochs-decay where the trainer has it."""
+        return self.epochs + getattr(self, "epochs_decay", 0)
 
 
 # Named sets of flags (README, "Presets"): --preset NAME sets them, and flags given beside it
@@ -146,6 +153,22 @@ class CycleGANConfig(PatchGANRunConfig):
         "cyclegan only)"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
+    epochs_decay: int = field(default=0, metadata=_flag(
+        "epochs after --epochs over which the learning rate falls linearly to 0 (junyanz's n_epochs_decay: "
+        "--epochs 100 --epochs-decay 100 is the paper's schedule); it replaces --lr-decay's; 0 = none"))
+    nce_weight: float = field(default=0.0, metadata=_flag(
+        "PatchNCE's weight (cut, fastcut; CUT's lambda_NCE); 0 = the objective's: cut 1, fastcut 10"))
+    nce_layers: str = field(default="", metadata=_flag(
+        "the generator's layers PatchNCE reads, by name, comma-separated; empty = five from the pixels "
+        "down (trainer.cut.NCE_LAYERS)"))
+    nce_patches: int = field(default=256, metadata=_flag("patches sampled per layer for PatchNCE (CUT's num_patches)"))
+    nce_temperature: float = field(default=0.07, metadata=_flag("PatchNCE's softmax temperature (CUT's nce_T)"))
+    nce_idt: str = field(default="auto", metadata=_flag(
+        "PatchNCE on the target domain's own images too (CUT's identity term): auto = on for cut, off for fastcut",
+        choices=("auto", "on", "off")))
+    flip_equivariance: str = field(default="auto", metadata=_flag(
+        "mirror the whole batch at random (FastCUT's flip equivariance): auto = on for fastcut, off for cut",
+        choices=("auto", "on", "off")))
     edge_promoting_weight: float = field(default=0.0, metadata=_flag(
         "CartoonGAN's edge-promoting loss: domain B's own images with their edges blurred are shown "
         "to disc_Y as fakes, with this weight (B should be the side with crisp edges, e.g. 2d); "
@@ -173,6 +196,14 @@ class CycleGANConfig(PatchGANRunConfig):
                                  else ""))
         if self.objective != "cyclegan" and self.cycle_blur:
             raise ValueError(f"--cycle-blur is for --objective cyclegan; {self.objective} has no cycle")
+        if self.nce_weight < 0 or self.nce_patches < 1 or self.nce_temperature <= 0:
+            raise ValueError("--nce-weight must be >= 0, --nce-patches >= 1 and --nce-temperature > 0")
+        nce_flags = {"--nce-weight": self.nce_weight != 0, "--nce-layers": bool(self.nce_layers),
+                     "--nce-patches": self.nce_patches != 256, "--nce-temperature": self.nce_temperature != 0.07,
+                     "--nce-idt": self.nce_idt != "auto", "--flip-equivariance": self.flip_equivariance != "auto"}
+        if self.objective == "cyclegan" and any(nce_flags.values()):
+            raise ValueError(f"{', '.join(k for k, v in nce_flags.items() if v)}: for --objective cut or fastcut "
+                             "(PatchNCE); the cyclegan objective has none")
 
 
 @dataclass(frozen=True)
@@ -196,6 +227,9 @@ class Pix2PixConfig(PatchGANRunConfig):
     lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the paired image"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
+    epochs_decay: int = field(default=0, metadata=_flag(
+        "epochs after --epochs over which the learning rate falls linearly to 0 (junyanz's n_epochs_decay: "
+        "--epochs 100 --epochs-decay 100 is the paper's schedule); it replaces --lr-decay's; 0 = none"))
     input_pipeline: str = field(default="arrays", metadata=_flag(
         "arrays: the pairs are decoded once into memory (the only pipeline pix2pix has)", choices=("arrays",)))
 
@@ -242,6 +276,9 @@ class DistillConfig(PatchGANRunConfig):
         "outline metric's detector) 1 + this many times in the L1; 0 = plain L1"))
     lr_decay: bool = field(default=True, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
+    epochs_decay: int = field(default=0, metadata=_flag(
+        "epochs after --epochs over which the learning rate falls linearly to 0 (junyanz's n_epochs_decay: "
+        "--epochs 100 --epochs-decay 100 is the paper's schedule); it replaces --lr-decay's; 0 = none"))
     input_pipeline: str = field(default="arrays", metadata=_flag(
         "arrays: the images and the teacher's outputs are held in memory (the only pipeline distill has)",
         choices=("arrays",)))

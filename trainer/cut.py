@@ -5,14 +5,16 @@ generator and the cycle. `python -m trainer.cyclegan --objective cut|fastcut`.
 
 Each patch of G(x), seen through G's own encoder and a small MLP head, must match the
 input patch at its place among the other patches of x (trainer.losses.patch_nce_loss),
-at NCE_PATCHES places of each of five encoder layers, raw pixels included.
+at --nce-patches places (256) of each of five encoder layers, raw pixels included
+(--nce-layers), with the paper's temperature 0.07 (--nce-temperature).
 - CUT: GAN + (NCE(x, G(x)) + NCE(y, G(y))) / 2, the second an identity term (lambda 1);
-- FastCUT: GAN + 10 NCE(x, G(x)), no identity term: fewer passes, a freer translation.
+- FastCUT: GAN + 10 NCE(x, G(x)), no identity term: fewer passes, a freer translation,
+  and flip equivariance (the batch mirrored at random, on top of --flip's per image).
+--nce-weight, --nce-idt and --flip-equivariance set each part for either objective.
 Both directions are trained, each by its own generator, discriminator and heads, so the
 model folder is a `hub.CycleGAN` one. The paper trains one direction; a direction here
 costs what one CUT costs. The input's features come from the translation's own forward
-pass, so a PatchNCE term adds one encoder pass (over the output), not two. Not here:
-FastCUT's flip-equivariance augmentation.
+pass, so a PatchNCE term adds one encoder pass (over the output), not two.
 
 Names as in trainer.cyclegan: gen_G maps A to B and is judged by disc_Y; gen_F the reverse.
 """
@@ -32,7 +34,22 @@ HEAD_WIDTH = 256
 NCE_LAYERS = {"unet": ("image", "down0_act", "down1_act", "down2_act", "down3_act"),
               "resnet": ("stem_pad", "stem_act", "down0_act", "down1_act", "res0_add"),
               "light": ("image", "down0_act", "down1_act", "down2_act", "block0_add")}
-OBJECTIVES = {"cut": {"lambda_nce": 1.0, "identity_nce": True}, "fastcut": {"lambda_nce": 10.0, "identity_nce": False}}
+OBJECTIVES = {"cut": {"lambda_nce": 1.0, "identity_nce": True, "flip_equivariance": False},
+              "fastcut": {"lambda_nce": 10.0, "identity_nce": False, "flip_equivariance": True}}
+
+
+def settings(config):
+    """The PatchNCE settings of a CycleGANConfig with --objective cut or fastcut: the
+    objective's, with what the --nce-* and --flip-equivariance flags say instead."""
+    chosen = dict(OBJECTIVES[config.objective])
+    if config.nce_weight:
+        chosen["lambda_nce"] = config.nce_weight
+    for key, flag in (("identity_nce", config.nce_idt), ("flip_equivariance", config.flip_equivariance)):
+        if flag != "auto":
+            chosen[key] = flag == "on"
+    layers = tuple(name.strip() for name in config.nce_layers.split(",") if name.strip())
+    return {**chosen, "layers": layers or NCE_LAYERS[config.generator], "patches": config.nce_patches,
+            "temperature": config.nce_temperature}
 
 
 def encoder_features(generator, layer_names):
@@ -54,9 +71,15 @@ class CUTTrainer(TwoWayTrainer):
     training its own generator (with its heads) or discriminator (trainer.multi_loss)."""
 
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, generator_kind="unet", identity_nce=True, seed=None,
-                 jitter=True, **kwargs):
+                 jitter=True, layers=None, patches=NCE_PATCHES, temperature=NCE_TEMPERATURE, flip_equivariance=False,
+                 **kwargs):
         super().__init__(gen_G, gen_F, disc_X, disc_Y, **kwargs)
-        layers = NCE_LAYERS[generator_kind]
+        layers = layers or NCE_LAYERS[generator_kind]
+        unknown = [name for name in layers if name not in {layer.name for layer in gen_G.layers}]
+        if unknown:
+            raise ValueError(f"--nce-layers: the {generator_kind} generator has no layer {', '.join(unknown)}; "
+                             f"its default five are {','.join(NCE_LAYERS[generator_kind])}")
+        self.patches, self.temperature, self.flip_equivariance = patches, temperature, flip_equivariance
         # A translation also gives its input's encoder features (the same activations a
         # separate encoder pass would give: the down path has no dropout), so each NCE
         # term costs one more encoder pass only, over the outputs.
@@ -97,14 +120,14 @@ class CUTTrainer(TwoWayTrainer):
         total = 0.0
         for key_map, query_map, head in zip(source_features, output_features, self.heads[name]):
             batch, height, width, channels = ops.shape(key_map)
-            count = min(NCE_PATCHES, key_map.shape[1] * key_map.shape[2])
+            count = min(self.patches, key_map.shape[1] * key_map.shape[2])
             places = ops.argsort(keras.random.uniform((height * width,), seed=self.patch_seed))[:count]
             both = ops.concatenate([key_map, query_map], axis=0)  # one head call for keys and queries
             patches = ops.take(ops.reshape(both, (2 * batch, height * width, channels)), places, axis=1)
             patches = ops.cast(head(patches, training=training), "float32")  # (2B, S, HEAD_WIDTH)
             patches = patches / (ops.norm(patches, axis=-1, keepdims=True) + 1e-7)
             key, query = ops.split(patches, 2, axis=0)
-            total = total + losses.patch_nce_loss(query, key, NCE_TEMPERATURE)
+            total = total + losses.patch_nce_loss(query, key, self.temperature)
         return outputs, total / len(source_features)
 
     def compute_losses(self, real_a, real_b, smoothed_b=None, training=True):
@@ -112,6 +135,9 @@ class CUTTrainer(TwoWayTrainer):
         #    term), with PatchNCE between its inputs and outputs.
         # 2. Each discriminator judges real images and translations (disc_Y also edge-smoothed B).
         # 3. Generators: GAN + lambda x PatchNCE; discriminators: the GAN loss.
+        if self.flip_equivariance and training:  # FastCUT's: the whole batch mirrored, half the time
+            mirrored = keras.random.uniform((), seed=self.patch_seed) < 0.5
+            real_a, real_b = (ops.where(mirrored, ops.flip(x, axis=2), x) for x in (real_a, real_b))
         if self.identity_nce:  # the mean over the stacked batch is (NCE(x, G(x)) + NCE(y, G(y))) / 2
             out_G, nce_G = self.translate_with_nce("gen_G", ops.concatenate([real_a, real_b], axis=0), training)
             out_F, nce_F = self.translate_with_nce("gen_F", ops.concatenate([real_b, real_a], axis=0), training)

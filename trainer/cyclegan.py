@@ -10,6 +10,11 @@ RUN_DIR holds config.json, checkpoints/latest.npz, samples/epoch_NNN.png, logs/
 (TensorBoard) and, at the end, model/ (a `hub.CycleGAN` folder).
 """
 
+from trainer.cli import help_if_asked  # noqa: E402 - before Keras: `--help` answers without TensorFlow
+from trainer.config import CycleGANConfig  # noqa: E402
+
+help_if_asked(__name__, "trainer.cyclegan", __doc__, CycleGANConfig)
+
 import dataclasses
 import logging
 import os
@@ -26,12 +31,11 @@ from hub.imaging import from_uint8
 from trainer import distribute, edge_smoothing, losses, run
 from trainer.augment import device_jitter
 from trainer.callbacks import sample_grid
-from trainer.config import CycleGANConfig
 from trainer.data import arrays
 from trainer.data.manifest import summarize
 from trainer.image_pool import ImagePool
 from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
-from trainer.schedules import LinearDecayInSecondHalf
+from trainer.schedules import learning_rate
 
 log = logging.getLogger("trainer.cyclegan")
 
@@ -117,11 +121,8 @@ class CycleGANTrainer(TwoWayTrainer):
                 "disc_Y_loss": disc_Y_loss}
 
 
-def make_optimizer(config, total_steps):
-    rate = config.learning_rate
-    if config.lr_decay:
-        rate = LinearDecayInSecondHalf(rate, total_steps)
-    return keras.optimizers.Adam(rate, beta_1=config.beta_1)
+def make_optimizer(config):
+    return keras.optimizers.Adam(learning_rate(config), beta_1=config.beta_1)
 
 
 def build_generator(config, name):
@@ -138,13 +139,15 @@ def build_trainer(config):
     with distribute.trainer_scope(config):
         gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (run.discriminator(config, name) for name in ("disc_X", "disc_Y"))
-        optimizer = make_optimizer(config, config.epochs * config.steps_per_epoch)
+        optimizer = make_optimizer(config)
         if config.objective != "cyclegan":
             from trainer import cut  # it imports this module
 
-            settings = cut.OBJECTIVES[config.objective]
+            settings = cut.settings(config)
             trainer = cut.CUTTrainer(gen_G, gen_F, disc_X, disc_Y, config.generator, settings["identity_nce"],
-                                     seed=config.seed, jitter=run.jitter_options(config))
+                                     seed=config.seed, jitter=run.jitter_options(config), layers=settings["layers"],
+                                     patches=settings["patches"], temperature=settings["temperature"],
+                                     flip_equivariance=settings["flip_equivariance"])
             trainer.compile(optimizer, adversarial=config.adversarial_loss, lambda_nce=settings["lambda_nce"],
                             edge_weight=config.edge_promoting_weight, tv_weight=config.tv_weight,
                             jit_compile=run.jit_compile(config))
@@ -167,7 +170,10 @@ def _objective_settings(config):
                 "pool_size": config.pool_size}
     from trainer import cut
 
-    return {**settings, "lambda_nce": cut.OBJECTIVES[config.objective]["lambda_nce"], "nce_patches": cut.NCE_PATCHES}
+    nce = cut.settings(config)
+    return {**settings, "lambda_nce": nce["lambda_nce"], "nce_identity": nce["identity_nce"],
+            "nce_layers": list(nce["layers"]), "nce_patches": nce["patches"], "nce_temperature": nce["temperature"],
+            "flip_equivariance": nce["flip_equivariance"]}
 
 
 def export_model(trainer, config, run_dir, data, sample_image, seconds, objective=None):
@@ -189,7 +195,7 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
         "flat_fills": ["a2b"] if config.flat_fills else [],
         "training": {
             "dataset": os.path.basename(os.path.normpath(config.data)),
-            "steps": trainer.step, "epochs": config.epochs, "batch_size": config.batch_size,
+            "steps": trainer.step, "epochs": config.total_epochs, "batch_size": config.batch_size,
             **(objective or _objective_settings(config)),
             "seed": config.seed, "seconds_this_session": round(seconds, 1), "data": data,
         },
@@ -226,7 +232,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     grid = ((lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b))
             if config.samples else None)  # --samples 0: no grids
     callbacks = run.callbacks(run_dir, config, grid)
-    total_steps = config.epochs * config.steps_per_epoch
+    total_steps = config.total_epochs * config.steps_per_epoch
 
     if config.input_pipeline == "arrays":
         arrays.require_memory(len(paths_a) + len(paths_b), config.image_size)  # both domains together

@@ -17,6 +17,11 @@ RUN_DIR is laid out as a CycleGAN run's; RUN_DIR/model is a `hub.CycleGAN` folde
 serves flat fills where the teacher does.
 """
 
+from trainer.cli import help_if_asked  # noqa: E402 - before Keras: `--help` answers without TensorFlow
+from trainer.config import DistillConfig  # noqa: E402
+
+help_if_asked(__name__, "trainer.distill", __doc__, DistillConfig)
+
 import dataclasses
 import logging
 import time
@@ -25,7 +30,6 @@ from hub import auto
 from hub.cyclegan import CycleGAN
 from hub.imaging import from_uint8
 from trainer import losses, run
-from trainer.config import DistillConfig
 from trainer.cyclegan import export_model
 from trainer.data import arrays
 from trainer.data.manifest import summarize
@@ -120,7 +124,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     start = time.perf_counter()
     callbacks = run.callbacks(run_dir, config, (lambda model: grid(model.gen_G, model.gen_F)) if samples else None)
     make_dataset = run.array_batches(config, [(images_a, taught_b), (images_b, taught_a)])
-    run.fit_until(trainer, make_dataset, config.steps_per_epoch, config.epochs * config.steps_per_epoch,
+    run.fit_until(trainer, make_dataset, config.steps_per_epoch, config.total_epochs * config.steps_per_epoch,
                   callbacks, verbose)
     data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
     objective = {"objective": "distill", "teacher": config.teacher, "teacher_generator": teacher.config["generator"],

@@ -11,6 +11,11 @@ CycleGAN run's, and RUN_DIR/model is a `hub.CycleGAN` folder, so `from_pretraine
 and `python -m trainer.evaluate` take it as they are.
 """
 
+from trainer.cli import help_if_asked  # noqa: E402 - before Keras: `--help` answers without TensorFlow
+from trainer.config import Pix2PixConfig  # noqa: E402
+
+help_if_asked(__name__, "trainer.pix2pix", __doc__, Pix2PixConfig)
+
 import logging
 import time
 
@@ -20,7 +25,6 @@ from keras import ops
 from hub.imaging import from_uint8, grid, to_uint8
 from trainer import distribute, losses, run
 from trainer.augment import device_jitter
-from trainer.config import Pix2PixConfig
 from trainer.cyclegan import build_generator, export_model, make_optimizer
 from trainer.data import arrays
 from trainer.data.domains import check_batch
@@ -99,7 +103,7 @@ def build_trainer(config, trainer_class=Pix2PixTrainer):
         gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (run.discriminator(config, name, channels=6) for name in ("disc_X", "disc_Y"))
         trainer = trainer_class(gen_G, gen_F, disc_X, disc_Y, seed=config.seed, jitter=run.jitter_options(config))
-        trainer.compile(make_optimizer(config, config.epochs * config.steps_per_epoch),
+        trainer.compile(make_optimizer(config),
                         adversarial=config.adversarial_loss, lambda_l1=config.lambda_l1,
                         jit_compile=run.jit_compile(config))
     return trainer
@@ -145,7 +149,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     grid = ((lambda model: paired_grid(model.gen_G, model.gen_F, a, b, b, a))
             if config.samples else None)  # --samples 0: no grids
     callbacks = run.callbacks(run_dir, config, grid)
-    total_steps = config.epochs * config.steps_per_epoch
+    total_steps = config.total_epochs * config.steps_per_epoch
 
     make_dataset = run.array_batches(config, [(images_a, images_b)])  # a pair keeps its place in the order
 

@@ -1,7 +1,6 @@
 """What every trainer's run does the same way: config from flags or from the run folder,
 restore on --resume, and `fit` from the exact step a resumed run stopped at."""
 
-import argparse
 import dataclasses
 import importlib.util
 import logging
@@ -15,7 +14,7 @@ import keras
 from hub import nets
 from hub.errors import HubError
 from hub.push import push_folder
-from trainer import checkpoint, config as config_lib, distribute
+from trainer import checkpoint, cli, config as config_lib, distribute
 from trainer.augment import JITTER_SCALE
 from trainer.callbacks import Checkpointing, LossHistory, SampleGrid
 from trainer.data import arrays
@@ -28,24 +27,6 @@ log = logging.getLogger(__name__)
 def checkpoint_path(run_dir, epoch=None):
     """RUN_DIR/checkpoints/latest.npz, or the one kept at the end of `epoch` (--save-every-epochs)."""
     return Path(run_dir) / "checkpoints" / ("latest.npz" if epoch is None else f"epoch_{epoch:03d}.npz")
-
-
-def build_parser(prog, doc, config_cls, default_out):
-    """The config's --flags, plus --out and --resume."""
-    parser = argparse.ArgumentParser(prog=prog, description=doc,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    config_lib.add_flags(parser, config_cls)
-    parser.add_argument("--out", default=default_out, help=f"run folder (default: {default_out})")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the run in --out from its last checkpoint")
-    parser.add_argument("--from-epoch", type=int, default=None, metavar="N",
-                        help="with --resume: continue from the checkpoint kept at the end of epoch N "
-                             "(--save-every-epochs) instead of the last one")
-    parser.add_argument("--push-to-hub", metavar="REPO_ID", default=None,
-                        help="at the end, upload RUN_DIR/model to this Hugging Face Hub repo (token: "
-                             "HF_TOKEN or `hf auth login`); if that fails the folder stays for "
-                             "`python -m hub push`")
-    return parser
 
 
 def prepare_config(args, config_cls):
@@ -226,7 +207,7 @@ def main(argv, module, doc, config_cls, train):
     logging.getLogger("tf2onnx").setLevel(logging.WARNING)  # a dozen INFO lines per exported network
     # keras.src.export.tf2onnx_lib probes np.object to patch tf2onnx for numpy 2: not the user's concern
     warnings.filterwarnings("ignore", message="In the future `np.object` will be defined", category=FutureWarning)
-    parser = build_parser(f"python -m {module}", doc, config_cls, f"runs/{module.rsplit('.', 1)[-1]}")
+    parser = cli.build_parser(module, doc, config_cls)
     args = parser.parse_args(argv)
     try:
         config = prepare_config(args, config_cls)

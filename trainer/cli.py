@@ -1,0 +1,35 @@
+"""The trainers' command lines, built from their config classes without TensorFlow, so
+that `python -m trainer.cyclegan --help` answers at once: each trainer module calls
+`help_if_asked` before it imports Keras."""
+
+import argparse
+import sys
+
+from trainer import config as config_lib
+
+
+def build_parser(module, doc, config_cls):
+    """The config's --flags, plus --out, --resume, --from-epoch and --push-to-hub."""
+    default_out = f"runs/{module.rsplit('.', 1)[-1]}"
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    config_lib.add_flags(parser, config_cls)
+    parser.add_argument("--out", default=default_out, help=f"run folder (default: {default_out})")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out from its last checkpoint")
+    parser.add_argument("--from-epoch", type=int, default=None, metavar="N",
+                        help="with --resume: continue from the checkpoint kept at the end of epoch N "
+                             "(--save-every-epochs) instead of the last one")
+    parser.add_argument("--push-to-hub", metavar="REPO_ID", default=None,
+                        help="at the end, upload RUN_DIR/model to this Hugging Face Hub repo (token: "
+                             "HF_TOKEN or `hf auth login`); if that fails the folder stays for "
+                             "`python -m hub push`")
+    return parser
+
+
+def help_if_asked(name, module, doc, config_cls, argv=None):
+    """Run as `python -m module --help` (name == "__main__"): print the help and exit,
+    before the caller goes on to import Keras and TensorFlow."""
+    argv = sys.argv[1:] if argv is None else argv
+    if name == "__main__" and any(arg in ("-h", "--help") for arg in argv):
+        build_parser(module, doc, config_cls).parse_args(["--help"])
