@@ -46,10 +46,10 @@ def test_a_flickering_translator_scores_worse_and_the_temporal_mode_helps(toywor
     clips = flicker.dataset_clips(toyworld_32_clip, "medium=3d", "medium=2d")
     steady = flicker.evaluate_flicker(model, clips, stride=3)
     rng = np.random.default_rng(0)
-    translate = model.translate_array
-    model.translate_array = lambda images, direction: np.clip(
-        translate(images, direction).astype(int) + rng.integers(-20, 21, size=(len(images), 1, 1, 3)),
-        0, 255).astype(np.uint8)  # a brightness flicker, as per-frame translation gives
+    translate = model.translate
+    model.translate = lambda images, direction, size=None: [  # a brightness flicker, as per-frame translation gives
+        np.clip(np.asarray(out).astype(int) + rng.integers(-20, 21, size=3), 0, 255).astype(np.uint8)
+        for out in translate(images, direction, size=size)]
     shaky = flicker.evaluate_flicker(model, clips, stride=3)
     assert shaky["summary"]["warping_error"]["per-frame"] > 2 * steady["summary"]["warping_error"]["per-frame"]
     assert shaky["summary"]["temporal_reduction"] >= 0.3
@@ -65,9 +65,27 @@ def test_video_files_and_bad_input(tmp_path, capsys):
     for argv, message in ((["--video", str(tmp_path / "missing.mp4")], "no video file"),
                           ([], "give --data"),
                           (["--video", str(clip), "--stride", "0"], "--stride must be 1 or more"),
-                          (["--data", str(tmp_path)], "manifest.jsonl not found")):
+                          (["--data", str(tmp_path)], "is not a dataset folder")):
         with pytest.raises(SystemExit, match=message):
             evaluate.main(["video", "--model", str(folder), *argv])
+
+
+def test_clips_of_any_size_and_clips_without_a_paired_render_are_scored_by_their_flicker(tmp_path):
+    folder = tmp_path / "tiny"
+    tiny_models.without_onnx(tiny_models.cyclegan()).save_pretrained(folder)  # a U-Net: sizes in steps of 32
+    clip = write_clip(tmp_path / "odd.mp4", seconds=1.0, fps=10, width=70, height=50, audio=False)
+    results = evaluate.main(["video", "--model", str(folder), "--video", str(clip), "--fps", "10"])
+    assert results["clips"]["odd.mp4"]["frames"] == 10
+    # one clip with a paired render, one without (a watercolor clip for a model aimed at cel)
+    paired = {"warping_error": {"input": 1.0, "per-frame": 2.0, "temporal": 1.0, "ground truth": 0.5},
+              "seconds": {"per-frame": 1.0, "temporal": 2.0}, "ssim": {"per-frame": 0.6, "temporal": 0.7}}
+    alone = {"warping_error": {"input": 3.0, "per-frame": 4.0, "temporal": 3.0},
+             "seconds": {"per-frame": 1.0, "temporal": 1.5}}
+    summary = flicker.summarize({"cel": paired, "watercolor": alone})
+    assert summary["warping_error"] == {"input": 2.0, "per-frame": 3.0, "temporal": 2.0, "ground truth": 0.5}
+    assert summary["ssim"] == {"per-frame": 0.6, "temporal": 0.7} and summary["ssim_clips"] == 1
+    assert "ground truth" in flicker.format_table({"direction": "3d -> 2d", "stride": 1, "summary": summary,
+                                                   "clips": {"cel": paired, "watercolor": alone}})
 
 
 def test_a_clips_folder_of_real_frames(toyworld_32_clip, tmp_path):
