@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from hub.cyclegan import CycleGAN
+from hub.errors import HubError
 from tests.helpers import training_cli
 from trainer.data import manifest
 from trainer.data.domains import domain_rows
@@ -97,3 +98,37 @@ def test_a_caae_labels_a_folder_without_tags_by_its_domains(junyanz, tmp_path):
     model = CAAE.from_pretrained(out / "model", runtime="keras")
     assert model.label_names == ["domain=A", "domain=B"]
     assert model.restyle(junyanz / "testA" / "0000.jpg", {"domain": "B"}).size == (40, 40)
+
+
+def test_frames_from_ones_own_videos_with_tags_resuming(tmp_path):
+    from tests.helpers.media import write_clip
+    from trainer.data import frames
+
+    pixar = write_clip(tmp_path / "Toy Film.mp4", seconds=6.0, fps=10, width=160, height=90)
+    ghibli = write_clip(tmp_path / "hand drawn.mov", seconds=4.0, fps=10, width=90, height=160, audio=False)
+    out = tmp_path / "data"
+    options = dict(size=32, block=4, gap=1, progress=False)
+    frames.frames([pixar], out, tags=[("medium", "3d")], **options)
+    summary = frames.frames([ghibli], out, tags=[("medium", "2d")], **options)  # the same folder, another tag
+    rows = manifest.read_manifest(out)
+    by_movie = {m: [r for r in rows if r["movie"] == m] for m in ("toy-film", "hand-drawn")}
+    assert {r["medium"] for r in by_movie["toy-film"]} == {"3d"} and {r["medium"] for r in by_movie["hand-drawn"]} == {"2d"}
+    assert len(rows) + summary.gap == 12 + 8  # 2 FPS, every frame kept or counted
+    assert {r["split"] for r in rows} == {"train", "test"}
+    assert Image.open(out / rows[0]["path"]).size == (32, 32)
+    # a rerun decodes nothing; a run cut short resumes with the frames it wrote; another rate starts again
+    again = frames.frames([pixar], out, tags=[("medium", "3d")], **options)
+    assert "0 frames sampled at 2 FPS, 12 kept" in " ".join(again.notes)
+    raw = out / "raw" / "toy-film"
+    facts = json.loads((raw / frames.DONE).read_text())
+    (raw / frames.DONE).write_text(json.dumps({**facts, "complete": False}))
+    (raw / "000005.jpg").unlink()
+    assert "1 frames sampled at 2 FPS, 11 kept" in " ".join(frames.frames([pixar], out, tags=[("medium", "3d")],
+                                                                          **options).notes)
+    frames.frames([pixar], out, fps=1.0, tags=[("medium", "3d")], **options)
+    assert len(list(raw.glob("*.jpg"))) == 6
+    with pytest.raises(FileNotFoundError, match="no such video file"):
+        frames.frames([tmp_path / "nope.mp4"], out)
+    (tmp_path / "broken.mp4").write_bytes(b"not a video")
+    with pytest.raises(HubError):
+        frames.frames([tmp_path / "broken.mp4"], out, **options)

@@ -1,10 +1,12 @@
-"""`python -m trainer.data toyworld|fetch|prepare|clips|stats ...`: make datasets."""
+"""`python -m trainer.data toyworld|fetch|frames|prepare|clips|stats ...`: make datasets."""
 
 import argparse
 import sys
 import time
 
-from trainer.data import clips, fetch, movies, prepare, stats, toyworld_dataset
+from hub.errors import HubError
+
+from trainer.data import clips, fetch, frames, manifest, movies, prepare, stats, toyworld_dataset
 
 
 def _toyworld(args):
@@ -26,10 +28,21 @@ def _fetch(args):
         sys.exit(f"{len(summary.failed)} frames failed; run the same command again to retry them")
 
 
+def _prepare_options(args):
+    return dict(size=args.size, fit=args.fit, test_fraction=args.test_fraction, block=args.block, gap=args.gap,
+                drop_blank=args.drop_blank, drop_duplicates=args.drop_duplicates, workers=args.workers)
+
+
 def _prepare(args):
-    summary = prepare.prepare(args.raw, args.out, size=args.size, fit=args.fit, test_fraction=args.test_fraction,
-                              block=args.block, gap=args.gap, drop_blank=args.drop_blank,
-                              drop_duplicates=args.drop_duplicates, workers=args.workers)
+    print(prepare.prepare(args.raw, args.out, **_prepare_options(args)).report())
+
+
+def _frames(args):
+    tags = [tag for text in args.tag for tag in manifest.parse_filter(text)]
+    try:
+        summary = frames.frames(args.videos, args.out, fps=args.fps, tags=tags, **_prepare_options(args))
+    except (ValueError, FileNotFoundError, HubError) as e:
+        sys.exit(f"error: {e}")
     print(summary.report())
 
 
@@ -42,6 +55,19 @@ def _clips(args):
 
 def _stats(args):
     print(stats.report(args.prepared, args.sheet_frames))
+
+
+def add_prepare_flags(parser):
+    """prepare's flags, which `frames` passes on to it."""
+    parser.add_argument("--size", type=int, default=256, help="image side in pixels (default 256)")
+    parser.add_argument("--fit", choices=["crop", "pad"], default="crop",
+                        help="crop: the seed's centre crop (default); pad: the whole frame, letterboxed")
+    parser.add_argument("--test-fraction", type=float, default=0.1)
+    parser.add_argument("--block", type=int, default=200, help="frames per split block (default 200 = 100 s at 2 FPS)")
+    parser.add_argument("--gap", type=int, default=10, help="train frames this close to a test frame are left out")
+    parser.add_argument("--drop-blank", action="store_true", help="leave out near-uniform frames (fades, black)")
+    parser.add_argument("--drop-duplicates", action="store_true", help="leave out frames repeating the last kept one")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
 
 
 def build_parser():
@@ -75,16 +101,19 @@ def build_parser():
                                description=prepare.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     prep.add_argument("raw", help="folder of movie folders written by fetch (e.g. data/raw)")
     prep.add_argument("--out", required=True, help="dataset folder to write (e.g. data/prepared)")
-    prep.add_argument("--size", type=int, default=256, help="image side in pixels (default 256)")
-    prep.add_argument("--fit", choices=["crop", "pad"], default="crop",
-                      help="crop: the seed's centre crop (default); pad: the whole frame, letterboxed")
-    prep.add_argument("--test-fraction", type=float, default=0.1)
-    prep.add_argument("--block", type=int, default=200, help="frames per split block (default 200 = 100 s at 2 FPS)")
-    prep.add_argument("--gap", type=int, default=10, help="train frames this close to a test frame are left out")
-    prep.add_argument("--drop-blank", action="store_true", help="leave out near-uniform frames (fades, black)")
-    prep.add_argument("--drop-duplicates", action="store_true", help="leave out frames repeating the last kept one")
-    prep.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    add_prepare_flags(prep)
     prep.set_defaults(run=_prepare)
+
+    own = commands.add_parser("frames", help="your own videos -> a dataset folder (sampled at --fps, then prepared)",
+                              description=frames.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    own.add_argument("videos", nargs="+", metavar="VIDEO", help="video files (MP4, MOV, MKV, WebM, ...)")
+    own.add_argument("--out", required=True, help="dataset folder to write (its raw/ keeps the sampled frames)")
+    own.add_argument("--fps", type=float, default=2.0, help="frames sampled per second (default 2, as the seed)")
+    own.add_argument("--tag", action="append", default=[], metavar="TAG=VALUE",
+                     help="a tag for every frame, e.g. medium=3d or studio=pixar (repeat it, or join with ','); "
+                          "movie=NAME names a single video's movie (default: its file name)")
+    add_prepare_flags(own)
+    own.set_defaults(run=_frames)
 
     clip = commands.add_parser("clips", help="runs of consecutive frames as folders and MP4s",
                                description=clips.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -40,10 +40,10 @@ from tqdm import tqdm
 from urllib3.util.retry import Retry
 
 from hub.atomic import atomic_path
+from trainer.data.records import RECORD, frame_file, read_records  # noqa: F401 - read_records: fetch.read_records
 
 USER_AGENT = ("animation-style-fetcher/0.1 (research on animation styles; educational, non-commercial; "
               "a few requests per second)")
-RECORD = "fetch.jsonl"
 THUMBNAIL_QUERY = {"w", "strip"}  # query keys that make the CDN serve a thumbnail
 ATTEMPTS = 4  # per frame, for bodies that arrive broken (cut short, HTML instead of a JPEG)
 
@@ -199,24 +199,6 @@ def _not_a_jpeg(data):
     except Exception as e:  # noqa: BLE001 - whatever Pillow says, the body is not a usable frame
         return f"not a complete JPEG ({type(e).__name__}: {e})"
     return None
-
-
-def read_records(folder):
-    """{frame: record} from fetch.jsonl; a line cut by a kill is skipped."""
-    records = {}
-    path = Path(folder) / RECORD
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-                records[int(record["frame"])] = record
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-                continue
-    return records
-
-
-def frame_file(frame):
-    return f"{frame:06d}.jpg"
 
 
 def fetch(gallery_url, out, movie, workers=4, rate=4.0, max_images=None, timeout=30.0, backoff=1.0,

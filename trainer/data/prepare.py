@@ -1,8 +1,8 @@
 """`python -m trainer.data prepare data/raw --out data/prepared`: fetched frames -> a
 dataset folder (images/ + manifest.jsonl) that the trainers read.
 
-- Each movie folder of `raw` (with the fetch.jsonl that `fetch` writes) gives its tags
-  (movie, studio, medium) and its frames in order.
+- Each movie folder of `raw` (with the fetch.jsonl that `fetch` or `frames` writes) gives
+  its tags (movie, and studio, medium or any other its records hold) and its frames in order.
 - Frames are cut to a square as the seed did (centre crop; `--fit pad` letterboxes
   instead, keeping the whole frame) and resized to `--size`, in parallel over the cores.
 - Optional filters, counted in the summary: `--drop-blank` (near-uniform frames: black,
@@ -29,13 +29,14 @@ from PIL import Image, ImageOps
 from tqdm import tqdm
 
 from hub.atomic import atomic_path, write_json
-from trainer.data import fetch
+from trainer.data.records import RECORD, read_records
 from trainer.data.manifest import write_manifest
 
 SETTINGS = "prepare.json"
 JPEG_QUALITY = 95
 BLANK_STD = 6.0  # grey-level standard deviation below which a frame counts as blank
 DUPLICATE_BITS = 3  # average-hash distance at or below which a frame repeats the last kept one
+BOOKKEEPING = {"frame", "url", "file", "bytes", "sha256"}  # a record's keys that are not tags
 
 
 @dataclass
@@ -89,10 +90,11 @@ def _features(image):
 
 
 def _movie_folders(raw):
-    folders = sorted(p.parent for p in Path(raw).glob(f"*/{fetch.RECORD}"))
+    folders = sorted(p.parent for p in Path(raw).glob(f"*/{RECORD}"))
     if not folders:
-        raise FileNotFoundError(f"no movie folders with a {fetch.RECORD} under {raw} "
-                                f"(make them with `python -m trainer.data fetch --movie NAME`)")
+        raise FileNotFoundError(f"no movie folders with a {RECORD} under {raw} "
+                                f"(make them with `python -m trainer.data fetch --movie NAME`, or from videos with "
+                                f"`python -m trainer.data frames VIDEO --out DIR`)")
     return folders
 
 
@@ -127,7 +129,7 @@ def prepare(raw, out, size=256, fit="crop", test_fraction=0.1, block=200, gap=10
     same_settings = settings_path.is_file() and json.loads(settings_path.read_text()) == settings
     summary, rows, tasks = Summary(), [], []
     for folder in _movie_folders(raw):
-        records = fetch.read_records(folder)
+        records = read_records(folder)
         for frame in sorted(records):
             record, source = records[frame], folder / records[frame]["file"]
             if not source.is_file():
@@ -137,8 +139,8 @@ def prepare(raw, out, size=256, fit="crop", test_fraction=0.1, block=200, gap=10
             reuse = (same_settings and destination.is_file()
                      and destination.stat().st_mtime >= source.stat().st_mtime)
             tasks.append((str(source), str(destination), size, fit, reuse))
-            rows.append({"path": relative, "movie": record["movie"], "studio": record["studio"],
-                         "medium": record["medium"], "frame": frame, "source": record.get("url")})
+            tags = {k: v for k, v in record.items() if k not in BOOKKEEPING}
+            rows.append({**tags, "path": relative, "frame": frame, "source": record.get("url")})
     (out / "images").mkdir(parents=True, exist_ok=True)
     for movie in {r["movie"] for r in rows}:
         (out / "images" / movie).mkdir(exist_ok=True)
