@@ -6,7 +6,7 @@ from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from hub import directions
+from hub import directions, imaging
 
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
 # Not "keras": the Hub's Keras snippet expects a single saved model at the repo root.
@@ -140,8 +140,9 @@ def _describe(config):
         "from hub import CycleGAN\n"
         "model = CycleGAN.from_pretrained(\"REPO_ID\")\n"
         f"out = model.translate(\"photo.jpg\", \"{a} -> {b}\")  # a PIL image, the input's size",
-        "Fully convolutional: any picture size works; the short side is scaled to the "
-        f"training size ({c['image_size']} px) by default.",
+        "Fully convolutional: any picture size works. By default the short side is scaled to the picture's "
+        f"own, from the training size ({c['image_size']} px) up to {imaging.DETAIL_PX} px, as the app and "
+        "`python -m hub translate` do; `size=` sets it.",
         "generator_a2b.keras")
 
 

@@ -113,3 +113,20 @@ def test_evaluate_measures_either_setting_and_records_only_the_folders_own(toywo
         evaluate.main(["--model", str(folder), "--data", str(toyworld_64), "--no-style", "--flat-fills", "a2b",
                        "--record"])
     assert "flat_fills" not in json.loads((folder / "config.json").read_text())
+
+
+@pytest.mark.parametrize("shape, network_size", [((64, 64), 128), ((96, 70), 256), ((61, 53), 512)])
+def test_the_numpy_mean_shift_is_opencvs_pixel_for_pixel(shape, network_size):
+    from hub import mean_shift
+
+    rng = np.random.default_rng(sum(shape))
+    flat = np.repeat(np.repeat(rng.integers(0, 256, (shape[0] // 8 + 1, shape[1] // 8 + 1, 3)), 8, 0), 8, 1)
+    image = np.clip(flat[:shape[0], :shape[1]] + rng.integers(-12, 13, (*shape, 3)), 0, 255).astype(np.uint8)
+    radius, levels = flat_fills.window(network_size)
+    expected = cv2.pyrMeanShiftFiltering(image, radius, flat_fills.COLOUR_DISTANCE, maxLevel=levels)
+    np.testing.assert_array_equal(mean_shift.pyr_mean_shift_filtering(image, radius, flat_fills.COLOUR_DISTANCE,
+                                                                       levels), expected)
+    for height, width in ((2 * shape[0], 2 * shape[1]), (2 * shape[0] - 1, 2 * shape[1] - 1)):
+        np.testing.assert_array_equal(mean_shift.pyr_up(image, height, width),
+                                      cv2.pyrUp(image, dstsize=(width, height)))
+    np.testing.assert_array_equal(mean_shift.pyr_down(image), cv2.pyrDown(image))
