@@ -132,3 +132,14 @@ def test_frames_from_ones_own_videos_with_tags_resuming(tmp_path):
     (tmp_path / "broken.mp4").write_bytes(b"not a video")
     with pytest.raises(HubError):
         frames.frames([tmp_path / "broken.mp4"], out, **options)
+
+
+def test_any_dataset_folder_goes_out_in_junyanz_layout(junyanz, tmp_path):
+    from trainer.data.__main__ import main as data_main
+
+    data_main(["junyanz", str(junyanz), "--out", str(tmp_path / "copy"), "--domain-a", "A", "--domain-b", "B"])
+    counts = {name: len(list((tmp_path / "copy" / name).iterdir())) for name in ("trainA", "trainB", "testA", "testB")}
+    assert counts == {"trainA": 6, "trainB": 5, "testA": 2, "testB": 2}
+    assert len(manifest.read_manifest(tmp_path / "copy")) == 15  # and it reads back as a dataset
+    with pytest.raises(SystemExit, match="already has trainA"):
+        data_main(["junyanz", str(junyanz), "--out", str(tmp_path / "copy"), "--domain-a", "A", "--domain-b", "B"])

@@ -1,4 +1,4 @@
-"""`python -m trainer.data toyworld|fetch|frames|prepare|clips|stats ...`: make datasets."""
+"""`python -m trainer.data toyworld|fetch|frames|prepare|clips|stats|junyanz ...`: make datasets."""
 
 import argparse
 import sys
@@ -6,7 +6,7 @@ import time
 
 from hub.errors import HubError
 
-from trainer.data import clips, fetch, frames, manifest, movies, prepare, stats, toyworld_dataset
+from trainer.data import clips, fetch, folders, frames, manifest, movies, prepare, stats, toyworld_dataset
 
 
 def _toyworld(args):
@@ -51,6 +51,14 @@ def _clips(args):
                                fps=args.fps)
     print(f"wrote {len(records)} clip{'s' * (len(records) != 1)} of {args.length} frames to {args.out}: "
           + ", ".join(sorted({r['movie'] for r in records})))
+
+
+def _junyanz(args):
+    try:
+        counts = folders.write_junyanz(args.data, args.out, args.domain_a, args.domain_b)
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
+        sys.exit(f"error: {e}")
+    print(f"wrote {args.out}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
 def _stats(args):
@@ -124,6 +132,15 @@ def build_parser():
     clip.add_argument("--split", choices=["test", "train", "all"], default="test")
     clip.add_argument("--fps", type=float, default=2.0, help="playback rate of the MP4s (default 2)")
     clip.set_defaults(run=_clips)
+
+    out = commands.add_parser("junyanz", help="a dataset's two domains as trainA, trainB, testA, testB",
+                              description="Write two domains of a dataset folder in junyanz's layout "
+                                          "(pytorch-CycleGAN-and-pix2pix), which every trainer here also reads.")
+    out.add_argument("data", help="a dataset folder")
+    out.add_argument("--out", required=True, help="an empty folder for trainA, trainB, testA, testB")
+    out.add_argument("--domain-a", default="medium=3d", help="tag filter of domain A (default medium=3d)")
+    out.add_argument("--domain-b", default="medium=2d", help="tag filter of domain B (default medium=2d)")
+    out.set_defaults(run=_junyanz)
 
     stat = commands.add_parser("stats", help="images per tag and split, and a contact sheet per movie",
                                description=stats.__doc__)
