@@ -45,6 +45,7 @@ def test_junyanz_layout_reads_as_rows_with_domains_and_splits(junyanz):
 def test_one_folder_per_domain_gets_a_block_split_and_must_be_named(tmp_path):
     write_pictures(tmp_path / "frames" / "pixar", 60, (200, 120, 60), size=8)
     write_pictures(tmp_path / "frames" / "ghibli", 30, (60, 60, 60), size=8)
+    write_pictures(tmp_path / "frames" / "stats", 2, (0, 0, 0), size=8)  # contact sheets: not a domain
     rows = manifest.read_manifest(tmp_path / "frames")
     pixar = [r for r in rows if r["domain"] == "pixar"]
     tests = [int(r["path"][-8:-4]) for r in pixar if r["split"] == "test"]

@@ -18,6 +18,8 @@ from pathlib import Path
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
 JUNYANZ_FOLDER = re.compile(r"^(train|test|val)([A-Za-z0-9]+)$")
 SPLIT_OF = {"train": "train", "test": "test", "val": "test"}
+# What this project writes into a dataset folder (contact sheets, caches): never a domain.
+OWN_FOLDERS = {"stats", "style_classifiers", "edge_smoothed"}
 # prepare's defaults: every 10th block of 200 frames is test, with 10 frames left out beside it
 TEST_FRACTION, BLOCK, GAP = 0.1, 200, 10
 
@@ -35,8 +37,8 @@ def rows(folder):
     from trainer.data.prepare import split_blocks
 
     folder = Path(folder)
-    subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) \
-        if folder.is_dir() else []
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
+                        and p.name not in OWN_FOLDERS) if folder.is_dir() else []
     junyanz = [(p, JUNYANZ_FOLDER.match(p.name)) for p in subfolders if JUNYANZ_FOLDER.match(p.name)]
     found = []
     if junyanz:

@@ -11,13 +11,14 @@ from PIL import Image
 from hub.imaging import grid
 from trainer.data.manifest import read_manifest
 
-TAGS = ("medium", "studio", "movie", "split")
+TAGS = ("domain", "medium", "studio", "movie", "split")
 
 
 def count_tags(rows):
-    """{tag: Counter of values}, and per movie a Counter of splits."""
-    counts = {tag: Counter(str(r.get(tag)) for r in rows) for tag in TAGS}
-    splits = {movie: Counter(r["split"] for r in rows if r["movie"] == movie) for movie in counts["movie"]}
+    """{tag: Counter of values} for the tags some row has, and per movie a Counter of splits."""
+    counts = {tag: Counter(str(r[tag]) for r in rows if tag in r) for tag in TAGS}
+    counts = {tag: counter for tag, counter in counts.items() if counter}
+    splits = {movie: Counter(r["split"] for r in rows if r.get("movie") == movie) for movie in counts.get("movie", {})}
     return counts, splits
 
 
@@ -35,12 +36,12 @@ def report(folder, sheet_frames=24):
     rows = read_manifest(folder)
     counts, splits = count_tags(rows)
     lines = [f"{folder}: {len(rows)} images"]
-    for tag in TAGS:
-        lines.append(f"{tag}: " + ", ".join(f"{value} {n}" for value, n in sorted(counts[tag].items())))
+    for tag, counter in counts.items():
+        lines.append(f"{tag}: " + ", ".join(f"{value} {n}" for value, n in sorted(counter.items())))
     (folder / "stats").mkdir(exist_ok=True)
     for movie, split_counts in sorted(splits.items()):
         sheet = folder / "stats" / f"{movie}.jpg"
-        Image.fromarray(contact_sheet(folder, [r for r in rows if r["movie"] == movie], sheet_frames)).save(
+        Image.fromarray(contact_sheet(folder, [r for r in rows if r.get("movie") == movie], sheet_frames)).save(
             sheet, quality=90)
         lines.append(f"  {movie}: " + ", ".join(f"{s} {n}" for s, n in sorted(split_counts.items()))
                      + f"; contact sheet {sheet}")
