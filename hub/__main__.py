@@ -74,7 +74,8 @@ def add_translate_parser(commands):
     tr.add_argument("--restyle", default=None, metavar="TAG=VALUE,...",
                     help="a CAAE's labels, e.g. medium=2d,studio=cel (a group left out is a blend of its values)")
     tr.add_argument("--size", type=int, default=None,
-                    help="the short side the network sees (default: the model's training size)")
+                    help="the short side a CycleGAN sees (default: a picture's own, from the training size up to 256; a "
+                         "video's, the training size); a CAAE works at its training size")
     tr.add_argument("--fps", type=float, default=2.0, help="frames per second sampled from videos (0: every frame)")
     tr.add_argument("--no-temporal", dest="temporal", action="store_false",
                     help="translate video frames one by one, without the flow-guided blend against flicker")

@@ -18,6 +18,13 @@ def _flag(help_text, aliases=(), **argparse_kwargs):
     return {"help": help_text, "aliases": tuple(aliases), **argparse_kwargs}
 
 
+def _epochs_decay():
+    """The --epochs-decay field of the trainers with a learning-rate decay."""
+    return field(default=0, metadata=_flag(
+        "epochs after --epochs over which the learning rate falls linearly to 0 (junyanz's n_epochs_decay: "
+        "--epochs 100 --epochs-decay 100 is the paper's schedule); it replaces --lr-decay's; 0 = none"))
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """What every trainer's run has; subclasses add their model's fields and may
@@ -153,9 +160,7 @@ class CycleGANConfig(PatchGANRunConfig):
         "cyclegan only)"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
-    epochs_decay: int = field(default=0, metadata=_flag(
-        "epochs after --epochs over which the learning rate falls linearly to 0 (junyanz's n_epochs_decay: "
-        "--epochs 100 --epochs-decay 100 is the paper's schedule); it replaces --lr-decay's; 0 = none"))
+    epochs_decay: int = _epochs_decay()
     nce_weight: float = field(default=0.0, metadata=_flag(
         "PatchNCE's weight (cut, fastcut; CUT's lambda_NCE); 0 = the objective's: cut 1, fastcut 10"))
     nce_layers: str = field(default="", metadata=_flag(
@@ -227,9 +232,7 @@ class Pix2PixConfig(PatchGANRunConfig):
     lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the paired image"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
-    epochs_decay: int = field(default=0, metadata=_flag(
-        "epochs after --epochs over which the learning rate falls linearly to 0 (junyanz's n_epochs_decay: "
-        "--epochs 100 --epochs-decay 100 is the paper's schedule); it replaces --lr-decay's; 0 = none"))
+    epochs_decay: int = _epochs_decay()
     input_pipeline: str = field(default="arrays", metadata=_flag(
         "arrays: the pairs are decoded once into memory (the only pipeline pix2pix has)", choices=("arrays",)))
 
@@ -276,9 +279,7 @@ class DistillConfig(PatchGANRunConfig):
         "outline metric's detector) 1 + this many times in the L1; 0 = plain L1"))
     lr_decay: bool = field(default=True, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
-    epochs_decay: int = field(default=0, metadata=_flag(
-        "epochs after --epochs over which the learning rate falls linearly to 0 (junyanz's n_epochs_decay: "
-        "--epochs 100 --epochs-decay 100 is the paper's schedule); it replaces --lr-decay's; 0 = none"))
+    epochs_decay: int = _epochs_decay()
     input_pipeline: str = field(default="arrays", metadata=_flag(
         "arrays: the images and the teacher's outputs are held in memory (the only pipeline distill has)",
         choices=("arrays",)))
