@@ -6,7 +6,7 @@ import time
 
 from hub.errors import HubError
 
-from trainer.data import clips, fetch, folders, frames, manifest, movies, prepare, stats, toyworld_dataset
+from trainer.data import clips, fetch, frames, junyanz, manifest, movies, prepare, stats, toyworld_dataset
 
 
 def _toyworld(args):
@@ -55,7 +55,7 @@ def _clips(args):
 
 def _junyanz(args):
     try:
-        counts = folders.write_junyanz(args.data, args.out, args.domain_a, args.domain_b)
+        counts = junyanz.write(args.data, args.out, args.domain_a, args.domain_b)
     except (ValueError, FileNotFoundError, FileExistsError) as e:
         sys.exit(f"error: {e}")
     print(f"wrote {args.out}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))

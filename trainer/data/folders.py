@@ -6,14 +6,14 @@
   the folder's name}. The split is prepare's block split over each folder's pictures in
   name order (frames extracted from a film are near duplicates of their neighbours).
 
-Pictures are found recursively, hidden files and folders left out. `write_junyanz` writes
-any dataset folder's two domains out in junyanz's layout (`python -m trainer.data junyanz`).
+Pictures are found recursively, hidden files and folders left out. trainer.data.junyanz
+writes any dataset folder out in junyanz's layout.
 """
 
-import os
 import re
-import shutil
 from pathlib import Path
+
+from trainer.data.splits import split_blocks
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
 JUNYANZ_FOLDER = re.compile(r"^(train|test|val)([A-Za-z0-9]+)$")
@@ -34,8 +34,6 @@ def pictures(folder):
 def rows(folder):
     """The manifest rows of a folder in either layout; raises FileNotFoundError naming the
     layouts when it is in neither."""
-    from trainer.data.prepare import split_blocks
-
     folder = Path(folder)
     subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
                         and p.name not in OWN_FOLDERS) if folder.is_dir() else []
@@ -59,35 +57,3 @@ def rows(folder):
             "--out DIR` makes one), or pictures in junyanz's layout (trainA, trainB, testA, testB), or in one "
             "folder per domain (e.g. DIR/pixar, DIR/ghibli)")
     return found
-
-
-def write_junyanz(data, out, domain_a, domain_b):
-    """The images of the two domains (tag filters) of `data` as OUT/trainA, trainB, testA,
-    testB (hard links where the file system allows, else copies); -> {folder: count}.
-    Refuses an `out` that already holds those folders."""
-    from trainer.data import manifest
-
-    out = Path(out)
-    taken = [name for name in ("trainA", "trainB", "testA", "testB") if (out / name).exists()]
-    if taken:
-        raise FileExistsError(f"{out} already has {', '.join(taken)}: choose an empty --out")
-    rows = manifest.rows(data)  # stills: the frames of orbit clips are left out
-    counts = {}
-    for side, filters in (("A", domain_a), ("B", domain_b)):
-        chosen = manifest.select(rows, manifest.parse_filter(filters))
-        if not chosen:
-            raise ValueError(f"domain {side} ({filters}) has no images in {data}; tags present: "
-                             f"{manifest.describe_tags(rows)}")
-        for split in ("train", "test"):
-            folder = out / f"{split}{side}"
-            folder.mkdir(parents=True, exist_ok=True)
-            picked = [r for r in chosen if r["split"] == split]
-            for row in picked:
-                source = Path(data) / row["path"]
-                target = folder / row["path"].replace("/", "_")  # unique, and names where it came from
-                try:
-                    os.link(source, target)
-                except OSError:
-                    shutil.copyfile(source, target)
-            counts[folder.name] = len(picked)
-    return counts

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from hub.atomic import write_text
+from trainer.data import folders
 
 MANIFEST = "manifest.jsonl"
 REQUIRED_KEYS = ("path", "split")
@@ -22,8 +23,6 @@ def read_manifest(folder):
     a malformed line is an error naming the line."""
     path = Path(folder) / MANIFEST
     if not path.is_file():
-        from trainer.data import folders
-
         return folders.rows(folder)
     rows = read_jsonl(path)
     for number, row in enumerate(rows, 1):

@@ -19,7 +19,6 @@ dataset folder (images/ + manifest.jsonl) that the trainers read.
 import json
 import os
 import time
-from bisect import bisect_left
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from tqdm import tqdm
 
 from hub.atomic import atomic_path, write_json
 from trainer.data.records import RECORD, read_records
+from trainer.data.splits import split_blocks
 from trainer.data.manifest import write_manifest
 
 SETTINGS = "prepare.json"
@@ -96,25 +96,6 @@ def _movie_folders(raw):
                                 f"(make them with `python -m trainer.data fetch --movie NAME`, or from videos with "
                                 f"`python -m trainer.data frames VIDEO --out DIR`)")
     return folders
-
-
-def split_blocks(frames, block, test_fraction, gap):
-    """{frame: 'train' | 'test' | None (left out)} for frame numbers in movie order, and
-    the block size used: a movie shorter than one cycle of blocks (`block` x 1/test_fraction
-    frames: it would get no test block at all) gets blocks scaled down to give it two."""
-    every = max(2, round(1 / test_fraction)) if test_fraction > 0 else 0
-    if every and len(frames) < block * every:
-        block = max(1, len(frames) // (2 * every))
-    split = {frame: "test" if every and (i // block) % every == every - 1 else "train"
-             for i, frame in enumerate(frames)}
-    tests = sorted(f for f, s in split.items() if s == "test")
-    for frame, s in split.items():
-        if s == "train" and tests:
-            i = bisect_left(tests, frame)
-            nearest = min(abs(frame - tests[j]) for j in (i - 1, i) if 0 <= j < len(tests))
-            if nearest <= gap:
-                split[frame] = None
-    return split, block
 
 
 def prepare(raw, out, size=256, fit="crop", test_fraction=0.1, block=200, gap=10, drop_blank=False,
