@@ -78,7 +78,7 @@ class Translator:
     lists of uint8 frames."""
 
     def __init__(self, model, direction=None, labels=None, size=None, flat_fills=None):
-        self.model, self.size, self.flat_fills = model, size, flat_fills
+        self.model, self.size, self.flat_fills, self.labels = model, size, flat_fills, None
         if model.config.get("architecture") == "caae":
             if labels is None:
                 raise HubError(f"a CAAE restyles under labels: give --restyle, e.g. "
@@ -98,7 +98,7 @@ class Translator:
     def __call__(self, frames, size=None):
         """uint8 frames -> as many translated ones. A CycleGAN translates pictures at
         --size, else at their detail size (hub.imaging.detail_size, as the app does)."""
-        if hasattr(self, "labels"):
+        if self.labels is not None:
             return [np.asarray(image) for image in self.model.restyle(list(frames), self.labels)]
         return [np.asarray(image) for image in self.model.translate(list(frames), self.direction.key,
                                                                     size=self.size or size, flat_fills=self.flat_fills)]
