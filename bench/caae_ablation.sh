@@ -35,5 +35,9 @@ row caae128_targets $UNET --paired-targets scene                             # +
 row caae128_s0 $UNET --paired-targets scene --line-weight 10 --seed 0        # + lines counted 11 times
 row caae128_s1 $UNET --paired-targets scene --line-weight 10 --seed 1        # the same, another seed
 row caae128_pair $UNET --paired-targets scene --line-weight 10 --paired-adversarial-weight 1  # + pix2pix's D
+row caae128_pair_s1 $UNET --paired-targets scene --line-weight 10 --paired-adversarial-weight 1 --seed 1
+# three times as long (10 epochs, 4,500 steps); its run was started from caae128_pair's checkpoint at step
+# 1,800 (--resume --epochs 9), which an uninterrupted run reaches exactly (the CAAE's rate is constant)
+row caae128_pair_long $UNET --paired-targets scene --line-weight 10 --paired-adversarial-weight 1 --epochs 9
 row caae128_proj $UNET --paired-targets scene --line-weight 10 --projection-discriminator \
     --restyled-adversarial-weight 0.05                                       # + D judges restyled images by label
