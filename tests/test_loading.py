@@ -10,8 +10,10 @@ from trainer.data.manifest import parse_filter, read_manifest, write_manifest
 
 def test_parse_filter():
     assert parse_filter("medium=3d,split=train") == (("medium", "3d"), ("split", "train"))
-    with pytest.raises(ValueError, match="TAG=VALUE"):
-        parse_filter("pixar")
+    assert parse_filter("pixar") == (("domain", "pixar"),)  # a bare name is a domain (a folder's)
+    for bad in ("pixar,split=train", "medium=", "=3d"):
+        with pytest.raises(ValueError, match="TAG=VALUE"):
+            parse_filter(bad)
 
 
 def test_element_order_is_a_permutation_per_pass_and_resumable():
