@@ -218,9 +218,15 @@ def test_every_broken_folder_raises_a_hub_error_quickly_and_within_300_mb(good_f
                 CycleGAN.from_pretrained(folder, runtime=runtime)
             except Exception as e:  # noqa: BLE001 - what was raised is what is checked
                 raised.append(e)
-        started = time.monotonic()
-        peak = peak_mb_of(load)
-        seconds = time.monotonic() - started
+        def timed():
+            raised.clear()
+            started = time.monotonic()
+            peak = peak_mb_of(load)
+            return time.monotonic() - started, peak
+
+        seconds, peak = timed()
+        if seconds > 1:  # a stall of the shared cores passes; a slow path is slow again
+            seconds, peak = timed()
         if not raised or not isinstance(raised[0], HubError):
             failures.append(f"{name}: {'loaded' if not raised else repr(raised[0])[:200]}")
         elif seconds > 1 or peak > 300:

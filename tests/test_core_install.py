@@ -143,7 +143,7 @@ def test_the_core_install_draws_the_apps_pictures_and_saves_and_pushes(fake_hub,
     core = np.load(tmp_path / "core.npy")
 
     app_models = models.AppModels(cyclegans=[models.LoadedModel("demo", CycleGAN.from_pretrained(demo), "tests")],
-                                  caae=None)
+                                  caae=models.LoadedModel("tiny caae", tiny_models.caae(), "tests"))
     size = handlers.detail_size(str(photo), 128)  # where the page's size slider starts
     app = np.asarray(handlers.translate_image(app_models, str(photo), "a2b", size=size))
     assert core.shape == app.shape and np.array_equal(core, app)
