@@ -43,6 +43,14 @@ class Summary:
         return "\n".join(lines)
 
 
+def files_under(folder, suffixes):
+    """The files under `folder` whose suffix is one of `suffixes` (lower case), recursively
+    and in name order, hidden files and folders left out."""
+    folder = Path(folder)
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
 def jobs(inputs, out_dir):
     """Input paths (pictures, videos, folders) -> Jobs. A folder's pictures and videos,
     found recursively, keep their paths relative to it, under OUT/FOLDER_NAME/. Raises
@@ -51,8 +59,7 @@ def jobs(inputs, out_dir):
     found = []
     for item in map(Path, inputs):
         if item.is_dir():
-            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES
-                           and not any(part.startswith(".") for part in p.relative_to(item).parts))
+            files = files_under(item, IMAGE_SUFFIXES | VIDEO_SUFFIXES)
             if not files:
                 raise HubError(f"{item}: no pictures ({', '.join(sorted(IMAGE_SUFFIXES))}) or videos "
                                f"({', '.join(sorted(VIDEO_SUFFIXES))}) in this folder")

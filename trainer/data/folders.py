@@ -13,6 +13,7 @@ writes any dataset folder out in junyanz's layout.
 import re
 from pathlib import Path
 
+from hub.translate_files import files_under
 from trainer.data.splits import split_blocks
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
@@ -22,13 +23,6 @@ SPLIT_OF = {"train": "train", "test": "test", "val": "test"}
 OWN_FOLDERS = {"stats", "style_classifiers", "edge_smoothed"}
 # prepare's defaults: every 10th block of 200 frames is test, with 10 frames left out beside it
 TEST_FRACTION, BLOCK, GAP = 0.1, 200, 10
-
-
-def pictures(folder):
-    """Picture files under `folder`, recursively, in name order, hidden ones left out."""
-    folder = Path(folder)
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def rows(folder):
@@ -42,10 +36,10 @@ def rows(folder):
     if junyanz:
         for path, match in junyanz:
             found += [{"path": p.relative_to(folder).as_posix(), "split": SPLIT_OF[match[1]], "domain": match[2]}
-                      for p in pictures(path)]
+                      for p in files_under(path, IMAGE_SUFFIXES)]
     else:
         for path in subfolders:
-            files = pictures(path)
+            files = files_under(path, IMAGE_SUFFIXES)
             frames = list(range(len(files)))
             _, block = split_blocks(frames, BLOCK, TEST_FRACTION, 0)
             split, _ = split_blocks(frames, BLOCK, TEST_FRACTION, min(GAP, block // 4))  # a short folder keeps its train frames
