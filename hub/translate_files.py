@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from hub.atomic import atomic_path
 from hub.errors import HubError
+from hub.imaging import read_image, save_png
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"}
@@ -137,13 +137,7 @@ def translate_all(translator, found, fps=2.0, temporal=True, progress=True):
 
 
 def _picture(translator, job):
-    from hub.imaging import read_image
-
-    output = translator([read_image(job.source)])[0]
-    from PIL import Image
-
-    with atomic_path(job.target) as tmp:
-        Image.fromarray(output).save(tmp, format="PNG")
+    save_png(translator([read_image(job.source)])[0], job.target)
 
 
 def _video(translator, job, fps, temporal, progress):

@@ -58,11 +58,11 @@ def write_manifest(folder, rows):
 def parse_filter(text):
     """'studio=pixar' -> ('studio', 'pixar'); several filters joined by ',' must all hold. A
     bare name is a domain: 'A' -> ('domain', 'A') (junyanz's trainA, or a folder per domain)."""
+    if text.strip() and "=" not in text and "," not in text:
+        return (("domain", text.strip()),)
     pairs = []
     for part in text.split(","):
         key, sep, value = part.partition("=")
-        if not sep and key.strip() and len(text.split(",")) == 1:
-            key, sep, value = "domain", "=", key
         if not sep or not key.strip() or not value.strip():
             raise ValueError(f"bad tag filter {text!r}: expected TAG=VALUE[,TAG=VALUE...], "
                              "e.g. medium=3d or studio=pixar,split=train")
