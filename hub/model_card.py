@@ -43,10 +43,11 @@ def _data_rows(config):
 
 
 def _eval_rows(evaluation):
-    rows = [{"direction": direction, "name": name, **metrics}
+    judged = evaluation.get("judged", {})  # the style classifier's verdicts on the same pairs
+    rows = [{"direction": direction, "name": name, **metrics, "judged": judged.get(direction, {}).get(name)}
             for direction, outputs in evaluation.get("directions", {}).items()
             for name, metrics in sorted(outputs.items(), key=lambda item: OUTPUT_ORDER.get(item[0], 9))]
-    rows += [{"direction": f"{domain} itself", "name": "reconstruction", **metrics}
+    rows += [{"direction": f"{domain} itself", "name": "reconstruction", **metrics, "judged": None}
              for domain, metrics in evaluation.get("reconstruction", {}).items()]
     return rows
 
@@ -94,6 +95,10 @@ def _eval_results(evaluation, flicker, dataset):
     for direction, outputs in evaluation.get("look", {}).items():
         results += [result(metric, f"{metric.replace('_', ' ')} {direction}", outputs["model"][metric])
                     for metric in ("outline_f1", "edge_sharpness", "flat_texture") if metric in outputs["model"]]
+    for direction, judged in evaluation.get("judged", {}).items():
+        if direction != "tag":
+            results.append(result("accuracy", f"judged {evaluation['judged']['tag']} of the target, {direction}, "
+                                  "the pairs", judged["model"]))
     style = evaluation.get("style", {})
     for direction, d in style.get("directions", {}).items():
         results.append(result("accuracy", f"judged {style['tag']} of the target, {direction}",
@@ -200,7 +205,8 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         flat_fills=_direction_names(config, config.get("flat_fills", [])), is_caae=config["architecture"] == "caae",
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
         training_rows=_training_rows(config), dataset=f"`{dataset}`",
-        eval_rows=_eval_rows(evaluation), look_rows=_look_rows(evaluation), limits=limits,
+        eval_rows=_eval_rows(evaluation), judged_tag=evaluation.get("judged", {}).get("tag"),
+        look_rows=_look_rows(evaluation), limits=limits,
         evaluated=bool(evaluation or flicker),
         style=style, style_split=evaluation.get("split", "test"), style_rows=_style_rows(style),
         slider_lines=slider_lines(style), per_label=style.get("per_label", {}),

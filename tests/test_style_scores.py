@@ -12,6 +12,7 @@ from tests.helpers.tiny_models import identity_model, toyworld_caae, without_onn
 from trainer import evaluate
 from trainer.data.arrays import decode_all
 from trainer.data.manifest import read_manifest
+from trainer.data.pairs import paired_rows
 from trainer.evaluation import paired, style_classifier, style_scores
 from trainer.evaluation.test_images import TestImages
 
@@ -64,6 +65,26 @@ def test_identity_translator_scores_the_identity_baseline(toyworld_32_clip):
 
 
 @pytest.mark.slow
+def test_paired_judged_counts_the_translated_pairs(toyworld_32_clip):
+    judge = style_scores.judge(toyworld_32_clip, "medium=3d", "medium=2d")
+    assert judge[0].tag == "medium" and judge[1:] == ("3d", "2d")
+    results = paired.evaluate(identity_model(32), toyworld_32_clip, "medium=3d", "medium=2d", judge=judge)
+    judged = results["judged"]["3d -> 2d"]
+    assert judged["target value"] == "2d" and judged["model"] == judged["identity"] <= 0.2 <= 0.8 <= judged["target"]
+    # a translator that returns each input's own pair is judged as the pairs' targets are
+    rows_a, rows_b = paired_rows(toyworld_32_clip, "medium=3d", "medium=2d", "test")
+    _, sources = TestImages(32).decode([r["path"] for r in rows_a])
+    _, targets = TestImages(32).decode([r["path"] for r in rows_b])
+    pair_of = {source.tobytes(): target for source, target in zip(sources, targets)}
+    oracle = identity_model(32)
+    oracle.translate_array = lambda images, direction: np.stack([pair_of.get(i.tobytes(), i) for i in images])
+    perfect = paired.evaluate(oracle, toyworld_32_clip, "medium=3d", "medium=2d", judge=judge)
+    assert perfect["judged"]["3d -> 2d"]["model"] == perfect["judged"]["3d -> 2d"]["target"]
+    assert "judged: the style classifier's share of the pairs" in paired.format_table(perfect)
+    assert "judged" not in paired.evaluate(oracle, toyworld_32_clip, "medium=3d", "medium=2d")
+
+
+@pytest.mark.slow
 def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     folder = tmp_path / "caae"
     without_onnx(toyworld_caae()).save_pretrained(folder)
@@ -72,6 +93,9 @@ def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     scores = results["style"]
     assert set(scores["per_label"]) == {"2d / cel", "2d / watercolor", "3d / clay", "3d / glossy", "mean"}
     assert set(scores["label_classifier_accuracy"]) == {"medium", "studio"}
+    # the paired restyles are judged too, each label value on its own
+    for direction, value in (("3d -> 2d", "medium=2d"), ("2d -> 3d", "medium=3d")):
+        assert results["per_label"][value]["judged"] == results["judged"][direction]["model"]
     for row in scores["per_label"].values():
         assert set(row) == {"medium", "studio"} and all(0 <= v <= 1 for v in row.values())
     assert scores["slider"]["target"] == {"tag": "medium", "value": "2d"}
@@ -88,6 +112,9 @@ def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     card = (folder / "README.md").read_text()
     assert "Style classifier" in card and "Restyled under each training style" in card
     assert "| 2d / watercolor |" in card and "whole style: p(medium=2d)" in card
+    judged = f"| 3d -> 2d | model | {results['directions']['3d -> 2d']['model']['l1']:.4f} |"
+    assert judged in card and f"| {results['judged']['3d -> 2d']['model']:.3f} |" in card.split(judged)[1].split("\n")[0]
+    assert "name: judged medium of the target, 3d -> 2d, the pairs" in card
     assert CAAE.from_pretrained(folder).config["evaluation"]["style"]["per_label"] == scores["per_label"]
 
 

@@ -15,6 +15,10 @@ The look (trainer.evaluation.outlines), where the target images have outline mas
 (toyworld's 2d renders): outline precision, recall and F1, edge sharpness and flat
 texture of the model's output, the input (identity) and the target render itself (the
 ceiling).
+
+Judged: with the style classifier (trainer.evaluation.style_scores.judge), the share of
+the translated pairs it assigns to the target's value, beside the inputs' and the targets'
+share; for a CAAE also per label value it restyled to.
 """
 
 from hub.caae import CAAE
@@ -25,9 +29,10 @@ from trainer.evaluation.image_metrics import image_metrics
 from trainer.evaluation.test_images import TestImages
 
 
-def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=None):
+def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=None, judge=None):
     """Metrics of both directions and of the identity baseline, as a JSON-able dict.
-    images: a TestImages at the evaluation size, to share decoded files with the style scores."""
+    images: a TestImages at the evaluation size, to share decoded files with the style scores.
+    judge: (style classifier, domain A's value, domain B's value), or None for no "judged"."""
     is_caae = isinstance(model, CAAE)
     if is_caae and size not in (None, model.config["image_size"]):
         raise ValueError(f"a CAAE runs at its training size only ({model.config['image_size']} px)")
@@ -57,8 +62,10 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=No
         results["pairs_with_unknown_labels_skipped"] = skipped
     if is_caae:
         results["reconstruction"] = {}
-    for direction, source, source_rows, target, target_rows in (
-            (names["a2b"], real_a, rows_a, real_b, rows_b), (names["b2a"], real_b, rows_b, real_a, rows_a)):
+    classifier, value_a, value_b = judge or (None, None, None)
+    for direction, source, source_rows, target, target_rows, target_value in (
+            (names["a2b"], real_a, rows_a, real_b, rows_b, value_b),
+            (names["b2a"], real_b, rows_b, real_a, rows_a, value_a)):
         row = results["directions"][direction.name] = {}
         if is_caae:
             z = model.encode(source)
@@ -71,6 +78,10 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=No
             translated = model.translate_array(source, direction.key)
         row["model"] = image_metrics(translated, target)
         row["identity"] = image_metrics(source, target)
+        if classifier is not None:
+            results.setdefault("judged", {"tag": classifier.tag})[direction.name] = {
+                "target value": target_value, **{name: classifier.share(images, target_value) for name, images in (
+                    ("model", translated), ("identity", source), ("target", target))}}
         masks = (outlines.load_masks([r["outline"] for r in target_rows], size)
                  if all("outline" in r for r in target_rows) else None)
         if masks is not None:
@@ -80,14 +91,15 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=No
         if is_caae:
             per_label = results.setdefault("per_label", {})
             for key, value in per_label_scores(model, translated, kept, source, target, source_rows, target_rows,
-                                               masks).items():
+                                               masks, classifier and (classifier, target_value)).items():
                 per_label.setdefault(key, {}).update(value)
     return results
 
 
-def per_label_scores(model, translated, kept, source, target, source_rows, target_rows, masks):
+def per_label_scores(model, translated, kept, source, target, source_rows, target_rows, masks, judge=None):
     """A CAAE's figures for each label value ('studio=cel', ...): restyling to it (SSIM to
-    the target against identity's, and the look where the targets have outline masks) and
+    the target against identity's, the look where the targets have outline masks, and with
+    judge, a (classifier, target value), the share judged the target value) and
     reconstructing images of it under their own labels (SSIM to the input)."""
     table = {}
     for tag in model.label_space.tags:
@@ -99,6 +111,8 @@ def per_label_scores(model, translated, kept, source, target, source_rows, targe
             entry["identity_ssim"] = image_metrics(source[chosen], target[chosen])["ssim"]
             if masks is not None:
                 entry["look"] = outlines.look_scores(translated[chosen], masks[chosen], target[chosen])
+            if judge is not None:
+                entry["judged"] = judge[0].share(translated[chosen], judge[1])
         for value in sorted({str(r[tag]) for r in source_rows}):
             chosen = [i for i, r in enumerate(source_rows) if str(r[tag]) == value]
             table.setdefault(f"{tag}={value}", {})["reconstruction_ssim"] = image_metrics(
@@ -111,8 +125,14 @@ def evaluate_all(model, data, domain_a, domain_b, split="test", size=None, style
     """Paired metrics (or why there are none) and, with `style`, results["style"]: the
     style scores (trainer.evaluation.style_scores; features as there)."""
     images = TestImages(size or model.config["image_size"])
+    judge = None
+    if style:
+        try:
+            judge = style_scores.judge(data, domain_a, domain_b, classifier_tag)
+        except ValueError:  # the style scores below say why
+            pass
     try:
-        results = evaluate(model, data, domain_a, domain_b, split, size, images)
+        results = evaluate(model, data, domain_a, domain_b, split, size, images, judge)
     except PairsUnavailable as e:
         results = {"paired_unavailable": str(e), "split": split}
     if style:
@@ -146,17 +166,25 @@ def format_table(results):
             for name, m in rows.items():
                 lines.append(f"{direction:<16}{name:<10}{m['outline_precision']:>9.3f}{m['outline_recall']:>7.3f}"
                              f"{m['outline_f1']:>7.3f}{m['edge_sharpness']:>11.3f}{m['flat_texture']:>14.2f}")
+    if "judged" in results:
+        judged = results["judged"]
+        lines += ["", f"judged: the style classifier's share of the pairs it assigns to the target {judged['tag']}",
+                  f"{'direction':<16}{'model':>8}{'identity':>10}{'target':>8}"]
+        lines += [f"{direction:<16}{m['model']:>8.3f}{m['identity']:>10.3f}{m['target']:>8.3f}"
+                  for direction, m in judged.items() if direction != "tag"]
     if "per_label" in results:
         lines += ["", "per label value: restyled to it (SSIM to the target, identity's; the look where the "
-                  "targets have outlines), and its images reconstructed under their own labels",
+                  "targets have outlines; the share judged the target's style), and its images reconstructed "
+                  "under their own labels",
                   f"{'label':<24}{'pairs':>6}{'SSIM':>8}{'ident.':>8}{'lines P':>9}{'R':>7}{'F1':>7}"
-                  f"{'sharp':>7}{'flat':>7}{'recon':>8}"]
+                  f"{'sharp':>7}{'flat':>7}{'judged':>8}{'recon':>8}"]
         for name, m in results["per_label"].items():
             look = m.get("look")
             look_cells = (f"{look['outline_precision']:>9.3f}{look['outline_recall']:>7.3f}{look['outline_f1']:>7.3f}"
                           f"{look['edge_sharpness']:>7.3f}{look['flat_texture']:>7.2f}" if look else f"{'':>37}")
             restyled = (f"{m['restyled_pairs']:>6}{m['restyled_ssim']:>8.4f}{m['identity_ssim']:>8.4f}"
                         if "restyled_ssim" in m else f"{'':>22}")
+            judged = f"{m['judged']:>8.3f}" if "judged" in m else f"{'':>8}"
             recon = f"{m['reconstruction_ssim']:>8.4f}" if "reconstruction_ssim" in m else ""
-            lines.append(f"{name:<24}{restyled}{look_cells}{recon}")
+            lines.append(f"{name:<24}{restyled}{look_cells}{judged}{recon}")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from trainer.evaluation.style_metrics import FeaturesUnavailable, InceptionFeatu
 from trainer.evaluation.test_images import TestImages
 
 SLIDER_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+CLASSIFIER_EPOCHS = 20
 
 
 def style_tag(domain_a, domain_b):
@@ -125,11 +126,9 @@ def slider_sweep(model, images, rows, classifier, source_value, target_value, ta
     return {"weights": list(SLIDER_WEIGHTS), "target": {"tag": tag, "value": target_value}, **sweeps}
 
 
-def style_scores(model, data, domain_a, domain_b, split="test", tag=None, features=None, classifier_epochs=20,
-                 images=None):
-    """The scores above as a JSON-able dict. features: an (N, H, W, 3) uint8 -> (N, D)
-    callable; None: InceptionV3 (FID/KID skipped with a note if its weights cannot be had);
-    False: no FID/KID. images: a TestImages to share decoded files with the paired metrics."""
+def judge(data, domain_a, domain_b, tag=None, classifier_epochs=CLASSIFIER_EPOCHS):
+    """(the dataset's StyleClassifier of `tag`, domain A's value, domain B's value); tag
+    None: the tag the domains differ in."""
     if tag:
         values = (dict(manifest.parse_filter(domain_a)).get(tag), dict(manifest.parse_filter(domain_b)).get(tag))
         if None in values:
@@ -137,7 +136,16 @@ def style_scores(model, data, domain_a, domain_b, split="test", tag=None, featur
         value_a, value_b = values
     else:
         tag, value_a, value_b = style_tag(domain_a, domain_b)
-    classifier = StyleClassifier.for_dataset(data, tag, epochs=classifier_epochs)
+    return StyleClassifier.for_dataset(data, tag, epochs=classifier_epochs), value_a, value_b
+
+
+def style_scores(model, data, domain_a, domain_b, split="test", tag=None, features=None,
+                 classifier_epochs=CLASSIFIER_EPOCHS, images=None):
+    """The scores above as a JSON-able dict. features: an (N, H, W, 3) uint8 -> (N, D)
+    callable; None: InceptionV3 (FID/KID skipped with a note if its weights cannot be had);
+    False: no FID/KID. images: a TestImages to share decoded files with the paired metrics."""
+    classifier, value_a, value_b = judge(data, domain_a, domain_b, tag, classifier_epochs)
+    tag = classifier.tag
     size = model.config["image_size"]
     images = images if images is not None and images.size == size else TestImages(size)
     rows_a, images_a = test_images(data, domain_a, images, split)
