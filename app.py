@@ -11,13 +11,15 @@ space/demo_models, with no network needed.
 import argparse
 import logging
 import os
+import socket
+import sys
 
 import gradio as gr
 from starlette.middleware import Middleware
 
 from space import console
 from space.handlers import VideoLimits
-from space.models import load_models
+from space.models import load_models, offline_from_now
 from space.ui import QUEUE_SIZE, build_demo
 from space.payloads import BodyLimit
 
@@ -59,6 +61,7 @@ def load(args):
     models = load_models(args.cyclegan, args.caae, runtime=args.runtime)
     for loaded in models.all:
         logging.info("serving %s from %s", loaded.name, loaded.source)
+    offline_from_now()
     return models
 
 
@@ -66,6 +69,19 @@ def create_demo(args, models):
     """The queued app for parsed `args`, serving loaded `models`."""
     demo = build_demo(models, VideoLimits(args.max_video_seconds, args.max_video_job_seconds))
     return demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=1)
+
+
+def check_port(host, port):
+    """Exit with status 2 and a message that names --port when host:port is taken."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as e:
+        print(f"error: cannot listen on {host}:{port} ({e.strerror or e}); "
+              "another program may be using it: choose another port with --port N", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def launch(demo, args):
@@ -78,7 +94,8 @@ if __name__ == "__main__":
     # `demo`; the models load once, and launch returns at once in those re-runs.
     ARGS = parse_args()
     console.quiet()
-    if gr.NO_RELOAD:
+    if gr.NO_RELOAD:  # the first run: the port is not yet this app's own
+        check_port(ARGS.host, ARGS.port)
         MODELS = load(ARGS)
     demo = create_demo(ARGS, MODELS)
     launch(demo, ARGS)

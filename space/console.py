@@ -21,7 +21,8 @@ def quiet():
     writes before its logging starts (oneDNN, CUDA drivers); the demo weights need no TensorFlow."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the rest of its C++ log, cuInit's error included
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    for name in ("httpx", "tf2onnx", "absl", "mcp"):  # per HTTP request; about the export; MCP sessions
+    # per HTTP request (huggingface_hub's httpx2 too); about the export; MCP sessions
+    for name in ("httpx", "httpx2", "tf2onnx", "absl", "mcp"):
         logging.getLogger(name).setLevel(logging.WARNING)
     # Gradio's models on the pydantic that gradio[mcp] pins: a warning about their code, not ours.
     warnings.filterwarnings("ignore", message="The 'alias' attribute with value", module="pydantic")

@@ -20,6 +20,15 @@ DEMO_CAAE = DEMO_FOLDER / "caae-toyworld"
 log = logging.getLogger(__name__)
 
 
+def offline_from_now():
+    """Once its models are loaded the app needs nothing from the Hub. Gradio's MCP server
+    calls the app through a gradio_client, whose headers make huggingface_hub fetch a
+    registry of agents and send telemetry to huggingface.co; offline mode stops both."""
+    from huggingface_hub import constants
+
+    constants.HF_HUB_OFFLINE = True
+
+
 @dataclass
 class LoadedModel:
     name: str  # what the dropdown shows

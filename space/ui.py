@@ -26,6 +26,18 @@ EXAMPLES_FOLDER = Path(__file__).resolve().parent / "examples"
 EXAMPLES = sorted(EXAMPLES_FOLDER.glob("*.jpg"), reverse=True)  # 3d first
 VIDEO_EXAMPLES = sorted(EXAMPLES_FOLDER.glob("*.mp4"))
 FPS_CHOICES = [("all frames", handlers.ALL_FRAMES)] + [(str(n), n) for n in range(1, handlers.MAX_FPS + 1)]
+
+
+class WholeNumberDropdown(gr.Dropdown):
+    """A dropdown of whole numbers that the API and MCP schemas call integers (Gradio's
+    Dropdown calls every choice a string, so MCP clients refuse the numbers it lists)."""
+
+    is_template = True  # drawn by Gradio's own Dropdown
+
+    def api_info(self):
+        return {"type": "integer", "enum": [value for _, value in self.choices]}
+
+
 QUEUE_SIZE = 16  # waiting jobs beyond this are turned away with a "queue is full" message
 IMAGE_JOBS = 2  # pictures translated or restyled at once (one per core here); videos: one at a time
 # Every event that decodes a picture or a frame (translations, restyles, the before/after
@@ -54,6 +66,12 @@ def picture_input(label, elem_id=None):
     return image
 
 
+def analytics_opted_in():
+    """Whether the person running the app asked for Gradio's usage statistics
+    (GRADIO_ANALYTICS_ENABLED=True); Gradio itself sends them unless told not to."""
+    return os.environ.get("GRADIO_ANALYTICS_ENABLED", "").strip().lower() == "true"
+
+
 def build_demo(models, video_limits=handlers.VideoLimits(), output_dir=None):
     """The app for loaded space.models.AppModels; call .queue() and .launch() on it.
     Every input accepts only files uploaded to the app (space.payloads)."""
@@ -61,7 +79,7 @@ def build_demo(models, video_limits=handlers.VideoLimits(), output_dir=None):
     # The examples' results are cached at their first use, in a folder of this process: a
     # cache kept across starts would show the results of whatever model was served before.
     os.environ.setdefault("GRADIO_EXAMPLES_CACHE", tempfile.mkdtemp(prefix="animation-style-examples-"))
-    with gr.Blocks(title="animation-style", delete_cache=(3600, 3600)) as demo:
+    with gr.Blocks(title="animation-style", delete_cache=(3600, 3600), analytics_enabled=analytics_opted_in()) as demo:
         gr.Markdown("# animation-style\nTranslate pictures and videos between animation styles "
                     "(3D <-> 2D), or re-render them under a studio's label.")
         gr.Markdown(_notice(models))
@@ -215,7 +233,7 @@ def _video_tab(models, model_names, limits, output_dir, demo):
     with gr.Row():
         model = _model_picker(model_names)
         direction = _direction_picker(models, model_names)
-        fps = gr.Dropdown(FPS_CHOICES, value=2, label="Frames per second")
+        fps = WholeNumberDropdown(FPS_CHOICES, value=2, label="Frames per second")
         steady = gr.Checkbox(value=True, label="Less flicker", elem_id="steady",
                              info="blend each frame with the previous one along the motion (optical flow)")
     with gr.Row():

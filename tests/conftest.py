@@ -139,7 +139,8 @@ def app_process(tmp_path_factory, web_trap):
         port = s.getsockname()[1]
     root = Path(__file__).resolve().parents[1]
     log = tmp_path_factory.mktemp("app") / "app.log"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+    # as a user starts it: no settings that keep Gradio or the Hub off the web
+    env = {**{k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "GRADIO_ANALYTICS_ENABLED")},
            "HTTP_PROXY": web_trap.url, "HTTPS_PROXY": web_trap.url, "NO_PROXY": "127.0.0.1,localhost"}
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--max-video-seconds", "8",

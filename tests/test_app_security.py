@@ -178,12 +178,14 @@ def test_values_of_the_wrong_type_are_messages(client):
 
 
 @pytest.mark.slow
-def test_serving_contacts_no_host_on_the_web(client, web_trap):
+def test_serving_contacts_no_host_on_the_web(client, web_trap, app_server):
     # Last in this module, after its traffic: ONNX Runtime's wheels report runs to
-    # Microsoft unless told not to (hub.onnx_runtime).
+    # Microsoft unless told not to (hub.onnx_runtime), and Gradio reports usage and checks
+    # its version unless told not to. The app started without GRADIO_ANALYTICS_ENABLED.
     client.predict(handle_file(str(ui.EXAMPLES[0])), "3d -> 2d", api_name="/translate")
     time.sleep(5)  # its uploader sends within seconds of a run
     assert web_trap.requests == []
+    assert httpx.get(app_server + "config", timeout=10).json()["analytics_enabled"] is False
 
 
 @pytest.mark.slow

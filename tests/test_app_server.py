@@ -5,6 +5,7 @@ its console, and `gradio app.py`'s reload mode."""
 import base64
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -80,6 +81,32 @@ def test_the_endpoints_are_mcp_tools_that_describe_themselves(app_server, web_tr
     assert Image.open(io.BytesIO(base64.b64decode(image.data))).size == (256, 256)
     assert fetched.isError and payloads.NO_WEB_ADDRESSES in fetched.content[0].text
     assert web_trap.requests == []
+
+
+def test_the_mcp_video_tool_takes_a_whole_number_of_frames_per_second(app_server, tmp_path):
+    write_clip(tmp_path / "orbit.mp4", seconds=2.0, audio=False)
+    clip = "data:video/mp4;base64," + base64.b64encode((tmp_path / "orbit.mp4").read_bytes()).decode()
+    tools, (result,) = mcp(app_server, ("translate_video", {"video": clip, "direction": "3d -> 2d", "fps": 2}))
+    fps = next(t for t in tools if t.name == "translate_video").inputSchema["properties"]["fps"]
+    assert fps["type"] == "integer" and fps["enum"] == list(range(31))
+    assert not result.isError, result.content
+    url = re.search(r"https?://\S+?\.mp4", " ".join(getattr(item, "text", "") for item in result.content)).group(0)
+    (tmp_path / "out.mp4").write_bytes(httpx.get(url, timeout=30).content)
+    assert probe(tmp_path / "out.mp4").frames == 4  # 2 s at 2 frames a second
+
+
+def test_a_busy_port_is_a_message_that_names_the_port_option():
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, capture_output=True,
+                                text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: cannot listen on 127.0.0.1:{port}" in result.stderr and "--port N" in result.stderr
+    assert time.monotonic() - started < 60  # before any model loads
 
 
 def test_the_console_shows_what_is_served_and_a_refusal_as_one_line(app_process, client, tmp_path):
