@@ -36,9 +36,11 @@ class Job:
 class Summary:
     written: list = field(default_factory=list)
     failed: list = field(default_factory=list)  # (source, reason)
+    notes: list = field(default_factory=list)  # (source, what was dropped on the way): written all the same
 
     def report(self):
         lines = [f"{len(self.written)} written, {len(self.failed)} failed"]
+        lines += [f"  note: {source}: {note}" for source, note in self.notes]
         lines += [f"  failed: {source}: {reason}" for source, reason in self.failed]
         return "\n".join(lines)
 
@@ -125,7 +127,7 @@ def translate_all(translator, found, fps=2.0, temporal=True, progress=True):
         try:
             job.target.parent.mkdir(parents=True, exist_ok=True)
             if job.is_video:
-                _video(translator, job, fps, temporal, progress)
+                summary.notes += [(job.source, note) for note in _video(translator, job, fps, temporal, progress)]
             else:
                 _picture(translator, job)
             summary.written.append(job.target)
@@ -160,8 +162,9 @@ def _video(translator, job, fps, temporal, progress):
         bar.refresh()
 
     try:
-        video.translate_video(job.source, job.target, translator.video_frames, fps=fps or None, max_seconds=math.inf,
-                              max_frames=math.inf, progress=report, temporal=temporal)
+        return video.translate_video(job.source, job.target, translator.video_frames, fps=fps or None,
+                                     max_seconds=math.inf, max_frames=math.inf, progress=report,
+                                     temporal=temporal).notes
     finally:
         bar.close()
 

@@ -11,7 +11,7 @@ previous one along the input's optical flow (hub.temporal): less flicker.
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import av
@@ -35,6 +35,7 @@ class VideoInfo:
     width: int  # as displayed (after rotation)
     height: int
     audio: tuple | None  # (sample rate, channels) of the first sound track, if any
+    notes: list = field(default_factory=list)  # what was dropped or guessed, for the user to hear about
 
     @property
     def has_audio(self):
@@ -46,12 +47,15 @@ def probe(path):
     with _open(path) as container:
         stream = _video_stream(container, path)
         rotation = _stream_rotation(container, stream)
+        notes = [] if rotation is not None else ["its rotation could not be read, so its frames are kept as stored"]
+        rotation = rotation or 0
         width, height = stream.codec_context.width, stream.codec_context.height
         if rotation % 180:
             width, height = height, width
         sound = container.streams.audio[0].codec_context if container.streams.audio else None
         return VideoInfo(duration=_duration(container, stream), fps=float(stream.average_rate or 0),
-                         width=width, height=height, audio=sound and (sound.sample_rate or 44100, sound.channels))
+                         width=width, height=height, audio=sound and (sound.sample_rate or 44100, sound.channels),
+                         notes=notes)
 
 
 def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS, max_frames=MAX_FRAMES, deadline=None):
@@ -171,7 +175,9 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
             done = _encode(out, video, batch, translate_frames, done, smooth)
         out.mux(video.encode(None))
         if audio is not None:
-            _copy_audio(path, out, audio, done / float(rate))
+            stopped = _copy_audio(path, out, audio, done / float(rate))
+            if stopped is not None:
+                info.notes.append(f"its sound track is damaged after {stopped:.1f} s, so the sound stops there")
     if progress:
         progress(done, done, 0.0)
     return info
@@ -224,8 +230,10 @@ def _add_audio_stream(out, rate, channels):
 
 
 def _copy_audio(path, out, stream, seconds):
-    """Re-encode the first audio track as AAC (what browsers play in MP4), cut at `seconds`."""
+    """Re-encode the first audio track as AAC (what browsers play in MP4), cut at `seconds`.
+    Returns None, or the second at which a damaged track stopped decoding."""
     resampler = av.AudioResampler(format=stream.format.name, layout=stream.layout.name, rate=stream.rate)
+    stopped, reached = None, 0.0
     with _open(path) as container:
         try:
             for frame in container.decode(container.streams.audio[0]):
@@ -233,11 +241,13 @@ def _copy_audio(path, out, stream, seconds):
                     break
                 for resampled in resampler.resample(frame):
                     out.mux(stream.encode(resampled))
+                reached = frame.time + frame.samples / frame.sample_rate if frame.time is not None else reached
         except av.error.FFmpegError:
-            pass  # a damaged audio tail: keep what was decoded before it
+            stopped = reached  # a damaged audio tail: keep what was decoded before it
     for resampled in resampler.resample(None):
         out.mux(stream.encode(resampled))
     out.mux(stream.encode(None))
+    return stopped
 
 
 def _open(path):
@@ -273,12 +283,12 @@ def _check_frame_size(width, height, path):
 
 def _stream_rotation(container, stream):
     """Degrees counter-clockwise the frames must turn to be upright (from the first frame's
-    display matrix, which is where FFmpeg puts a phone's rotation)."""
+    display matrix, which is where FFmpeg puts a phone's rotation); None if unreadable."""
     try:
         for frame in container.decode(stream):
             return int(round(frame.rotation or 0))
     except av.error.FFmpegError:
-        pass
+        return None  # unknown
     return 0
 
 

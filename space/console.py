@@ -34,6 +34,12 @@ def user_error(message):
     return gr.Error(message, print_exception=False)
 
 
+def user_warning(message):
+    """Show `message` on the page as a warning (the job goes on), and log it as one line."""
+    log.info("note: %s", message)
+    gr.Warning(message)
+
+
 def without_path(message, path, name):
     """`message` with the server path `path` (as given, normalised or resolved) replaced
     by `name`; the longest form first, so that a resolved path is not left half-replaced."""

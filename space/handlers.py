@@ -14,7 +14,7 @@ from hub import video
 from hub.errors import ImageError, LabelError, VideoError
 from hub import imaging
 from hub.imaging import image_size, read_image
-from space.console import user_error, without_path
+from space.console import user_error, user_warning, without_path
 
 ALL_FRAMES = 0  # the fps choice that keeps every frame
 MAX_FPS = 30  # the highest sampling rate offered
@@ -123,11 +123,14 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
 
     try:
         with models.idle.working():
-            video.translate_video(path, out_path, translate_frames, fps=fps or None, max_seconds=limits.seconds,
-                                  max_frames=limits.frames, time_budget=limits.job_seconds, progress=report,
-                                  temporal=bool(temporal), cancelled=cancelled)
+            info = video.translate_video(path, out_path, translate_frames, fps=fps or None,
+                                         max_seconds=limits.seconds, max_frames=limits.frames,
+                                         time_budget=limits.job_seconds, progress=report, temporal=bool(temporal),
+                                         cancelled=cancelled)
     except VideoError as e:
         raise user_error(f"Cannot translate this video: {_named(str(e), path)}") from None
+    for note in info.notes:  # translated all the same; the user hears what was dropped
+        user_warning(f"Note: {note}.")
     return str(out_path)
 
 

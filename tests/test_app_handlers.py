@@ -203,6 +203,21 @@ def test_video_handler_writes_a_playable_mp4_and_reports_progress(app_models, tm
     assert calls[-1][0] == (4, 4) and calls[-1][2] == "frames" and "s left" in calls[-1][1]
 
 
+def test_what_a_video_lost_on_the_way_is_shown_as_a_warning(app_models, tmp_path, monkeypatch):
+    clip = write_clip(tmp_path / "clip.mp4", seconds=1.0, fps=10, audio=False)
+    real = video.translate_video
+
+    def damaged_sound(*args, **kwargs):
+        info = real(*args, **kwargs)
+        info.notes.append("its sound track is damaged after 0.4 s, so the sound stops there")
+        return info
+
+    monkeypatch.setattr(video, "translate_video", damaged_sound)
+    with pytest.warns(UserWarning, match=r"^Note: its sound track is damaged after 0.4 s, so the sound stops there.$"):
+        out = handlers.translate_video(app_models, str(clip), "3d -> 2d", 2, tmp_path / "out")
+    assert probe(out).frames == 2  # and the video is there
+
+
 def test_the_less_flicker_checkbox_reaches_the_video_pipeline(app_models, tmp_path, monkeypatch):
     # what the temporal mode does to the frames is tested in test_video.py and test_temporal.py
     clip = write_clip(tmp_path / "clip.mp4", seconds=1.0, fps=10, audio=False)

@@ -84,6 +84,20 @@ def test_robots_txt_is_honoured(tmp_path):
         assert sum(site.requests[site.image_path(f)] for f in site.frames) == 0
 
 
+def test_robots_txt_that_fails_with_a_server_error_disallows_the_site_and_a_missing_one_allows_it(tmp_path):
+    # RFC 9309, 2.3.1.3 and 2.3.1.4
+    with FakeScreencaps() as site:
+        site.faults["/robots.txt"] = ["503"] * 20  # past the client's retries
+        with pytest.raises(ValueError, match=r"robots.txt of 127.0.0.1:\d+ answered HTTP 503, so nothing there "
+                                             r"may be fetched \(RFC 9309\)"):
+            fetch.fetch(site.gallery, tmp_path / "a", LUCA, **FAST)
+        assert sum(site.requests[site.image_path(f)] for f in site.frames) == 0
+        assert site.requests[site.page_path(1)] == 0
+    with FakeScreencaps(robots=None) as site:
+        fetch.fetch(site.gallery, tmp_path / "b", LUCA, **FAST)
+        assert all(site.requests[site.image_path(f)] == 1 for f in site.frames)
+
+
 def test_requests_per_second_are_capped():
     limiter = fetch.RateLimiter(rate=20)
     start = time.monotonic()

@@ -52,6 +52,24 @@ def test_a_folder_with_a_bad_file_and_a_video(cyclegan_folder, inputs, tmp_path,
     assert (clip.width, clip.height) == (96, 64)
 
 
+def test_what_a_video_lost_on_the_way_is_a_note_in_the_summary(cyclegan_folder, inputs, tmp_path, capsys,
+                                                                monkeypatch):
+    from hub import video
+
+    real = video.translate_video
+
+    def damaged_sound(*args, **kwargs):
+        info = real(*args, **kwargs)
+        info.notes.append("its sound track is damaged after 0.4 s, so the sound stops there")
+        return info
+
+    monkeypatch.setattr(video, "translate_video", damaged_sound)
+    main(["translate", str(inputs / "clip.mp4"), "--model", str(cyclegan_folder), "--out", str(tmp_path), "--quiet"])
+    printed = capsys.readouterr().out
+    assert "1 written, 0 failed" in printed
+    assert "note: " + str(inputs / "clip.mp4") + ": its sound track is damaged after 0.4 s" in printed
+
+
 def test_pictures_are_translated_at_the_apps_detail_size(cyclegan_folder, inputs, tmp_path):
     out = tmp_path / "out"
     main(["translate", str(inputs / "shot2" / "b.png"), "--model", str(cyclegan_folder), "--out", str(out),

@@ -3,6 +3,7 @@ kept, upright phone videos, bounded memory, and clear errors for unusable files.
 
 import time
 
+import av
 import numpy as np
 import pytest
 
@@ -35,6 +36,28 @@ def test_sampled_at_2_fps_restitched_as_h264_with_the_audio(clip, tmp_path):
     expected = 255 - frame_picture(0, 96, 64).astype(int)
     assert np.abs(result.first_frame.astype(int) - expected).mean() < 12
     assert calls[-1][:2] == (6, 6) and all(done <= total for done, total, _ in calls)
+
+
+def test_a_sound_track_damaged_midway_is_kept_up_to_the_damage_and_noted(clip, tmp_path, monkeypatch):
+    resampler = av.AudioResampler
+
+    class DamagedAfterOneSecond:  # the decoder's error, raised at the 1 s mark
+        def __init__(self, **options):
+            self.resampler = resampler(**options)
+
+        def resample(self, frame):
+            if frame is not None and frame.time >= 1.0:
+                raise av.error.InvalidDataError(1094995529, "Invalid data found when processing input")
+            return self.resampler.resample(frame)
+
+    assert video.translate_video(clip, tmp_path / "whole.mp4", invert, fps=2).notes == []
+    monkeypatch.setattr(video.av, "AudioResampler", DamagedAfterOneSecond)
+    info = video.translate_video(clip, tmp_path / "out.mp4", invert, fps=2)
+    assert info.notes == ["its sound track is damaged after 1.0 s, so the sound stops there"]
+    with av.open(str(tmp_path / "out.mp4")) as out:
+        sound = out.streams.audio[0]
+        assert float(sound.duration * sound.time_base) == pytest.approx(1.0, abs=0.1)
+    assert probe(tmp_path / "out.mp4").frames == 6  # the pictures are all there
 
 
 @pytest.mark.parametrize("fps, frames", [(1, 3), (5, 15), (None, 30)])  # None: every frame

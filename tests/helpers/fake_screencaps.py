@@ -105,6 +105,8 @@ class FakeScreencaps:
                 if fault == "slow":
                     time.sleep(2.5)  # past the tests' 1 s timeout
                 if path == "/robots.txt":
+                    if site.robots is None:  # a site without one
+                        return self.send(404, b"<h1>Not Found</h1>")
                     return self.send(200, site.robots.encode(), "text/plain")
                 for number in range(1, len(site.pages()) + 1):
                     if path == site.page_path(number):

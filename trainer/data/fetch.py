@@ -102,7 +102,9 @@ class Client:
         self.robots = {}  # scheme://host -> RobotFileParser
         self.robots_lock = threading.Lock()
 
-    def allowed(self, url):
+    def refusal(self, url):
+        """None when robots.txt lets us fetch `url`, else why not. RFC 9309: robots.txt
+        missing (4xx) allows everything; a server error or no answer disallows everything."""
         parts = urlsplit(url)
         host = f"{parts.scheme}://{parts.netloc}"
         with self.robots_lock:
@@ -110,11 +112,19 @@ class Client:
                 parser = urllib.robotparser.RobotFileParser()
                 try:
                     answer = self.get(f"{host}/robots.txt")
+                    failure = f"answered HTTP {answer.status_code}" if answer.status_code >= 500 else None
+                except requests.RequestException as e:
+                    answer, failure = None, f"could not be read ({type(e).__name__})"
+                if failure:
+                    self.robots[host] = (f"robots.txt of {parts.netloc} {failure}, so nothing there may be "
+                                         f"fetched (RFC 9309); try again later")
+                else:
                     parser.parse(answer.text.splitlines() if answer.status_code == 200 else [])
-                except requests.RequestException:
-                    parser.parse([])  # no robots.txt to be had: nothing is disallowed
-                self.robots[host] = parser
-        return self.robots[host].can_fetch(USER_AGENT, url)
+                    self.robots[host] = parser
+        rules = self.robots[host]
+        if isinstance(rules, str):
+            return rules
+        return None if rules.can_fetch(USER_AGENT, url) else f"robots.txt of {parts.netloc} disallows {url}"
 
     def get(self, url):
         self.limiter.wait()
@@ -140,8 +150,8 @@ def crawl(client, gallery_url, max_images=None):
     frames, seen_pages, url = [], set(), gallery_url
     while url and url not in seen_pages:
         seen_pages.add(url)
-        if not client.allowed(url):
-            raise ValueError(f"robots.txt of {urlsplit(url).netloc} disallows {url}")
+        if refusal := client.refusal(url):
+            raise ValueError(refusal)
         answer = client.get(url)
         if answer.status_code != 200:
             raise ValueError(f"gallery page {url} answered HTTP {answer.status_code}")
@@ -161,8 +171,8 @@ def crawl(client, gallery_url, max_images=None):
 
 def download(client, url, destination):
     """Download one frame to `destination` (atomically); -> (bytes, sha256)."""
-    if not client.allowed(url):
-        raise FetchError(f"robots.txt disallows {url}")
+    if refusal := client.refusal(url):
+        raise FetchError(refusal)
     reason = "not tried"
     for attempt in range(ATTEMPTS):
         if attempt:
