@@ -11,12 +11,14 @@ from hub import directions, imaging
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
 # Not "keras": the Hub's Keras snippet expects a single saved model at the repo root.
 LIBRARY_NAME = "animation-style"
-# The code is MIT; weights learned from film frames are for non-commercial use (see the card).
-LICENSE = "cc-by-nc-4.0"
+# Weights learned from film frames are for non-commercial use (see the card): the licence of
+# a folder whose config names none. The code is MIT (LICENSE).
+NON_COMMERCIAL = "cc-by-nc-4.0"
 OUTPUT_ORDER = {"model": 0, "own label": 1, "identity": 2}
 REPO_PLACEHOLDER = "REPO_ID"  # in a card saved before the repo is known
-# Every card's tags: the ModelHubMixin classes' (hub.hub_model) and the architecture's.
-TAGS = ["model_hub_mixin", "keras", "style-transfer", "animation"]
+# Every card's tags: the ModelHubMixin classes' (hub.hub_model), then what the folder holds
+# ("keras", "onnx") and the architecture.
+TAGS = ["model_hub_mixin", "style-transfer", "animation"]
 TASK = "image-to-image"
 
 
@@ -83,11 +85,16 @@ def slider_lines(style):
     return lines
 
 
+def significant(value, digits=4):
+    """`value` to `digits` significant digits: a warping error of 0.000213 keeps its 213."""
+    return float(f"{value:.{digits}g}")
+
+
 def _eval_results(evaluation, flicker, dataset):
     """The model-index entries the Hub shows beside the card: the model's own numbers."""
     def result(metric, name, value, split=evaluation.get("split"), data=dataset):
         return EvalResult(task_type=TASK, dataset_type=data, dataset_name=data, dataset_split=split,
-                          metric_type=metric, metric_name=name, metric_value=round(value, 4))
+                          metric_type=metric, metric_name=name, metric_value=significant(value))
 
     results = [result(metric, f"{metric.upper()} {direction}", value)
                for direction, outputs in evaluation.get("directions", {}).items()
@@ -190,9 +197,11 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
     evaluation, flicker = config.get("evaluation", {}), config.get("flicker")
     style = evaluation.get("style", {})
     eval_results = _eval_results(evaluation, flicker, evaluation.get("dataset", dataset))
+    weights_license = training.get("weights_license", NON_COMMERCIAL)
+    holds = (["keras"] if not config.get("onnx_only") else []) + (["onnx"] if onnx_files else [])
     card_data = ModelCardData(
-        library_name=LIBRARY_NAME, pipeline_tag=TASK, license=LICENSE,
-        tags=[*TAGS, config["architecture"]],
+        library_name=LIBRARY_NAME, pipeline_tag=TASK, license=weights_license,
+        tags=[*TAGS, *holds, config["architecture"]], base_model=training.get("teacher_repo"),
         model_name=title if eval_results else None, eval_results=eval_results or None,
     )
     caption = _samples_caption(config)
@@ -204,7 +213,8 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
         float16=config.get("weights_dtype") == "float16", onnx_only=bool(config.get("onnx_only")),
         flat_fills=_direction_names(config, config.get("flat_fills", [])), is_caae=config["architecture"] == "caae",
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,
-        training_rows=_training_rows(config), dataset=f"`{dataset}`",
+        training_rows=_training_rows(config), dataset=f"`{dataset}`", data_source=training.get("data_source"),
+        weights_license=weights_license, non_commercial=weights_license == NON_COMMERCIAL,
         eval_rows=_eval_rows(evaluation), judged_tag=evaluation.get("judged", {}).get("tag"),
         look_rows=_look_rows(evaluation), limits=limits,
         evaluated=bool(evaluation or flicker),

@@ -143,6 +143,9 @@ def test_tiny_training_writes_run_folder_and_loadable_model(toyworld_64, tmp_pat
     assert [(s["medium"], s["studio"], s["movie"]) for s in model.styles] == sorted({(r["medium"], r["studio"], r["movie"])
                                                                for r in train_rows})
     assert "# CAAE" in (model_dir / "README.md").read_text()
+    # toyworld's dataset.json: synthetic scenes, so the weights take the project's licence
+    assert model.config["training"]["weights_license"] == "mit"
+    assert "license: mit" in (model_dir / "README.md").read_text()
     images = np.zeros((3, 32, 32, 3), np.uint8)
     out_images = model.decode(model.encode(images), model.styles[0])
     assert out_images.shape == (3, 32, 32, 3) and out_images.dtype == np.uint8

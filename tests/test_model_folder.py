@@ -18,7 +18,7 @@ import onnx
 import pytest
 import yaml
 
-from hub import CAAE, CycleGAN, model_folder, nets, onnx_runtime
+from hub import CAAE, CycleGAN, model_card, model_folder, nets, onnx_runtime
 from hub.errors import ModelFolderError
 from hub.model_folder import store_float16
 from tests.helpers import tiny_models
@@ -300,6 +300,33 @@ def test_the_model_card_has_hub_metadata_and_renders_recorded_numbers(cyclegan_f
     results = metadata(card)["model-index"][0]["results"]
     assert {(m["type"], m["value"]) for r in results for m in r["metrics"]} >= {("ssim", 0.7123), ("l1", 0.0712)}
     assert CycleGAN.from_pretrained(folder, runtime="keras").config["evaluation"] == evaluation
+
+
+def test_the_cards_tags_licence_and_base_model_follow_the_folder_and_its_training_data():
+    config = tiny_models.cyclegan().config
+    training = config.get("training", {})
+
+    def meta(onnx_files=(), **changes):
+        return metadata(str(model_card.render({**config, **changes}, "me/light", onnx_files=onnx_files)))
+
+    assert {"keras"} <= set(meta()["tags"]) and "onnx" not in meta()["tags"]  # Keras files only
+    both = meta(["generator_a2b.onnx"])["tags"]
+    assert {"keras", "onnx"} <= set(both) and both.index("onnx") < both.index("cyclegan")
+    onnx_only = meta(["generator_a2b.onnx"], onnx_only=True)["tags"]
+    assert "onnx" in onnx_only and "keras" not in onnx_only
+    # no licence recorded (film frames, or a folder from before the option): non-commercial, with the reason
+    assert meta()["license"] == "cc-by-nc-4.0"
+    assert "hence the CC BY-NC 4.0 license" in str(model_card.render(config))
+    synthetic = {**training, "weights_license": "mit", "data_source": "synthetic scenes"}
+    card = str(model_card.render({**config, "training": synthetic}))
+    assert metadata(card)["license"] == "mit" and "copyrighted" not in card
+    assert "(synthetic scenes); the weights are under the `mit` license." in card
+    # a teacher on the Hub is the base model; a local one is not named
+    assert "base_model" not in meta(training={**training, "teacher": "runs/teacher/model"})
+    assert meta(training={**training, "teacher": "me/teacher@v1", "teacher_repo": "me/teacher"})[
+        "base_model"] == "me/teacher"
+    # model-index keeps 4 significant digits, however small the figure
+    assert model_card.significant(0.000213456) == 0.0002135 and model_card.significant(25.30319) == 25.3
 
 
 @needs_onnx

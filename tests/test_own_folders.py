@@ -79,6 +79,8 @@ def test_a_cyclegan_trains_from_a_junyanz_folder_without_a_manifest(junyanz, tmp
     assert (model.config["domain_a"], model.config["domain_b"]) == ("domain=A", "domain=B")
     assert str(model.direction("a2b")) == "A -> B"
     assert model.config["training"]["data"]["domain=A"]["images"] == 6
+    # a folder that says nothing of its licence: weights as non-commercial as film frames need
+    assert model.config["training"]["weights_license"] == "cc-by-nc-4.0" and "data_source" not in model.config["training"]
     assert model.translate(junyanz / "testA" / "0000.jpg").size == (40, 40)
     # evaluated on the same folder: no pairs there, so the style classifier of its domains judges
     training_cli.run_in_process("trainer.evaluate", ["--model", str(out / "model"), "--data", str(junyanz),
@@ -95,8 +97,9 @@ def test_a_caae_labels_a_folder_without_tags_by_its_domains(junyanz, tmp_path):
     training_cli.run_in_process("trainer.caae", [
         "--data", str(junyanz), "--image-size", "32", "--base-filters", "4", "--latent-dim", "16", "--stages", "3",
         "--batch-size", "2", "--pretrain-epochs", "1", "--epochs", "1", "--steps-per-epoch", "2", "--samples", "2",
-        "--no-onnx", "--out", str(out)])
+        "--no-onnx", "--weights-license", "cc-by-4.0", "--out", str(out)])
     model = CAAE.from_pretrained(out / "model", runtime="keras")
+    assert model.config["training"]["weights_license"] == "cc-by-4.0"  # the flag's
     assert model.label_names == ["domain=A", "domain=B"]
     assert model.restyle(junyanz / "testA" / "0000.jpg", {"domain": "B"}).size == (40, 40)
 

@@ -37,7 +37,6 @@ help_if_asked(__name__, "trainer.caae", __doc__, CAAEConfig)
 
 import dataclasses
 import logging
-import os
 import time
 
 import keras
@@ -319,7 +318,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
         "label_groups": label_space.to_config(),
         "styles": styles,
         "training": {
-            "dataset": os.path.basename(os.path.normpath(config.data)),
+            **run.data_facts(config),
             "steps": trainer.step, "pretrain_steps": pretrain_steps, "batch_size": config.batch_size,
             "learning_rate": config.learning_rate, "seed": config.seed,
             "label_adversary": config.adversary_tags,

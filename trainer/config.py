@@ -51,6 +51,9 @@ class RunConfig:
     log_every: int = field(default=25, metadata=_flag("steps between the losses written for TensorBoard"))
     samples: int = field(default=3, metadata=_flag("fixed test images in the epoch grids"))
     seed: int = field(default=0, metadata=_flag("seeds weights, data order and augmentation"))
+    weights_license: str = field(default="", metadata=_flag(
+        "the trained weights' licence, as the Hub names it (mit, cc-by-nc-4.0, ...); default: what the "
+        "dataset's dataset.json says (toyworld: mit, the project's), else cc-by-nc-4.0, as film frames need"))
     upsample: str = field(default="transpose", metadata=_flag(
         "transpose (the original networks' stride-2 transposed convs) or resize (bilinear x2 + "
         "3x3 conv: no checkerboard artifacts)", choices=("transpose", "resize")))

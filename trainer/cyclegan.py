@@ -17,7 +17,6 @@ help_if_asked(__name__, "trainer.cyclegan", __doc__, CycleGANConfig)
 
 import dataclasses
 import logging
-import os
 import time
 
 import keras
@@ -194,7 +193,7 @@ def export_model(trainer, config, run_dir, data, sample_image, seconds, objectiv
         "domain_b_name": domain_name(config.domain_b),
         "flat_fills": ["a2b"] if config.flat_fills else [],
         "training": {
-            "dataset": os.path.basename(os.path.normpath(config.data)),
+            **run.data_facts(config),
             "steps": trainer.step, "epochs": config.total_epochs, "batch_size": config.batch_size,
             **(objective or _objective_settings(config)),
             "seed": config.seed, "seconds_this_session": round(seconds, 1), "data": data,

@@ -25,6 +25,7 @@ help_if_asked(__name__, "trainer.distill", __doc__, DistillConfig)
 import dataclasses
 import logging
 import time
+from pathlib import Path
 
 from hub import auto
 from hub.cyclegan import CycleGAN
@@ -130,6 +131,8 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     objective = {"objective": "distill", "teacher": config.teacher, "teacher_generator": teacher.config["generator"],
                  "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1,
                  "line_weight": config.line_weight}
+    if not Path(config.teacher).exists():  # a Hub repo, REPO or REPO@REVISION: the card's base_model
+        objective["teacher_repo"] = config.teacher.split("@")[0]
     return export_model(trainer, config, run_dir, data, grid, time.perf_counter() - start, objective)
 
 

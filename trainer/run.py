@@ -19,7 +19,8 @@ from trainer.augment import JITTER_SCALE
 from trainer.callbacks import Checkpointing, LossHistory, SampleGrid
 from trainer.data import arrays
 from trainer.data.domains import check_batch, domain_paths, domain_rows, usable_images
-from trainer.data.manifest import parse_filter, resolve_domains
+from hub.model_card import NON_COMMERCIAL
+from trainer.data.manifest import parse_filter, read_facts, resolve_domains
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,16 @@ def seed_and_precision(config):
     jitter), and its compute precision (--mixed-precision: bfloat16 with float32 weights)."""
     keras.utils.set_random_seed(config.seed)
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
+
+
+def data_facts(config):
+    """The card's facts about the training data: its name, its source where dataset.json
+    gives one, and the weights' licence (--weights-license, else dataset.json's, else
+    non-commercial, as weights learned from film frames are)."""
+    facts = read_facts(config.data)
+    return {"dataset": Path(config.data).resolve().name,
+            "weights_license": config.weights_license or facts.get("license") or NON_COMMERCIAL,
+            **({"data_source": facts["source"]} if facts.get("source") else {})}
 
 
 def float32_copies(build, trained):

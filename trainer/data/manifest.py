@@ -14,6 +14,7 @@ from hub.atomic import write_text
 from trainer.data import folders
 
 MANIFEST = "manifest.jsonl"
+FACTS = "dataset.json"  # optional: {"license": the Hub's licence id, "source": where the images come from}
 REQUIRED_KEYS = ("path", "split")
 DEFAULT_DOMAINS = ("medium=3d", "medium=2d")  # the trainers' --domain-a and --domain-b
 
@@ -53,6 +54,24 @@ def write_jsonl(path, rows):
 
 def write_manifest(folder, rows):
     write_jsonl(Path(folder) / MANIFEST, rows)
+
+
+def read_facts(folder):
+    """`folder/dataset.json` as a dict, or {} where there is none."""
+    path = Path(folder) / FACTS
+    if not path.is_file():
+        return {}
+    try:
+        facts = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(facts, dict):
+        raise ValueError(f"{path} must hold a JSON object")
+    return facts
+
+
+def write_facts(folder, **facts):
+    write_text(Path(folder) / FACTS, json.dumps(facts, indent=2, sort_keys=True) + "\n")
 
 
 def parse_filter(text):

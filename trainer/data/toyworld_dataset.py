@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from hub.atomic import atomic_path
 from trainer.data import toyworld
-from trainer.data.manifest import write_manifest
+from trainer.data.manifest import write_facts, write_manifest
 
 TEST_FRACTION = 0.1
 JPEG_QUALITY = 95
@@ -105,4 +105,6 @@ def generate(out, count, size=256, seed=0, sequences=0, workers=None, progress=T
         if workers != 1:
             pool.terminate()
     write_manifest(out, rows)
+    # Rendered here from nothing but code: the weights trained on it take the project's licence.
+    write_facts(out, license="mit", source="synthetic scenes rendered by `python -m trainer.data toyworld`")
     return rows
