@@ -2,6 +2,7 @@
 recording evaluation numbers later only rewrites config.json and this card) with
 huggingface_hub's ModelCard and our template (its default template says PyTorch)."""
 
+import importlib.metadata
 from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
@@ -10,7 +11,7 @@ from hub import directions, imaging
 
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md"
 # Not "keras": the Hub's Keras snippet expects a single saved model at the repo root.
-LIBRARY_NAME = "animation-style"
+LIBRARY_NAME = PROJECT = "animation-style"
 # Weights learned from film frames are for non-commercial use (see the card): the licence of
 # a folder whose config names none. The code is MIT (LICENSE).
 NON_COMMERCIAL = "cc-by-nc-4.0"
@@ -183,6 +184,58 @@ def _samples_caption(config):
     return "Each row: a test image, its translation, and the translation back."
 
 
+ONNX_SNIPPET = """\
+import json
+
+import numpy as np
+import onnxruntime as ort
+from huggingface_hub import snapshot_download
+from PIL import Image, ImageOps
+
+folder = snapshot_download("{repo_id}", allow_patterns=["config.json", "{network}"])
+config = json.load(open(f"{{folder}}/config.json"))
+network = ort.InferenceSession(f"{{folder}}/{network}")
+picture = ImageOps.exif_transpose(Image.open("photo.jpg")).convert("RGB")
+w, h = picture.size
+train, step = config["image_size"], max(config["image_size"] // 2, 1)
+size = max(train, min(max({detail}, train), min(w, h)) // step * step)  # the short side it runs at
+scale = size / min(w, h)
+sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+m = config["size_multiple"]  # pad by reflection to a multiple of it
+x = np.pad(np.asarray(picture.resize((sw, sh), Image.Resampling.LANCZOS)),
+           ((0, -sh % m), (0, -sw % m), (0, 0)), mode="symmetric")
+y = network.run(None, {{network.get_inputs()[0].name: x[None].astype(np.float32) / 127.5 - 1}})[0][0]
+y = np.clip((y + 1) * 127.5 + 0.5, 0, 255).astype(np.uint8)[:sh, :sw]  # [-1, 1] -> pixels, padding cut
+Image.fromarray(y).resize((w, h), Image.Resampling.LANCZOS).save("translated.png")
+"""
+
+
+def project_links():
+    """{label: URL} of the installed project's [project.urls] (pyproject.toml), as pip
+    recorded them; {} where none are set or the project is not installed: a card names
+    no link rather than a guessed one."""
+    try:
+        entries = importlib.metadata.metadata(PROJECT).get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        return {}
+    return dict(entry.split(", ", 1) for entry in entries if ", " in entry)
+
+
+def _code_url(links):
+    """The link to install from with pip's git+ form: the repository's, else the source's."""
+    return next((url for label, url in links.items() if label.lower() in ("repository", "source", "code")), None)
+
+
+def _onnx_snippet(config, repo_id, onnx_files):
+    """A CycleGAN's a2b with ONNX Runtime, numpy, Pillow and huggingface_hub alone: the
+    `translate(..., flat_fills=False)` path written out (tests/test_model_folder.py runs it
+    against the package)."""
+    network = "generator_a2b.onnx"
+    if config["architecture"] != "cyclegan" or network not in onnx_files:
+        return None
+    return ONNX_SNIPPET.format(repo_id=repo_id, network=network, detail=imaging.DETAIL_PX)
+
+
 def _example_weights(config):
     weights = {f"{tag}={values[0]}": 1.0 for tag, values in config["label_groups"]}
     return "{" + ", ".join(f"\"{k}\": {v}" for k, v in weights.items()) + "}"
@@ -206,10 +259,12 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
     )
     caption = _samples_caption(config)
     data_rows = _data_rows(config)
+    links = project_links()
     variables = dict(
         title=title, summary=summary,
         usage=usage.replace(REPO_PLACEHOLDER, repo_id), repo_id=repo_id, first_network=first_network,
         has_samples=has_samples, samples_caption=caption, onnx_files=list(onnx_files),
+        onnx_snippet=_onnx_snippet(config, repo_id, onnx_files), links=links, code_url=_code_url(links),
         float16=config.get("weights_dtype") == "float16", onnx_only=bool(config.get("onnx_only")),
         flat_fills=_direction_names(config, config.get("flat_fills", [])), is_caae=config["architecture"] == "caae",
         data_text=f"Dataset `{dataset}`" + (":" if data_rows else "."), data_rows=data_rows,

@@ -4,12 +4,14 @@ stands in for that install by making TensorFlow, Keras, Gradio and the other ext
 packages unimportable; its outputs are compared with the Keras runtime's here."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from hub import CAAE, CycleGAN, onnx_runtime
 from hub.caae import decoder_inputs
@@ -151,3 +153,27 @@ def test_the_core_install_draws_the_apps_pictures_and_saves_and_pushes(fake_hub,
     assert saved == ["README.md", "config.json", "generator_a2b.onnx", "generator_b2a.onnx", "samples.png"]
     assert "CycleGAN" in (tmp_path / "saved" / "README.md").read_text()
     assert set(fake_hub.files("ana/core-push")) >= {"README.md", "config.json", "generator_a2b.onnx"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("demo", ["cyclegan-toyworld-light", "cyclegan-toyworld"])
+def test_the_cards_onnx_runtime_snippet_is_translate_without_flat_fills(fake_hub, tmp_path, demo):
+    """The card's snippet for people without this package, pushed and run as they would:
+    only onnxruntime, numpy, Pillow and huggingface_hub importable, from another folder."""
+    folder = ROOT / "space" / "demo_models" / demo
+    photo = ROOT / "docs" / "photos" / "coffee.jpg"
+    model = CycleGAN.from_pretrained(folder)
+    model.push_to_hub(f"ana/{demo}")
+    card = fake_hub.files(f"ana/{demo}")["README.md"].decode()
+    snippet = card.split("### With ONNX Runtime alone")[1].split("```python\n")[1].split("```")[0]
+    assert f'snapshot_download("ana/{demo}", allow_patterns=["config.json", "generator_a2b.onnx"])' in snippet
+    shutil.copy(photo, tmp_path / "photo.jpg")
+    blocked = {*NOT_IN_THE_CORE, "hub", "trainer", "space", "jinja2"}
+    script = (f"BLOCKED = {blocked!r}\n" + AS_IF_CORE + snippet
+              + "\nprint(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in BLOCKED)))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=fake_hub.env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    expected = np.asarray(model.translate(photo, "a2b", flat_fills=False))
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "translated.png")), expected)

@@ -302,7 +302,7 @@ def test_the_model_card_has_hub_metadata_and_renders_recorded_numbers(cyclegan_f
     assert CycleGAN.from_pretrained(folder, runtime="keras").config["evaluation"] == evaluation
 
 
-def test_the_cards_tags_licence_and_base_model_follow_the_folder_and_its_training_data():
+def test_the_cards_tags_licence_and_base_model_follow_the_folder_and_its_training_data(monkeypatch):
     config = tiny_models.cyclegan().config
     training = config.get("training", {})
 
@@ -325,6 +325,15 @@ def test_the_cards_tags_licence_and_base_model_follow_the_folder_and_its_trainin
     assert "base_model" not in meta(training={**training, "teacher": "runs/teacher/model"})
     assert meta(training={**training, "teacher": "me/teacher@v1", "teacher_repo": "me/teacher"})[
         "base_model"] == "me/teacher"
+    # links and the install line come from [project.urls] when it is set, and are left out when not
+    monkeypatch.setattr(model_card, "project_links", lambda: {})
+    card = str(model_card.render(config))
+    assert "pip install . in a checkout" in card.replace("`", "") and "git+" not in card and "<http" not in card
+    monkeypatch.setattr(model_card, "project_links", lambda: {"Repository": "https://example.org/anim/style",
+                                                             "Documentation": "https://example.org/docs"})
+    card = str(model_card.render(config))
+    assert 'pip install "animation-style @ git+https://example.org/anim/style"' in card
+    assert "Repository: <https://example.org/anim/style> · Documentation: <https://example.org/docs>" in card
     # model-index keeps 4 significant digits, however small the figure
     assert model_card.significant(0.000213456) == 0.0002135 and model_card.significant(25.30319) == 25.3
 
