@@ -14,7 +14,7 @@ import sys
 from hub import flat_fills
 from hub.errors import HubError
 from hub.model_folder import add_onnx, read_config, store_float16, update_config
-from hub.push import push_folder
+from hub.push import commit_url, push_folder
 
 
 def main(argv=None):
@@ -55,10 +55,10 @@ def main(argv=None):
             print(f"{args.folder}: exported {', '.join(exported)}" if exported else
                   f"{args.folder}: every network already has a current ONNX export")
             return
-        url = push_folder(args.folder, args.repo_id, private=args.private or None, token=args.token)
+        commit = push_folder(args.folder, args.repo_id, private=args.private or None, token=args.token)
     except HubError as e:
         sys.exit(f"error: {e}")
-    print(f"pushed {args.folder} to {args.repo_id}: {url}")
+    print(f"pushed {args.folder} to {args.repo_id}: {commit_url(commit)}")
 
 
 def add_translate_parser(commands):

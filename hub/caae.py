@@ -27,12 +27,13 @@ class CAAE(HubModel, tags=["caae"]):
     """encode: image -> z; decode: (z, label) -> image; restyle = decode(encode(image), label)."""
 
     network_files = {"encoder": "encoder.keras", "decoder": "decoder.keras"}
+    architecture = "caae"
 
     def __init__(self, encoder, decoder, config, samples=None):
         """encoder, decoder: Keras models (or hub.onnx_runtime.OnnxNetwork); samples: an
         optional uint8 image grid saved as samples.png."""
         self.encoder, self.decoder = encoder, decoder
-        self.config = {"architecture": "caae", **config}
+        self.config = {"architecture": self.architecture, **config}
         self.samples = samples
         self.label_space = LabelSpace.from_config(config["label_groups"])
 

@@ -20,12 +20,13 @@ class CycleGAN(HubModel, tags=["cyclegan"]):
     """Two generators: a2b translates domain A to B, b2a the reverse."""
 
     network_files = {"generator_a2b": "generator_a2b.keras", "generator_b2a": "generator_b2a.keras"}
+    architecture = "cyclegan"
 
     def __init__(self, generator_a2b, generator_b2a, config, samples=None):
         """Generators: Keras models (or hub.onnx_runtime.OnnxNetwork); samples: an
         optional uint8 image grid saved as samples.png."""
         self.generators = {"a2b": generator_a2b, "b2a": generator_b2a}
-        self.config = {"architecture": "cyclegan", **config}
+        self.config = {"architecture": self.architecture, **config}
         self.samples = samples
 
     @property

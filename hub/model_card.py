@@ -6,6 +6,7 @@ import importlib.metadata
 from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
+from huggingface_hub.hub_mixin import DEFAULT_MODEL_CARD
 
 from hub import directions, imaging
 
@@ -241,9 +242,27 @@ def _example_weights(config):
     return "{" + ", ".join(f"\"{k}\": {v}" for k, v in weights.items()) + "}"
 
 
-def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), **template_kwargs):
-    """config.json's dict -> a huggingface_hub.ModelCard. template_kwargs: extra variables
-    for the template (ModelHubMixin's model_card_kwargs)."""
+def _with_mixin_options(card_data, links, info):
+    """Apply a ModelHubMixin class's options (huggingface_hub's MixinInfo) to the card: its
+    licence, language, pipeline tag and library name where it sets them, its tags beside
+    ours, and its repo, paper and docs URLs as links."""
+    if info is None:
+        return
+    options = info.model_card_data
+    for key in ("license", "license_name", "license_link", "language", "pipeline_tag", "library_name"):
+        if getattr(options, key, None) is not None:
+            setattr(card_data, key, getattr(options, key))
+    card_data.tags = card_data.tags + [tag for tag in options.tags or [] if tag not in card_data.tags]
+    for label, url in (("Code", info.repo_url), ("Paper", info.paper_url), ("Documentation", info.docs_url)):
+        if url and url not in links.values():
+            links[label] = url
+
+
+def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), mixin_info=None, **template_kwargs):
+    """config.json's dict -> a huggingface_hub.ModelCard. mixin_info: a ModelHubMixin
+    class's options (`cls._hub_mixin_info`), applied over ours; a model_card_template among
+    them replaces ours and gets the same variables. template_kwargs: extra variables for the
+    template (ModelHubMixin's model_card_kwargs)."""
     title, summary, usage, limits, first_network = _describe(config)
     training = config.get("training", {})
     dataset = training.get("dataset", "unknown data")
@@ -260,6 +279,7 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
     caption = _samples_caption(config)
     data_rows = _data_rows(config)
     links = project_links()
+    _with_mixin_options(card_data, links, mixin_info)
     variables = dict(
         title=title, summary=summary,
         usage=usage.replace(REPO_PLACEHOLDER, repo_id), repo_id=repo_id, first_network=first_network,
@@ -287,4 +307,8 @@ def render(config, repo_id=REPO_PLACEHOLDER, has_samples=False, onnx_files=(), *
                    "nothing scores it)."),
     )
     # The card's own variables win over extra ones of the same name.
-    return ModelCard.from_template(card_data, template_path=str(TEMPLATE), **{**template_kwargs, **variables})
+    variables = {**template_kwargs, **variables}
+    if mixin_info is not None and mixin_info.model_card_template != DEFAULT_MODEL_CARD:
+        urls = {"repo_url": mixin_info.repo_url, "paper_url": mixin_info.paper_url, "docs_url": mixin_info.docs_url}
+        return ModelCard.from_template(card_data, template_str=mixin_info.model_card_template, **urls, **variables)
+    return ModelCard.from_template(card_data, template_path=str(TEMPLATE), **variables)

@@ -315,7 +315,7 @@ class Source:
         return folder
 
 
-def load(source, filenames, kind, runtime="auto", providers=None):
+def load(source, filenames, architecture, runtime="auto", providers=None):
     """source: a Source (or a model id). -> (config, {filename: network}, samples or None).
     A network is a keras.Model, or an OnnxNetwork when `runtime` is 'onnx', or 'auto' with
     onnxruntime installed and an export that matches the .keras file; `providers` are its
@@ -327,7 +327,7 @@ def load(source, filenames, kind, runtime="auto", providers=None):
     model_id = source.model_id
     folder = source.fetch([CONFIG_NAME, SAMPLES_NAME])
     config = read_config(folder, model_id)
-    config_check.check(config, model_id, kind.lower())
+    config_check.check(config, model_id, architecture)
     use_onnx = runtime != "keras" and onnx_runtime.can_run() and all(
         _onnx_name(f) in config.get("onnx", {}) for f in filenames)
     folder = source.fetch(onnx_files(filenames) if use_onnx else [CONFIG_NAME, SAMPLES_NAME, *filenames])

@@ -13,7 +13,7 @@ import keras
 
 from hub import nets
 from hub.errors import HubError
-from hub.push import push_folder
+from hub.push import commit_url, push_folder
 from trainer import checkpoint, cli, config as config_lib, distribute
 from trainer.augment import JITTER_SCALE
 from trainer.callbacks import Checkpointing, LossHistory, SampleGrid
@@ -231,6 +231,6 @@ def main(argv, module, doc, config_cls, train):
     print(f"model saved to {model_dir}")
     if args.push_to_hub:
         try:
-            print(f"pushed to {args.push_to_hub}: {push_folder(model_dir, args.push_to_hub)}")
+            print(f"pushed to {args.push_to_hub}: {commit_url(push_folder(model_dir, args.push_to_hub))}")
         except HubError as e:
             sys.exit(f"error: {e}")

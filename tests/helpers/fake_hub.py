@@ -1,7 +1,9 @@
 """A small Hugging Face Hub on 127.0.0.1 for tests: the endpoints huggingface_hub's
 client calls to create a repo, commit files (uploaded inline as "regular" files, so no
-LFS or Xet storage is involved), list a revision and download files. Point the client
-at it with HF_ENDPOINT (see `hub_endpoint` in tests/test_hub_push.py)."""
+LFS or Xet storage is involved), list a revision and download files. As the Hub does, it
+wants a known token for every write (TOKENS: token -> user), puts a repo id without a
+namespace under the token's user, and hides private repos from anyone but their owner.
+Point the client at it with HF_ENDPOINT (see the `fake_hub` fixture in tests/conftest.py)."""
 
 import base64
 import hashlib
@@ -16,6 +18,7 @@ import yaml
 REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
 KIND = r"(?:models|spaces)"  # one namespace here: tests do not reuse a name across kinds
 REV = r"(?P<rev>[^/]+)"
+TOKENS = {"hf_fake_token_for_tests": "ana"}  # the fake_hub fixture sets HF_TOKEN to this one
 
 
 def git_blob_id(data):
@@ -30,6 +33,7 @@ class FakeHub:
         self.fail_commits = False  # True: every commit answers 500 (an outage, which the client retries);
         # 403: refused at once, as for a token without write access
         self.requests = []  # (method, path) of every request, for assertions
+        self.commit_messages = []  # the summary of every commit, in order
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -97,7 +101,11 @@ class FakeHub:
                     if match:
                         groups = {key: unquote(value) for key, value in match.groupdict().items()}
                         repo = groups.get("repo")
-                        if repo is not None and repo not in hub.repos and "create" not in pattern:
+                        user = TOKENS.get(self.headers.get("Authorization", "").removeprefix("Bearer "))
+                        if self.command == "POST" and user is None:
+                            return self._send(401, {"error": "Invalid credentials in Authorization header"})
+                        hidden = repo in hub.repos and hub.repos[repo]["private"] and repo.split("/")[0] != user
+                        if repo is not None and (repo not in hub.repos or hidden) and "create" not in pattern:
                             return self._send(404, {"error": "Repository not found"},
                                               {"X-Error-Code": "RepoNotFound"})
                         return handler(**groups)
@@ -136,7 +144,8 @@ class FakeHub:
 
             def create_repo(self):
                 payload = json.loads(self._body())
-                repo_id = f"{payload['organization']}/{payload['name']}"
+                user = TOKENS[self.headers["Authorization"].removeprefix("Bearer ")]
+                repo_id = f"{payload.get('organization') or user}/{payload['name']}"
                 if repo_id in hub.repos:
                     return self._send(409, {"error": "You already created this model repo", "url": f"{hub.endpoint}/{repo_id}"})
                 hub.repos[repo_id] = {"commits": [], "private": payload.get("visibility") == "private",
@@ -192,7 +201,9 @@ class FakeHub:
                         files[item["value"]["path"]] = base64.b64decode(item["value"]["content"])
                     elif item["key"] == "deletedFile":
                         files.pop(item["value"]["path"], None)
-                    elif item["key"] != "header":
+                    elif item["key"] == "header":
+                        hub.commit_messages.append(item["value"]["summary"])
+                    else:
                         return self._send(400, {"error": f"this fake Hub does not take {item['key']!r}"})
                 sha = hashlib.sha1(body + str(len(commits)).encode() + rev.encode()).hexdigest()
                 pr_url = None
