@@ -39,5 +39,8 @@ row caae128_pair_s1 $UNET --paired-targets scene --line-weight 10 --paired-adver
 # three times as long (10 epochs, 4,500 steps); its run was started from caae128_pair's checkpoint at step
 # 1,800 (--resume --epochs 9), which an uninterrupted run reaches exactly (the CAAE's rate is constant)
 row caae128_pair_long $UNET --paired-targets scene --line-weight 10 --paired-adversarial-weight 1 --epochs 9
+# the same for seed 1, started from caae128_pair_s1's checkpoint
+row caae128_pair_s1_long $UNET --paired-targets scene --line-weight 10 --paired-adversarial-weight 1 --epochs 9 \
+    --seed 1
 row caae128_proj $UNET --paired-targets scene --line-weight 10 --projection-discriminator \
     --restyled-adversarial-weight 0.05                                       # + D judges restyled images by label
