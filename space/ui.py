@@ -17,7 +17,7 @@ from pathlib import Path
 import gradio as gr
 from gradio.context import get_blocks_context
 
-from hub import video
+from hub import model_card, video
 from space import handlers, payloads
 from space.console import user_error
 
@@ -25,6 +25,10 @@ from space.console import user_error
 EXAMPLES_FOLDER = Path(__file__).resolve().parent / "examples"
 EXAMPLES = sorted(EXAMPLES_FOLDER.glob("*.jpg"), reverse=True)  # 3d first
 VIDEO_EXAMPLES = sorted(EXAMPLES_FOLDER.glob("*.mp4"))
+PHOTO_EXAMPLES = sorted(EXAMPLES_FOLDER.glob("photos/*.jpg"))  # real photos (CC0, public domain): taken as 3d
+PAPERS = ("[CycleGAN](https://arxiv.org/abs/1703.10593) (Zhu et al., ICCV 2017) · "
+          "[CAAE](https://arxiv.org/abs/1702.08423) (Zhang et al., CVPR 2017) · "
+          "[pix2pix](https://arxiv.org/abs/1611.07004) (Isola et al., CVPR 2017)")
 FPS_CHOICES = [("all frames", handlers.ALL_FRAMES)] + [(str(n), n) for n in range(1, handlers.MAX_FPS + 1)]
 
 
@@ -81,7 +85,7 @@ def build_demo(models, video_limits=handlers.VideoLimits(), output_dir=None):
     os.environ.setdefault("GRADIO_EXAMPLES_CACHE", tempfile.mkdtemp(prefix="animation-style-examples-"))
     with gr.Blocks(title="animation-style", delete_cache=(3600, 3600), analytics_enabled=analytics_opted_in()) as demo:
         gr.Markdown("# animation-style\nTranslate pictures and videos between animation styles "
-                    "(3D <-> 2D), or re-render them under a studio's label.")
+                    "(3D <-> 2D), or re-render them under a studio's label.\n\n" + _links())
         gr.Markdown(_notice(models))
         model_names = [m.name for m in models.cyclegans]
         with gr.Tab("Image"):
@@ -170,9 +174,9 @@ def _image_tab(models, model_names):
         return result, (handlers.read_picture(image), result), model_names[0], detail, 1.0
 
     directions = list(models.cyclegans[0].model.directions.values())
-    _examples([[str(p), _example_direction(p, directions)] for p in EXAMPLES], [picture, direction],
+    _examples([[str(p), _example_direction(p, directions)] for p in EXAMPLES + PHOTO_EXAMPLES], [picture, direction],
               [translated, comparison, model, size, strength], example,
-              "Toyworld renders (not seen in training): click one to see its result", IMAGE_WORK)
+              "Toyworld renders (not seen in training) and two real photos: click one to see its result", IMAGE_WORK)
 
 
 def _style_tab(models):
@@ -182,7 +186,8 @@ def _style_tab(models):
                 "blend of its values. The picture re-renders when a slider is released or a style is picked.")
     with gr.Row():
         picture = picture_input("Picture")
-        restyled = gr.Image(type="pil", format="png", label="Re-rendered", buttons=["download"], interactive=False)
+        restyled = gr.Image(type="pil", format="png", label="Re-rendered", buttons=["download", "share", "fullscreen"],
+                            interactive=False)
         reconstruction = gr.Image(type="pil", format="png", label="Reconstruction (its own style)",
                                   interactive=False)
     with gr.Row():
@@ -220,9 +225,9 @@ def _style_tab(models):
         """An example's result, under the sliders' starting style at full strength."""
         return (*handlers.restyle(models, image, dict(zip(caae.label_names, start)), own), *start, 1.0)
 
-    _examples([[str(p), _example_style(p, names)] for p in EXAMPLES], [picture, own_style],
+    _examples([[str(p), _example_style(p, names)] for p in EXAMPLES + PHOTO_EXAMPLES], [picture, own_style],
               [restyled, reconstruction, *sliders, strength], example,
-              f"Toyworld renders (not seen in training), re-rendered as {names[0]}", IMAGE_WORK)
+              f"Toyworld renders (not seen in training) and two real photos, re-rendered as {names[0]}", IMAGE_WORK)
 
 
 def _video_tab(models, model_names, limits, output_dir, demo):
@@ -243,7 +248,8 @@ def _video_tab(models, model_names, limits, output_dir, demo):
                                    elem_id="first-frame")
             clip_facts = gr.Markdown(elem_id="clip-facts")
         # At most the page's height: a small clip is not blown up to the column's width.
-        result = gr.Video(label="Translated", interactive=False, height=480, elem_id="translated-video")
+        result = gr.Video(label="Translated", interactive=False, height=480, elem_id="translated-video",
+                          buttons=["download", "share"])
     button = gr.Button("Translate video", variant="primary")
     model.change(_update_directions(models), model, direction, api_visibility="private")
 
@@ -377,9 +383,17 @@ def _example_direction(path, directions):
 
 
 def _example_style(path, names):
-    """'3d / clay / clay-desert' for 3d-clay-desert.jpg, when the CAAE knows that style."""
+    """'3d / clay / clay-desert' for 3d-clay-desert.jpg, when the CAAE knows that style; a
+    photo's is the first 3d style."""
     medium, _, movie = path.stem.partition("-")
-    return next((n for n in names if n.split(" / ")[0] == medium and n.split(" / ")[-1] == movie), names[0])
+    return next((n for n in names if n.split(" / ")[0] == medium and n.split(" / ")[-1] == movie),
+                next((n for n in names if n.startswith("3d")), names[0]))
+
+
+def _links():
+    """The papers, and the code where the project's metadata names it (none is guessed)."""
+    code = model_card.project_links()
+    return " · ".join([f"[{label}]({url})" for label, url in code.items()] + [f"Papers: {PAPERS}"])
 
 
 def about_markdown(models):

@@ -4,6 +4,7 @@ its console, and `gradio app.py`'s reload mode."""
 
 import base64
 import io
+import json
 import os
 import re
 import shutil
@@ -93,6 +94,38 @@ def test_the_mcp_video_tool_takes_a_whole_number_of_frames_per_second(app_server
     url = re.search(r"https?://\S+?\.mp4", " ".join(getattr(item, "text", "") for item in result.content)).group(0)
     (tmp_path / "out.mp4").write_bytes(httpx.get(url, timeout=30).content)
     assert probe(tmp_path / "out.mp4").frames == 4  # 2 s at 2 frames a second
+
+
+def test_user_errors_are_one_console_line_each_never_a_traceback(app_process, client, tmp_path):
+    example = handle_file(str(ui.EXAMPLES[0]))
+    (tmp_path / "notes.txt").write_text("not a picture")
+    start = len(app_process.log.read_text())
+    bad_calls = [
+        ((example, "x -> y"), "/translate"),  # an unknown direction
+        ((handle_file(str(tmp_path / "notes.txt")), "3d -> 2d"), "/translate"),  # not a picture
+        ((handle_file(str(tmp_path / "notes.txt")), "3d -> 2d", 2), "/translate_video"),  # not a video
+    ]
+    for args, endpoint in bad_calls:
+        with pytest.raises(AppError):
+            client.predict(*args, api_name=endpoint)
+    for kwargs in ({"strength": 5}, {"medium_2d": 7}, {"own_style": "nope"}):  # out of range, unknown
+        with pytest.raises(AppError):
+            client.predict(example, **{"own_style": "3d / clay / clay-desert", **kwargs}, api_name="/restyle")
+    time.sleep(0.5)
+    new = app_process.log.read_text()[start:]
+    assert "Traceback" not in new and "Error" not in new.replace("AppError", ""), new[-3000:]
+    assert [line.split(":")[0] for line in new.strip().splitlines()] == ["INFO refused"] * 6, new
+
+
+def test_the_page_links_the_papers_offers_real_photos_and_shares_where_gradio_can(app_server):
+    config = httpx.get(app_server + "config", timeout=10).json()
+    text = json.dumps(config)
+    for paper in ("arxiv.org/abs/1703.10593", "arxiv.org/abs/1702.08423", "arxiv.org/abs/1611.07004"):
+        assert paper in text
+    assert "trained by this project on synthetic toyworld scenes" in text  # the demo weights' limits
+    assert "/coffee.jpg" in text and "/astronaut.jpg" in text  # examples beside the renders
+    props = {c["props"].get("label"): c["props"] for c in config["components"] if "props" in c}
+    assert "share" in props["Re-rendered"]["buttons"] and "share" in props["Translated"]["buttons"]
 
 
 def test_a_busy_port_is_a_message_that_names_the_port_option():
