@@ -177,3 +177,46 @@ def test_the_cards_onnx_runtime_snippet_is_translate_without_flat_fills(fake_hub
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
     expected = np.asarray(model.translate(photo, "a2b", flat_fills=False))
     assert np.array_equal(np.asarray(Image.open(tmp_path / "translated.png")), expected)
+
+
+NOT_IN_THE_APP_EXTRA = ["tensorflow", "keras", "h5py", "tf2onnx", "onnx", "scipy", "jax", "bs4", "requests_cache",
+                        "tensorboard", "matplotlib"]
+
+
+@pytest.mark.slow
+def test_the_app_extra_serves_the_demo_without_tensorflow(tmp_path):
+    """README, Run: `pip install ".[app]" && python app.py`. The app starts and translates and
+    restyles the examples with the train extra's packages made unimportable."""
+    import socket
+    import time
+
+    import httpx
+    from gradio_client import Client, handle_file
+
+    from space import ui
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    script = (f"BLOCKED = {set(NOT_IN_THE_APP_EXTRA)!r}\n" + AS_IF_CORE
+              + f"import runpy; sys.argv = ['app.py', '--port', '{port}']; runpy.run_path('app.py', run_name='__main__')")
+    with open(tmp_path / "log.txt", "w") as log:
+        process = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url, deadline = f"http://127.0.0.1:{port}/", time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(url, timeout=5)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "log.txt").read_text()[-3000:]
+                time.sleep(0.5)
+        client = Client(url, verbose=False)
+        example = handle_file(str(ui.EXAMPLES[0]))
+        translated = client.predict(example, "3d -> 2d", api_name="/translate")
+        restyled, _ = client.predict(example, own_style="3d / clay / clay-desert", api_name="/restyle")
+        assert Image.open(translated).size == Image.open(restyled).size == Image.open(ui.EXAMPLES[0]).size
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert "ModuleNotFoundError" not in (tmp_path / "log.txt").read_text()
