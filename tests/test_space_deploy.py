@@ -37,9 +37,9 @@ def test_deploy_uploads_the_space_in_one_commit(fake_hub):
     assert files["requirements.txt"] == (ROOT / "space" / "requirements.txt").read_bytes()
     # every module the app imports, the demo weights with their cards, the examples
     for path in [*ROOT.glob("hub/*.py"), *ROOT.glob("hub/templates/*"), *ROOT.glob("space/*.py"),
-                 *ROOT.glob("space/demo_models/*/*"), *ROOT.glob("space/examples/*")]:
+                 *ROOT.glob("space/demo_models/*/*"), *ROOT.glob("space/examples/**/*.*")]:
         name = path.relative_to(ROOT).as_posix()
-        if name != "space/deploy.py":
+        if name not in ("space/deploy.py", "space/pins.py"):  # run from the checkout only
             assert files[name] == path.read_bytes(), name
     assert not [name for name in files if "__pycache__" in name or name.startswith("trainer/")]
 
@@ -52,6 +52,32 @@ def test_the_space_requirements_cover_what_the_app_imports():
     assert not required & {"tensorflow", "tensorflow-cpu", "keras"}  # the demo weights run on ONNX Runtime
 
 
+def test_the_space_requirements_are_the_tested_versions():
+    import gradio
+
+    from space import pins
+
+    text = (ROOT / "space" / "requirements.txt").read_text()
+    assert pins.pinned(text) == text, "run python -m space.pins: the pins differ from the tested versions"
+    assert all("==" in line for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    sdk = front_matter((ROOT / "space" / "README.md").read_text())["sdk_version"]
+    assert sdk == gradio.__version__  # the Space's Gradio is the tested one too
+
+
+@pytest.mark.slow
+def test_the_space_requirements_install_together_in_a_fresh_environment(tmp_path):
+    """What the Space's build runs, resolved by pip in a new virtual environment (this
+    Python, the package index as configured here); --dry-run: nothing is installed."""
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "env")], check=True, timeout=120)
+    sdk = front_matter((ROOT / "space" / "README.md").read_text())["sdk_version"]
+    result = subprocess.run([str(tmp_path / "env" / "bin" / "python"), "-m", "pip", "install", "--dry-run",
+                             "--only-binary=:all:", "-r", str(ROOT / "space" / "requirements.txt"),
+                             f"gradio=={sdk}"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"gradio-{sdk}" in result.stdout and "onnxruntime-" in result.stdout
+    assert "tensorflow" not in result.stdout.lower()
+
+
 def test_the_demo_weights_fit_the_spaces_25_mb_and_run_without_tensorflow():
     files = [p for p in (ROOT / "space" / "demo_models").rglob("*") if p.is_file()]
     assert sum(p.stat().st_size for p in files) <= 25_000_000
@@ -61,14 +87,54 @@ def test_the_demo_weights_fit_the_spaces_25_mb_and_run_without_tensorflow():
             name for name in cyclegan_files if name.endswith(".keras")}
 
 
-def test_a_failed_deploy_says_so_and_how_to_retry(fake_hub):
+def test_a_failed_deploy_leaves_the_hub_as_it_was_and_says_how_to_retry(fake_hub):
     fake_hub.fail_commits = 403
-    result = subprocess.run([sys.executable, "-m", "space.deploy", "ana/style-space"], cwd=ROOT,
-                            env=fake_hub.env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1
-    assert "deploying to ana/style-space failed" in result.stderr and "403" in result.stderr
-    assert "run the same command again" in result.stderr
-    assert fake_hub.commit_count("ana/style-space") == 0
+    command = [sys.executable, "-m", "space.deploy", "ana/style-space", "--cyclegan", "ana/one", "--caae", "ana/two"]
+    result = subprocess.run(command, cwd=ROOT, env=fake_hub.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "403" in result.stderr and "Traceback" not in result.stderr
+    assert "The Space ana/style-space, created for this deploy, was deleted again: nothing changed on the Hub" \
+        in result.stderr and "Run the same command again to retry." in result.stderr
+    assert "ana/style-space" not in fake_hub.repos  # neither the Space nor its variables
+    # a Space that was there keeps its files and variables when a later deploy fails
+    fake_hub.fail_commits = False
+    deploy.deploy("ana/style-space", cyclegan=["ana/one"])
+    fake_hub.fail_commits = 403
+    result = subprocess.run(command, cwd=ROOT, env=fake_hub.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "ana/style-space is as it was: nothing of this deploy landed" in result.stderr
+    assert fake_hub.commit_count("ana/style-space") == 1
+    assert fake_hub.repos["ana/style-space"]["variables"] == {"STYLE_CYCLEGAN": "ana/one"}
+
+
+def test_a_dry_run_lists_everything_and_touches_nothing(fake_hub, capsys):
+    deploy.main(["ana/style-space", "--demo-models", "ana", "--dry-run"])
+    printed = capsys.readouterr().out
+    assert "would push space/demo_models/caae-toyworld to the model repo ana/animation-style-caae-toyworld" in printed
+    assert re.search(r"would upload \d+ files \([\d.]+ MB\) to the Space ana/style-space in one commit:", printed)
+    assert "  app.py  " in printed and "  space/demo_models/cyclegan-toyworld/generator_a2b.onnx  " in printed
+    assert "would set the variable STYLE_CYCLEGAN=ana/animation-style-cyclegan-toyworld-light," \
+        "ana/animation-style-cyclegan-toyworld" in printed
+    assert "its card's models: ana/animation-style-cyclegan-toyworld-light" in printed
+    assert fake_hub.requests == [] and fake_hub.repos == {}
+
+
+def test_the_demo_weights_go_to_model_repos_that_the_space_names(fake_hub):
+    before = {p: p.read_bytes() for p in (ROOT / "space" / "demo_models").rglob("*") if p.is_file()}
+    deploy.main(["ana/style-space", "--demo-models", "ana"])
+    for name in ("cyclegan-toyworld-light", "cyclegan-toyworld", "caae-toyworld"):
+        files = fake_hub.files(f"ana/animation-style-{name}")
+        assert f'from_pretrained("ana/animation-style-{name}")' in files["README.md"].decode()
+        assert files["config.json"] == (ROOT / "space" / "demo_models" / name / "config.json").read_bytes()
+    card = front_matter(fake_hub.files("ana/style-space")["README.md"].decode())
+    assert card["models"] == ["ana/animation-style-cyclegan-toyworld-light", "ana/animation-style-cyclegan-toyworld",
+                              "ana/animation-style-caae-toyworld"]
+    assert fake_hub.repos["ana/style-space"]["variables"]["STYLE_CAAE"] == "ana/animation-style-caae-toyworld"
+    assert {p: p.read_bytes() for p in before} == before  # the checkout's demo cards are untouched
+
+
+def test_deploy_from_an_install_says_it_needs_a_checkout(monkeypatch, tmp_path):
+    monkeypatch.setattr(deploy, "ROOT", tmp_path)  # as in site-packages: hub/ and space/, no app.py
+    with pytest.raises(SystemExit, match="there is no app.py beside the installed packages .* Clone the repository"):
+        deploy.main(["ana/style-space", "--dry-run"])
 
 
 @pytest.mark.slow

@@ -135,12 +135,25 @@ class FakeHub:
             def do_GET(self):
                 self._route([
                     (rf"/api/{KIND}/{REPO}/revision/{REV}", self.repo_info),
+                    (rf"/api/{KIND}/{REPO}", lambda repo: self.repo_info(repo, "main")),
                     (rf"/api/{KIND}/{REPO}/tree/{REV}(?:/.*)?", self.tree),
                     (rf"/(?:spaces/)?{REPO}/resolve/{REV}/(?P<filename>.+)", self.resolve),
                     (rf"/api/{KIND}/{REPO}/discussions/(?P<num>\d+)", self.pull_request),
                 ])
 
             do_HEAD = do_GET
+
+            def do_DELETE(self):
+                self._route([(r"/api/repos/delete", self.delete_repo)])
+
+            def delete_repo(self):
+                payload = json.loads(self._body())
+                user = TOKENS.get(self.headers.get("Authorization", "").removeprefix("Bearer "))
+                repo_id = f"{payload.get('organization') or user}/{payload['name']}"
+                if repo_id not in hub.repos or user is None or repo_id.split("/")[0] != user:
+                    return self._send(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+                del hub.repos[repo_id]
+                self._send(200, {})
 
             def create_repo(self):
                 payload = json.loads(self._body())
