@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 REQUIREMENTS = Path(__file__).with_name("requirements.txt")
+CARD = Path(__file__).with_name("README.md")  # its sdk_version: the Space's Gradio
 REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)(?P<extras>\[[^\]]*\])?\s*(?P<spec>[^#]*?)\s*(?P<comment>#.*)?$")
 
 
@@ -32,12 +33,19 @@ def pinned(text):
     return "\n".join(lines) + "\n"
 
 
+def with_sdk_version(card_text):
+    """space/README.md's text with its sdk_version set to the installed Gradio's."""
+    version = importlib.metadata.version("gradio")
+    return re.sub(r"(?m)^sdk_version: .*$", f"sdk_version: {version}", card_text, count=1)
+
+
 def main():
     try:
         REQUIREMENTS.write_text(pinned(REQUIREMENTS.read_text()))
+        CARD.write_text(with_sdk_version(CARD.read_text()))
     except importlib.metadata.PackageNotFoundError as e:
         sys.exit(f"error: {e.name} is not installed here: install the app extra first (pip install '.[app]')")
-    print(f"{REQUIREMENTS} pinned to the installed versions")
+    print(f"{REQUIREMENTS} and {CARD.name}'s sdk_version pinned to the installed versions")
 
 
 if __name__ == "__main__":

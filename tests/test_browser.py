@@ -2,6 +2,7 @@
 an example, translates it and sees the result. .ci/run installs Chromium."""
 
 import io
+import os
 import shutil
 
 import numpy as np
@@ -16,11 +17,22 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync"]
 
 
+# .ci/run sets it: there a missing browser is a broken install, a failure rather than a skip.
+REQUIRED = os.environ.get("ANIMSTYLE_REQUIRE_BROWSER") == "1"
+
+
+def _without(what):
+    (pytest.fail if REQUIRED else pytest.skip)(f"{what} (ANIMSTYLE_REQUIRE_BROWSER=1 makes this a failure)")
+
+
 @pytest.fixture(scope="module")
 def page(app_server):
-    playwright = pytest.importorskip("playwright.sync_api")
+    try:
+        import playwright.sync_api as playwright
+    except ImportError:
+        _without("Playwright is not installed (the test extra has it)")
     if not shutil.which(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does)")
+        _without("Chromium is not installed (apt-get install chromium; .ci/run does)")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1400})

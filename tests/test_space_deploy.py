@@ -60,8 +60,9 @@ def test_the_space_requirements_are_the_tested_versions():
     text = (ROOT / "space" / "requirements.txt").read_text()
     assert pins.pinned(text) == text, "run python -m space.pins: the pins differ from the tested versions"
     assert all("==" in line for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    sdk = front_matter((ROOT / "space" / "README.md").read_text())["sdk_version"]
-    assert sdk == gradio.__version__  # the Space's Gradio is the tested one too
+    card = (ROOT / "space" / "README.md").read_text()
+    assert front_matter(card)["sdk_version"] == gradio.__version__  # the Space's Gradio is the tested one too
+    assert pins.with_sdk_version(card) == card
 
 
 @pytest.mark.slow
