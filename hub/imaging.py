@@ -4,6 +4,7 @@ tensors ([-1, 1] floats), and image grids."""
 
 import contextlib
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -72,8 +73,10 @@ def _opened(path, max_pixels):
         raise
     except UnidentifiedImageError:
         raise ImageError(f"{path} is not an image Pillow can read") from None
-    except Image.DecompressionBombError as e:
-        raise ImageError(f"{path} is over the limit of {max_pixels:,} pixels ({e})") from None
+    except Image.DecompressionBombError as e:  # its header claims more than Pillow will open
+        claimed = re.search(r"\((\d+) pixels\)", str(e))
+        raise ImageError(f"{path} claims {int(claimed.group(1)):,} pixels, over the limit of {max_pixels:,}"
+                         if claimed else f"{path} is over the limit of {max_pixels:,} pixels") from None
     except (OSError, SyntaxError, ValueError) as e:  # a header cut short or damaged
         raise ImageError(f"{path} could not be decoded, it is truncated or damaged: {e}") from None
 

@@ -96,7 +96,7 @@ def sample_frames(path, fps=2.0, max_seconds=MAX_SECONDS, max_frames=MAX_FRAMES,
                 previous, previous_time = picture, t
         except av.error.FFmpegError as e:  # the decoder's max_pixels refusal reads as invalid data too
             raise VideoError(f"the video is damaged after {previous_time:.1f} s, or its frames there grow past "
-                             f"the limit of {MAX_SOURCE_PIXELS:,} pixels ({e})") from None
+                             f"the limit of {MAX_SOURCE_PIXELS:,} pixels ({_reason(e)})") from None
         if previous is None:
             raise VideoError(f"{path}: the video stream has no frames that can be decoded")
         end = previous_time + (last_step or 1.0 / float(stream.average_rate or 25))
@@ -256,7 +256,12 @@ def _open(path):
     except FileNotFoundError:
         raise VideoError(f"no video file at {path}") from None
     except (av.error.FFmpegError, UnicodeDecodeError) as e:
-        raise VideoError(f"{path} is not a video that can be read ({e})") from None
+        raise VideoError(f"{path} is not a video that can be read ({_reason(e)})") from None
+
+
+def _reason(error):
+    """FFmpeg's words for an error, without its errno and the file's path."""
+    return getattr(error, "strerror", None) or type(error).__name__
 
 
 def _video_stream(container, path):

@@ -115,7 +115,8 @@ def _no_web_addresses(move):
 
 def _checked(block, preprocess, demo):
     takes_files = getattr(block, "data_model", None) is not None
-    name = (block.label or type(block).__name__).split(":")[0]
+    # a style slider's label is its value alone ("2d"): its message names the group too
+    name = getattr(block, "message_name", None) or (block.label or type(block).__name__).split(":")[0]
     if isinstance(block, (gr.Slider, gr.Number)) and block.minimum is not None and block.maximum is not None:
         name += f" (a number from {block.minimum:g} to {block.maximum:g})"
 
@@ -125,8 +126,8 @@ def _checked(block, preprocess, demo):
         try:
             return preprocess(payload)
         except gr.Error as e:
-            if e.print_exception:  # Gradio's own (a file type it does not take): one line in the log, too
-                raise user_error(e.message) from None
+            if e.print_exception:  # Gradio's own (out of range, a file type): one line in the log, too
+                raise user_error(e.message if takes_files else f"{name}: {e.message}") from None
             raise
         except Exception:  # noqa: BLE001 - Gradio's checks raise TypeError, ValueError, ...
             value = "this file" if takes_files else repr(payload)  # a file's repr holds its server path

@@ -201,6 +201,7 @@ def _style_tab(models):
             with gr.Row():
                 for value in values:
                     sliders.append(gr.Slider(0, 1, value=start[len(sliders)], step=0.05, label=value))
+                    sliders[-1].message_name = f"the {tag} slider {value}"
     strength = _strength_slider("its own style")
     button = gr.Button("Re-render", variant="primary")
 

@@ -173,7 +173,10 @@ def test_values_of_the_wrong_type_are_messages(client):
             client.predict(example, "3d -> 2d", MODEL, outside, api_name="/translate")
     restyle = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/restyle"]
     weights = ["abc" if p["label"] == "2d" else 1.0 for p in restyle["parameters"] if p["component"] == "Slider"]
-    with pytest.raises(AppError, match=r"2d \(a number from 0 to 1\) cannot take 'abc'"):
+    with pytest.raises(AppError, match=r"^the medium slider 2d \(a number from 0 to 1\) cannot take 'abc'"):
+        client.predict(example, "2d / cel / cel-desert", *weights, api_name="/restyle")
+    weights = [7 if p["label"] == "2d" else 1.0 for p in restyle["parameters"] if p["component"] == "Slider"]
+    with pytest.raises(AppError, match=r"^the medium slider 2d \(a number from 0 to 1\): Value 7 is greater than "):
         client.predict(example, "2d / cel / cel-desert", *weights, api_name="/restyle")
 
 
