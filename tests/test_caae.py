@@ -10,6 +10,7 @@ from hub import caae_nets, nets
 from hub.auto import from_pretrained
 from hub.caae import CAAE, decoder_inputs
 from hub.errors import ImageError
+from hub.imaging import to_uint8
 from tests.helpers import tiny_trainers, training_cli
 from trainer import caae
 from trainer.config import CAAEConfig
@@ -301,11 +302,13 @@ def test_the_label_steers_the_decoder(toyworld_64, tmp_path):
     z = np.random.default_rng(0).uniform(-1, 1, size=(2, 16)).astype(np.float32)
     first, last = model.styles[0], model.styles[-1]
     assert first != last
-    np.testing.assert_array_equal(model.decode(z, first), model.decode(z, first))
 
     def decoded(style):  # floats: a barely trained decoder's outputs differ by less than a grey level
         labels = np.repeat(model.label_vector(style)[None], len(z), axis=0)
         return np.asarray(model.decoder([z, labels]))
+
+    # decode(z, style) is the decoder under that style's label vector, in pixels
+    np.testing.assert_array_equal(model.decode(z, first), to_uint8(decoded(first)))
 
     assert np.abs(decoded(first) - decoded(last)).mean() > 1e-4  # a label the decoder ignored gives 0
 
