@@ -2,7 +2,7 @@
 (tests/helpers/tiny_trainers.py: nothing random happens in a step) with SGD, fit it for two steps
 of a global batch of 4 on fixed data - the CAAE in its adversarial phase, where all its
 networks train - through the trainers' own arrays input (each process feeds its share of
-a batch), and save how far its weights moved to OUT.npz.
+a batch), and save how far its weights moved, after the first step and after both, to OUT.npz.
 
 python -m tests.helpers.distributed_fit OUT [--devices N] [--distribute] [--reference REF]
 
@@ -57,10 +57,20 @@ def fit_and_save(out, scope, replicas):
         data = tiny_trainers.batch(model, 8)
         streams = [(data[0],), (data[1],)] if model == "cyclegan" else [data]  # the trainers' own layouts
         batches = arrays.Batches(streams, 4, seed=0, first_step=0, steps=2, share=distribute.process_share())
-        history = trainer.fit(arrays.for_fit(batches), epochs=1, shuffle=False, verbose=0)
+        first = {}
+
+        def after_the_first_step(batch, logs, trainer=trainer, first=first):
+            if batch == 0:
+                if hasattr(trainer, "jax_state_sync"):  # JAX's fit keeps the weights in its own state until then
+                    trainer.jax_state_sync()
+                first.update(enumerate(keras.ops.convert_to_numpy(v) for v in trainer.trainable_variables))
+
+        history = trainer.fit(arrays.for_fit(batches), epochs=1, shuffle=False, verbose=0,
+                              callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=after_the_first_step)])
         saved[f"{model}_step"] = trainer.step
         for i, (v, w) in enumerate(zip(trainer.trainable_variables, start)):
             saved[f"{model}_u{i:03d}"] = keras.ops.convert_to_numpy(v) - w
+            saved[f"{model}_first{i:03d}"] = first[i] - w
         print(model, "losses", {k: float(v[-1]) for k, v in history.history.items()})
     np.savez(out, **saved)
 
