@@ -93,9 +93,22 @@ def test_losses_are_finite_and_training_changes_the_generators(toyworld_64):
 
 @pytest.mark.parametrize("flags", [["--mixed-precision"], ["--jit-compile"], ["--input-pipeline", "arrays"]])
 @pytest.mark.slow
-def test_precision_xla_and_input_flags_train(toyworld_64, tmp_path, flags):
+def test_precision_xla_and_input_flags_train(toyworld_64, tmp_path, flags, monkeypatch):
+    compiled = []  # (the trainer, its generator's compute dtype, whether its step is XLA-compiled)
+    compile_ = keras.Model.compile
+
+    def spy(self, *args, **kwargs):
+        compile_(self, *args, **kwargs)
+        if hasattr(self, "gen_G"):  # the CycleGAN trainer, not a network inside it
+            compiled.append((self, self.gen_G.compute_dtype, self.jit_compile))
+
+    monkeypatch.setattr(keras.Model, "compile", spy)
     training_cli.run_in_process("trainer.cyclegan", ["--data", str(toyworld_64), *TINY, "--epochs", "1",
                                                      "--steps-per-epoch", "2", "--out", str(tmp_path / "run"), *flags])
+    (trainer, compute_dtype, jit), = compiled
+    # the flags took effect: bfloat16 compute, an XLA step (always on JAX)
+    assert compute_dtype == ("bfloat16" if "--mixed-precision" in flags else "float32")
+    assert jit == ("--jit-compile" in flags or keras.backend.backend() == "jax")
     model = CycleGAN.from_pretrained(tmp_path / "run" / "model", runtime="keras")
     for generator in model.generators.values():
         assert all(np.isfinite(w).all() for w in generator.get_weights())
