@@ -182,6 +182,37 @@ def test_values_of_the_wrong_type_are_messages(client):
 
 
 @pytest.mark.slow
+def test_the_queue_runs_two_pictures_at_once_and_turns_away_whoever_finds_16_waiting(app_server, tmp_path):
+    from gradio_client.utils import Status
+
+    # README, Security and limits, "Queue": slow picture jobs (the U-Net at the top Detail), 20 at once
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (512, 512, 3), np.uint8)).save(tmp_path / "p.png")
+    client = Client(app_server, verbose=False)
+    jobs = [client.submit(handle_file(str(tmp_path / "p.png")), "3d -> 2d", MODEL, 1024, api_name="/translate")
+            for _ in range(20)]
+    most = {Status.PROCESSING: 0, Status.IN_QUEUE: 0}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        codes = [job.status().code for job in jobs]
+        for code in most:
+            most[code] = max(most[code], codes.count(code))
+        refused = [job for job in jobs if job.done() and "Queue is full" in str(job.exception())]
+        if refused and most[Status.IN_QUEUE] == 16:
+            break
+        time.sleep(0.2)
+    for job in jobs:
+        job.cancel()  # the waiting ones leave the queue for the tests after this one
+    assert most == {Status.PROCESSING: 2, Status.IN_QUEUE: 16}, most
+    assert refused, [job.status().code for job in jobs]
+    for job in jobs:  # the server serves on: the two that ran end, the queue drains
+        try:
+            job.result(timeout=120)
+        except Exception:  # noqa: BLE001 - cancelled or refused
+            pass
+    assert Image.open(client.predict(handle_file(str(ui.EXAMPLES[0])), "3d -> 2d", api_name="/translate")).size
+
+
+@pytest.mark.slow
 def test_serving_contacts_no_host_on_the_web(client, web_trap, app_server):
     # Last in this module, after its traffic: ONNX Runtime's wheels report runs to
     # Microsoft unless told not to (hub.onnx_runtime), and Gradio reports usage and checks
