@@ -4,6 +4,7 @@ stands in for that install by making TensorFlow, Keras, Gradio and the other ext
 packages unimportable; its outputs are compared with the Keras runtime's here."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -220,3 +221,49 @@ def test_the_app_extra_serves_the_demo_without_tensorflow(tmp_path):
         process.terminate()
         process.wait(timeout=30)
     assert "ModuleNotFoundError" not in (tmp_path / "log.txt").read_text()
+
+
+WHEEL_SCRIPT = """
+import json, sys
+from pathlib import Path
+import numpy as np
+import space  # the package data: demo weights and examples
+from hub import CAAE, CycleGAN
+
+here = Path(space.__file__).parent
+assert "site-packages" in str(here), here  # the installed wheel, not the checkout
+photo = here / "examples" / "photos" / "coffee.jpg"
+cyclegan = CycleGAN.from_pretrained(here / "demo_models" / "cyclegan-toyworld-light")
+np.save(sys.argv[1] + "/translated.npy", np.asarray(cyclegan.translate(photo, "3d -> 2d")))
+caae = CAAE.from_pretrained(here / "demo_models" / "caae-toyworld")
+np.save(sys.argv[1] + "/restyled.npy", np.asarray(caae.restyle(photo, {"medium": "2d", "studio": "cel"})))
+cyclegan.save_pretrained(sys.argv[1] + "/saved")  # the card's template is package data too
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"tensorflow", "keras", "gradio", "cv2", "av"})))
+"""
+
+
+@pytest.mark.slow
+def test_the_core_install_from_a_built_wheel_in_a_fresh_environment(tmp_path):
+    """`pip install animation-style` with nothing but the core dependencies, from the wheel
+    (so a wheel that lacks its data files fails here), run outside the checkout."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist")], check=True, timeout=300)
+    wheel, = (tmp_path / "dist").glob("animation_style-*.whl")
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True, timeout=120)
+    install = subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
+                             capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-3000:]
+    (tmp_path / "out").mkdir()
+    result = subprocess.run([str(env / "bin" / "python"), "-c", WHEEL_SCRIPT, str(tmp_path / "out")], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, env={"PATH": os.environ["PATH"],
+                                                                               "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []  # none of the extras is there at all
+    photo = ROOT / "space" / "examples" / "photos" / "coffee.jpg"
+    demo = ROOT / "space" / "demo_models"
+    expected = np.asarray(CycleGAN.from_pretrained(demo / "cyclegan-toyworld-light").translate(photo, "3d -> 2d"))
+    assert np.array_equal(np.load(tmp_path / "out" / "translated.npy"), expected)
+    restyled = CAAE.from_pretrained(demo / "caae-toyworld").restyle(photo, {"medium": "2d", "studio": "cel"})
+    assert np.array_equal(np.load(tmp_path / "out" / "restyled.npy"), np.asarray(restyled))
+    assert "CycleGAN" in (tmp_path / "out" / "saved" / "README.md").read_text()
