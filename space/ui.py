@@ -32,14 +32,14 @@ PAPERS = ("[CycleGAN](https://arxiv.org/abs/1703.10593) (Zhu et al., ICCV 2017) 
 FPS_CHOICES = [("all frames", handlers.ALL_FRAMES)] + [(str(n), n) for n in range(1, handlers.MAX_FPS + 1)]
 
 
-class WholeNumberDropdown(gr.Dropdown):
-    """A dropdown of whole numbers that the API and MCP schemas call integers (Gradio's
-    Dropdown calls every choice a string, so MCP clients refuse the numbers it lists)."""
-
-    is_template = True  # drawn by Gradio's own Dropdown
-
-    def api_info(self):
-        return {"type": "integer", "enum": [value for _, value in self.choices]}
+def whole_number_dropdown(choices, **options):
+    """A Dropdown of whole numbers that the API and MCP schemas call integers (Gradio's
+    Dropdown calls every choice a string, so MCP clients refuse the numbers it lists). The
+    instance's schema is replaced rather than the class subclassed: Gradio writes a .pyi
+    file beside the module of every Component subclass."""
+    dropdown = gr.Dropdown(choices, **options)
+    dropdown.api_info = lambda: {"type": "integer", "enum": [value for _, value in dropdown.choices]}
+    return dropdown
 
 
 QUEUE_SIZE = 16  # waiting jobs beyond this are turned away with a "queue is full" message
@@ -239,7 +239,7 @@ def _video_tab(models, model_names, limits, output_dir, demo):
     with gr.Row():
         model = _model_picker(model_names)
         direction = _direction_picker(models, model_names)
-        fps = WholeNumberDropdown(FPS_CHOICES, value=2, label="Frames per second")
+        fps = whole_number_dropdown(FPS_CHOICES, value=2, label="Frames per second")
         steady = gr.Checkbox(value=True, label="Less flicker", elem_id="steady",
                              info="blend each frame with the previous one along the motion (optical flow)")
     with gr.Row():
