@@ -5,7 +5,8 @@ Options also come from the environment, as a Hugging Face Space sets them (a fla
 STYLE_CYCLEGAN (several joined by commas), STYLE_CAAE, STYLE_MAX_VIDEO_SECONDS,
 STYLE_MAX_VIDEO_JOB_SECONDS, STYLE_MAX_UPLOAD, GRADIO_SERVER_NAME, GRADIO_SERVER_PORT,
 GRADIO_MCP_SERVER. With nothing configured it serves the demo weights in
-space/demo_models, with no network needed.
+space/demo_models, with no network needed. Gradio's usage statistics are sent only with
+GRADIO_ANALYTICS_ENABLED=True.
 """
 
 import argparse
