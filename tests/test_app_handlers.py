@@ -11,7 +11,8 @@ from PIL import Image
 from hub import video
 from space import handlers, models, ui
 from tests.helpers import tiny_models
-from tests.helpers.media import probe, write_audio_only, write_bad_pictures, write_clip, write_odd_pictures
+from tests.helpers.media import (note_every_video, probe, write_audio_only, write_bad_pictures, write_clip,
+                                 write_odd_pictures)
 
 
 @pytest.fixture(scope="module")
@@ -205,14 +206,7 @@ def test_video_handler_writes_a_playable_mp4_and_reports_progress(app_models, tm
 
 def test_what_a_video_lost_on_the_way_is_shown_as_a_warning(app_models, tmp_path, monkeypatch):
     clip = write_clip(tmp_path / "clip.mp4", seconds=1.0, fps=10, audio=False)
-    real = video.translate_video
-
-    def damaged_sound(*args, **kwargs):
-        info = real(*args, **kwargs)
-        info.notes.append("its sound track is damaged after 0.4 s, so the sound stops there")
-        return info
-
-    monkeypatch.setattr(video, "translate_video", damaged_sound)
+    note_every_video(monkeypatch, "its sound track is damaged after 0.4 s, so the sound stops there")
     with pytest.warns(UserWarning, match=r"^Note: its sound track is damaged after 0.4 s, so the sound stops there.$"):
         out = handlers.translate_video(app_models, str(clip), "3d -> 2d", 2, tmp_path / "out")
     assert probe(out).frames == 2  # and the video is there

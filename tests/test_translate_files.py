@@ -54,16 +54,7 @@ def test_a_folder_with_a_bad_file_and_a_video(cyclegan_folder, inputs, tmp_path,
 
 def test_what_a_video_lost_on_the_way_is_a_note_in_the_summary(cyclegan_folder, inputs, tmp_path, capsys,
                                                                 monkeypatch):
-    from hub import video
-
-    real = video.translate_video
-
-    def damaged_sound(*args, **kwargs):
-        info = real(*args, **kwargs)
-        info.notes.append("its sound track is damaged after 0.4 s, so the sound stops there")
-        return info
-
-    monkeypatch.setattr(video, "translate_video", damaged_sound)
+    media.note_every_video(monkeypatch, "its sound track is damaged after 0.4 s, so the sound stops there")
     main(["translate", str(inputs / "clip.mp4"), "--model", str(cyclegan_folder), "--out", str(tmp_path), "--quiet"])
     printed = capsys.readouterr().out
     assert "1 written, 0 failed" in printed

@@ -95,6 +95,20 @@ def probe(path):
                      first_frame=decoded[0])
 
 
+def note_every_video(monkeypatch, note):
+    """hub.video.translate_video reports `note` (as for a damaged sound track) after its work."""
+    from hub import video
+
+    real = video.translate_video
+
+    def noted(*args, **kwargs):
+        info = real(*args, **kwargs)
+        info.notes.append(note)
+        return info
+
+    monkeypatch.setattr(video, "translate_video", noted)
+
+
 def write_bad_pictures(folder):
     """{what is wrong: path} for pictures the app must refuse with a message."""
     folder.mkdir(parents=True, exist_ok=True)
