@@ -97,6 +97,11 @@ def push_demo_models(namespace, token=None):
     return [by_name[p.name] for p in DEMO_CYCLEGANS], by_name[DEMO_CAAE.name]
 
 
+def space_variables(cyclegan, caae):
+    """The Space's variables that name the model repos it serves (app.py reads them)."""
+    return {key: value for key, value in (("STYLE_CYCLEGAN", ",".join(cyclegan)), ("STYLE_CAAE", caae)) if value}
+
+
 def deploy(space_id, cyclegan=(), caae=None, private=None, token=None):
     """Upload the Space in one commit, then set its model variables; -> the commit URL.
     A Space this call created is deleted again if the upload fails, so a failed deploy
@@ -116,15 +121,14 @@ def deploy(space_id, cyclegan=(), caae=None, private=None, token=None):
             raise DeployError(f"the upload failed: {type(e).__name__}: {e}\n{_undo_creation(api, space_id, existed)}"
                               "Run the same command again to retry.") from e
     done = []
-    for key, value in (("STYLE_CYCLEGAN", ",".join(cyclegan)), ("STYLE_CAAE", caae)):
-        if value:
-            try:
-                api.add_space_variable(space_id, key, value)
-            except Exception as e:  # noqa: BLE001
-                raise DeployError(f"the files were uploaded ({commit.commit_url}), but setting {key} failed: "
-                                  f"{type(e).__name__}: {e}\nSet so far: {', '.join(done) or 'none'}. Set {key}={value} "
-                                  "in the Space's settings, or run the same command again.") from e
-            done.append(key)
+    for key, value in space_variables(cyclegan, caae).items():
+        try:
+            api.add_space_variable(space_id, key, value)
+        except Exception as e:  # noqa: BLE001
+            raise DeployError(f"the files were uploaded ({commit.commit_url}), but setting {key} failed: "
+                              f"{type(e).__name__}: {e}\nSet so far: {', '.join(done) or 'none'}. Set {key}={value} "
+                              "in the Space's settings, or run the same command again.") from e
+        done.append(key)
     return commit.commit_url
 
 
@@ -156,9 +160,7 @@ def dry_run(space_id, cyclegan=(), caae=None, demo_namespace=None):
         lines += [f"  {p.relative_to(tmp).as_posix()}  {p.stat().st_size:,} bytes" for p in files]
         models = SpaceCard.load(Path(tmp) / "README.md").data.models
     lines.append(f"its card's models: {', '.join(models) if models else 'none (the demo weights inside it)'}")
-    for key, value in (("STYLE_CYCLEGAN", ",".join(cyclegan)), ("STYLE_CAAE", caae)):
-        if value:
-            lines.append(f"would set the variable {key}={value}")
+    lines += [f"would set the variable {key}={value}" for key, value in space_variables(cyclegan, caae).items()]
     return lines
 
 
