@@ -47,7 +47,7 @@ def _data_rows(config):
 
 
 def _eval_rows(evaluation):
-    judged = evaluation.get("judged", {})  # the style classifier's verdicts on the same pairs
+    judged = evaluation.get("judged", {}).get("directions", {})  # the style classifier's verdicts on the same pairs
     rows = [{"direction": direction, "name": name, **metrics, "judged": judged.get(direction, {}).get(name)}
             for direction, outputs in evaluation.get("directions", {}).items()
             for name, metrics in sorted(outputs.items(), key=lambda item: OUTPUT_ORDER.get(item[0], 9))]
@@ -104,10 +104,9 @@ def _eval_results(evaluation, flicker, dataset):
     for direction, outputs in evaluation.get("look", {}).items():
         results += [result(metric, f"{metric.replace('_', ' ')} {direction}", outputs["model"][metric])
                     for metric in ("outline_f1", "edge_sharpness", "flat_texture") if metric in outputs["model"]]
-    for direction, judged in evaluation.get("judged", {}).items():
-        if direction != "tag":
-            results.append(result("accuracy", f"judged {evaluation['judged']['tag']} of the target, {direction}, "
-                                  "the pairs", judged["model"]))
+    for direction, judged in evaluation.get("judged", {}).get("directions", {}).items():
+        results.append(result("accuracy", f"judged {evaluation['judged']['tag']} of the target, {direction}, "
+                              "the pairs", judged["model"]))
     style = evaluation.get("style", {})
     for direction, d in style.get("directions", {}).items():
         results.append(result("accuracy", f"judged {style['tag']} of the target, {direction}",
@@ -229,7 +228,7 @@ def _code_url(links):
 
 def _onnx_snippet(config, repo_id, onnx_files):
     """A CycleGAN's a2b with ONNX Runtime, numpy, Pillow and huggingface_hub alone: the
-    `translate(..., flat_fills=False)` path written out (tests/test_model_folder.py runs it
+    `translate(..., flat_fills=False)` path written out (tests/test_core_install.py runs it
     against the package)."""
     network = "generator_a2b.onnx"
     if config["architecture"] != "cyclegan" or network not in onnx_files:

@@ -69,7 +69,7 @@ def test_paired_judged_counts_the_translated_pairs(toyworld_32_clip):
     judge = style_scores.judge(toyworld_32_clip, "medium=3d", "medium=2d")
     assert judge[0].tag == "medium" and judge[1:] == ("3d", "2d")
     results = paired.evaluate(identity_model(32), toyworld_32_clip, "medium=3d", "medium=2d", judge=judge)
-    judged = results["judged"]["3d -> 2d"]
+    judged = results["judged"]["directions"]["3d -> 2d"]
     assert judged["target value"] == "2d" and judged["model"] == judged["identity"] <= 0.2 <= 0.8 <= judged["target"]
     # a translator that returns each input's own pair is judged as the pairs' targets are
     rows_a, rows_b = paired_rows(toyworld_32_clip, "medium=3d", "medium=2d", "test")
@@ -79,7 +79,7 @@ def test_paired_judged_counts_the_translated_pairs(toyworld_32_clip):
     oracle = identity_model(32)
     oracle.translate_array = lambda images, direction: np.stack([pair_of.get(i.tobytes(), i) for i in images])
     perfect = paired.evaluate(oracle, toyworld_32_clip, "medium=3d", "medium=2d", judge=judge)
-    assert perfect["judged"]["3d -> 2d"]["model"] == perfect["judged"]["3d -> 2d"]["target"]
+    assert perfect["judged"]["directions"]["3d -> 2d"]["model"] == perfect["judged"]["directions"]["3d -> 2d"]["target"]
     assert "judged: the style classifier's share of the pairs" in paired.format_table(perfect)
     assert "judged" not in paired.evaluate(oracle, toyworld_32_clip, "medium=3d", "medium=2d")
 
@@ -95,7 +95,7 @@ def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     assert set(scores["label_classifier_accuracy"]) == {"medium", "studio"}
     # the paired restyles are judged too, each label value on its own
     for direction, value in (("3d -> 2d", "medium=2d"), ("2d -> 3d", "medium=3d")):
-        assert results["per_label"][value]["judged"] == results["judged"][direction]["model"]
+        assert results["per_label"][value]["judged"] == results["judged"]["directions"][direction]["model"]
     for row in scores["per_label"].values():
         assert set(row) == {"medium", "studio"} and all(0 <= v <= 1 for v in row.values())
     assert scores["slider"]["target"] == {"tag": "medium", "value": "2d"}
@@ -113,7 +113,7 @@ def test_caae_scores_per_label_and_slider(toyworld_32_clip, tmp_path, capsys):
     assert "Style classifier" in card and "Restyled under each training style" in card
     assert "| 2d / watercolor |" in card and "whole style: p(medium=2d)" in card
     judged = f"| 3d -> 2d | model | {results['directions']['3d -> 2d']['model']['l1']:.4f} |"
-    assert judged in card and f"| {results['judged']['3d -> 2d']['model']:.3f} |" in card.split(judged)[1].split("\n")[0]
+    assert judged in card and f"| {results['judged']['directions']['3d -> 2d']['model']:.3f} |" in card.split(judged)[1].split("\n")[0]
     assert "name: judged medium of the target, 3d -> 2d, the pairs" in card
     assert CAAE.from_pretrained(folder).config["evaluation"]["style"]["per_label"] == scores["per_label"]
 

@@ -79,7 +79,7 @@ def evaluate(model, data, domain_a, domain_b, split="test", size=None, images=No
         row["model"] = image_metrics(translated, target)
         row["identity"] = image_metrics(source, target)
         if classifier is not None:
-            results.setdefault("judged", {"tag": classifier.tag})[direction.name] = {
+            results.setdefault("judged", {"tag": classifier.tag, "directions": {}})["directions"][direction.name] = {
                 "target value": target_value, **{name: classifier.share(images, target_value) for name, images in (
                     ("model", translated), ("identity", source), ("target", target))}}
         masks = (outlines.load_masks([r["outline"] for r in target_rows], size)
@@ -171,7 +171,7 @@ def format_table(results):
         lines += ["", f"judged: the style classifier's share of the pairs it assigns to the target {judged['tag']}",
                   f"{'direction':<16}{'model':>8}{'identity':>10}{'target':>8}"]
         lines += [f"{direction:<16}{m['model']:>8.3f}{m['identity']:>10.3f}{m['target']:>8.3f}"
-                  for direction, m in judged.items() if direction != "tag"]
+                  for direction, m in judged["directions"].items()]
     if "per_label" in results:
         lines += ["", "per label value: restyled to it (SSIM to the target, identity's; the look where the "
                   "targets have outlines; the share judged the target's style), and its images reconstructed "
