@@ -71,6 +71,8 @@ def fake_hub(monkeypatch, tmp_path):
                             hub.endpoint + "/{repo_id}/resolve/{revision}/{filename}")
         monkeypatch.setenv("HF_TOKEN", "hf_fake_token_for_tests")
         monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
+        monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)  # weights take the LFS path (see fake_hub.py)
+        monkeypatch.setenv("HF_HUB_DISABLE_XET", "1")
         hub.env = {**os.environ, "HF_ENDPOINT": hub.endpoint}  # for subprocesses
         yield hub
 

@@ -1,6 +1,7 @@
 """`python -m space.deploy`: the Space's files, card and variables, uploaded in one commit
 through huggingface_hub's real client to the fake Hub on 127.0.0.1."""
 
+import hashlib
 import os
 import re
 import subprocess
@@ -42,6 +43,8 @@ def test_deploy_uploads_the_space_in_one_commit(fake_hub):
         if name not in ("space/deploy.py", "space/pins.py"):  # run from the checkout only
             assert files[name] == path.read_bytes(), name
     assert not [name for name in files if "__pycache__" in name or name.startswith("trainer/")]
+    binary = [name for name in files if name.endswith((".onnx", ".png", ".jpg"))]
+    assert binary and all(hashlib.sha256(files[name]).hexdigest() in fake_hub.lfs_objects for name in binary)
 
 
 def test_the_space_requirements_cover_what_the_app_imports():

@@ -1,9 +1,13 @@
 """A small Hugging Face Hub on 127.0.0.1 for tests: the endpoints huggingface_hub's
-client calls to create a repo, commit files (uploaded inline as "regular" files, so no
-LFS or Xet storage is involved), list a revision and download files. As the Hub does, it
-wants a known token for every write (TOKENS: token -> user), puts a repo id without a
-namespace under the token's user, and hides private repos from anyone but their owner.
-Point the client at it with HF_ENDPOINT (see the `fake_hub` fixture in tests/conftest.py)."""
+client calls to create a repo, commit files, list a revision and download files. As the
+Hub does, it wants a known token for every write (TOKENS: token -> user), puts a repo id
+without a namespace under the token's user, hides private repos from anyone but their
+owner, and takes weights and other binary files only through LFS: the preupload answer
+sends them to the LFS batch endpoint, the client PUTs each object to the URL it is given,
+and the commit names them by sha256; a binary file sent inline is refused. The Xet path
+(a content-addressed store that hf_xet's Rust client speaks to) is not served, so the
+`fake_hub` fixture (tests/conftest.py) sets HF_HUB_DISABLE_XET, as for a client without
+hf_xet; the Hub takes both. Point the client at it with HF_ENDPOINT."""
 
 import base64
 import hashlib
@@ -19,6 +23,17 @@ REPO = r"(?P<repo>[\w.-]+/[\w.-]+)"
 KIND = r"(?:models|spaces)"  # one namespace here: tests do not reuse a name across kinds
 REV = r"(?P<rev>[^/]+)"
 TOKENS = {"hf_fake_token_for_tests": "ana"}  # the fake_hub fixture sets HF_TOKEN to this one
+# Patterns of the .gitattributes a new Hub repo starts with, for the files this project writes
+LFS_SUFFIXES = (".onnx", ".keras", ".h5", ".safetensors", ".bin", ".pb", ".tflite", ".npz", ".zip", ".tar.gz")
+REGULAR_LIMIT = 10 * 1024 * 1024  # the Hub sends larger files to LFS whatever their type
+
+
+def sha256_hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def needs_lfs(path, size, sample):
+    return path.endswith(LFS_SUFFIXES) or size > REGULAR_LIMIT or b"\0" in sample
 
 
 def git_blob_id(data):
@@ -34,6 +49,9 @@ class FakeHub:
         # 403: refused at once, as for a token without write access
         self.requests = []  # (method, path) of every request, for assertions
         self.commit_messages = []  # the summary of every commit, in order
+        self.lfs_objects = {}  # sha256 hex -> bytes, as the LFS store holds them
+        self.lfs_uploads = []  # (sha256 hex, size) of every object PUT to the store
+        self.fail_lfs_uploads = False  # True: the store answers 403 to every PUT (an expired upload URL)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -119,7 +137,14 @@ class FakeHub:
                 return found
 
             def _body(self):
-                return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+                    return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                chunks = []  # a streamed upload (a file object's PUT) comes in chunks
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+                self.rfile.readline()
+                return b"".join(chunks)
 
             def do_POST(self):
                 self._route([
@@ -130,7 +155,12 @@ class FakeHub:
                     (rf"/api/{KIND}/{REPO}/branch/{REV}", self.create_branch),
                     (rf"/api/{KIND}/{REPO}/discussions", self.create_pull_request),
                     (rf"/api/spaces/{REPO}/variables", self.add_variable),
+                    (rf"/(?:spaces/)?{REPO}\.git/info/lfs/objects/batch", self.lfs_batch),
+                    (r"/lfs-store/verify", self.lfs_verify),
                 ])
+
+            def do_PUT(self):
+                self._route([(r"/lfs-store/(?P<oid>[0-9a-f]{64})", self.lfs_put)])
 
             def do_GET(self):
                 self._route([
@@ -177,8 +207,41 @@ class FakeHub:
 
             def preupload(self, repo, rev):
                 files = json.loads(self._body())["files"]
-                self._send(200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                                           for f in files]})
+                modes = ["lfs" if needs_lfs(f["path"], f["size"], base64.b64decode(f["sample"])) else "regular"
+                         for f in files]
+                self._send(200, {"files": [{"path": f["path"], "uploadMode": mode, "shouldIgnore": False}
+                                           for f, mode in zip(files, modes)]})
+
+            def lfs_batch(self, repo):
+                """The LFS batch API (git-lfs docs/api/batch.md): an upload action for each object
+                the store lacks, none for one it holds."""
+                payload = json.loads(self._body())
+                if payload.get("operation") != "upload" or "basic" not in payload.get("transfers", ["basic"]):
+                    return self._send(422, {"message": "this fake Hub takes basic uploads only"})
+                objects = []
+                for obj in payload["objects"]:
+                    answer = {"oid": obj["oid"], "size": obj["size"]}
+                    if obj["oid"] not in hub.lfs_objects:
+                        answer["actions"] = {"upload": {"href": f"{hub.endpoint}/lfs-store/{obj['oid']}"},
+                                             "verify": {"href": f"{hub.endpoint}/lfs-store/verify"}}
+                    objects.append(answer)
+                self._send(200, {"transfer": "basic", "objects": objects}, content_type="application/vnd.git-lfs+json")
+
+            def lfs_put(self, oid):
+                data = self._body()
+                if hub.fail_lfs_uploads:
+                    return self._send(403, b"<Error><Code>AccessDenied</Code></Error>", content_type="application/xml")
+                if sha256_hex(data) != oid:
+                    return self._send(400, {"error": "the object's sha256 is not its oid"})
+                hub.lfs_objects[oid] = data
+                hub.lfs_uploads.append((oid, len(data)))
+                self._send(200)
+
+            def lfs_verify(self):
+                obj = json.loads(self._body())
+                if obj["oid"] not in hub.lfs_objects or len(hub.lfs_objects[obj["oid"]]) != obj["size"]:
+                    return self._send(404, {"message": "object not found"})
+                self._send(200, {})
 
             def create_branch(self, repo, rev):
                 self._body()
@@ -211,7 +274,15 @@ class FakeHub:
                 for line in body.splitlines():
                     item = json.loads(line)
                     if item["key"] == "file":
-                        files[item["value"]["path"]] = base64.b64decode(item["value"]["content"])
+                        data = base64.b64decode(item["value"]["content"])
+                        if needs_lfs(item["value"]["path"], len(data), data[:512]):
+                            return self._send(400, {"error": f"Your push was rejected because it contains binary "
+                                                             f"files ({item['value']['path']}): use LFS"})
+                        files[item["value"]["path"]] = data
+                    elif item["key"] == "lfsFile":
+                        if item["value"]["oid"] not in hub.lfs_objects:
+                            return self._send(400, {"error": f"LFS object {item['value']['oid']} was never uploaded"})
+                        files[item["value"]["path"]] = hub.lfs_objects[item["value"]["oid"]]
                     elif item["key"] == "deletedFile":
                         files.pop(item["value"]["path"], None)
                     elif item["key"] == "header":
@@ -244,8 +315,13 @@ class FakeHub:
                 if (found := self._revision(repo, rev)) is None:
                     return
                 _, files = found
-                self._send(200, [{"type": "file", "path": name, "size": len(data), "oid": git_blob_id(data)}
-                                 for name, data in sorted(files.items())])
+                entries = []
+                for name, data in sorted(files.items()):
+                    entry = {"type": "file", "path": name, "size": len(data), "oid": git_blob_id(data)}
+                    if sha256_hex(data) in hub.lfs_objects:
+                        entry["lfs"] = {"oid": sha256_hex(data), "size": len(data), "pointerSize": 134}
+                    entries.append(entry)
+                self._send(200, entries)
 
             def resolve(self, repo, rev, filename):
                 if (found := self._revision(repo, rev)) is None:
@@ -254,7 +330,9 @@ class FakeHub:
                 if filename not in files:
                     return self._send(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
                 data = files[filename]
-                self._send(200, data, {"X-Repo-Commit": sha, "ETag": f'"{git_blob_id(data)}"'},
-                           content_type="application/octet-stream")
+                headers = {"X-Repo-Commit": sha, "ETag": f'"{git_blob_id(data)}"'}
+                if sha256_hex(data) in hub.lfs_objects:  # as the Hub's redirect to its CDN says of an LFS file
+                    headers.update({"X-Linked-Etag": f'"{sha256_hex(data)}"', "X-Linked-Size": str(len(data))})
+                self._send(200, data, headers, content_type="application/octet-stream")
 
         return Handler
