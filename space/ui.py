@@ -244,7 +244,8 @@ def _video_tab(models, model_names, limits, output_dir, demo):
                              info="blend each frame with the previous one along the motion (optical flow)")
     with gr.Row():
         with gr.Column():
-            clip = gr.File(file_types=["video", ".gif"], label="Video or GIF", elem_id="clip")
+            # MPEG transport streams (camcorders, broadcasts) by name: Python's mimetypes calls .ts TypeScript
+            clip = gr.File(file_types=["video", ".gif", ".ts", ".mts", ".m2ts"], label="Video or GIF", elem_id="clip")
             first_frame = gr.Image(type="pil", label="Its first frame", interactive=False, height=240,
                                    elem_id="first-frame")
             clip_facts = gr.Markdown(elem_id="clip-facts")

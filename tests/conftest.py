@@ -30,6 +30,7 @@ if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
 import pytest  # noqa: E402 - after the thread settings, which the backends read when they start
 from huggingface_hub import constants
 
+from tests.helpers.app_process import running_app
 from tests.helpers.fake_hub import FakeHub
 from trainer.data import toyworld_dataset
 
@@ -129,40 +130,9 @@ def app_process(tmp_path_factory, web_trap):
     port of 127.0.0.1, with an 8 s video cap and a 2 MB upload limit so that both can be
     tested quickly, and `web_trap` as its proxy to the web. Yields its Popen, with its URL
     as `.url` and its console log's path as `.log`."""
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    root = Path(__file__).resolve().parents[1]
     log = tmp_path_factory.mktemp("app") / "app.log"
-    # as a user starts it: no settings that keep Gradio or the Hub off the web
-    env = {**{k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "GRADIO_ANALYTICS_ENABLED")},
-           "HTTP_PROXY": web_trap.url, "HTTPS_PROXY": web_trap.url, "NO_PROXY": "127.0.0.1,localhost"}
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--max-video-seconds", "8",
-                                    "--max-upload", "2mb", "--mcp"],
-                                   cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"app.py did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-    process.url, process.log = url, log
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
+    with running_app(log, web_trap.url, "--max-video-seconds", "8", "--max-upload", "2mb", "--mcp") as process:
+        yield process
 
 
 @pytest.fixture(scope="session")

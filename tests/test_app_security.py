@@ -20,7 +20,8 @@ from PIL import Image
 from hub import imaging
 from space import payloads, ui
 from tests.helpers.app_events import call, file_events, mcp, start_and_leave, upload
-from tests.helpers.media import probe, write_clip
+from tests.helpers.app_process import running_app
+from tests.helpers.media import probe, write_clip, write_growing_stream
 
 MODEL = "demo: cyclegan-toyworld"
 
@@ -163,6 +164,31 @@ def test_all_frames_of_a_high_frame_rate_clip_is_refused_before_any_work(client,
     with pytest.raises(AppError, match="at 200 frames per second this 2.0 s video makes 400 frames, over the "
                                        "limit of 240; choose a lower frame rate"):
         client.predict(handle_file(str(clip)), "3d -> 2d", 0, api_name="/translate_video")
+
+
+def test_frames_over_the_size_limit_are_refused_even_past_the_header(client, tmp_path):
+    clip = write_clip(tmp_path / "huge.mp4", seconds=0.2, fps=10, width=4104, height=4104, audio=False)
+    with pytest.raises(AppError, match=r"huge\.mp4: frames of 4104 x 4104 are over the limit of 16,777,216 pixels"):
+        client.predict(handle_file(str(clip)), "3d -> 2d", 2, api_name="/translate_video")
+    # an MPEG-TS whose header says 16 x 16 px, then frames over the limit: FFmpeg refuses them unallocated
+    grows = write_growing_stream(tmp_path / "grows.ts", [(16, 16, 10), (4104, 4104, 2)])
+    with pytest.raises(AppError, match="the video is damaged after 0.8 s, or its frames there grow past the limit "
+                                       "of 16,777,216 pixels"):
+        client.predict(handle_file(str(grows)), "3d -> 2d", 0, api_name="/translate_video")
+
+
+@pytest.mark.slow
+def test_a_video_job_past_its_time_limit_stops_with_a_message(tmp_path, web_trap):
+    with running_app(tmp_path / "app.log", web_trap.url, "--max-video-job-seconds", "1") as app:
+        quick = Client(app.url, verbose=False, download_files=True)
+        clip = write_clip(tmp_path / "slow.mp4", seconds=2, fps=30, width=1280, height=720, audio=False)
+        started = time.monotonic()
+        with pytest.raises(AppError, match="translating this video took longer than the 1 s limit of one job"):
+            quick.predict(handle_file(str(clip)), "3d -> 2d", 0, MODEL, True, api_name="/translate_video")
+        assert time.monotonic() - started < 20  # every frame of it took 6.5 s here
+        picture = quick.predict(handle_file(str(ui.EXAMPLES[0])), "3d -> 2d", api_name="/translate")
+        assert Image.open(picture).size == Image.open(ui.EXAMPLES[0]).size  # the app serves on
+    assert "Traceback" not in (tmp_path / "app.log").read_text()
 
 
 def test_values_of_the_wrong_type_are_messages(client):
