@@ -127,7 +127,7 @@ class HubModel(ModelHubMixin, library_name=model_card.LIBRARY_NAME, tags=model_c
                 return push.push_folder(tmp, repo_id, private=private, token=token, commit_message=commit_message,
                                         branch=branch, create_pr=create_pr, allow_patterns=allow_patterns,
                                         ignore_patterns=ignore_patterns, delete_patterns=delete_patterns,
-                                        render_card=False)
+                                        render_card=False, ensure_repo=False)
             except PushError as e:  # its retry command names this temporary folder, about to go
                 raise PushError(f"pushing to {repo_id} failed: {e.__cause__!r}. Nothing was uploaded: "
                                 "call push_to_hub again, or save_pretrained and `python -m hub push` the "

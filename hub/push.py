@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 def push_folder(folder, repo_id, private=None, token=None, commit_message=None, branch=None, create_pr=None,
-                allow_patterns=None, ignore_patterns=None, delete_patterns=None, render_card=True):
+                allow_patterns=None, ignore_patterns=None, delete_patterns=None, render_card=True, ensure_repo=True):
     """Create `repo_id` if needed and upload `folder` (a model folder) in one commit, to
     `branch` or as a pull request (create_pr). Files of the repo that the folder lacks are
     deleted in the same commit (files dropped since the last push), unless allow_patterns or
@@ -23,13 +23,15 @@ def push_folder(folder, repo_id, private=None, token=None, commit_message=None, 
     are installed: the core install runs ONNX only. The token defaults to HF_TOKEN or the
     one `hf auth login` saved. render_card: re-render the card so that its code snippets
     name the repo. A repo id without a namespace goes to the token's user, as the Hub's
-    create_repo resolves it; an invalid one is refused before any work. -> huggingface_hub's
+    create_repo resolves it; an invalid one is refused before any work. ensure_repo=False:
+    the caller has created `repo_id` and resolved it already. -> huggingface_hub's
     CommitInfo (a str of the commit URL, with .oid and .pr_url), as the mixin's push returns."""
     folder = Path(folder)
     validate_repo_id(repo_id)
     api = HfApi(token=token)
     try:
-        repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
+        if ensure_repo:
+            repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
     except Exception as e:  # noqa: BLE001 - network, auth and server errors all end the same way
         raise _failed(folder, repo_id, e) from e
     missing = model_folder.missing_onnx(folder)

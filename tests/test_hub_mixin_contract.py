@@ -131,6 +131,7 @@ def test_push_resolves_the_namespace_and_returns_the_commit_info(fake_hub, tmp_p
     assert commit.repo_url.repo_id == "ana/bare-name" and re.fullmatch(r"[0-9a-f]{40}", commit.oid)
     assert commit == commit.commit_url and commit.pr_url is None
     assert fake_hub.commit_messages == ["Push model using huggingface_hub."]  # the mixin's default
+    assert fake_hub.requests.count(("POST", "/api/repos/create")) == 1
     assert 'CycleGAN.from_pretrained("ana/bare-name")' in fake_hub.files("ana/bare-name")["README.md"].decode()
     # save_pretrained(push_to_hub=True) without a repo id: the folder's name, under the token's user
     model.save_pretrained(tmp_path / "toy-model", push_to_hub=True, commit_message="weights")
