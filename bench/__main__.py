@@ -1,4 +1,4 @@
-"""`python -m bench`: every speed figure of the README on this machine in one run, each
+"""`python -m bench`: every speed figure of docs/results.md on this machine in one run, each
 next to its baseline measured in the same run, so the ratios hold on noisy machines.
 
 On TensorFlow: training (the seed's step vs the project's, U-Net and ResNet, and the
@@ -8,7 +8,7 @@ KERAS_BACKEND=jax (GPU machines without TensorFlow): the JAX training benchmark
 (CycleGAN and CAAE), batch sizes and precisions, with MFU.
 
 `python -m bench [--quick] [--parts inference video]`: --quick runs every part at toy sizes in a
-few minutes, to check the benchmarks themselves; the README's numbers come from the full run.
+few minutes, to check the benchmarks themselves; docs/results.md's numbers come from the full run.
 """
 
 import argparse

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CAAE's look at 128 px (issue 49; README, Results, "The CAAE's look"): each row trains a
+# The CAAE's look at 128 px (docs/results.md, "The CAAE's look at 128 px"): each row trains a
 # CAAE on toyworld at 128 px (base 32, batch 8, 1 pretraining + 3 adversarial epochs of 450
 # steps: 1,800 steps), then `python -m trainer.evaluate` scores it on the held-out cel pairs
 # (3d renders restyled under their cel pair's labels; runs/celeval_NAME.json). Rows add one

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's GPU measurements in one call on a GPU machine with JAX but no TensorFlow
+# docs/results.md's GPU measurements in one call on a GPU machine with JAX but no TensorFlow
 # and no network: `bash bench/gpu.sh [WHEELS_DIR]`, run from the repository root.
 # WHEELS_DIR (default wheels, git-ignored) holds keras, namex and optree wheels for that machine's
 # Python; they are installed without dependencies, since the machine has the rest.

@@ -49,8 +49,7 @@ def random_cyclegan(folder, generator="unet", upsample="transpose", full_size_he
 
 # Idle time before each model's frames: the last model's runtime threads (ONNX Runtime's
 # workers, TensorFlow's pools) spin for a while after a run, and on 2 cores that made the
-# next model up to 1.7x slower (the seed U-Net in ONNX Runtime, one frame of each model in
-# turn: 136 ms against 78 without spinning). The app runs one network at a time; so does this.
+# next model measurably slower. The app runs one network at a time; so does this.
 SETTLE_SECONDS = 0.2
 
 

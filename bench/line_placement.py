@@ -1,4 +1,4 @@
-"""Where a model's lines go, against the cel renders' outlines (README, "The 2D look"). The
+"""Where a model's lines go, against the cel renders' outlines (docs/results.md, "The 2D look at 128 px"). The
 outline F1 counts a line only within 1 px of the render's; this splits the rest into lines
 drawn a little off, far off, or not at all, and singles out the horizon.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The 2D look's ablation at 128 px (README, Results, "The 2D look"): every row trains the same
+# The 2D look's ablation at 128 px (docs/results.md, "The 2D look at 128 px"): every row trains the same
 # U-Net (base 32, resize upsampling; _full rows and the cartoon preset with --full-size-head) on toyworld
 # at 128 px, batch 4, 1800 steps (4 epochs of 450; the b16 rows base 16), then `python -m trainer.evaluate` scores it
 # on the held-out pairs twice: against every 2d render (runs/eval_NAME.json) and against the cel

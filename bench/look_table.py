@@ -1,4 +1,4 @@
-"""The README's 2D look tables from `bash bench/look_ablation.sh`'s results: one markdown row
+"""docs/results.md's 2D look tables from `bash bench/look_ablation.sh`'s results: one markdown row
 per evaluated model, with the identity and the target render first, for the pairs of every
 2d render (runs/eval_NAME.json) or the cel studio's only (--cel: runs/celeval_NAME.json).
 

@@ -8,8 +8,8 @@ export gives the Keras network's outputs within 1e-4.
 
 Each way runs in a fresh process of its own, which builds the network with the same seed:
 its peak resident memory (VmHWM) is the process's, and that of the export's child where
-there is one (ru_maxrss of its children). The baseline needs about 18 GB for the seed's
-U-Net: leave it out on a smaller machine.
+there is one (ru_maxrss of its children). The baseline needs tens of GB for the seed's
+U-Net (docs/results.md): leave it out on a smaller machine.
 """
 
 import argparse

@@ -1,5 +1,5 @@
 """Flat fills: an edge-preserving smoothing of a generator's output, for models trained
-towards a cel look (README, "The 2D look").
+towards a cel look (docs/results.md, "The 2D look at 128 px").
 
 A GAN trained on a CPU budget paints cel regions with grain where the target frames are
 flat. Mean-shift filtering (OpenCV's pyrMeanShiftFiltering) replaces each pixel by the
@@ -9,7 +9,7 @@ post-process at inference, as White-box cartoonization's guided filter is; a mod
 folder's config.json says which directions' outputs get it ("flat_fills").
 
 OpenCV comes with the app and train extras, not with the core install: there the same
-filter runs in numpy (hub.mean_shift, pixel for pixel OpenCV's, about 12x slower), so a
+filter runs in numpy (hub.mean_shift, pixel for pixel OpenCV's, and slower), so a
 picture translated in the core install is the app's.
 """
 
@@ -21,9 +21,9 @@ from hub.directions import KEYS
 from hub.errors import HubError
 from hub.labels import LabelSpace
 
-# Measured on toyworld's 101 held-out cel pairs at 128 px (README, "The 2D look"): a 3 px
-# window and 20 grey levels of colour distance lower the grain by a third and keep the
-# outlines (F1 unchanged); wider windows or distances flatten more and lose thin lines.
+# Chosen on toyworld's held-out cel pairs at 128 px (docs/results.md, "The 2D look at 128 px"):
+# they lower the grain and keep the outlines; wider windows or distances flatten more and
+# lose thin lines.
 RADIUS_PER_128_PX = 3
 COLOUR_DISTANCE = 20
 NETWORK_SIZE = 128  # where the window above was measured
@@ -73,7 +73,7 @@ def window(network_size):
     """(radius, pyramid levels) of the mean shift for outputs of `network_size` px. Above
     128 px the window stays 3 px and the pyramid gets one level more for each halving down to
     128 px: OpenCV filters the coarsest level and refines only near edges on the finer ones.
-    At 512 px that is 15x as fast as a 12 px window, whose cost grows with its area (14.5
-    against 217 ms a frame on 2 cores, bench.inference), at 37 dB PSNR from its output."""
+    That is far faster than a window scaled with the size, whose cost grows with its area,
+    and close to its output (bench.inference; docs/results.md)."""
     halvings = max(0, round(math.log2(network_size / NETWORK_SIZE)))
     return max(1, round(RADIUS_PER_128_PX * network_size / NETWORK_SIZE / 2 ** halvings)), 1 + halvings

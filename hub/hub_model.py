@@ -21,7 +21,7 @@ from hub.errors import PushError
 def predict_in_batches(net, inputs, batch_size):
     """A network's outputs for float32 `inputs` (one array, or a list of aligned arrays),
     `batch_size` rows at a time: an array, or a list of arrays for a network with several
-    outputs. predict_on_batch is Keras' compiled inference step (~1.3x faster than a plain
+    outputs. predict_on_batch is Keras' compiled inference step (faster than a plain
     call on CPU); hub.onnx_runtime.OnnxNetwork has it too."""
     arrays = inputs if isinstance(inputs, list) else [inputs]
     batches = [net.predict_on_batch([a[i:i + batch_size] for a in arrays] if len(arrays) > 1 else arrays[0][i:i + batch_size])

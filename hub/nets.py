@@ -323,26 +323,26 @@ def light_generator(base_filters=64, blocks=LIGHT_BLOCKS, full_size_head=False, 
     the last conv gives each half-size position its 2x2 block of RGB (depth-to-space,
     ESPCN's sub-pixel conv). No conv runs at full size. It replaced a full-size stage (a
     3x3 conv in, a resize step and a 3x3 RGB conv out) and two of six blocks: distilled
-    from the 128 px demo U-Net, outline F1 outside the horizon strip 0.530 against 0.543,
-    at 12.0 ms a 256 px frame in ONNX Runtime against 18.0 (README, Training notes).
+    from the 128 px demo U-Net, it drew outlines about as well, in two thirds of the time
+    (docs/results.md, "The app's demo weights").
     Without it, the image goes through a stride-2 conv, and the RGB comes from a 3x3 conv
     after a last resize step.
 
     With full_size_head its last skip is added rather than joined and its two strided convs
-    are separable, which made it about 1.5x as fast again at about the same F1.
+    are separable, which made it faster again at about the same outline F1.
 
     At base_filters=64 with full_size_head: 307,308 params and 0.44 G multiply-adds for a
     256 px frame (the seed's U-Net: 54 M and 6.0 G; the cartoon preset's: 39 M and 16 G).
     Its instance norms work at 1/4 and 1/8 size only: at full and half size they took ONNX
-    Runtime longer than all its convolutions (14 ms against 13 a 256 px frame, 2 cores).
+    Runtime longer than all its convolutions.
     """
     full, half, quarter, eighth = (_scaled(w, base_filters) for w in LIGHT_WIDTHS)
     inputs = keras.Input(shape=(None, None, 3), name="image")
     x = SpaceToDepth2x(name="space_to_depth")(inputs) if full_size_head else inputs
     skips = []
     for i, width in enumerate((half, quarter, eighth)):  # (H, W) -> (H/8, W/8)
-        # With the sub-pixel head the two strided convs are separable: 1.14x as fast in ONNX
-        # Runtime, outline F1 0.535 and 0.536 against 0.542 and 0.537 (two seeds; README).
+        # With the sub-pixel head the two strided convs are separable: faster in ONNX Runtime
+        # at about the same outline F1 (two seeds; docs/results.md).
         x = _light_conv(x, width, 1 if i == 0 and full_size_head else 2, norm=i > 0, name=f"down{i}",
                         separable=i > 0 and full_size_head)
         skips.append(x)
@@ -351,7 +351,7 @@ def light_generator(base_filters=64, blocks=LIGHT_BLOCKS, full_size_head=False, 
     for i, (width, skip) in enumerate(((quarter, skips[1]), (half, skips[0]))):
         x = _light_up(x, width, norm=True, name=f"up{i}")
         # With the sub-pixel head the last skip is added, not joined: the RGB conv then reads
-        # 32 channels, not 64 (about 9.7 against 13 ms a 256 px frame in ONNX Runtime, same F1).
+        # 32 channels, not 64: faster in ONNX Runtime at the same outline F1.
         last = i == 1 and full_size_head
         x = (layers.Add if last else layers.Concatenate)(name=f"skip{i}")([x, skip])
     if full_size_head:

@@ -8,7 +8,7 @@ large network held one copy of its weights per pass. The implementation is chose
 protobuf is first imported, which TensorFlow has done long before an export in the
 trainer's process. tf2onnx's large-model path also leaves out TensorFlow's grappler pass
 (a few more copies) and gives the same graph; and a child gives all of its memory back
-when it ends. bench.onnx_export_memory measures it (README, "Speed on 2 CPU cores").
+when it ends. bench.onnx_export_memory measures it (docs/results.md, "Speed on 2 CPU cores").
 """
 
 import sys

@@ -94,7 +94,7 @@ class OnnxNetwork:
     inputs in the same order) and returns a numpy array.
 
     `options`: an onnxruntime.SessionOptions; by default ONNX Runtime's own, which were the
-    fastest of those `python -m bench.ort_settings` tries (README, "Speed").
+    fastest of those `python -m bench.ort_settings` tries (docs/results.md).
     `providers`: ONNX Runtime's execution providers in order of preference (names, or
     (name, options) pairs), e.g. ["CUDAExecutionProvider"]; default the CPU. Those this
     onnxruntime lacks are left out with a warning, and the CPU is always the last resort."""

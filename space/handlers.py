@@ -100,8 +100,8 @@ def translate_video(models, path, direction, fps, out_dir, model_name=None,
     """A video (or GIF) file -> the path of the translated MP4 in out_dir.
     fps: frames per second to sample (1-30), or ALL_FRAMES. limits: a VideoLimits.
     progress: a gr.Progress. cancelled: asked between frames whether the client has gone.
-    temporal: the flow-guided blend against flicker (hub.temporal), on by default as it
-    costs about 1.4x the per-frame time (README, Results)."""
+    temporal: the flow-guided blend against flicker (hub.temporal), on by default: it
+    costs less than half the per-frame time again (docs/results.md)."""
     if path is None:
         raise user_error("Upload a video or a GIF first.")
     cyclegan = _cyclegan(models, model_name)

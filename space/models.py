@@ -13,7 +13,8 @@ from space.console import without_path
 from space.idle import IdleRelease, trim_heap
 
 DEMO_FOLDER = Path(__file__).resolve().parent / "demo_models"
-# The light student first: the app's default, 4-5x faster on CPUs (README); the U-Net it learned from is a choice.
+# The light student first: the app's default, much faster on CPUs (docs/results.md); the U-Net it learned
+# from is a choice.
 DEMO_CYCLEGANS = (DEMO_FOLDER / "cyclegan-toyworld-light", DEMO_FOLDER / "cyclegan-toyworld")
 DEMO_CAAE = DEMO_FOLDER / "caae-toyworld"
 

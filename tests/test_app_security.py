@@ -195,7 +195,7 @@ def test_values_of_the_wrong_type_are_messages(client):
     example = handle_file(str(ui.EXAMPLES[0]))
     with pytest.raises(AppError, match=r"Detail \(a number from 128 to 1024\) cannot take 'abc'"):
         client.predict(example, "3d -> 2d", MODEL, "abc", api_name="/translate")
-    for outside in (16, 64, 1025):  # the README: from the training size to 8x it
+    for outside in (16, 64, 1025):  # docs/app.md: from the training size to 8x it
         with pytest.raises(AppError, match=r"less than minimum value 128|greater than maximum value 1024"):
             client.predict(example, "3d -> 2d", MODEL, outside, api_name="/translate")
     restyle = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/restyle"]
@@ -211,7 +211,7 @@ def test_values_of_the_wrong_type_are_messages(client):
 def test_the_queue_runs_two_pictures_at_once_and_turns_away_whoever_finds_16_waiting(app_server, tmp_path):
     from gradio_client.utils import Status
 
-    # README, Security and limits, "Queue": slow picture jobs (the U-Net at the top Detail), 20 at once
+    # docs/app.md, "Security and limits", "Queue": slow picture jobs (the U-Net at the top Detail), 20 at once
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (512, 512, 3), np.uint8)).save(tmp_path / "p.png")
     client = Client(app_server, verbose=False)
     jobs = [client.submit(handle_file(str(tmp_path / "p.png")), "3d -> 2d", MODEL, 1024, api_name="/translate")

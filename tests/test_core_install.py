@@ -186,7 +186,7 @@ NOT_IN_THE_APP_EXTRA = ["tensorflow", "keras", "h5py", "tf2onnx", "onnx", "scipy
 
 @pytest.mark.slow
 def test_the_app_extra_serves_the_demo_without_tensorflow(tmp_path):
-    """README, Run: `pip install ".[app]" && python app.py`. The app starts and translates and
+    """README.md, "Run": `pip install ".[app]" && python app.py`. The app starts and translates and
     restyles the examples with the train extra's packages made unimportable."""
     import socket
     import time

@@ -18,7 +18,7 @@ as a fake (CartoonGAN's loss, trainer.edge_smoothing), so a soft reconstruction 
 label (StarGAN's D judges its translations), the output a user sees, which otherwise only
 the style classifier does.
 
-For the 2D look at 128 px (README, "The CAAE's look"): --film and --skips let the label
+For the 2D look at 128 px (docs/results.md, "The CAAE's look at 128 px"): --film and --skips let the label
 reach every scale and the encoder's detail reach the decoder (a U-Net whose skips the
 label modulates); --paired-targets TAG renders each image under its pair's labels against
 the pair (trainer.caae_targets), --line-weight counts the pair's lines more there, and

@@ -70,8 +70,8 @@ class RunConfig:
         "data-parallel over all local devices (TF MirroredStrategy, or MultiWorkerMirroredStrategy "
         "when TF_CONFIG names a cluster; Keras DataParallel on JAX); --batch-size is the global batch"))
     onnx: bool = field(default=True, metadata=_flag(
-        "export the model folder's networks to ONNX as well, for ONNX Runtime (about 90 s for the full "
-        "U-Net's two generators on 2 cores); --no-onnx leaves it to `python -m hub onnx RUN_DIR/model`, "
+        "export the model folder's networks to ONNX as well, for ONNX Runtime (a minute or more on a "
+        "CPU for large networks); --no-onnx leaves it to `python -m hub onnx RUN_DIR/model`, "
         "or to --push-to-hub, which adds it before the upload"))
 
     def validate(self):
@@ -93,7 +93,7 @@ class RunConfig:
         return self.epochs + getattr(self, "epochs_decay", 0)
 
 
-# Named sets of flags (README, "Presets"): --preset NAME sets them, and flags given beside it
+# Named sets of flags (docs/training.md, "Presets"): --preset NAME sets them, and flags given beside it
 # win. A run's config.json holds the flags it resolved to.
 PRESETS = {
     "seed": {},  # the defaults: the seed project's U-Net, BCE, batch 1, no pool
@@ -101,7 +101,7 @@ PRESETS = {
               "learning_rate": 2e-4, "epochs": 200, "lr_decay": True, "image_size": 256, "load_size": 286,
               "flip": True},  # Zhu et al. 2017: 100 epochs, then 100 of linear decay
     "cartoon": {"generator": "unet", "upsample": "resize", "full_size_head": True, "adversarial_loss": "lsgan",
-                "pool_size": 50, "lr_decay": True, "edge_promoting_weight": 1.0, "flat_fills": True},  # README, "The 2D look"
+                "pool_size": 50, "lr_decay": True, "edge_promoting_weight": 1.0, "flat_fills": True},  # docs/results.md, "The 2D look at 128 px"
 }
 
 
@@ -134,7 +134,7 @@ class PatchGANRunConfig(RunConfig):
 @dataclass(frozen=True)
 class CycleGANConfig(PatchGANRunConfig):
     preset: str = field(default="seed", metadata=_flag(
-        "a named set of flags (README, \"Presets\"); flags given beside it win: " + "; ".join(
+        "a named set of flags (docs/training.md, \"Presets\"); flags given beside it win: " + "; ".join(
             f"{name} = {describe_preset(name)}" for name in PRESETS), aliases=("--recipe",), choices=tuple(PRESETS)))
     objective: str = field(default="cyclegan", metadata=_flag(
         "cyclegan (two generators and the cycle), or cut / fastcut (Park et al. 2020: PatchNCE "
@@ -261,8 +261,8 @@ class DistillConfig(PatchGANRunConfig):
     image_size: int = field(default=0, metadata=_flag(
         "training image side in pixels; 0 = the teacher's training size", aliases=("--crop-size",)))
     batch_size: int = field(default=4, metadata=_flag("images per step, per direction"))
-    # A student fits a fixed target, as a regression does: at pix2pix's 2e-4 it was still blurred after 3,600
-    # steps (outline F1 0.14 on toyworld128's cel pairs); at 1e-3, 0.51 (README, Training, Notes).
+    # A student fits a fixed target, as a regression does: at pix2pix's 2e-4 it was still blurred long after
+    # 1e-3 had drawn the lines (docs/training.md, on trainer.distill).
     learning_rate: float = field(default=1e-3, metadata=_flag("Adam learning rate, all four networks"))
     generator: str = field(default="light", metadata=_flag(
         "the student: light (0.5 M params at --base-filters 64), unet or resnet",
@@ -275,8 +275,8 @@ class DistillConfig(PatchGANRunConfig):
     adversarial_loss: str = field(default="lsgan", metadata=_flag(
         "the conditional discriminator's loss: lsgan or bce", choices=("bce", "lsgan")))
     lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the teacher's output"))
-    # Lines are a few percent of a frame: with plain L1 the light student drew the demo's outlines at 0.51 and
-    # 0.48 F1 (two seeds) against the teacher's 0.58; with lines counted 11 times, 0.54 and 0.54 (README).
+    # Lines are a few percent of a frame: with plain L1 the light student drew the demo's outlines well below
+    # its teacher; with lines counted 11 times, close to it (two seeds; docs/results.md).
     line_weight: float = field(default=10.0, metadata=_flag(
         "count the pixels where the teacher's output or the student's draws a thin dark line (the "
         "outline metric's detector) 1 + this many times in the L1; 0 = plain L1"))
@@ -317,8 +317,8 @@ class CAAEConfig(RunConfig):
     epochs: int = field(default=60, metadata=_flag(
         "adversarial epochs, after the pretraining ones (the seed trained 60)"))
     batch_size: int = field(default=16, metadata=_flag("images per step"))
-    # The seed's 2e-3 left the autoencoder's L1 at 0.166 after 10 pretraining epochs on
-    # toyworld 64 px, oscillating; Zhang et al.'s 2e-4 reached 0.098 (README, Results).
+    # The seed's 2e-3 left the autoencoder's L1 oscillating on toyworld 64 px; Zhang et al.'s
+    # 2e-4 went well below it (docs/results.md, "CAAE on toyworld").
     learning_rate: float = field(default=2e-4, metadata=_flag(
         "Adam learning rate, all networks (Zhang et al.'s; the seed's 2e-3 trains worse)"))
     labels: str = field(default="medium,studio,movie", metadata=_flag(

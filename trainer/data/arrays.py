@@ -132,7 +132,7 @@ class Batches(keras.utils.PyDataset):
 def for_fit(batches):
     """The batches as this backend's `fit` takes them fastest: on TensorFlow a tf.data.Dataset
     with every shape fixed (Keras' own PyDataset adapter leaves the batch size unknown, and
-    TF's CPU step then runs ~20% slower); on JAX the PyDataset itself."""
+    TF's CPU step then runs slower); on JAX the PyDataset itself."""
     if keras.backend.backend() != "tensorflow":
         return batches
     import tensorflow as tf

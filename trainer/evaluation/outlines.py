@@ -28,14 +28,14 @@ import numpy as np
 from PIL import Image
 
 # Grey levels (0-255) a line must be darker than its surroundings. Calibrated on toyworld's
-# 128 px test renders: the 2d render itself scores F1 0.77 (cel 0.94; watercolor's soft
-# edges 0.35), after a Gaussian blur of sigma 0.7 px 0.61, of 1 px 0.45, the 3d render 0.25.
+# 128 px test renders, so that the cel render scores high, a slightly blurred one lower and
+# the 3d render low (docs/training.md, "Measuring the style and the flicker").
 LINE_CONTRAST = 16
 
 
-# Sobel magnitude under which a render's pixel counts as painted flat. On toyworld's 128 px
-# test renders, 78% of a cel frame lies 2 px or more from its outlines and under it (its mean
-# there: 0.9); watercolor's paper grain leaves 73% (mean 6.8).
+# Sobel magnitude under which a render's pixel counts as painted flat: on toyworld's 128 px
+# test renders, most of a cel frame away from its outlines lies under it, and watercolor's
+# paper grain lifts a good share above it.
 FLAT_GRADIENT = 16
 
 
