@@ -242,7 +242,7 @@ def test_the_optional_losses_train_in_both_phases(toyworld_64):
 
 def test_disc_img_calls_each_smoothed_image_fake_under_its_own_label():
     trainer = tiny_trainers.build("caae", jit_compile=False)
-    trainer.compile([keras.optimizers.Adam() for _ in trainer.updates], edge_weight=2.0)
+    trainer.compile([keras.optimizers.Adam() for _ in trainer.updates], edge_promoting_weight=2.0)
     images, labels = map(keras.ops.convert_to_tensor, tiny_trainers.batch("caae", 2))
     smoothed = keras.ops.convert_to_tensor(np.random.default_rng(1).uniform(-1, 1, (2, 32, 32, 3)).astype(np.float32))
     assert "disc_img_loss" not in trainer.compute_losses(images, labels, smoothed=smoothed)  # pretraining: D rests

@@ -14,6 +14,7 @@ from hub.cyclegan import CycleGAN
 from tests.helpers import training_cli
 from trainer import cut, cyclegan, losses
 from trainer.config import CycleGANConfig
+from trainer.objective import Objective
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2", "--batch-size", "2",
         "--adversarial-loss", "lsgan", "--no-onnx"]
@@ -49,7 +50,7 @@ def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objec
                             steps_per_epoch=2, objective=objective, adversarial_loss="lsgan",
                             input_pipeline="arrays", tv_weight=0.5, generator=generator, upsample="resize")
     trainer = cyclegan.build_trainer(config)
-    assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity and trainer.tv_weight == 0.5
+    assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity and trainer.objective.tv_weight == 0.5
     assert trainer.lambda_nce == cut.OBJECTIVES[objective]["lambda_nce"]
     assert len(trainer.heads["gen_G"]) == len(cut.NCE_LAYERS[generator]) == 5
     before = [v.numpy().copy() for v in trainer.trainable_variables]
@@ -89,7 +90,7 @@ def test_the_nce_flags_reach_the_trainer_and_are_refused_for_the_cycle():
     assert (trainer.lambda_nce, trainer.patches, trainer.temperature) == (3.0, 16, 0.2)
     assert trainer.identity_nce is True and trainer.flip_equivariance is False
     assert len(trainer.heads["gen_G"]) == 2
-    defaults = cut.settings(CycleGANConfig(data="x", objective="fastcut"))
+    defaults = cut.settings(Objective.of(CycleGANConfig(data="x", objective="fastcut")), "unet")
     assert (defaults["lambda_nce"], defaults["identity_nce"], defaults["flip_equivariance"]) == (10.0, False, True)
     with pytest.raises(ValueError, match="no layer nope"):
         cyclegan.build_trainer(dataclasses.replace(config, nce_layers="image,nope"))

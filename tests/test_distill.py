@@ -57,7 +57,7 @@ def test_the_losses_are_pix2pix_on_the_teachers_translations():
     grey = lambda t: keras.ops.zeros_like(t)  # noqa: E731 - a generator that outputs grey
     trainer = distill.DistillTrainer(network("gen_G", 3, grey), network("gen_F", 3, grey), blind("disc_X"),
                                      blind("disc_Y"), jitter=False)
-    trainer.compile(keras.optimizers.Adam())
+    trainer.compile(keras.optimizers.Adam(), adversarial_loss="bce", line_weight=0.0)
     values = {k: float(v) for k, v in trainer.compute_losses(images_a, taught_b, images_b, taught_a).items()}
     # each student: L1 x 100 to the teacher's translation of its own input, D conditioned on that input
     assert values["gen_G_loss"] == pytest.approx(math.log(2) + 100 * np.abs(taught_b).mean(), rel=1e-5)
@@ -68,7 +68,7 @@ def test_the_losses_are_pix2pix_on_the_teachers_translations():
     # --line-weight: where the teacher draws a line, the L1 counts 1 + line_weight times
     line = np.full((2, 32, 32, 3), 0.5, np.float32)
     line[:, 10, 4:28] = -0.9
-    trainer.line_weight, trainer.line_radius = 10.0, 2
+    trainer.objective, trainer.line_radius = trainer.objective.replace(line_weight=10.0), 2
     inputs = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
     weighted = float(trainer.compute_losses(inputs, line, inputs, line)["gen_G_loss"])
     on_line, off_line = 24 * 0.9, (32 * 32 - 24) * 0.5  # |teacher - grey| summed on and off the line
@@ -131,7 +131,7 @@ def test_a_teacher_it_cannot_use_is_refused_before_training(toyworld_64, tmp_pat
         str(unet), "--image-size", "48")
     assert error(str(tmp_path / "missing")).startswith(
         f"error: {tmp_path / 'missing'} is neither a local model folder nor a Hub repo")
-    assert error(str(unet), "--line-weight", "-1") == "error: --lambda-l1 and --line-weight must be >= 0"
+    assert error(str(unet), "--line-weight", "-1") == "error: --line-weight must be >= 0, not -1.0"
     assert not (tmp_path / "run" / "checkpoints").exists()
 
 

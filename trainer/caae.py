@@ -53,6 +53,7 @@ from trainer.data.domains import check_batch, domain_rows, usable_images
 from trainer.data.manifest import summarize
 from trainer.evaluation import outlines
 from trainer.multi_loss import MultiLossTrainer
+from trainer.objective import Objective
 from trainer.optimizer_groups import OptimizerGroups
 
 log = logging.getLogger("trainer.caae")
@@ -92,27 +93,17 @@ class CAAETrainer(MultiLossTrainer):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
         self.built = True  # every part exists now; fit need not trace a call() to build it
 
-    def compile(self, optimizers, reconstruction_weight=100.0, tv_weight=10.0, adversarial_weight=1.0,
-                label_adversary_weight=1.0, style_classifier_weight=1.0, ssim_weight=0.0, edge_weight=0.0,
-                restyled_adversarial_weight=0.0, target_weight=100.0, line_weight=0.0, line_radius=2,
-                paired_adversarial_weight=0.0, jit_compile=False):
+    def compile(self, optimizers, objective=None, line_radius=2, jit_compile=False, **terms):
         """optimizers: one per entry of `updates`, in that order; each group keeps its own
-        (trainer.optimizer_groups: the discriminators start after pretraining)."""
+        (trainer.optimizer_groups: the discriminators start after pretraining). objective: what
+        the losses read (trainer.objective; default: CAAEConfig's), with `terms` changed;
+        line_radius: the line detector's, for the training size."""
         if len(optimizers) != len(self.updates):
             raise ValueError(f"{len(self.updates)} optimizers needed, got {len(optimizers)}")
         groups = OptimizerGroups(optimizers, [variables for _, variables in self.updates])
         super().compile(optimizer=groups, jit_compile=jit_compile)
-        self.reconstruction_weight = reconstruction_weight
-        self.tv_weight = tv_weight
-        self.adversarial_weight = adversarial_weight
-        self.label_adversary_weight = label_adversary_weight
-        self.style_classifier_weight = style_classifier_weight
-        self.ssim_weight = ssim_weight
-        self.edge_weight = edge_weight
-        self.restyled_adversarial_weight = restyled_adversarial_weight
-        self.target_weight = target_weight
-        self.line_weight, self.line_radius = line_weight, line_radius
-        self.paired_adversarial_weight = paired_adversarial_weight
+        self.objective = (objective or Objective.of(CAAEConfig())).replace(**terms)
+        self.line_radius = line_radius
 
     @property
     def updates(self):
@@ -171,32 +162,33 @@ class CAAETrainer(MultiLossTrainer):
         under target_labels from the image's own latents (trainer.caae_targets);
         smoothed: `images` with their edges blurred (trainer.edge_smoothing), for the
         edge-promoting term."""
+        o = self.objective
         latents = self.encoder(images, training=training)
         z = latents[0] if isinstance(latents, (list, tuple)) else latents  # the rest: a U-Net's skips
         reconstructed = self.decode(latents, labels, training)
         l1 = losses.l1(images, reconstructed)
         tv = losses.total_variation(reconstructed)
-        ae_loss = self.reconstruction_weight * l1 + self.tv_weight * tv
+        ae_loss = o.reconstruction_weight * l1 + o.tv_weight * tv
         out = {"l1": l1, "tv": tv}
         if targets is not None:
             retargeted = self.decode(latents, target_labels, training)
             out["target_l1"] = losses.l1(targets, retargeted)
-            target_loss = (losses.line_weighted_l1(targets, retargeted, self.line_weight, self.line_radius,
-                                                   outlines.LINE_CONTRAST) if self.line_weight else out["target_l1"])
-            ae_loss += self.target_weight * target_loss
-            if self.ssim_weight:
-                ae_loss += self.ssim_weight * (1.0 - losses.ssim(targets, retargeted))
-        if self.ssim_weight:
+            target_loss = (losses.line_weighted_l1(targets, retargeted, o.line_weight, self.line_radius,
+                                                   outlines.LINE_CONTRAST) if o.line_weight else out["target_l1"])
+            ae_loss += o.target_weight * target_loss
+            if o.ssim_weight:
+                ae_loss += o.ssim_weight * (1.0 - losses.ssim(targets, retargeted))
+        if o.ssim_weight:
             out["ssim"] = losses.ssim(images, reconstructed)
-            ae_loss += self.ssim_weight * (1.0 - out["ssim"])
+            ae_loss += o.ssim_weight * (1.0 - out["ssim"])
         if self.label_classifier is not None:  # in both phases: z is kept label-free from the start
             logits = self.label_classifier(z, training=training)
             hidden = keras.ops.concatenate([labels[:, o:o + n] for o, n in self.hidden_groups], axis=-1)
             widths = [n for _, n in self.hidden_groups]
             out["label_loss"] = losses.label_classification_loss(logits, hidden, widths)
             out["confusion"] = losses.label_confusion_loss(logits, widths)
-            ae_loss += self.label_adversary_weight * out["confusion"]
-        judge_restyled = self.restyled_adversarial_weight and not self.pretraining
+            ae_loss += o.label_adversary_weight * out["confusion"]
+        judge_restyled = o.restyled_adversarial_weight and not self.pretraining
         if self.style_classifier is not None or judge_restyled:  # each image under its batch neighbour's label
             other_labels = keras.ops.roll(labels, 1, axis=0)
             restyled = self.decode(latents, other_labels, training)
@@ -205,7 +197,7 @@ class CAAETrainer(MultiLossTrainer):
                 self.style_classifier(images, training=training), labels, self.label_widths)
             out["restyle_loss"] = losses.label_classification_loss(
                 self.style_classifier(restyled, training=training), other_labels, self.label_widths)
-            ae_loss += self.style_classifier_weight * out["restyle_loss"]
+            ae_loss += o.style_classifier_weight * out["restyle_loss"]
         if not self.pretraining:
             # One discriminator pass on the fakes serves both sides: each loss is only
             # differentiated w.r.t. its own networks (train_step), so no stop_gradient is needed.
@@ -217,17 +209,17 @@ class CAAETrainer(MultiLossTrainer):
             if judge_restyled:  # D's fakes: the reconstructions and the restyled images, half each
                 restyled_logits = self.disc_img([restyled, other_labels], training=training)
                 fakes = keras.ops.concatenate([fake_image_logits, restyled_logits], axis=0)
-                ae_loss += self.restyled_adversarial_weight * losses.generator_adversarial_loss(restyled_logits)
+                ae_loss += o.restyled_adversarial_weight * losses.generator_adversarial_loss(restyled_logits)
             out["disc_img_loss"] = losses.discriminator_loss(self.disc_img([images, labels], training=training), fakes)
             if self.disc_pair is not None:  # pix2pix's term: is this the image's pair under that label?
                 fake_pairs = self.disc_pair([images, retargeted, target_labels], training=training)
                 out["disc_pair_loss"] = losses.discriminator_loss(
                     self.disc_pair([images, targets, target_labels], training=training), fake_pairs)
-                ae_loss += self.paired_adversarial_weight * losses.generator_adversarial_loss(fake_pairs)
+                ae_loss += o.paired_adversarial_weight * losses.generator_adversarial_loss(fake_pairs)
             if smoothed is not None:  # CartoonGAN's term, each image under its own label
                 out["disc_img_loss"] += losses.edge_promoting_loss(
-                    self.disc_img([smoothed, labels], training=training), self.edge_weight)
-            ae_loss += self.adversarial_weight * (losses.generator_adversarial_loss(fake_z_logits)
+                    self.disc_img([smoothed, labels], training=training), o.edge_promoting_weight)
+            ae_loss += o.adversarial_weight * (losses.generator_adversarial_loss(fake_z_logits)
                                                   + losses.generator_adversarial_loss(fake_image_logits))
         out["ae_loss"] = ae_loss
         return out
@@ -274,15 +266,8 @@ def build_trainer(config, label_space):
                               hidden_groups=label_space.slices(config.adversary_tags), seed=config.seed,
                               jitter=run.jitter_options(config), targeted=bool(config.paired_targets))
         optimizers = [keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in trainer.updates]
-        trainer.compile(optimizers, reconstruction_weight=config.reconstruction_weight,
-                        tv_weight=config.tv_weight, adversarial_weight=config.adversarial_weight,
-                        label_adversary_weight=config.label_adversary_weight,
-                        style_classifier_weight=config.style_classifier_weight, ssim_weight=config.ssim_weight,
-                        edge_weight=config.edge_promoting_weight,
-                        restyled_adversarial_weight=config.restyled_adversarial_weight,
-                        target_weight=config.target_weight, line_weight=config.line_weight,
-                        line_radius=outlines.line_radius(config.image_size),
-                        paired_adversarial_weight=config.paired_adversarial_weight, jit_compile=run.jit_compile(config))
+        trainer.compile(optimizers, Objective.of(config), line_radius=outlines.line_radius(config.image_size),
+                        jit_compile=run.jit_compile(config))
     return trainer
 
 
@@ -321,15 +306,8 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             **run.data_facts(config),
             "steps": trainer.step, "pretrain_steps": pretrain_steps, "batch_size": config.batch_size,
             "learning_rate": config.learning_rate, "seed": config.seed,
-            "label_adversary": config.adversary_tags,
-            "label_adversary_weight": config.label_adversary_weight,
-            "style_classifier_weight": config.style_classifier_weight,
-            "tv_weight": config.tv_weight, "ssim_weight": config.ssim_weight,
-            "edge_promoting_weight": config.edge_promoting_weight,
-            "restyled_adversarial_weight": config.restyled_adversarial_weight,
-            "paired_targets": config.paired_targets or None, "target_weight": config.target_weight,
-            "line_weight": config.line_weight, "paired_adversarial_weight": config.paired_adversarial_weight,
-            "adversarial_weight": config.adversarial_weight,
+            "label_adversary": config.adversary_tags, "paired_targets": config.paired_targets or None,
+            **Objective.of(config).record(),
             "seconds_this_session": round(seconds, 1), "data": {"all labels": data},
         },
     }

@@ -9,13 +9,21 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from hub.atomic import write_json
+from trainer.objective import Objective, loss_term
 
 
 def _flag(help_text, aliases=(), **argparse_kwargs):
     """A field's --flag: its help, other names for it, and argparse's options."""
     return {"help": help_text, "aliases": tuple(aliases), **argparse_kwargs}
+
+
+def _term(help_text, *objectives, **argparse_kwargs):
+    """A --flag that is a term of the objective (trainer.objective): the loss code reads it
+    from the run's Objective, and the model card records it."""
+    return {**_flag(help_text, **argparse_kwargs), **loss_term(*objectives)}
 
 
 def _epochs_decay():
@@ -29,6 +37,7 @@ def _epochs_decay():
 class RunConfig:
     """What every trainer's run has; subclasses add their model's fields and may
     re-declare one of these to give it their own default."""
+    OBJECTIVE: ClassVar[str] = ""  # the objective's name, where a config trains one only
     data: str = field(default="", metadata=_flag("dataset folder with manifest.jsonl"))
     epochs: int = field(default=10, metadata=_flag("epochs to train"))
     steps_per_epoch: int = field(default=0, metadata=_flag(
@@ -86,6 +95,11 @@ class RunConfig:
             raise ValueError(f"--load-size {self.load_size} is smaller than the --image-size {self.image_size} crop")
         if getattr(self, "epochs_decay", 0) < 0:
             raise ValueError("--epochs-decay must be >= 0")
+        Objective.of(self)  # its terms are checked as it is built
+
+    @property
+    def objective_name(self):
+        return getattr(self, "objective", self.OBJECTIVE)
 
     @property
     def total_epochs(self):
@@ -153,48 +167,48 @@ class CycleGANConfig(PatchGANRunConfig):
     full_size_head: bool = field(default=False, metadata=_flag(
         "give the U-Net (or the light generator) a full-size stage at both ends (their first and last "
         "layers otherwise work at half size, too coarse for a 1 px outline)"))
-    adversarial_loss: str = field(default="bce", metadata=_flag(
+    adversarial_loss: str = field(default="bce", metadata=_term(
         "bce (the seed's) or lsgan (the CycleGAN paper's least squares)", choices=("bce", "lsgan")))
-    lambda_cycle: float = field(default=10.0, metadata=_flag("cycle-consistency weight (cyclegan)"))
-    identity_weight: float = field(default=0.5, metadata=_flag(
-        "identity loss weight, as a fraction of lambda_cycle (cyclegan)"))
+    lambda_cycle: float = field(default=10.0, metadata=_term("cycle-consistency weight (cyclegan)", "cyclegan"))
+    identity_weight: float = field(default=0.5, metadata=_term(
+        "identity loss weight, as a fraction of lambda_cycle (cyclegan)", "cyclegan"))
     pool_size: int = field(default=0, metadata=_flag(
         "history of translated images shown to the discriminators (the paper: 50; 0 = off, as the seed; "
         "cyclegan only)"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
     epochs_decay: int = _epochs_decay()
-    nce_weight: float = field(default=0.0, metadata=_flag(
-        "PatchNCE's weight (cut, fastcut; CUT's lambda_NCE); 0 = the objective's: cut 1, fastcut 10"))
-    nce_layers: str = field(default="", metadata=_flag(
+    nce_weight: float = field(default=0.0, metadata=_term(
+        "PatchNCE's weight (cut, fastcut; CUT's lambda_NCE); 0 = the objective's: cut 1, fastcut 10", "cut", "fastcut"))
+    nce_layers: str = field(default="", metadata=_term(
         "the generator's layers PatchNCE reads, by name, comma-separated; empty = five from the pixels "
-        "down (trainer.cut.NCE_LAYERS)"))
-    nce_patches: int = field(default=256, metadata=_flag("patches sampled per layer for PatchNCE (CUT's num_patches)"))
-    nce_temperature: float = field(default=0.07, metadata=_flag("PatchNCE's softmax temperature (CUT's nce_T)"))
-    nce_idt: str = field(default="auto", metadata=_flag(
-        "PatchNCE on the target domain's own images too (CUT's identity term): auto = on for cut, off for fastcut",
-        choices=("auto", "on", "off")))
-    flip_equivariance: str = field(default="auto", metadata=_flag(
+        "down (trainer.cut.NCE_LAYERS)", "cut", "fastcut"))
+    nce_patches: int = field(default=256, metadata=_term(
+        "patches sampled per layer for PatchNCE (CUT's num_patches)", "cut", "fastcut"))
+    nce_temperature: float = field(default=0.07, metadata=_term(
+        "PatchNCE's softmax temperature (CUT's nce_T)", "cut", "fastcut"))
+    nce_idt: str = field(default="auto", metadata=_term(
+        "PatchNCE on the target domain's own images too (CUT's identity term): auto = on for cut, off for "
+        "fastcut", "cut", "fastcut", choices=("auto", "on", "off")))
+    flip_equivariance: str = field(default="auto", metadata=_term(
         "mirror the whole batch at random (FastCUT's flip equivariance): auto = on for fastcut, off for cut",
-        choices=("auto", "on", "off")))
-    edge_promoting_weight: float = field(default=0.0, metadata=_flag(
+        "cut", "fastcut", choices=("auto", "on", "off")))
+    edge_promoting_weight: float = field(default=0.0, metadata=_term(
         "CartoonGAN's edge-promoting loss: domain B's own images with their edges blurred are shown "
         "to disc_Y as fakes, with this weight (B should be the side with crisp edges, e.g. 2d); "
         "needs --input-pipeline arrays (auto picks it); 0 = off"))
-    tv_weight: float = field(default=0.0, metadata=_flag(
+    tv_weight: float = field(default=0.0, metadata=_term(
         "total variation of gen_G's translations into B in its loss, with this weight (AnimeGANv2's): "
         "flat fills with crisp borders instead of grain; 0 = off"))
-    cycle_blur: float = field(default=0.0, metadata=_flag(
+    cycle_blur: float = field(default=0.0, metadata=_term(
         "compare the cycle's images low-passed by a Gaussian of this sigma in px, so G need not hide "
-        "the source's fine texture in its output for F to rebuild (cyclegan only); 0 = off"))
+        "the source's fine texture in its output for F to rebuild (cyclegan only); 0 = off", "cyclegan"))
 
     def validate(self):
         super().validate()
         _check_generator(self)
         if self.pool_size < 0:
             raise ValueError("--pool-size must be >= 0")
-        if self.edge_promoting_weight < 0 or self.tv_weight < 0 or self.cycle_blur < 0:
-            raise ValueError("--edge-promoting-weight, --tv-weight and --cycle-blur must be >= 0")
         if self.edge_promoting_weight and self.input_pipeline == "tfdata":
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
         if self.objective != "cyclegan" and self.pool_size:
@@ -204,8 +218,8 @@ class CycleGANConfig(PatchGANRunConfig):
                                  else ""))
         if self.objective != "cyclegan" and self.cycle_blur:
             raise ValueError(f"--cycle-blur is for --objective cyclegan; {self.objective} has no cycle")
-        if self.nce_weight < 0 or self.nce_patches < 1 or self.nce_temperature <= 0:
-            raise ValueError("--nce-weight must be >= 0, --nce-patches >= 1 and --nce-temperature > 0")
+        if self.nce_patches < 1 or self.nce_temperature <= 0:
+            raise ValueError("--nce-patches must be >= 1 and --nce-temperature > 0")
         nce_flags = {"--nce-weight": self.nce_weight != 0, "--nce-layers": bool(self.nce_layers),
                      "--nce-patches": self.nce_patches != 256, "--nce-temperature": self.nce_temperature != 0.07,
                      "--nce-idt": self.nce_idt != "auto", "--flip-equivariance": self.flip_equivariance != "auto"}
@@ -218,6 +232,7 @@ class CycleGANConfig(PatchGANRunConfig):
 class Pix2PixConfig(PatchGANRunConfig):
     """pix2pix (Isola et al., CVPR 2017) both ways: the same U-Net, a conditional PatchGAN,
     L1 x 100 to the paired image. Needs data whose two domains come in pairs."""
+    OBJECTIVE: ClassVar[str] = "pix2pix"
     epochs: int = field(default=10, metadata=_flag("epochs to train"))
     steps_per_epoch: int = field(default=0, metadata=_flag(
         "training steps per epoch; 0 = one pass over the training pairs"))
@@ -230,9 +245,9 @@ class Pix2PixConfig(PatchGANRunConfig):
     full_size_head: bool = field(default=False, metadata=_flag(
         "give the U-Net (or the light generator) a full-size stage at both ends (their first and last "
         "layers otherwise work at half size, too coarse for a 1 px outline)"))
-    adversarial_loss: str = field(default="bce", metadata=_flag(
+    adversarial_loss: str = field(default="bce", metadata=_term(
         "bce (the paper's) or lsgan", choices=("bce", "lsgan")))
-    lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the paired image"))
+    lambda_l1: float = field(default=100.0, metadata=_term("weight of the L1 loss to the paired image"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
     epochs_decay: int = _epochs_decay()
@@ -242,8 +257,6 @@ class Pix2PixConfig(PatchGANRunConfig):
     def validate(self):
         super().validate()
         _check_generator(self)
-        if self.lambda_l1 < 0:
-            raise ValueError("--lambda-l1 must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -251,6 +264,7 @@ class DistillConfig(PatchGANRunConfig):
     """A small student generator trained on a teacher's outputs (trainer.distill): each
     student learns its teacher direction's translations of the teacher's training images
     by pix2pix's objective, L1 to the teacher's output and a conditional PatchGAN."""
+    OBJECTIVE: ClassVar[str] = "distill"
     teacher: str = field(default="", metadata=_flag(
         "the trained hub.CycleGAN model folder (or Hub repo id) whose translations the student learns",
         positional=True))
@@ -272,12 +286,12 @@ class DistillConfig(PatchGANRunConfig):
         choices=("transpose", "resize")))
     full_size_head: bool = field(default=True, metadata=_flag(
         "give the student a full-size stage at both ends, for 1 px outlines (unet and light)"))
-    adversarial_loss: str = field(default="lsgan", metadata=_flag(
+    adversarial_loss: str = field(default="lsgan", metadata=_term(
         "the conditional discriminator's loss: lsgan or bce", choices=("bce", "lsgan")))
-    lambda_l1: float = field(default=100.0, metadata=_flag("weight of the L1 loss to the teacher's output"))
+    lambda_l1: float = field(default=100.0, metadata=_term("weight of the L1 loss to the teacher's output"))
     # Lines are a few percent of a frame: with plain L1 the light student drew the demo's outlines well below
     # its teacher; with lines counted 11 times, close to it (two seeds; docs/results.md).
-    line_weight: float = field(default=10.0, metadata=_flag(
+    line_weight: float = field(default=10.0, metadata=_term(
         "count the pixels where the teacher's output or the student's draws a thin dark line (the "
         "outline metric's detector) 1 + this many times in the L1; 0 = plain L1"))
     lr_decay: bool = field(default=True, metadata=_flag(
@@ -295,8 +309,6 @@ class DistillConfig(PatchGANRunConfig):
         # --image-size 0 becomes the teacher's when trainer.distill loads it
         PatchGANRunConfig.validate(dataclasses.replace(self, image_size=self.image_size or 1))
         _check_generator(self)
-        if self.lambda_l1 < 0 or self.line_weight < 0:
-            raise ValueError("--lambda-l1 and --line-weight must be >= 0")
 
 
 def _check_generator(config):
@@ -314,6 +326,7 @@ def _tag_list(text):
 
 @dataclass(frozen=True)
 class CAAEConfig(RunConfig):
+    OBJECTIVE: ClassVar[str] = "caae"
     epochs: int = field(default=60, metadata=_flag(
         "adversarial epochs, after the pretraining ones (the seed trained 60)"))
     batch_size: int = field(default=16, metadata=_flag("images per step"))
@@ -342,12 +355,12 @@ class CAAEConfig(RunConfig):
         "a tag that pairs images of the same content under other labels (toyworld's scene): "
         "each training image is also rendered under its pair's labels and compared with the "
         "pair (L1 x --target-weight, SSIM x --ssim-weight); empty = off, as the seed"))
-    target_weight: float = field(default=100.0, metadata=_flag(
+    target_weight: float = field(default=100.0, metadata=_term(
         "weight of the L1 to the paired targets (as the reconstruction's)"))
-    line_weight: float = field(default=0.0, metadata=_flag(
+    line_weight: float = field(default=0.0, metadata=_term(
         "count the pixels where the target or the output draws a line this many times more in "
         "the target L1 (trainer.distill's term): lines are a few percent of a frame"))
-    paired_adversarial_weight: float = field(default=0.0, metadata=_flag(
+    paired_adversarial_weight: float = field(default=0.0, metadata=_term(
         "weight of the decoder's loss against a PatchGAN that judges (image, its restyling to its "
         "pair's labels) against (image, the pair), the label given as planes: pix2pix's "
         "conditional discriminator, which keeps the lines an L1 averages away; needs "
@@ -355,29 +368,29 @@ class CAAEConfig(RunConfig):
     projection_discriminator: bool = field(default=False, metadata=_flag(
         "the image discriminator takes the label as a projection on its features (Miyato and Koyama "
         "2018), not as a 4th image channel"))
-    reconstruction_weight: float = field(default=100.0, metadata=_flag("weight of the L1 reconstruction loss"))
-    tv_weight: float = field(default=10.0, metadata=_flag("weight of the total-variation loss"))
-    ssim_weight: float = field(default=0.0, metadata=_flag(
+    reconstruction_weight: float = field(default=100.0, metadata=_term("weight of the L1 reconstruction loss"))
+    tv_weight: float = field(default=10.0, metadata=_term("weight of the total-variation loss"))
+    ssim_weight: float = field(default=0.0, metadata=_term(
         "weight of 1 - SSIM between image and reconstruction (and restyling and paired target), "
         "beside L1 (Zhao et al. 2017): L1 alone averages edges away; 0 = off, as the seed"))
-    adversarial_weight: float = field(default=1.0, metadata=_flag(
+    adversarial_weight: float = field(default=1.0, metadata=_term(
         "weight of the encoder's and decoder's adversarial losses"))
     label_adversary: str = field(default="", metadata=_flag(
         "label tags (some of --labels) to keep out of z, against a classifier that reads them "
         "from it (Fader networks), so that the label alone sets them, e.g. medium,studio; leave "
         "out tags that also name content (toyworld's movie names the place); empty = off, as the seed"))
-    label_adversary_weight: float = field(default=1.0, metadata=_flag(
+    label_adversary_weight: float = field(default=1.0, metadata=_term(
         "weight of the encoder's loss against that classifier"))
-    style_classifier_weight: float = field(default=0.0, metadata=_flag(
+    style_classifier_weight: float = field(default=0.0, metadata=_term(
         "weight of the decoder's loss for images re-rendered under another image's label, as "
         "judged by a classifier of the labels trained on real images (StarGAN's domain "
         "classification): > 0 makes each label visibly change the image; 0 = off, as the seed"))
-    edge_promoting_weight: float = field(default=0.0, metadata=_flag(
+    edge_promoting_weight: float = field(default=0.0, metadata=_term(
         "CartoonGAN's edge-promoting loss made label-aware: each training image with its edges "
         "blurred is shown to the image discriminator, under its own label, as a fake, with this "
         "weight, so a soft reconstruction is not an image of its style; needs --input-pipeline "
         "arrays (auto picks it); 0 = off, as the seed"))
-    restyled_adversarial_weight: float = field(default=0.0, metadata=_flag(
+    restyled_adversarial_weight: float = field(default=0.0, metadata=_term(
         "weight of the decoder's adversarial loss on images re-rendered under another image's "
         "label, which the image discriminator then also judges under that label (StarGAN's D "
         "judges its translations): the restyled output must look like a real image of its "
@@ -387,18 +400,12 @@ class CAAEConfig(RunConfig):
         super().validate()
         if self.pretrain_epochs < 0 or self.latent_dim < 1 or self.stages < 1:
             raise ValueError("--pretrain-epochs must be >= 0, --latent-dim and --stages >= 1")
-        if min(self.label_adversary_weight, self.style_classifier_weight, self.ssim_weight,
-               self.edge_promoting_weight, self.restyled_adversarial_weight) < 0:
-            raise ValueError("--label-adversary-weight, --style-classifier-weight, --ssim-weight, "
-                             "--edge-promoting-weight and --restyled-adversarial-weight must be >= 0")
         if self.edge_promoting_weight and self.input_pipeline == "tfdata":
             raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
         if self.paired_targets and self.input_pipeline == "tfdata":
             raise ValueError("--paired-targets needs --input-pipeline arrays (or auto)")
         if self.skips and self.latent != "spatial":
             raise ValueError("--skips needs --latent spatial")
-        if min(self.target_weight, self.line_weight, self.paired_adversarial_weight) < 0:
-            raise ValueError("--target-weight, --line-weight and --paired-adversarial-weight must be >= 0")
         if self.paired_adversarial_weight and not self.paired_targets:
             raise ValueError("--paired-adversarial-weight needs --paired-targets")
         unknown = set(self.adversary_tags) - set(self.label_tags)
@@ -434,6 +441,7 @@ def add_flags(parser, config_cls):
     """
     for f in dataclasses.fields(config_cls):
         kwargs = dict(f.metadata)
+        kwargs.pop("loss_term", None)
         flags = ["--" + f.name.replace("_", "-"), *kwargs.pop("aliases", ())]
         kwargs["help"] += f" (default: {f.default})" if f.default != "" else " (required)"
         if kwargs.pop("positional", False):  # optional on the command line: --resume reads it from config.json

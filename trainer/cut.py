@@ -26,8 +26,6 @@ from trainer import losses
 from trainer.augment import device_jitter
 from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
 
-NCE_PATCHES = 256
-NCE_TEMPERATURE = 0.07
 HEAD_WIDTH = 256
 # The encoder layers PatchNCE reads (the official code's 0, 4, 8, 12, 16 of its ResNet,
 # pixels first), by our networks' layer names.
@@ -38,18 +36,18 @@ OBJECTIVES = {"cut": {"lambda_nce": 1.0, "identity_nce": True, "flip_equivarianc
               "fastcut": {"lambda_nce": 10.0, "identity_nce": False, "flip_equivariance": True}}
 
 
-def settings(config):
-    """The PatchNCE settings of a CycleGANConfig with --objective cut or fastcut: the
-    objective's, with what the --nce-* and --flip-equivariance flags say instead."""
-    chosen = dict(OBJECTIVES[config.objective])
-    if config.nce_weight:
-        chosen["lambda_nce"] = config.nce_weight
-    for key, flag in (("identity_nce", config.nce_idt), ("flip_equivariance", config.flip_equivariance)):
+def settings(objective, generator_kind):
+    """The PatchNCE settings of a cut or fastcut Objective (trainer.objective): the
+    objective's own, with what its --nce-* and --flip-equivariance terms say instead."""
+    chosen = dict(OBJECTIVES[objective.name])
+    if objective.nce_weight:
+        chosen["lambda_nce"] = objective.nce_weight
+    for key, flag in (("identity_nce", objective.nce_idt), ("flip_equivariance", objective.flip_equivariance)):
         if flag != "auto":
             chosen[key] = flag == "on"
-    layers = tuple(name.strip() for name in config.nce_layers.split(",") if name.strip())
-    return {**chosen, "layers": layers or NCE_LAYERS[config.generator], "patches": config.nce_patches,
-            "temperature": config.nce_temperature}
+    layers = tuple(name.strip() for name in objective.nce_layers.split(",") if name.strip())
+    return {**chosen, "nce_layers": list(layers or NCE_LAYERS[generator_kind]), "nce_patches": objective.nce_patches,
+            "nce_temperature": objective.nce_temperature}
 
 
 def encoder_features(generator, layer_names):
@@ -70,16 +68,21 @@ class CUTTrainer(TwoWayTrainer):
     """Two CUT translators, A -> B and B -> A, trained together by `fit`, each loss
     training its own generator (with its heads) or discriminator (trainer.multi_loss)."""
 
-    def __init__(self, gen_G, gen_F, disc_X, disc_Y, generator_kind="unet", identity_nce=True, seed=None,
-                 jitter=True, layers=None, patches=NCE_PATCHES, temperature=NCE_TEMPERATURE, flip_equivariance=False,
+    def __init__(self, gen_G, gen_F, disc_X, disc_Y, objective, generator_kind="unet", seed=None, jitter=True,
                  **kwargs):
+        """objective: a cut or fastcut Objective (trainer.objective), whose settings shape the
+        trainer (the layers PatchNCE reads) as well as its losses."""
         super().__init__(gen_G, gen_F, disc_X, disc_Y, **kwargs)
-        layers = layers or NCE_LAYERS[generator_kind]
+        self.objective = objective
+        nce = settings(objective, generator_kind)
+        layers = nce["nce_layers"]
         unknown = [name for name in layers if name not in {layer.name for layer in gen_G.layers}]
         if unknown:
             raise ValueError(f"--nce-layers: the {generator_kind} generator has no layer {', '.join(unknown)}; "
                              f"its default five are {','.join(NCE_LAYERS[generator_kind])}")
-        self.patches, self.temperature, self.flip_equivariance = patches, temperature, flip_equivariance
+        self.lambda_nce, self.identity_nce = nce["lambda_nce"], nce["identity_nce"]
+        self.patches, self.temperature = nce["nce_patches"], nce["nce_temperature"]
+        self.flip_equivariance = nce["flip_equivariance"]
         # A translation also gives its input's encoder features (the same activations a
         # separate encoder pass would give: the down path has no dropout), so each NCE
         # term costs one more encoder pass only, over the outputs.
@@ -91,18 +94,14 @@ class CUTTrainer(TwoWayTrainer):
         channels = [t.shape[-1] for t in self.features["gen_G"].outputs]
         self.heads = {name: [projection_head(c, f"{name}_nce_head{i}") for i, c in enumerate(channels)]
                       for name in ("gen_G", "gen_F")}
-        self.identity_nce = identity_nce
         self.patch_seed = keras.random.SeedGenerator(seed, name="patch_seed")
         self.jitter = device_jitter(jitter, None if seed is None else seed + 2)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (*LOSS_NAMES, "nce_G", "nce_F")}
         self.built = True
 
-    def compile(self, optimizer, adversarial="lsgan", lambda_nce=1.0, edge_weight=0.0, tv_weight=0.0,
-                jit_compile=False):
+    def compile(self, optimizer, jit_compile=False):
         super().compile(optimizer=optimizer, jit_compile=jit_compile)
         optimizer.build(self.trainable_variables)
-        self.adversarial, self.lambda_nce, self.edge_weight = adversarial, lambda_nce, edge_weight
-        self.tv_weight = tv_weight
 
     def trained_losses(self):
         def head_variables(name):
@@ -151,14 +150,15 @@ class CUTTrainer(TwoWayTrainer):
 
         real_x, fake_x = judged(self.disc_X, real_a, fake_a)
         real_y, fake_y, *smoothed_y = judged(self.disc_Y, real_b, fake_b, *([] if smoothed_b is None else [smoothed_b]))
-        disc_Y = losses.discriminator_loss(real_y, fake_y, self.adversarial)
+        o = self.objective
+        disc_Y = losses.discriminator_loss(real_y, fake_y, o.adversarial_loss)
         if smoothed_y:  # CartoonGAN's edge-promoting term (trainer.edge_smoothing)
-            disc_Y = disc_Y + losses.edge_promoting_loss(smoothed_y[0], self.edge_weight, self.adversarial)
+            disc_Y = disc_Y + losses.edge_promoting_loss(smoothed_y[0], o.edge_promoting_weight, o.adversarial_loss)
         return {
-            "gen_G_loss": (losses.generator_adversarial_loss(fake_y, self.adversarial) + self.lambda_nce * nce_G
-                           + losses.flat_fill_loss(fake_b, self.tv_weight)),
-            "gen_F_loss": losses.generator_adversarial_loss(fake_x, self.adversarial) + self.lambda_nce * nce_F,
-            "disc_X_loss": losses.discriminator_loss(real_x, fake_x, self.adversarial),
+            "gen_G_loss": (losses.generator_adversarial_loss(fake_y, o.adversarial_loss) + self.lambda_nce * nce_G
+                           + losses.flat_fill_loss(fake_b, o.tv_weight)),
+            "gen_F_loss": losses.generator_adversarial_loss(fake_x, o.adversarial_loss) + self.lambda_nce * nce_F,
+            "disc_X_loss": losses.discriminator_loss(real_x, fake_x, o.adversarial_loss),
             "disc_Y_loss": disc_Y,
             "nce_G": nce_G, "nce_F": nce_F,
         }

@@ -23,18 +23,15 @@ import keras
 import numpy as np
 from keras import ops
 
-from hub import nets
-from hub.cyclegan import CycleGAN as CycleGANModel
-from hub.directions import domain_name
 from hub.imaging import from_uint8
-from trainer import distribute, edge_smoothing, losses, run
+from trainer import builders, cut, distribute, edge_smoothing, losses, run
 from trainer.augment import device_jitter
 from trainer.callbacks import sample_grid
 from trainer.data import arrays
 from trainer.data.manifest import summarize
 from trainer.image_pool import ImagePool
 from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
-from trainer.schedules import learning_rate
+from trainer.objective import Objective
 
 log = logging.getLogger("trainer.cyclegan")
 
@@ -56,18 +53,14 @@ class CycleGANTrainer(TwoWayTrainer):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
         self.built = True  # every part exists now; fit need not trace a call() to build it
 
-    def compile(self, optimizer, adversarial="bce", lambda_cycle=10.0, identity_weight=0.5, edge_weight=0.0,
-                tv_weight=0.0, cycle_blur=0.0, jit_compile=False):
+    def compile(self, optimizer, objective=None, jit_compile=False, **terms):
         """One Adam for all four networks: Adam works per weight, so this is the tutorial's
-        four equal optimizers in one (and one set of optimizer variables for Keras' JAX fit)."""
+        four equal optimizers in one (and one set of optimizer variables for Keras' JAX fit).
+        objective: what the losses read (trainer.objective; default: CycleGANConfig's), with
+        `terms` changed."""
         super().compile(optimizer=optimizer, jit_compile=jit_compile)
         optimizer.build(self.trainable_variables)  # so a checkpoint can restore its state
-        self.adversarial = adversarial
-        self.lambda_cycle = lambda_cycle
-        self.identity_weight = identity_weight
-        self.edge_weight = edge_weight
-        self.tv_weight = tv_weight
-        self.cycle_blur = cycle_blur
+        self.objective = (objective or Objective.of(CycleGANConfig())).replace(**terms)
 
     def compute_losses(self, real_a, real_b, smoothed_b=None, training=True):
         """The four losses of one step (Zhu et al. 2017, Sec. 3-4), from one forward pass that
@@ -104,30 +97,20 @@ class CycleGANTrainer(TwoWayTrainer):
 
         # 3. The losses: D's adversarial ones; each G's adversarial, cycle and identity terms
         #    (and G's total variation, --tv-weight).
-        adversarial = self.adversarial
-        disc_X_loss = losses.discriminator_loss(real_x, pooled_x, adversarial)
-        disc_Y_loss = losses.discriminator_loss(real_y, pooled_y, adversarial)
+        o = self.objective
+        disc_X_loss = losses.discriminator_loss(real_x, pooled_x, o.adversarial_loss)
+        disc_Y_loss = losses.discriminator_loss(real_y, pooled_y, o.adversarial_loss)
         if smoothed_y:
-            disc_Y_loss += losses.edge_promoting_loss(smoothed_y[0], self.edge_weight, adversarial)
-        cycle = (losses.cycle_loss(real_a, cycled_a, self.lambda_cycle, self.cycle_blur)
-                 + losses.cycle_loss(real_b, cycled_b, self.lambda_cycle, self.cycle_blur))
-        gen_G_loss = (losses.generator_adversarial_loss(fake_y, adversarial) + cycle
-                      + losses.identity_loss(real_b, same_b, self.lambda_cycle, self.identity_weight)
-                      + losses.flat_fill_loss(fake_b, self.tv_weight))
-        gen_F_loss = (losses.generator_adversarial_loss(fake_x, adversarial) + cycle
-                      + losses.identity_loss(real_a, same_a, self.lambda_cycle, self.identity_weight))
+            disc_Y_loss += losses.edge_promoting_loss(smoothed_y[0], o.edge_promoting_weight, o.adversarial_loss)
+        cycle = (losses.cycle_loss(real_a, cycled_a, o.lambda_cycle, o.cycle_blur)
+                 + losses.cycle_loss(real_b, cycled_b, o.lambda_cycle, o.cycle_blur))
+        gen_G_loss = (losses.generator_adversarial_loss(fake_y, o.adversarial_loss) + cycle
+                      + losses.identity_loss(real_b, same_b, o.lambda_cycle, o.identity_weight)
+                      + losses.flat_fill_loss(fake_b, o.tv_weight))
+        gen_F_loss = (losses.generator_adversarial_loss(fake_x, o.adversarial_loss) + cycle
+                      + losses.identity_loss(real_a, same_a, o.lambda_cycle, o.identity_weight))
         return {"gen_G_loss": gen_G_loss, "gen_F_loss": gen_F_loss, "disc_X_loss": disc_X_loss,
                 "disc_Y_loss": disc_Y_loss}
-
-
-def make_optimizer(config):
-    return keras.optimizers.Adam(learning_rate(config), beta_1=config.beta_1)
-
-
-def build_generator(config, name):
-    """The generator the config of a CycleGAN or pix2pix run describes."""
-    return nets.build_generator(config.generator, config.image_size, config.base_filters, name=name,
-                                upsample=config.upsample, full_size_head=config.full_size_head)
 
 
 def build_trainer(config):
@@ -135,74 +118,29 @@ def build_trainer(config):
     (under --distribute, inside the strategy's scope); a trainer.cut.CUTTrainer for
     --objective cut / fastcut."""
     run.seed_and_precision(config)
+    objective = Objective.of(config)
     with distribute.trainer_scope(config):
-        gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
-        disc_X, disc_Y = (run.discriminator(config, name) for name in ("disc_X", "disc_Y"))
-        optimizer = make_optimizer(config)
-        if config.objective != "cyclegan":
-            from trainer import cut  # it imports this module
-
-            settings = cut.settings(config)
-            trainer = cut.CUTTrainer(gen_G, gen_F, disc_X, disc_Y, config.generator, settings["identity_nce"],
-                                     seed=config.seed, jitter=run.jitter_options(config), layers=settings["layers"],
-                                     patches=settings["patches"], temperature=settings["temperature"],
-                                     flip_equivariance=settings["flip_equivariance"])
-            trainer.compile(optimizer, adversarial=config.adversarial_loss, lambda_nce=settings["lambda_nce"],
-                            edge_weight=config.edge_promoting_weight, tv_weight=config.tv_weight,
-                            jit_compile=run.jit_compile(config))
+        gen_G, gen_F = (builders.generator(config, name) for name in ("gen_G", "gen_F"))
+        disc_X, disc_Y = (builders.discriminator(config, name) for name in ("disc_X", "disc_Y"))
+        if objective.name != "cyclegan":
+            trainer = cut.CUTTrainer(gen_G, gen_F, disc_X, disc_Y, objective, config.generator, seed=config.seed,
+                                     jitter=run.jitter_options(config))
+            trainer.compile(builders.optimizer(config), jit_compile=run.jit_compile(config))
             return trainer
         trainer = CycleGANTrainer(gen_G, gen_F, disc_X, disc_Y, pool_size=config.pool_size,
                                   image_shape=(config.image_size, config.image_size, 3), seed=config.seed,
                                   jitter=run.jitter_options(config))
-        trainer.compile(optimizer, adversarial=config.adversarial_loss, lambda_cycle=config.lambda_cycle,
-                        identity_weight=config.identity_weight, edge_weight=config.edge_promoting_weight,
-                        tv_weight=config.tv_weight, cycle_blur=config.cycle_blur, jit_compile=run.jit_compile(config))
+        trainer.compile(builders.optimizer(config), objective, jit_compile=run.jit_compile(config))
     return trainer
 
 
-def _objective_settings(config):
-    """What the card says of the objective a CycleGANConfig trained."""
-    settings = {"preset": config.preset, "objective": config.objective, "adversarial_loss": config.adversarial_loss,
-                "edge_promoting_weight": config.edge_promoting_weight, "tv_weight": config.tv_weight}
-    if config.objective == "cyclegan":
-        return {**settings, "lambda_cycle": config.lambda_cycle, "cycle_blur": config.cycle_blur,
-                "pool_size": config.pool_size}
-    from trainer import cut
-
-    nce = cut.settings(config)
-    return {**settings, "lambda_nce": nce["lambda_nce"], "nce_identity": nce["identity_nce"],
-            "nce_layers": list(nce["layers"]), "nce_patches": nce["patches"], "nce_temperature": nce["temperature"],
-            "flip_equivariance": nce["flip_equivariance"]}
-
-
-def export_model(trainer, config, run_dir, data, sample_image, seconds, objective=None):
-    """RUN_DIR/model: the generators as a `hub.CycleGAN` folder, with `sample_image`
-    (make_samples(gen a2b, gen b2a) -> uint8 grid, or None). objective: the training
-    settings of the objective, for the card (default: CycleGAN's)."""
-    model_config = {
-        "architecture": "cyclegan",
-        "generator": config.generator,
-        "base_filters": config.base_filters,
-        "upsample": config.upsample,
-        "full_size_head": config.full_size_head,
-        "image_size": config.image_size,
-        "size_multiple": nets.size_multiple(config.generator, config.image_size),
-        "domain_a": config.domain_a,
-        "domain_b": config.domain_b,
-        "domain_a_name": domain_name(config.domain_a),
-        "domain_b_name": domain_name(config.domain_b),
-        "flat_fills": ["a2b"] if config.flat_fills else [],
-        "training": {
-            **run.data_facts(config),
-            "steps": trainer.step, "epochs": config.total_epochs, "batch_size": config.batch_size,
-            **(objective or _objective_settings(config)),
-            "seed": config.seed, "seconds_this_session": round(seconds, 1), "data": data,
-        },
-    }
-    exported = run.float32_copies(lambda: {d: build_generator(config, f"generator_{d}") for d in ("a2b", "b2a")},
-                                  {"a2b": trainer.gen_G, "b2a": trainer.gen_F})
-    return run.save_model(CycleGANModel(exported["a2b"], exported["b2a"], model_config,
-                                        sample_image(exported["a2b"], exported["b2a"])), config, run_dir)
+def card_objective(config):
+    """What the card says of the objective a CycleGANConfig trained: the Objective's record,
+    with CUT's settings as they were resolved."""
+    objective = Objective.of(config)
+    if objective.name == "cyclegan":
+        return {"preset": config.preset, **objective.record(), "pool_size": config.pool_size}
+    return {"preset": config.preset, **objective.record(), **cut.settings(objective, config.generator)}
 
 
 def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
@@ -253,7 +191,8 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     def final_grid(gen_a2b, gen_b2a):
         return sample_grid(gen_a2b, gen_b2a, samples_a, samples_b) if len(samples_a) and len(samples_b) else None
 
-    return export_model(trainer, config, run_dir, data, final_grid, time.perf_counter() - start)
+    return builders.export_cyclegan(trainer, config, run_dir, data, final_grid, time.perf_counter() - start,
+                                    card_objective(config))
 
 
 def main(argv=None):

@@ -30,11 +30,11 @@ from pathlib import Path
 from hub import auto
 from hub.cyclegan import CycleGAN
 from hub.imaging import from_uint8
-from trainer import losses, run
-from trainer.cyclegan import export_model
+from trainer import builders, losses, run
 from trainer.data import arrays
 from trainer.data.manifest import summarize
 from trainer.evaluation import outlines
+from trainer.objective import Objective
 from trainer.pix2pix import Pix2PixTrainer, build_trainer, paired_grid
 
 log = logging.getLogger("trainer.distill")
@@ -44,8 +44,8 @@ class DistillTrainer(Pix2PixTrainer):
     """pix2pix's networks and losses, on batches of (A images, the teacher's a2b of them,
     B images, the teacher's b2a of them): each pair cropped and mirrored alike."""
 
-    line_weight = 0.0  # --line-weight; train() sets it, with line_radius for the training size
-    line_radius = 2
+    config_class = DistillConfig
+    line_radius = 2  # for the training size: train() sets it
 
     def prepare_batch(self, batch):
         images_a, taught_b, images_b, taught_a = batch
@@ -55,9 +55,10 @@ class DistillTrainer(Pix2PixTrainer):
         return self.paired_losses(images_a, taught_b, images_b, taught_a, training)
 
     def reconstruction_loss(self, target, fake):
-        if not self.line_weight:
+        if not self.objective.line_weight:
             return super().reconstruction_loss(target, fake)
-        return losses.line_weighted_l1(target, fake, self.line_weight, self.line_radius, outlines.LINE_CONTRAST)
+        return losses.line_weighted_l1(target, fake, self.objective.line_weight, self.line_radius,
+                                       outlines.LINE_CONTRAST)
 
 
 def load_teacher(source):
@@ -103,7 +104,7 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
              len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
 
     trainer = build_trainer(config, DistillTrainer)
-    trainer.line_weight, trainer.line_radius = config.line_weight, outlines.line_radius(config.image_size)
+    trainer.line_radius = outlines.line_radius(config.image_size)
     run.restore(trainer, run_dir, resume, from_epoch)
 
     arrays.require_memory(2 * (len(paths_a) + len(paths_b)), config.image_size)  # images and translations
@@ -128,12 +129,11 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     run.fit_until(trainer, make_dataset, config.steps_per_epoch, config.total_epochs * config.steps_per_epoch,
                   callbacks, verbose)
     data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
-    objective = {"objective": "distill", "teacher": config.teacher, "teacher_generator": teacher.config["generator"],
-                 "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1,
-                 "line_weight": config.line_weight}
+    objective = {**Objective.of(config).record(), "teacher": config.teacher,
+                 "teacher_generator": teacher.config["generator"]}
     if not Path(config.teacher).exists():  # a Hub repo, REPO or REPO@REVISION: the card's base_model
         objective["teacher_repo"] = config.teacher.split("@")[0]
-    return export_model(trainer, config, run_dir, data, grid, time.perf_counter() - start, objective)
+    return builders.export_cyclegan(trainer, config, run_dir, data, grid, time.perf_counter() - start, objective)
 
 
 def main(argv=None):

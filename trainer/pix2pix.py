@@ -23,14 +23,15 @@ import keras
 from keras import ops
 
 from hub.imaging import from_uint8, grid, to_uint8
-from trainer import distribute, losses, run
+from trainer import builders, distribute, losses, run
 from trainer.augment import device_jitter
-from trainer.cyclegan import build_generator, export_model, make_optimizer
+from trainer.config import Pix2PixConfig
 from trainer.data import arrays
 from trainer.data.domains import check_batch
 from trainer.data.manifest import summarize
 from trainer.data.pairs import paired_rows
 from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
+from trainer.objective import Objective
 
 log = logging.getLogger("trainer.pix2pix")
 
@@ -39,6 +40,8 @@ class Pix2PixTrainer(TwoWayTrainer):
     """The two generators and two conditional discriminators, trained together by `fit`,
     each by its own loss (trainer.multi_loss), on batches of aligned pairs."""
 
+    config_class = Pix2PixConfig  # whose defaults give the objective of a trainer built in code
+
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, seed=None, jitter=True, **kwargs):
         super().__init__(gen_G, gen_F, disc_X, disc_Y, **kwargs)
         # One crop and mirror for both images of a pair: they stay aligned.
@@ -46,11 +49,12 @@ class Pix2PixTrainer(TwoWayTrainer):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in LOSS_NAMES}
         self.built = True
 
-    def compile(self, optimizer, adversarial="bce", lambda_l1=100.0, jit_compile=False):
-        """One Adam for all four networks, as the CycleGAN trainer."""
+    def compile(self, optimizer, objective=None, jit_compile=False, **terms):
+        """One Adam for all four networks, as the CycleGAN trainer. objective: what the losses
+        read (trainer.objective; default: config_class's), with `terms` changed."""
         super().compile(optimizer=optimizer, jit_compile=jit_compile)
         optimizer.build(self.trainable_variables)  # so a checkpoint can restore its state
-        self.adversarial, self.lambda_l1 = adversarial, lambda_l1
+        self.objective = (objective or Objective.of(self.config_class())).replace(**terms)
 
     def prepare_batch(self, batch):
         real_a, real_b = batch
@@ -86,13 +90,13 @@ class Pix2PixTrainer(TwoWayTrainer):
 
         real_y, fake_y = judged(self.disc_Y, source_a, target_b, fake_b)  # D_Y: is B the translation of A?
         real_x, fake_x = judged(self.disc_X, source_b, target_a, fake_a)
-        adversarial, lambda_l1 = self.adversarial, self.lambda_l1
-        gan_G, gan_F = (losses.generator_adversarial_loss(logits, adversarial) for logits in (fake_y, fake_x))
+        o = self.objective
+        gan_G, gan_F = (losses.generator_adversarial_loss(logits, o.adversarial_loss) for logits in (fake_y, fake_x))
         return {
-            "gen_G_loss": gan_G + lambda_l1 * self.reconstruction_loss(target_b, fake_b),
-            "gen_F_loss": gan_F + lambda_l1 * self.reconstruction_loss(target_a, fake_a),
-            "disc_X_loss": losses.discriminator_loss(real_x, fake_x, adversarial),
-            "disc_Y_loss": losses.discriminator_loss(real_y, fake_y, adversarial),
+            "gen_G_loss": gan_G + o.lambda_l1 * self.reconstruction_loss(target_b, fake_b),
+            "gen_F_loss": gan_F + o.lambda_l1 * self.reconstruction_loss(target_a, fake_a),
+            "disc_X_loss": losses.discriminator_loss(real_x, fake_x, o.adversarial_loss),
+            "disc_Y_loss": losses.discriminator_loss(real_y, fake_y, o.adversarial_loss),
         }
 
 
@@ -100,12 +104,10 @@ def build_trainer(config, trainer_class=Pix2PixTrainer):
     """The networks and optimizer, compiled: a Pix2PixTrainer or a subclass (trainer.distill's)."""
     run.seed_and_precision(config)
     with distribute.trainer_scope(config):
-        gen_G, gen_F = (build_generator(config, name) for name in ("gen_G", "gen_F"))
-        disc_X, disc_Y = (run.discriminator(config, name, channels=6) for name in ("disc_X", "disc_Y"))
+        gen_G, gen_F = (builders.generator(config, name) for name in ("gen_G", "gen_F"))
+        disc_X, disc_Y = (builders.discriminator(config, name, channels=6) for name in ("disc_X", "disc_Y"))
         trainer = trainer_class(gen_G, gen_F, disc_X, disc_Y, seed=config.seed, jitter=run.jitter_options(config))
-        trainer.compile(make_optimizer(config),
-                        adversarial=config.adversarial_loss, lambda_l1=config.lambda_l1,
-                        jit_compile=run.jit_compile(config))
+        trainer.compile(builders.optimizer(config), Objective.of(config), jit_compile=run.jit_compile(config))
     return trainer
 
 
@@ -155,11 +157,10 @@ def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
 
     run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
     data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
-    objective = {"objective": "pix2pix", "adversarial_loss": config.adversarial_loss, "lambda_l1": config.lambda_l1,
-                 "pairs": len(images_a)}
-    return export_model(trainer, config, run_dir, data,
-                        lambda gen_a2b, gen_b2a: paired_grid(gen_a2b, gen_b2a, a, b, b, a) if len(a) else None,
-                        time.perf_counter() - start, objective)
+    return builders.export_cyclegan(
+        trainer, config, run_dir, data,
+        lambda gen_a2b, gen_b2a: paired_grid(gen_a2b, gen_b2a, a, b, b, a) if len(a) else None,
+        time.perf_counter() - start, {**Objective.of(config).record(), "pairs": len(images_a)})
 
 
 def main(argv=None):

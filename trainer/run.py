@@ -11,7 +11,6 @@ from pathlib import Path
 
 import keras
 
-from hub import nets
 from hub.errors import HubError
 from hub.push import commit_url, push_folder
 from trainer import checkpoint, cli, config as config_lib, distribute
@@ -51,12 +50,6 @@ def prepare_config(args, config_cls):
     config = config_cls(**given)
     config.validate()
     return config
-
-
-def discriminator(config, name, channels=3):
-    """A PatchGAN of the config's --disc-filters (or --base-filters) and --disc-layers."""
-    return nets.patchgan_discriminator(config.disc_filters or config.base_filters, name=name, channels=channels,
-                                       n_layers=config.disc_layers)
 
 
 def jitter_options(config):

@@ -22,7 +22,7 @@ def cyclegan(optimizer, jit_compile):
     networks = [nets.resnet_generator(4, residual_blocks=2, name=name) for name in ("gen_G", "gen_F")]
     networks += [nets.patchgan_discriminator(4, name=name) for name in ("disc_X", "disc_Y")]
     trainer = CycleGANTrainer(*networks, jitter=False)
-    trainer.compile(optimizer(), adversarial="lsgan", jit_compile=jit_compile)
+    trainer.compile(optimizer(), adversarial_loss="lsgan", jit_compile=jit_compile)
     return trainer
 
 
