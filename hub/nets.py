@@ -16,11 +16,13 @@ hub.transposed_conv's Conv2DTranspose: Keras' layer, with a kernel gradient that
 fast on the JAX backend.
 """
 
-import math
+import inspect
 
 import keras
 from keras import layers
 
+from hub import generators
+from hub.generators import unet_depth
 from hub.transposed_conv import Conv2DTranspose
 
 WEIGHT_INIT_STDDEV = 0.02  # N(0, 0.02), as the pix2pix and CycleGAN papers
@@ -130,14 +132,6 @@ class DepthToSpace2x(layers.Layer):
     def compute_output_shape(self, input_shape):
         n, h, w, c = input_shape
         return (n, None if h is None else 2 * h, None if w is None else 2 * w, c // 4)
-
-
-def unet_depth(image_size):
-    """Number of down blocks: log2 of the training size (8 at 256, 6 at 64)."""
-    depth = int(math.log2(image_size))
-    if 2**depth != image_size or depth < 2:
-        raise ValueError(f"U-Net image size must be a power of two >= 4, got {image_size}")
-    return depth
 
 
 def _scaled(width, base_filters):
@@ -387,24 +381,15 @@ def patchgan_discriminator(base_filters=64, name="patchgan_discriminator", chann
     return keras.Model(inputs, outputs, name=name)
 
 
-GENERATORS = ("unet", "resnet", "light")
-
-
 def build_generator(kind, image_size, base_filters, name, upsample="transpose", full_size_head=False):
-    """The generator named by `--generator` (unet | resnet | light); full_size_head is the
-    U-Net's and the light one's (the ResNet works at full size at both ends already); the
-    light one always upsamples by resizing."""
-    if kind == "unet":
-        return unet_generator(image_size, base_filters, upsample=upsample, full_size_head=full_size_head, name=name)
-    if kind == "resnet":
-        return resnet_generator(base_filters, upsample=upsample, name=name)
-    if kind == "light":
-        if upsample != "resize":
-            raise ValueError("the light generator upsamples by resizing only: add --upsample resize")
-        return light_generator(base_filters, full_size_head=full_size_head, name=name)
-    raise ValueError(f"unknown generator {kind!r}: choose one of {', '.join(GENERATORS)}")
+    """The generator named by `--generator` (hub.generators: unet | resnet | light), built by
+    its registry entry's builder with what that builder takes of these arguments; a flag it
+    does not fit is a ValueError."""
+    build = globals()[generators.check(kind, upsample, full_size_head).builder]
+    given = {"image_size": image_size, "base_filters": base_filters, "upsample": upsample,
+             "full_size_head": full_size_head, "name": name}
+    taken = inspect.signature(build).parameters
+    return build(**{key: value for key, value in given.items() if key in taken})
 
 
-def size_multiple(kind, image_size):
-    """Input sides must be multiples of this for the generator to be exact."""
-    return {"unet": 2 ** unet_depth(image_size), "resnet": 4, "light": 8}[kind]
+size_multiple = generators.size_multiple

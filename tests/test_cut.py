@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from hub import auto
 from hub.cyclegan import CycleGAN
+from hub.generators import GENERATORS
 from tests.helpers import training_cli
 from trainer import cut, cyclegan, losses
 from trainer.config import CycleGANConfig
@@ -52,7 +53,7 @@ def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objec
     trainer = cyclegan.build_trainer(config)
     assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity and trainer.objective.tv_weight == 0.5
     assert trainer.lambda_nce == cut.OBJECTIVES[objective]["lambda_nce"]
-    assert len(trainer.heads["gen_G"]) == len(cut.NCE_LAYERS[generator]) == 5
+    assert len(trainer.heads["gen_G"]) == len(GENERATORS[generator].encoder_layers) == 5
     before = [v.numpy().copy() for v in trainer.trainable_variables]
     images = np.random.default_rng(1).integers(0, 255, (2, 32, 32, 3), np.uint8)
     history = trainer.fit(tf.data.Dataset.from_tensors((images, images)).repeat(2), epochs=1, verbose=0,

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from hub import nets, onnx_runtime
+from hub import generators, nets, onnx_runtime
+from hub.generators import GENERATORS
 
 
 @pytest.mark.parametrize("build, expected", [
@@ -26,18 +27,29 @@ def test_unet_depth_follows_image_size():
     assert len(down_convs) == 6
 
 
-GENERATORS = [(kind, upsample, False) for kind in ("unet", "resnet") for upsample in ("transpose", "resize")]
-GENERATORS += [("unet", upsample, True) for upsample in ("transpose", "resize")]
-GENERATORS += [("light", "resize", full_size_head) for full_size_head in (False, True)]
+# Every combination the registry allows: a new generator is tested here by its entry alone.
+COMBINATIONS = [(kind, upsample, full_size_head) for kind, entry in GENERATORS.items() for upsample in entry.upsamples
+                for full_size_head in ((False, True) if entry.full_size_head else (False,))]
 
 
-@pytest.mark.parametrize("kind, upsample, full_size_head", GENERATORS)
-def test_generators_are_fully_convolutional(kind, upsample, full_size_head):
+@pytest.mark.parametrize("kind, upsample, full_size_head", COMBINATIONS)
+def test_generators_are_fully_convolutional_with_the_layers_patchnce_reads(kind, upsample, full_size_head):
     net = nets.build_generator(kind, 32, 4, name="g", upsample=upsample, full_size_head=full_size_head)
     m = nets.size_multiple(kind, 32)
     out = net(np.zeros((2, 2 * m, 3 * m, 3), np.float32))
     assert out.shape == (2, 2 * m, 3 * m, 3)
     assert float(np.abs(out).max()) <= 1.0  # tanh
+    assert set(GENERATORS[kind].encoder_layers) <= {layer.name for layer in net.layers}
+
+
+def test_a_combination_the_registry_lacks_is_refused_before_anything_is_built():
+    assert len(COMBINATIONS) == 8
+    with pytest.raises(ValueError, match="--generator light upsamples by resizing only"):
+        generators.check("light", "transpose")
+    with pytest.raises(ValueError, match="--full-size-head is a stage of the U-Net and the light generator"):
+        nets.build_generator("resnet", 32, 4, name="g", full_size_head=True)
+    with pytest.raises(ValueError, match="unknown generator 'vit': choose one of unet, resnet, light"):
+        generators.check("vit")
 
 
 @pytest.mark.skipif(not (onnx_runtime.can_export() and onnx_runtime.can_run()),
@@ -63,7 +75,10 @@ def test_each_generator_exports_to_onnx_and_runs_as_in_keras(tmp_path, kind, ups
     assert (ops["GlobalAveragePool"], ops["ReduceMean"], ops["Resize"]) == (2 * norms, 0, resizes)
 
 
-@pytest.mark.parametrize("kind, upsample, full_size_head", GENERATORS[::2] + GENERATORS[-1:])
+FIRST_UPSAMPLE = [c for c in COMBINATIONS if c[1] == GENERATORS[c[0]].upsamples[0]]  # each kind, with and without the head
+
+
+@pytest.mark.parametrize("kind, upsample, full_size_head", FIRST_UPSAMPLE)
 @pytest.mark.parametrize("rgb_conv_dtype, compute", [("float32", "float32"), (None, "bfloat16")])
 def test_mixed_precision_generators_give_float32_from_the_rgb_conv_chosen(monkeypatch, mixed_bfloat16, kind,
                                                                           upsample, full_size_head, rgb_conv_dtype,
@@ -102,7 +117,7 @@ def test_instance_norm_normalizes_each_image_and_channel():
     np.testing.assert_allclose(y.std(axis=(1, 2)), 1, atol=1e-3)
 
 
-@pytest.mark.parametrize("kind, upsample, full_size_head", GENERATORS)
+@pytest.mark.parametrize("kind, upsample, full_size_head", COMBINATIONS)
 def test_generator_serialization_round_trip(tmp_path, kind, upsample, full_size_head):
     net = nets.build_generator(kind, 32, 4, name="g", upsample=upsample, full_size_head=full_size_head)
     x = np.random.default_rng(1).uniform(-1, 1, size=(1, 32, 32, 3)).astype(np.float32)

@@ -44,6 +44,32 @@ def test_the_losses_are_the_conditional_gan_plus_100_l1():
     assert values["disc_X_loss"] == pytest.approx(math.log(2)) == values["disc_Y_loss"]
 
 
+def test_tv_weight_adds_the_total_variation_of_the_a2b_translations_only():
+    rng = np.random.default_rng(2)
+    real_a, real_b = (rng.uniform(-1, 1, (2, 8, 8, 3)).astype("float32") for _ in range(2))
+
+    def network(name, channels, output):
+        x = keras.Input((None, None, channels))
+        return keras.Model(x, keras.layers.Lambda(output)(x), name=name)
+
+    same = lambda t: t  # noqa: E731 - a generator whose translation is its input
+    blind = lambda t: keras.ops.zeros_like(t[:, :2, :2, :1])  # noqa: E731 - a discriminator that cannot tell
+    trainer = pix2pix.Pix2PixTrainer(network("gen_G", 3, same), network("gen_F", 3, same),
+                                     network("disc_X", 6, blind), network("disc_Y", 6, blind), jitter=False)
+
+    def losses_with(weight):
+        trainer.compile(keras.optimizers.Adam(), tv_weight=weight)
+        return {k: float(v) for k, v in trainer.compute_losses(real_a, real_b).items()}
+    plain, flat = losses_with(0.0), losses_with(2.5)
+    tv = np.abs(np.diff(real_a, axis=1)).mean() + np.abs(np.diff(real_a, axis=2)).mean()  # of G(A) = A
+    assert flat["gen_G_loss"] == pytest.approx(plain["gen_G_loss"] + 2.5 * tv, rel=1e-5)
+    assert flat["gen_F_loss"] == pytest.approx(plain["gen_F_loss"])
+    assert trainer.objective.record() == {"objective": "pix2pix", "adversarial_loss": "bce", "lambda_l1": 100.0,
+                                          "tv_weight": 2.5}
+    with pytest.raises(ValueError, match="--tv-weight must be >= 0"):
+        Pix2PixConfig(data="x", tv_weight=-1.0).validate()
+
+
 def test_a_pair_keeps_one_crop_and_mirror_through_the_jitter(toyworld_64):
     config = Pix2PixConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=1)
     trainer = pix2pix.build_trainer(config)
@@ -66,6 +92,7 @@ def test_tiny_training_saves_a_cyclegan_folder_that_loads_everywhere(toyworld_64
     assert isinstance(auto.from_pretrained(model_dir), CycleGAN)
     assert {k: d.name for k, d in model.directions.items()} == {"a2b": "3d -> 2d", "b2a": "2d -> 3d"}
     assert model.config["training"]["objective"] == "pix2pix" and model.config["training"]["pairs"] == 27
+    assert model.config["training"]["tv_weight"] == 0.0  # every term of the objective, recorded
     card = (model_dir / "README.md").read_text()
     assert "trained at 32 px on paired images with pix2pix's objective (Isola et al." in card
     assert "Each row: an image of each domain, its translation, and the paired image it should give." in card

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from hub import generators
 from hub.atomic import write_json
+from hub.generators import GENERATORS
 from trainer.objective import Objective, loss_term
 
 
@@ -115,7 +117,8 @@ PRESETS = {
               "learning_rate": 2e-4, "epochs": 200, "lr_decay": True, "image_size": 256, "load_size": 286,
               "flip": True},  # Zhu et al. 2017: 100 epochs, then 100 of linear decay
     "cartoon": {"generator": "unet", "upsample": "resize", "full_size_head": True, "adversarial_loss": "lsgan",
-                "pool_size": 50, "lr_decay": True, "edge_promoting_weight": 1.0, "flat_fills": True},  # docs/results.md, "The 2D look at 128 px"
+                "pool_size": 50, "lr_decay": True, "edge_promoting_weight": 1.0,
+                "flat_fills": True},  # docs/results.md, "The 2D look at 128 px"
 }
 
 
@@ -163,7 +166,7 @@ class CycleGANConfig(PatchGANRunConfig):
     domain_b: str = field(default="medium=2d", metadata=_flag("tag filter selecting domain B"))
     generator: str = field(default="unet", metadata=_flag(
         "unet (the seed's), resnet (the CycleGAN paper's 9 residual blocks) or light (0.5 M params "
-        "for CPUs and Spaces, AnimeGAN-style; needs --upsample resize)", choices=("unet", "resnet", "light")))
+        "for CPUs and Spaces, AnimeGAN-style; needs --upsample resize)", choices=tuple(GENERATORS)))
     full_size_head: bool = field(default=False, metadata=_flag(
         "give the U-Net (or the light generator) a full-size stage at both ends (their first and last "
         "layers otherwise work at half size, too coarse for a 1 px outline)"))
@@ -182,7 +185,7 @@ class CycleGANConfig(PatchGANRunConfig):
         "PatchNCE's weight (cut, fastcut; CUT's lambda_NCE); 0 = the objective's: cut 1, fastcut 10", "cut", "fastcut"))
     nce_layers: str = field(default="", metadata=_term(
         "the generator's layers PatchNCE reads, by name, comma-separated; empty = five from the pixels "
-        "down (trainer.cut.NCE_LAYERS)", "cut", "fastcut"))
+        "down (hub.generators)", "cut", "fastcut"))
     nce_patches: int = field(default=256, metadata=_term(
         "patches sampled per layer for PatchNCE (CUT's num_patches)", "cut", "fastcut"))
     nce_temperature: float = field(default=0.07, metadata=_term(
@@ -241,13 +244,16 @@ class Pix2PixConfig(PatchGANRunConfig):
     domain_b: str = field(default="medium=2d", metadata=_flag(
         "tag filter selecting domain B; its images pair with A's by the 'scene' tag"))
     generator: str = field(default="unet", metadata=_flag(
-        "unet (the paper's), resnet or light (needs --upsample resize)", choices=("unet", "resnet", "light")))
+        "unet (the paper's), resnet or light (needs --upsample resize)", choices=tuple(GENERATORS)))
     full_size_head: bool = field(default=False, metadata=_flag(
         "give the U-Net (or the light generator) a full-size stage at both ends (their first and last "
         "layers otherwise work at half size, too coarse for a 1 px outline)"))
     adversarial_loss: str = field(default="bce", metadata=_term(
         "bce (the paper's) or lsgan", choices=("bce", "lsgan")))
     lambda_l1: float = field(default=100.0, metadata=_term("weight of the L1 loss to the paired image"))
+    tv_weight: float = field(default=0.0, metadata=_term(
+        "total variation of gen_G's translations into B in its loss, with this weight (AnimeGANv2's): "
+        "flat fills instead of grain; 0 = off"))
     lr_decay: bool = field(default=False, metadata=_flag(
         "decay the learning rate linearly to 0 over the second half of training"))
     epochs_decay: int = _epochs_decay()
@@ -280,7 +286,7 @@ class DistillConfig(PatchGANRunConfig):
     learning_rate: float = field(default=1e-3, metadata=_flag("Adam learning rate, all four networks"))
     generator: str = field(default="light", metadata=_flag(
         "the student: light (0.5 M params at --base-filters 64), unet or resnet",
-        choices=("unet", "resnet", "light")))
+        choices=tuple(GENERATORS)))
     upsample: str = field(default="resize", metadata=_flag(
         "resize (bilinear x2 + 3x3 conv; the light generator's only way) or transpose",
         choices=("transpose", "resize")))
@@ -289,6 +295,9 @@ class DistillConfig(PatchGANRunConfig):
     adversarial_loss: str = field(default="lsgan", metadata=_term(
         "the conditional discriminator's loss: lsgan or bce", choices=("bce", "lsgan")))
     lambda_l1: float = field(default=100.0, metadata=_term("weight of the L1 loss to the teacher's output"))
+    tv_weight: float = field(default=0.0, metadata=_term(
+        "total variation of the a2b student's translations in its loss, with this weight (AnimeGANv2's): "
+        "flat fills instead of grain; 0 = off"))
     # Lines are a few percent of a frame: with plain L1 the light student drew the demo's outlines well below
     # its teacher; with lines counted 11 times, close to it (two seeds; docs/results.md).
     line_weight: float = field(default=10.0, metadata=_term(
@@ -312,12 +321,7 @@ class DistillConfig(PatchGANRunConfig):
 
 
 def _check_generator(config):
-    if config.full_size_head and config.generator == "resnet":
-        raise ValueError("--full-size-head is a stage of the U-Net and the light generator: the ResNet "
-                         "works at full size at both ends already")
-    if config.generator == "light" and config.upsample != "resize":
-        raise ValueError("--generator light upsamples by resizing only: add --upsample resize "
-                         "(--preset cartoon sets it)")
+    generators.check(config.generator, config.upsample, config.full_size_head)
 
 
 def _tag_list(text):

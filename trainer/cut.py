@@ -22,16 +22,12 @@ Names as in trainer.cyclegan: gen_G maps A to B and is judged by disc_Y; gen_F t
 import keras
 from keras import ops
 
+from hub.generators import GENERATORS
 from trainer import losses
 from trainer.augment import device_jitter
 from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
 
 HEAD_WIDTH = 256
-# The encoder layers PatchNCE reads (the official code's 0, 4, 8, 12, 16 of its ResNet,
-# pixels first), by our networks' layer names.
-NCE_LAYERS = {"unet": ("image", "down0_act", "down1_act", "down2_act", "down3_act"),
-              "resnet": ("stem_pad", "stem_act", "down0_act", "down1_act", "res0_add"),
-              "light": ("image", "down0_act", "down1_act", "down2_act", "block0_add")}
 OBJECTIVES = {"cut": {"lambda_nce": 1.0, "identity_nce": True, "flip_equivariance": False},
               "fastcut": {"lambda_nce": 10.0, "identity_nce": False, "flip_equivariance": True}}
 
@@ -46,7 +42,8 @@ def settings(objective, generator_kind):
         if flag != "auto":
             chosen[key] = flag == "on"
     layers = tuple(name.strip() for name in objective.nce_layers.split(",") if name.strip())
-    return {**chosen, "nce_layers": list(layers or NCE_LAYERS[generator_kind]), "nce_patches": objective.nce_patches,
+    return {**chosen, "nce_layers": list(layers or GENERATORS[generator_kind].encoder_layers),
+            "nce_patches": objective.nce_patches,
             "nce_temperature": objective.nce_temperature}
 
 
@@ -79,7 +76,7 @@ class CUTTrainer(TwoWayTrainer):
         unknown = [name for name in layers if name not in {layer.name for layer in gen_G.layers}]
         if unknown:
             raise ValueError(f"--nce-layers: the {generator_kind} generator has no layer {', '.join(unknown)}; "
-                             f"its default five are {','.join(NCE_LAYERS[generator_kind])}")
+                             f"its default five are {','.join(GENERATORS[generator_kind].encoder_layers)}")
         self.lambda_nce, self.identity_nce = nce["lambda_nce"], nce["identity_nce"]
         self.patches, self.temperature = nce["nce_patches"], nce["nce_temperature"]
         self.flip_equivariance = nce["flip_equivariance"]

@@ -93,7 +93,8 @@ class Pix2PixTrainer(TwoWayTrainer):
         o = self.objective
         gan_G, gan_F = (losses.generator_adversarial_loss(logits, o.adversarial_loss) for logits in (fake_y, fake_x))
         return {
-            "gen_G_loss": gan_G + o.lambda_l1 * self.reconstruction_loss(target_b, fake_b),
+            "gen_G_loss": (gan_G + o.lambda_l1 * self.reconstruction_loss(target_b, fake_b)
+                           + losses.flat_fill_loss(fake_b, o.tv_weight)),
             "gen_F_loss": gan_F + o.lambda_l1 * self.reconstruction_loss(target_a, fake_a),
             "disc_X_loss": losses.discriminator_loss(real_x, fake_x, o.adversarial_loss),
             "disc_Y_loss": losses.discriminator_loss(real_y, fake_y, o.adversarial_loss),
