@@ -51,7 +51,7 @@ def test_disc_y_calls_the_smoothed_images_fake_with_the_weight():
     real_a, real_b, smoothed = (rng.uniform(-1, 1, (2, 8, 8, 3)).astype("float32") for _ in range(3))
 
     plain = tiny_trainers.copying_cyclegan().compute_losses(real_a, real_b)
-    edged = tiny_trainers.copying_cyclegan(edge_weight=2.0).compute_losses(real_a, real_b, smoothed)
+    edged = tiny_trainers.copying_cyclegan(edge_promoting_weight=2.0).compute_losses(real_a, real_b, smoothed)
     assert float(edged["disc_Y_loss"]) == pytest.approx(float(plain["disc_Y_loss"]) + 0.5 * 2.0 * math.log(2))
     assert float(edged["disc_X_loss"]) == pytest.approx(float(plain["disc_X_loss"]))
     assert float(edged["gen_G_loss"]) == pytest.approx(float(plain["gen_G_loss"]))

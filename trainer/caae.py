@@ -37,7 +37,6 @@ help_if_asked(__name__, "trainer.caae", __doc__, CAAEConfig)
 
 import dataclasses
 import logging
-import time
 
 import keras
 import numpy as np
@@ -345,57 +344,67 @@ def present_labels(labels, rows):
     return ",".join(present) or "domain"
 
 
-def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
-    """Train (or continue) the run in `run_dir`; returns the exported model folder.
-    Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
-    run_dir = run.output_dir(run_dir)
-    if (config.edge_promoting_weight or config.paired_targets) and config.input_pipeline == "auto":
-        # the smoothed images and the targets live in memory
-        config = dataclasses.replace(config, input_pipeline="arrays")
-    config = run.resolve_input_pipeline(config)
-    rows = domain_rows(config.data, (), split="train")
-    check_batch(rows, config.batch_size, str(config.data))
-    config = dataclasses.replace(config, labels=present_labels(config.labels, rows))
-    label_space = LabelSpace.from_rows(rows, config.label_tags)
-    paths = [r["path"] for r in rows]
-    vectors = np.stack([label_space.encode(r) for r in rows])
-    styles = training_styles(rows, label_space)
-    config = run.settle(config, run_dir, len(rows))  # an epoch: the training images once
-    log.info("%d training images, labels %s, %d steps per epoch, input: %s",
-             len(rows), ", ".join(label_space.names), config.steps_per_epoch, config.input_pipeline)
+class Labelled(run.Recipe):
+    """A CAAE run: every training image with its label vector (and, with --paired-targets,
+    its pair under other labels); the autoencoder alone first, then with the discriminators."""
 
-    trainer = build_trainer(config, label_space)
-    run.restore(trainer, run_dir, resume, from_epoch)
-    samples = load_samples(config, label_space, rows)
-    grid = ((lambda model: sample_grid(model.encoder, model.decoder, samples, styles, label_space))
-            if config.samples else None)  # --samples 0: no grids
-    callbacks = run.callbacks(run_dir, config, grid)
+    def prepare(self, config, run_dir):
+        if (config.edge_promoting_weight or config.paired_targets) and config.input_pipeline == "auto":
+            # the smoothed images and the targets live in memory
+            config = dataclasses.replace(config, input_pipeline="arrays")
+        config = run.resolve_input_pipeline(config)
+        rows = domain_rows(config.data, (), split="train")
+        check_batch(rows, config.batch_size, str(config.data))
+        config = dataclasses.replace(config, labels=present_labels(config.labels, rows))
+        label_space = LabelSpace.from_rows(rows, config.label_tags)
+        config = run.settle(config, run_dir, len(rows))  # an epoch: the training images once
+        log.info("%d training images, labels %s, %d steps per epoch, input: %s",
+                 len(rows), ", ".join(label_space.names), config.steps_per_epoch, config.input_pipeline)
+        return config, {"rows": rows, "label_space": label_space, "styles": training_styles(rows, label_space),
+                        "samples": load_samples(config, label_space, rows)}
 
-    if config.input_pipeline == "arrays":
-        if config.paired_targets:
-            targets = caae_targets.paired_targets(rows, config.paired_targets, label_space.tags)
-            images, labels, *targeted = arrays.decode_targeted(paths, vectors, targets, config.image_size)
-        else:
-            images, labels = arrays.decode_labelled(paths, vectors, config.image_size)
-            targeted = []
-        smoothed = ([edge_smoothing.smoothed_images(images, paths, config.data, config.image_size)]
-                    if config.edge_promoting_weight else [])
-        make_dataset = run.array_batches(config, [(images, labels, *targeted, *smoothed)])
-    else:
+    def build(self, config, data):
+        return build_trainer(config, data["label_space"])
+
+    def sample_grid(self, config, data):
+        return lambda model: sample_grid(model.encoder, model.decoder, data["samples"], data["styles"],
+                                         data["label_space"])
+
+    def batches(self, config, data):
+        rows, label_space = data["rows"], data["label_space"]
+        paths = [r["path"] for r in rows]
+        vectors = np.stack([label_space.encode(r) for r in rows])
+        if config.input_pipeline == "arrays":
+            if config.paired_targets:
+                targets = caae_targets.paired_targets(rows, config.paired_targets, label_space.tags)
+                images, labels, *targeted = arrays.decode_targeted(paths, vectors, targets, config.image_size)
+            else:
+                images, labels = arrays.decode_labelled(paths, vectors, config.image_size)
+                targeted = []
+            smoothed = ([edge_smoothing.smoothed_images(images, paths, config.data, config.image_size)]
+                        if config.edge_promoting_weight else [])
+            return run.array_batches(config, [(images, labels, *targeted, *smoothed)])
         from trainer.data.loading import labelled_dataset  # imports tensorflow
 
         def make_dataset(first_step, steps):
             return labelled_dataset(paths, vectors, config.image_size, config.batch_size, config.seed,
                                     first_step=first_step, steps=steps)
-    start = time.perf_counter()
-    pretrain_steps = config.pretrain_epochs * config.steps_per_epoch
-    total_steps = (config.pretrain_epochs + config.epochs) * config.steps_per_epoch
-    trainer.set_pretraining(True)
-    run.fit_until(trainer, make_dataset, config.steps_per_epoch, pretrain_steps, callbacks, verbose)
-    trainer.set_pretraining(False)
-    run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
-    return export_model(trainer, config, run_dir, label_space, styles, samples, pretrain_steps,
-                        time.perf_counter() - start, summarize(rows))
+        return make_dataset
+
+    def phases(self, trainer, config):
+        trainer.set_pretraining(True)
+        yield config.pretrain_epochs * config.steps_per_epoch
+        trainer.set_pretraining(False)
+        yield (config.pretrain_epochs + config.epochs) * config.steps_per_epoch
+
+    def export(self, trainer, config, run_dir, data, seconds):
+        return export_model(trainer, config, run_dir, data["label_space"], data["styles"], data["samples"],
+                            config.pretrain_epochs * config.steps_per_epoch, seconds, summarize(data["rows"]))
+
+
+def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
+    """Train (or continue) the run in `run_dir`; returns the exported model folder."""
+    return run.train(Labelled(), config, run_dir, resume, verbose, from_epoch)
 
 
 def main(argv=None):

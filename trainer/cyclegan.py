@@ -17,7 +17,6 @@ help_if_asked(__name__, "trainer.cyclegan", __doc__, CycleGANConfig)
 
 import dataclasses
 import logging
-import time
 
 import keras
 import numpy as np
@@ -143,56 +142,63 @@ def card_objective(config):
     return {"preset": config.preset, **objective.record(), **cut.settings(objective, config.generator)}
 
 
-def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
-    """Train (or continue) the run in `run_dir`; returns the exported model folder.
-    Under multi-worker --distribute, workers other than the chief write to a scratch folder."""
-    run_dir = run.output_dir(run_dir)
-    if config.edge_promoting_weight and config.input_pipeline == "auto":  # the smoothed images live in memory
-        config = dataclasses.replace(config, input_pipeline="arrays")
-    config = run.resolve_input_pipeline(config)
-    config, rows_a, rows_b = run.unpaired_domains(config, run_dir)
-    paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
-    log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch, input: %s",
-             config.domain_a, len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch,
-             config.input_pipeline)
+class Unpaired(run.Recipe):
+    """A CycleGAN or CUT run: the images of two domains, unpaired."""
 
-    trainer = build_trainer(config)
-    run.restore(trainer, run_dir, resume, from_epoch)
+    def prepare(self, config, run_dir):
+        if config.edge_promoting_weight and config.input_pipeline == "auto":  # the smoothed images live in memory
+            config = dataclasses.replace(config, input_pipeline="arrays")
+        config = run.resolve_input_pipeline(config)
+        config, rows_a, rows_b = run.unpaired_domains(config, run_dir)
+        paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
+        log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch, input: %s",
+                 config.domain_a, len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch,
+                 config.input_pipeline)
 
-    def sample_images(tags, fallback):
-        paths = run.sample_paths(config, tags, fallback)
-        return from_uint8(arrays.decode_all(paths, config.image_size)) if paths else np.zeros((0,))
+        def sample_images(tags, fallback):
+            paths = run.sample_paths(config, tags, fallback)
+            return from_uint8(arrays.decode_all(paths, config.image_size)) if paths else np.zeros((0,))
 
-    samples_a, samples_b = sample_images(config.domain_a, paths_a), sample_images(config.domain_b, paths_b)
+        samples = (sample_images(config.domain_a, paths_a), sample_images(config.domain_b, paths_b))
+        return config, {"rows": (rows_a, rows_b), "paths": (paths_a, paths_b), "samples": samples}
 
-    start = time.perf_counter()
-    grid = ((lambda model: sample_grid(model.gen_G, model.gen_F, samples_a, samples_b))
-            if config.samples else None)  # --samples 0: no grids
-    callbacks = run.callbacks(run_dir, config, grid)
-    total_steps = config.total_epochs * config.steps_per_epoch
+    def build(self, config, data):
+        return build_trainer(config)
 
-    if config.input_pipeline == "arrays":
-        arrays.require_memory(len(paths_a) + len(paths_b), config.image_size)  # both domains together
-        images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
-        # B's stream: its images, and with the edge-promoting loss each one edge-smoothed
-        stream_b = (images_b,) if not config.edge_promoting_weight else (
-            images_b, edge_smoothing.smoothed_images(images_b, paths_b, config.data, config.image_size))
-        make_dataset = run.array_batches(config, [(images_a,), stream_b])
-    else:
+    def sample_grid(self, config, data):
+        return lambda model: sample_grid(model.gen_G, model.gen_F, *data["samples"])
+
+    def batches(self, config, data):
+        paths_a, paths_b = data["paths"]
+        if config.input_pipeline == "arrays":
+            arrays.require_memory(len(paths_a) + len(paths_b), config.image_size)  # both domains together
+            images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
+            # B's stream: its images, and with the edge-promoting loss each one edge-smoothed
+            stream_b = (images_b,) if not config.edge_promoting_weight else (
+                images_b, edge_smoothing.smoothed_images(images_b, paths_b, config.data, config.image_size))
+            return run.array_batches(config, [(images_a,), stream_b])
         from trainer.data.loading import unpaired_dataset  # imports tensorflow
 
         def make_dataset(first_step, steps):
             return unpaired_dataset(paths_a, paths_b, config.image_size, config.batch_size, config.seed,
                                     first_step=first_step, steps=steps)
+        return make_dataset
 
-    run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
-    data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
+    def export(self, trainer, config, run_dir, data, seconds):
+        rows_a, rows_b = data["rows"]
+        samples_a, samples_b = data["samples"]
 
-    def final_grid(gen_a2b, gen_b2a):
-        return sample_grid(gen_a2b, gen_b2a, samples_a, samples_b) if len(samples_a) and len(samples_b) else None
+        def final_grid(gen_a2b, gen_b2a):
+            return sample_grid(gen_a2b, gen_b2a, samples_a, samples_b) if len(samples_a) and len(samples_b) else None
 
-    return builders.export_cyclegan(trainer, config, run_dir, data, final_grid, time.perf_counter() - start,
-                                    card_objective(config))
+        return builders.export_cyclegan(trainer, config, run_dir,
+                                        {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)},
+                                        final_grid, seconds, card_objective(config))
+
+
+def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
+    """Train (or continue) the run in `run_dir`; returns the exported model folder."""
+    return run.train(Unpaired(), config, run_dir, resume, verbose, from_epoch)
 
 
 def main(argv=None):

@@ -93,47 +93,60 @@ def teacher_translations(teacher, images, direction):
     return taught
 
 
+class Distilled(run.Recipe):
+    """A distill run: each domain's images with the teacher's translations of them."""
+
+    def prepare(self, config, run_dir):
+        teacher = load_teacher(config.teacher)
+        config = with_teacher_defaults(config, teacher)
+        config, rows_a, rows_b = run.unpaired_domains(config, run_dir)
+        paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
+        log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch", config.domain_a,
+                 len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
+        arrays.require_memory(2 * (len(paths_a) + len(paths_b)), config.image_size)  # images and translations
+        images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
+        taught_b = teacher_translations(teacher, images_a, "a2b")
+        taught_a = teacher_translations(teacher, images_b, "b2a")
+        samples = None  # the grids' images of each domain and the teacher's translations of them, in [-1, 1]
+        if config.samples:
+            samples_a, samples_b = (arrays.decode_all(run.sample_paths(config, tags, paths), config.image_size)
+                                    for tags, paths in ((config.domain_a, paths_a), (config.domain_b, paths_b)))
+            samples = [from_uint8(images) for images in (
+                samples_a, teacher.translate_array(samples_a, "a2b", flat_fills=False),
+                samples_b, teacher.translate_array(samples_b, "b2a", flat_fills=False))]
+        return config, {"teacher": teacher, "rows": (rows_a, rows_b), "samples": samples,
+                        "streams": [(images_a, taught_b), (images_b, taught_a)]}
+
+    def build(self, config, data):
+        trainer = build_trainer(config, DistillTrainer)
+        trainer.line_radius = outlines.line_radius(config.image_size)
+        return trainer
+
+    def sample_grid(self, config, data):
+        return lambda model: self.grid(data)(model.gen_G, model.gen_F)
+
+    @staticmethod
+    def grid(data):
+        """Each row: A, the student's translation, the teacher's | B, the student's, the teacher's."""
+        return lambda gen_a2b, gen_b2a: paired_grid(gen_a2b, gen_b2a, *data["samples"]) if data["samples"] else None
+
+    def batches(self, config, data):
+        return run.array_batches(config, data["streams"])
+
+    def export(self, trainer, config, run_dir, data, seconds):
+        rows_a, rows_b = data["rows"]
+        objective = {**Objective.of(config).record(), "teacher": config.teacher,
+                     "teacher_generator": data["teacher"].config["generator"]}
+        if not Path(config.teacher).exists():  # a Hub repo, REPO or REPO@REVISION: the card's base_model
+            objective["teacher_repo"] = config.teacher.split("@")[0]
+        return builders.export_cyclegan(trainer, config, run_dir,
+                                        {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)},
+                                        self.grid(data), seconds, objective)
+
+
 def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     """Train (or continue) the run in `run_dir`; returns the exported model folder."""
-    run_dir = run.output_dir(run_dir)
-    teacher = load_teacher(config.teacher)
-    config = with_teacher_defaults(config, teacher)
-    config, rows_a, rows_b = run.unpaired_domains(config, run_dir)
-    paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
-    log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch", config.domain_a,
-             len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
-
-    trainer = build_trainer(config, DistillTrainer)
-    trainer.line_radius = outlines.line_radius(config.image_size)
-    run.restore(trainer, run_dir, resume, from_epoch)
-
-    arrays.require_memory(2 * (len(paths_a) + len(paths_b)), config.image_size)  # images and translations
-    images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
-    taught_b, taught_a = teacher_translations(teacher, images_a, "a2b"), teacher_translations(teacher, images_b, "b2a")
-
-    samples = None  # the grids' images of each domain and the teacher's translations of them, in [-1, 1]
-    if config.samples:
-        samples_a, samples_b = (arrays.decode_all(run.sample_paths(config, tags, paths), config.image_size)
-                                for tags, paths in ((config.domain_a, paths_a), (config.domain_b, paths_b)))
-        samples = [from_uint8(images) for images in (
-            samples_a, teacher.translate_array(samples_a, "a2b", flat_fills=False),
-            samples_b, teacher.translate_array(samples_b, "b2a", flat_fills=False))]
-
-    def grid(gen_a2b, gen_b2a):
-        """Each row: A, the student's translation, the teacher's | B, the student's, the teacher's."""
-        return paired_grid(gen_a2b, gen_b2a, *samples) if samples else None
-
-    start = time.perf_counter()
-    callbacks = run.callbacks(run_dir, config, (lambda model: grid(model.gen_G, model.gen_F)) if samples else None)
-    make_dataset = run.array_batches(config, [(images_a, taught_b), (images_b, taught_a)])
-    run.fit_until(trainer, make_dataset, config.steps_per_epoch, config.total_epochs * config.steps_per_epoch,
-                  callbacks, verbose)
-    data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
-    objective = {**Objective.of(config).record(), "teacher": config.teacher,
-                 "teacher_generator": teacher.config["generator"]}
-    if not Path(config.teacher).exists():  # a Hub repo, REPO or REPO@REVISION: the card's base_model
-        objective["teacher_repo"] = config.teacher.split("@")[0]
-    return builders.export_cyclegan(trainer, config, run_dir, data, grid, time.perf_counter() - start, objective)
+    return run.train(Distilled(), config, run_dir, resume, verbose, from_epoch)
 
 
 def main(argv=None):

@@ -17,7 +17,6 @@ from trainer.config import Pix2PixConfig  # noqa: E402
 help_if_asked(__name__, "trainer.pix2pix", __doc__, Pix2PixConfig)
 
 import logging
-import time
 
 import keras
 from keras import ops
@@ -121,47 +120,50 @@ def paired_grid(gen_G, gen_F, source_a, target_b, source_b, target_a):
     return grid([[to_uint8(c[i]) for c in columns] for i in range(len(source_a))])
 
 
+class Paired(run.Recipe):
+    """A pix2pix run: the images of two domains, in pairs."""
+
+    def prepare(self, config, run_dir):
+        rows_a, rows_b = paired_rows(config.data, config.domain_a, config.domain_b, split="train")
+        check_batch(rows_a, config.batch_size, f"the pairs of {config.domain_a} and {config.domain_b}")
+        config = run.settle(config, run_dir, len(rows_a))  # an epoch: the pairs once
+        log.info("%d training pairs of %s and %s, %d steps per epoch", len(rows_a), config.domain_a,
+                 config.domain_b, config.steps_per_epoch)
+        images = arrays.decode_pairs([r["path"] for r in rows_a], [r["path"] for r in rows_b], config.image_size)
+        # The grids' pairs: the first test pairs, else the first training pairs (none for --samples 0).
+        samples = [from_uint8(pictures[:config.samples]) for pictures in images]
+        if config.samples:
+            try:
+                test_a, test_b = paired_rows(config.data, config.domain_a, config.domain_b, split="test")
+                samples = [from_uint8(pictures) for pictures in arrays.decode_pairs(
+                    [r["path"] for r in test_a[:config.samples]], [r["path"] for r in test_b[:config.samples]],
+                    config.image_size)]
+            except ValueError:  # no test pairs
+                pass
+        return config, {"rows": (rows_a, rows_b), "images": images, "samples": samples}
+
+    def build(self, config, data):
+        return build_trainer(config)
+
+    def sample_grid(self, config, data):
+        a, b = data["samples"]
+        return lambda model: paired_grid(model.gen_G, model.gen_F, a, b, b, a)
+
+    def batches(self, config, data):
+        return run.array_batches(config, [tuple(data["images"])])  # a pair keeps its place in the order
+
+    def export(self, trainer, config, run_dir, data, seconds):
+        rows_a, rows_b = data["rows"]
+        a, b = data["samples"]
+        return builders.export_cyclegan(
+            trainer, config, run_dir, {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)},
+            lambda gen_a2b, gen_b2a: paired_grid(gen_a2b, gen_b2a, a, b, b, a) if len(a) else None,
+            seconds, {**Objective.of(config).record(), "pairs": len(data["images"][0])})
+
+
 def train(config, run_dir, resume=False, verbose="auto", from_epoch=None):
     """Train (or continue) the run in `run_dir`; returns the exported model folder."""
-    run_dir = run.output_dir(run_dir)
-    rows_a, rows_b = paired_rows(config.data, config.domain_a, config.domain_b, split="train")
-    check_batch(rows_a, config.batch_size, f"the pairs of {config.domain_a} and {config.domain_b}")
-    config = run.settle(config, run_dir, len(rows_a))  # an epoch: the pairs once
-    log.info("%d training pairs of %s and %s, %d steps per epoch", len(rows_a), config.domain_a,
-             config.domain_b, config.steps_per_epoch)
-
-    trainer = build_trainer(config)
-    run.restore(trainer, run_dir, resume, from_epoch)
-
-    images_a, images_b = arrays.decode_pairs([r["path"] for r in rows_a], [r["path"] for r in rows_b],
-                                             config.image_size)
-
-    # The grids' pairs: the first test pairs, else the first training pairs (none for --samples 0).
-    samples = [from_uint8(images[:config.samples]) for images in (images_a, images_b)]
-    if config.samples:
-        try:
-            test_a, test_b = paired_rows(config.data, config.domain_a, config.domain_b, split="test")
-            samples = [from_uint8(images) for images in arrays.decode_pairs(
-                [r["path"] for r in test_a[:config.samples]], [r["path"] for r in test_b[:config.samples]],
-                config.image_size)]
-        except ValueError:  # no test pairs
-            pass
-
-    start = time.perf_counter()
-    a, b = samples
-    grid = ((lambda model: paired_grid(model.gen_G, model.gen_F, a, b, b, a))
-            if config.samples else None)  # --samples 0: no grids
-    callbacks = run.callbacks(run_dir, config, grid)
-    total_steps = config.total_epochs * config.steps_per_epoch
-
-    make_dataset = run.array_batches(config, [(images_a, images_b)])  # a pair keeps its place in the order
-
-    run.fit_until(trainer, make_dataset, config.steps_per_epoch, total_steps, callbacks, verbose)
-    data = {config.domain_a: summarize(rows_a), config.domain_b: summarize(rows_b)}
-    return builders.export_cyclegan(
-        trainer, config, run_dir, data,
-        lambda gen_a2b, gen_b2a: paired_grid(gen_a2b, gen_b2a, a, b, b, a) if len(a) else None,
-        time.perf_counter() - start, {**Objective.of(config).record(), "pairs": len(images_a)})
+    return run.train(Paired(), config, run_dir, resume, verbose, from_epoch)
 
 
 def main(argv=None):

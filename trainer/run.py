@@ -1,11 +1,15 @@
-"""What every trainer's run does the same way: config from flags or from the run folder,
-restore on --resume, and `fit` from the exact step a resumed run stopped at."""
+"""Every trainer's run, in one frame: `train(recipe, config, run_dir)` owns the sequence
+(data, networks, restore on --resume, callbacks, `fit` from the exact step, export) and
+`main` the command line around it (flags or the run folder's config, the push). Each
+objective's Recipe supplies only what differs: its data, its trainer, its batches, its
+sample grid and its model folder."""
 
 import dataclasses
 import importlib.util
 import logging
 import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -202,6 +206,53 @@ def fit_until(trainer, make_dataset, steps_per_epoch, until_step, callbacks, ver
                     steps_per_epoch=steps_per_epoch - done_in_epoch, callbacks=callbacks,
                     verbose=verbose, shuffle=False)
         step = trainer.step
+
+
+class Recipe:
+    """What an objective gives the frame; `train` calls these in this order."""
+
+    def prepare(self, config, run_dir):
+        """-> (the config settled for the run (trainer.run.settle), what the later steps need of
+        the data: any object)."""
+        raise NotImplementedError
+
+    def build(self, config, data):
+        """-> the compiled trainer (a trainer.multi_loss.MultiLossTrainer)."""
+        raise NotImplementedError
+
+    def sample_grid(self, config, data):
+        """-> grid(trainer) -> uint8 image for the epoch's samples, or None for none. Called
+        only with --samples above 0."""
+        return None
+
+    def batches(self, config, data):
+        """-> make_dataset(first_step, steps) for fit_until (array_batches, or a tf.data one)."""
+        raise NotImplementedError
+
+    def phases(self, trainer, config):
+        """Yields the step each phase trains to, setting the trainer up for it first: one
+        phase, to the last step, unless the objective has more (the CAAE's pretraining)."""
+        yield config.total_epochs * config.steps_per_epoch
+
+    def export(self, trainer, config, run_dir, data, seconds):
+        """-> the model folder written in RUN_DIR/model."""
+        raise NotImplementedError
+
+
+def train(recipe, config, run_dir, resume=False, verbose="auto", from_epoch=None):
+    """Train (or continue) the run in `run_dir` with `recipe`; returns the exported model
+    folder. Under multi-worker --distribute, workers other than the chief write to a scratch
+    folder."""
+    run_dir = output_dir(run_dir)
+    config, data = recipe.prepare(config, run_dir)
+    trainer = recipe.build(config, data)
+    restore(trainer, run_dir, resume, from_epoch)
+    chosen = callbacks(run_dir, config, recipe.sample_grid(config, data) if config.samples else None)
+    make_dataset = recipe.batches(config, data)
+    start = time.perf_counter()
+    for until_step in recipe.phases(trainer, config):
+        fit_until(trainer, make_dataset, config.steps_per_epoch, until_step, chosen, verbose)
+    return recipe.export(trainer, config, run_dir, data, time.perf_counter() - start)
 
 
 def main(argv, module, doc, config_cls, train):
