@@ -68,6 +68,8 @@ def test_tv_weight_adds_the_total_variation_of_the_a2b_translations_only():
                                           "tv_weight": 2.5}
     with pytest.raises(ValueError, match="--tv-weight must be >= 0"):
         Pix2PixConfig(data="x", tv_weight=-1.0).validate()
+    with pytest.raises(ValueError, match="--adversarial-loss 'hinge': choose bce, lsgan"):  # its flag's choices
+        trainer.objective.replace(adversarial_loss="hinge")
 
 
 def test_a_pair_keeps_one_crop_and_mirror_through_the_jitter(toyworld_64):

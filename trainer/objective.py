@@ -5,11 +5,8 @@ terms. A config builds it from the fields that trainer.config marks as loss term
 a config field and the line of loss code that uses it (docs/architecture.md)."""
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
-
-CHOICES = {"adversarial_loss": ("bce", "lsgan"), "nce_idt": ("auto", "on", "off"),
-           "flip_equivariance": ("auto", "on", "off")}
 
 
 def loss_term(*objectives):
@@ -18,8 +15,8 @@ def loss_term(*objectives):
     return {"loss_term": objectives or True}
 
 
-def _term_of(field, objective):
-    applies = field.metadata.get("loss_term")
+def _term_of(config_field, objective):
+    applies = config_field.metadata.get("loss_term")
     return applies is True or bool(applies) and objective in applies
 
 
@@ -27,13 +24,15 @@ def _term_of(field, objective):
 class Objective:
     name: str
     terms: MappingProxyType
+    choices: MappingProxyType = field(default_factory=dict)  # term -> the values it may take (its --flag's choices)
 
     def __post_init__(self):
         object.__setattr__(self, "terms", MappingProxyType(dict(self.terms)))
+        object.__setattr__(self, "choices", MappingProxyType(dict(self.choices)))
         for key, value in self.terms.items():
             flag = "--" + key.replace("_", "-")
-            if key in CHOICES and value not in CHOICES[key]:
-                raise ValueError(f"{flag} {value!r}: choose {', '.join(CHOICES[key])}")
+            if key in self.choices and value not in self.choices[key]:
+                raise ValueError(f"{flag} {value!r}: choose {', '.join(self.choices[key])}")
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
                 raise ValueError(f"{flag} must be >= 0, not {value}")
 
@@ -41,7 +40,9 @@ class Objective:
     def of(cls, config):
         """The objective a config trains: its name and its loss-term fields."""
         name = config.objective_name
-        return cls(name, {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if _term_of(f, name)})
+        fields = [f for f in dataclasses.fields(config) if _term_of(f, name)]
+        return cls(name, {f.name: getattr(config, f.name) for f in fields},
+                   {f.name: tuple(f.metadata["choices"]) for f in fields if "choices" in f.metadata})
 
     def __getattr__(self, key):  # only for names that are not attributes: the terms
         terms = self.__dict__.get("terms", {})
@@ -55,7 +56,7 @@ class Objective:
         if unknown:
             raise ValueError(f"the {self.name} objective has no term {', '.join(unknown)}; "
                              f"its terms: {', '.join(self.terms)}")
-        return Objective(self.name, {**self.terms, **terms})
+        return Objective(self.name, {**self.terms, **terms}, self.choices)
 
     def record(self):
         """What the model card's training facts say of it."""
