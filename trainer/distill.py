@@ -45,7 +45,7 @@ class DistillTrainer(Pix2PixTrainer):
     B images, the teacher's b2a of them): each pair cropped and mirrored alike."""
 
     config_class = DistillConfig
-    line_radius = 2  # for the training size: train() sets it
+    line_radius = 2  # for the training size: the Distilled recipe sets it
 
     def prepare_batch(self, batch):
         images_a, taught_b, images_b, taught_a = batch
@@ -123,7 +123,8 @@ class Distilled(run.Recipe):
         return trainer
 
     def sample_grid(self, config, data):
-        return lambda model: self.grid(data)(model.gen_G, model.gen_F)
+        grid = self.grid(data)
+        return lambda model: grid(model.gen_G, model.gen_F)
 
     @staticmethod
     def grid(data):
