@@ -20,8 +20,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from trainer.augment import JITTER_SCALE
 from trainer.data import arrays, loading
+from trainer.engine.augment import JITTER_SCALE
 
 
 def write_images(folder, count, width, height, seed):

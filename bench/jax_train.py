@@ -1,4 +1,4 @@
-"""CycleGAN training speed on the JAX backend (the trainer's `fit`, trainer.jax_step): ms
+"""CycleGAN training speed on the JAX backend (the trainer's `fit`, trainer.engine.jax_step): ms
 per image pair for batch sizes and precisions, model FLOPs per step, and the model FLOP
 utilisation (MFU) against the bf16 matrix-product rate measured in the same run; with
 --caae, the CAAE trainer at its defaults (batch 16) in each precision too.
@@ -29,9 +29,10 @@ import numpy as np  # noqa: E402
 from bench import profile  # noqa: E402
 from hub import nets  # noqa: E402
 from hub.labels import LabelSpace  # noqa: E402
-from trainer import caae, cyclegan  # noqa: E402
+from trainer.objectives import cyclegan  # noqa: E402
 from trainer.config import CAAEConfig, CycleGANConfig  # noqa: E402
 from trainer.data.arrays import Batches  # noqa: E402
+from trainer.objectives import caae
 
 
 def matmul_rate(dtype=jnp.bfloat16, n=8192, repeats=20):

@@ -19,12 +19,12 @@ import cv2
 import numpy as np
 
 from hub import CycleGAN
-from trainer import losses
 from trainer.data import toyworld
 from trainer.data.pairs import paired_rows
 from trainer.data.toyworld_dataset import still_scene
 from trainer.evaluation import outlines
 from trainer.evaluation.test_images import TestImages
+from trainer.objectives import losses
 
 DISTANCES = (1.5, 2.5, 3.5, 6.5)  # bin edges in px: 1 (F1's tolerance, diagonals too), 2, 3, 4-6, further
 HORIZON_SEARCH = 12  # px above and below the true horizon row where a model's horizon line is looked for

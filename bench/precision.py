@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from trainer import cyclegan, run
-from trainer.callbacks import LossHistory
 from trainer.config import CycleGANConfig
-from trainer.multi_loss import LOSS_NAMES
+from trainer.engine import run
+from trainer.engine.callbacks import LossHistory
+from trainer.engine.multi_loss import LOSS_NAMES
+from trainer.objectives import cyclegan
 
 RUNS = (("float32", 0), ("bfloat16", 0), ("float32", 1))  # the first is the reference
 

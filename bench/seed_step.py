@@ -13,7 +13,7 @@ import keras
 import tensorflow as tf
 
 from hub import nets
-from trainer import losses
+from trainer.objectives import losses
 
 
 def seed_train_step(image_size=256, base_filters=64, generator="unet"):

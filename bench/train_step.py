@@ -14,7 +14,7 @@ sizes (per image pair: a batch reads each weight once for all its images, which 
 layers' small activations at batch 1 leave the CPU waiting on). After 2 warm-up steps
 each (tracing), they take turns: `--rounds` rounds of `--steps` steps each, the median
 round counting, so that a slow spell of the machine hits all of them alike. --objectives
-adds other objectives' steps on the same generator (pix2pix: trainer.pix2pix; cut, fastcut: trainer.cut, both
+adds other objectives' steps on the same generator (pix2pix: trainer.objectives.pix2pix; cut, fastcut: trainer.objectives.cut, both
 directions as the CycleGAN), in the same rounds, each against the CycleGAN step, as is the
 U-Net with --full-size-head (hub.nets) when that flag is given; --memory
 also measures each objective's training memory in a process of its own (peak resident
@@ -35,8 +35,8 @@ import numpy as np
 import tensorflow as tf
 
 from bench.seed_step import seed_train_step
-from trainer import caae, cyclegan, pix2pix
 from trainer.config import CAAEConfig, CycleGANConfig, Pix2PixConfig
+from trainer.objectives import caae, cyclegan, pix2pix
 
 WARMUP = 2
 

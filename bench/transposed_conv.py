@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 
 from bench.jax_train import EpochTimer  # noqa: E402
 from hub import nets  # noqa: E402
-from trainer import cyclegan  # noqa: E402
+from trainer.objectives import cyclegan  # noqa: E402
 from trainer.config import CycleGANConfig  # noqa: E402
 from trainer.data.arrays import Batches  # noqa: E402
 

@@ -1,6 +1,6 @@
 """The CycleGAN generators, as one registry that every place reads: hub.nets builds each
 one by its entry's builder, trainer.config checks a config's --generator, --upsample and
---full-size-head against it when the config is built, and trainer.cut reads the encoder
+--full-size-head against it when the config is built, and trainer.objectives.cut reads the encoder
 layers its PatchNCE compares. A new generator is an entry here plus its builder in
 hub.nets. No Keras here: configs are checked before Keras is imported."""
 

@@ -1,11 +1,11 @@
-"""trainer.augment.DeviceJitter: the tutorial's resize-crop-mirror, on uint8 batches."""
+"""trainer.engine.augment.DeviceJitter: the tutorial's resize-crop-mirror, on uint8 batches."""
 
 import keras
 import numpy as np
 import pytest
 from keras import ops
 
-from trainer.augment import JITTER_SCALE, DeviceJitter
+from trainer.engine.augment import JITTER_SCALE, DeviceJitter
 
 
 @pytest.mark.parametrize("scale, flip", [(JITTER_SCALE, True), (40 / 32, False)])

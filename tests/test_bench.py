@@ -11,7 +11,7 @@ from bench import line_placement, look_table, ort_settings, profile
 from bench.precision import RUNS, curve_gaps
 from hub.onnx_runtime import OnnxNetwork
 from space.models import DEMO_CYCLEGANS
-from trainer.multi_loss import LOSS_NAMES
+from trainer.engine.multi_loss import LOSS_NAMES
 
 
 def test_curve_gaps_are_mean_absolute_gaps_relative_to_the_reference():

@@ -12,11 +12,11 @@ from hub.caae import CAAE, decoder_inputs
 from hub.errors import ImageError
 from hub.imaging import to_uint8
 from tests.helpers import tiny_trainers, training_cli
-from trainer import caae
 from trainer.config import CAAEConfig
 from trainer.data import pairs
 from trainer.data.manifest import read_manifest
 from trainer.evaluation import paired
+from trainer.objectives import caae
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--latent-dim", "16", "--stages", "3",
         "--batch-size", "4", "--samples", "2", "--no-onnx"]
@@ -325,7 +325,7 @@ def test_a_checkpoint_from_before_the_device_jitter_is_refused_naming_the_versio
     """Before the jitter moved onto the device, checkpoints had no jitter layer's state;
     that layout is no longer converted."""
     from hub.labels import LabelSpace
-    from trainer import checkpoint
+    from trainer.engine import checkpoint
     from trainer.data.domains import domain_rows
 
     config = tiny_config(toyworld_64)
@@ -420,7 +420,7 @@ def test_skips_need_a_spatial_latent():
 
 
 def test_paired_targets_are_the_same_scene_under_other_labels():
-    from trainer import caae_targets
+    from trainer.objectives import caae_targets
 
     rows = [{"scene": "a", "medium": "3d"}, {"scene": "a", "medium": "2d"}, {"scene": "b", "medium": "3d"},
             {"scene": "c", "medium": "2d"}, {"scene": "c", "medium": "2d"}]

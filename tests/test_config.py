@@ -92,7 +92,7 @@ def test_a_run_saved_with_a_recipe_loads_with_it_as_its_preset(tmp_path):
 
 
 def test_steps_per_epoch_0_settles_to_one_pass_and_is_written(tmp_path):
-    from trainer import run
+    from trainer.engine import run
 
     settled = run.settle(CycleGANConfig(data="-", batch_size=4), tmp_path, examples=10)
     assert settled.steps_per_epoch == 2  # 10 images, 4 a batch: two full batches an epoch
@@ -104,7 +104,7 @@ def test_steps_per_epoch_0_settles_to_one_pass_and_is_written(tmp_path):
 def test_epochs_decay_holds_the_rate_then_falls_linearly_to_zero():
     import keras  # noqa: F401 - the schedule is a Keras one
 
-    from trainer.schedules import learning_rate
+    from trainer.engine.schedules import learning_rate
 
     config = CycleGANConfig(data="d", epochs=4, epochs_decay=2, steps_per_epoch=10, learning_rate=2e-4)
     assert config.total_epochs == 6

@@ -1,4 +1,4 @@
-"""CUT and FastCUT (trainer.cut, `python -m trainer.cyclegan --objective cut|fastcut`):
+"""CUT and FastCUT (trainer.objectives.cut, `python -m trainer.cyclegan --objective cut|fastcut`):
 PatchNCE against a naive loop, tiny real trainings that save a hub.CycleGAN folder, and an
 exact resume after SIGKILL."""
 
@@ -13,9 +13,9 @@ from hub import auto
 from hub.cyclegan import CycleGAN
 from hub.generators import GENERATORS
 from tests.helpers import training_cli
-from trainer import cut, cyclegan, losses
 from trainer.config import CycleGANConfig
-from trainer.objective import Objective
+from trainer.engine.objective import Objective
+from trainer.objectives import cut, cyclegan, losses
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2", "--batch-size", "2",
         "--adversarial-loss", "lsgan", "--no-onnx"]
@@ -51,7 +51,7 @@ def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objec
                             steps_per_epoch=2, objective=objective, adversarial_loss="lsgan",
                             input_pipeline="arrays", tv_weight=0.5, generator=generator, upsample="resize")
     trainer = cyclegan.build_trainer(config)
-    assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity and trainer.objective.tv_weight == 0.5
+    assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity and trainer.engine.objective.tv_weight == 0.5
     assert trainer.lambda_nce == cut.OBJECTIVES[objective]["lambda_nce"]
     assert len(trainer.heads["gen_G"]) == len(GENERATORS[generator].encoder_layers) == 5
     before = [v.numpy().copy() for v in trainer.trainable_variables]

@@ -10,10 +10,10 @@ from PIL import Image
 
 from hub.cyclegan import CycleGAN
 from tests.helpers import training_cli
-from trainer import cyclegan
-from trainer.callbacks import LossHistory
 from trainer.config import CycleGANConfig
-from trainer.multi_loss import LOSS_NAMES
+from trainer.engine.callbacks import LossHistory
+from trainer.engine.multi_loss import LOSS_NAMES
+from trainer.objectives import cyclegan
 
 # --no-onnx: tiny runs skip the ONNX export (about 20 s each) unless a test checks it.
 TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2", "--no-onnx"]
@@ -131,7 +131,7 @@ def test_kill_and_resume_matches_an_uninterrupted_run(toyworld_64, tmp_path):
 
 
 def test_a_torn_checkpoint_write_leaves_the_last_good_one(toyworld_64, tmp_path, monkeypatch):
-    from trainer import checkpoint
+    from trainer.engine import checkpoint
 
     config = CycleGANConfig(data=str(toyworld_64), image_size=32, base_filters=4, epochs=1, steps_per_epoch=2)
     trainer = cyclegan.build_trainer(config)
@@ -153,7 +153,7 @@ def test_a_torn_checkpoint_write_leaves_the_last_good_one(toyworld_64, tmp_path,
 def test_a_checkpoint_in_the_layout_before_0_2_is_refused_naming_the_version(tmp_path):
     """Before one Adam served all four nets, checkpoints held no jitter layer and four
     Adams; that layout is no longer converted, and the message says which versions wrote it."""
-    from trainer import checkpoint
+    from trainer.engine import checkpoint
 
     config = CycleGANConfig(data="-", image_size=32, base_filters=4, epochs=1, steps_per_epoch=2, pool_size=2)
     written = cyclegan.build_trainer(config)
@@ -253,9 +253,9 @@ def test_empty_domain_fails_before_training(toyworld_64, tmp_path):
 
 
 @pytest.mark.parametrize("module, expected", [
-    ("trainer.cyclegan", "error: domain A (medium=3d) has 27 training images, fewer than one batch (--batch-size 64)"),
-    ("trainer.pix2pix", "error: the pairs of medium=3d and medium=2d has 27 training images, fewer than one batch"),
-    ("trainer.caae", "has 54 training images, fewer than one batch (--batch-size 64): give --batch-size 54 or less"),
+    ("trainer.objectives.cyclegan", "error: domain A (medium=3d) has 27 training images, fewer than one batch (--batch-size 64)"),
+    ("trainer.objectives.pix2pix", "error: the pairs of medium=3d and medium=2d has 27 training images, fewer than one batch"),
+    ("trainer.objectives.caae", "has 54 training images, fewer than one batch (--batch-size 64): give --batch-size 54 or less"),
 ])
 def test_a_domain_smaller_than_one_batch_fails_before_anything_is_built(toyworld_64, tmp_path, module, expected):
     out = tmp_path / "r"

@@ -1,4 +1,4 @@
-"""Distillation (trainer.distill): the student's losses are pix2pix's on the teacher's
+"""Distillation (trainer.objectives.distill): the student's losses are pix2pix's on the teacher's
 translations, a tiny student learns a teacher it can imitate, a run resumes exactly after
 SIGKILL, and a teacher it cannot use is refused before training."""
 
@@ -11,11 +11,13 @@ import pytest
 from hub.cyclegan import CycleGAN
 from hub.imaging import from_uint8
 from tests.helpers import tiny_models, training_cli
-from trainer import cli, config as config_lib, distill, run
+from trainer import config as config_lib
 from trainer.config import DistillConfig
 from trainer.data import arrays
 from trainer.data.domains import domain_paths
 from trainer.data.manifest import parse_filter
+from trainer.engine import cli, run
+from trainer.objectives import distill
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--batch-size", "2", "--samples", "2", "--no-onnx"]
 
@@ -68,7 +70,7 @@ def test_the_losses_are_pix2pix_on_the_teachers_translations():
     # --line-weight: where the teacher draws a line, the L1 counts 1 + line_weight times
     line = np.full((2, 32, 32, 3), 0.5, np.float32)
     line[:, 10, 4:28] = -0.9
-    trainer.objective, trainer.line_radius = trainer.objective.replace(line_weight=10.0), 2
+    trainer.engine.objective, trainer.line_radius = trainer.engine.objective.replace(line_weight=10.0), 2
     inputs = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
     weighted = float(trainer.compute_losses(inputs, line, inputs, line)["gen_G_loss"])
     on_line, off_line = 24 * 0.9, (32 * 32 - 24) * 0.5  # |teacher - grey| summed on and off the line
@@ -137,7 +139,7 @@ def test_a_teacher_it_cannot_use_is_refused_before_training(toyworld_64, tmp_pat
 
 def test_a_resume_reads_the_teacher_from_the_run_folder(tmp_path):
     config_lib.save(DistillConfig(teacher="ana/cartoon", data="data/toyworld", image_size=32), tmp_path / "config.json")
-    parser = cli.build_parser("trainer.distill", "", DistillConfig)
+    parser = cli.build_parser("trainer.objectives.distill", "", DistillConfig)
     resumed = run.prepare_config(parser.parse_args(["--out", str(tmp_path), "--resume"]), DistillConfig)
     assert resumed.teacher == "ana/cartoon" and resumed.image_size == 32
     with pytest.raises(ValueError, match="--teacher was 'ana/cartoon', now 'ana/other'"):

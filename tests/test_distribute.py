@@ -105,7 +105,7 @@ def test_two_devices_and_two_processes_train_as_one_device(tmp_path, backend):
     ({"cluster": {"chief": ["a:1"], "worker": ["b:2"]}, "task": {"type": "chief", "index": 0}}, True),
 ])
 def test_only_the_chief_writes_the_run_folder(monkeypatch, tf_config, chief):
-    from trainer import distribute
+    from trainer.engine import distribute
 
     if tf_config is None:
         monkeypatch.delenv("TF_CONFIG", raising=False)
@@ -115,7 +115,7 @@ def test_only_the_chief_writes_the_run_folder(monkeypatch, tf_config, chief):
 
 
 def test_only_jax_process_0_writes_the_run_folder(monkeypatch):
-    from trainer import distribute
+    from trainer.engine import distribute
 
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.setenv("KERAS_DISTRIBUTION_PROCESS_ID", "1")
@@ -127,7 +127,7 @@ def test_only_jax_process_0_writes_the_run_folder(monkeypatch):
 def test_several_jax_processes_need_the_arrays_pipeline(monkeypatch):
     import keras
 
-    from trainer import run
+    from trainer.engine import run
     from trainer.config import CycleGANConfig
 
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
@@ -139,7 +139,7 @@ def test_several_jax_processes_need_the_arrays_pipeline(monkeypatch):
 
 
 def test_a_batch_that_does_not_split_evenly_is_refused(monkeypatch):
-    from trainer import distribute
+    from trainer.engine import distribute
 
     monkeypatch.delenv("TF_CONFIG", raising=False)
     monkeypatch.setattr(distribute, "_tf_strategy", lambda: type("Two", (), {"num_replicas_in_sync": 2,
@@ -153,7 +153,7 @@ def test_replicas_take_their_own_slice_of_one_draw(monkeypatch):
     import tensorflow as tf
     from keras import ops
 
-    from trainer import distribute
+    from trainer.engine import distribute
 
     class Replica:
         num_replicas_in_sync, replica_id_in_sync_group = 2, 1

@@ -1,4 +1,4 @@
-"""CartoonGAN's edge-promoting loss (trainer.edge_smoothing, --edge-promoting-weight): the
+"""CartoonGAN's edge-promoting loss (trainer.objectives.edge_smoothing, --edge-promoting-weight): the
 smoothing blurs only the bands around edges, is cached per dataset, and a tiny CycleGAN
 trains with it; disc_Y's loss gains the smoothed images' fake term."""
 
@@ -10,8 +10,8 @@ import pytest
 
 from hub.cyclegan import CycleGAN
 from tests.helpers import tiny_trainers
-from trainer import cyclegan, edge_smoothing
 from trainer.config import CycleGANConfig
+from trainer.objectives import cyclegan, edge_smoothing
 
 
 def cel_square(size=128):

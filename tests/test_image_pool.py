@@ -1,6 +1,6 @@
 import numpy as np
 
-from trainer.image_pool import ImagePool
+from trainer.engine.image_pool import ImagePool
 
 
 def _images(values):

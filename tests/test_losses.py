@@ -6,8 +6,8 @@ import pytest
 from keras import ops
 
 from tests.helpers import tiny_trainers
-from trainer import losses
 from trainer.evaluation import outlines
+from trainer.objectives import losses
 
 
 def f(x):

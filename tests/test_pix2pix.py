@@ -1,4 +1,4 @@
-"""pix2pix both ways (trainer.pix2pix): its losses on a closed case, a tiny real training
+"""pix2pix both ways (trainer.objectives.pix2pix): its losses on a closed case, a tiny real training
 that saves a hub.CycleGAN folder, and an exact resume after SIGKILL."""
 
 import math
@@ -10,10 +10,10 @@ import pytest
 from hub import auto
 from hub.cyclegan import CycleGAN
 from tests.helpers import training_cli
-from trainer import pix2pix
-from trainer.callbacks import LossHistory
 from trainer.config import Pix2PixConfig
-from trainer.multi_loss import LOSS_NAMES
+from trainer.engine.callbacks import LossHistory
+from trainer.engine.multi_loss import LOSS_NAMES
+from trainer.objectives import pix2pix
 
 TINY = ["--image-size", "32", "--base-filters", "4", "--samples", "2", "--batch-size", "2", "--no-onnx"]
 
@@ -64,12 +64,12 @@ def test_tv_weight_adds_the_total_variation_of_the_a2b_translations_only():
     tv = np.abs(np.diff(real_a, axis=1)).mean() + np.abs(np.diff(real_a, axis=2)).mean()  # of G(A) = A
     assert flat["gen_G_loss"] == pytest.approx(plain["gen_G_loss"] + 2.5 * tv, rel=1e-5)
     assert flat["gen_F_loss"] == pytest.approx(plain["gen_F_loss"])
-    assert trainer.objective.record() == {"objective": "pix2pix", "adversarial_loss": "bce", "lambda_l1": 100.0,
+    assert trainer.engine.objective.record() == {"objective": "pix2pix", "adversarial_loss": "bce", "lambda_l1": 100.0,
                                           "tv_weight": 2.5}
     with pytest.raises(ValueError, match="--tv-weight must be >= 0"):
         Pix2PixConfig(data="x", tv_weight=-1.0).validate()
     with pytest.raises(ValueError, match="--adversarial-loss 'hinge': choose bce, lsgan"):  # its flag's choices
-        trainer.objective.replace(adversarial_loss="hinge")
+        trainer.engine.objective.replace(adversarial_loss="hinge")
 
 
 def test_a_pair_keeps_one_crop_and_mirror_through_the_jitter(toyworld_64):

@@ -70,14 +70,27 @@ def test_the_readme_is_a_front_door_of_at_most_300_lines():
         assert f"\n{section}\n" in readme, section
 
 
-def test_docs_architecture_names_every_module():
+def mapped_paths(structure):
+    """The paths the module map names: its tree of two-space indents, folders ending in /."""
+    block = structure.split("```", 2)[1]
+    folders, paths = [], set()
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        depth, name = (len(line) - len(line.lstrip())) // 2, line.split()[0]
+        folders[depth:] = [name.rstrip("/")] if name.endswith("/") else []
+        paths.add("/".join([*folders[:depth], *([] if name.endswith("/") else [name])]))
+    return paths
+
+
+def test_docs_architecture_names_every_module_at_its_path():
     structure = (ROOT / "docs" / "architecture.md").read_text().split("## Code structure", 1)[1]
+    named = mapped_paths(structure)
     for path in [*ROOT.glob("hub/*.py"), *ROOT.glob("trainer/**/*.py"), *ROOT.glob("space/*.py"),
                  *ROOT.glob("tests/**/*.py")]:
-        if path.name.startswith("test_") or path.name == "conftest.py":
+        if path.name.startswith("test_") or path.name in ("conftest.py", "__init__.py"):
             continue
-        if path.name != "__init__.py":
-            assert path.name in structure, f"{path.relative_to(ROOT)} missing from docs/architecture.md"
+        assert path.relative_to(ROOT).as_posix() in named, f"{path.relative_to(ROOT)} missing from docs/architecture.md"
 
 
 def test_every_link_between_the_pages_resolves_to_a_file_and_heading():

@@ -1,5 +1,5 @@
 """The training steps of both trainers on every path they can take: the JAX backend's step
-(trainer.jax_step) against the TF step, the TF step compiled with XLA, and in bfloat16 -
+(trainer.engine.jax_step) against the TF step, the TF step compiled with XLA, and in bfloat16 -
 each on the same weights and batch (tests/helpers/tiny_trainers.py) - and whole runs on the JAX
 backend from the CLI. JAX runs in subprocesses (one Keras backend per process)."""
 
@@ -16,7 +16,7 @@ import pytest
 from hub.caae import CAAE
 from hub.cyclegan import CycleGAN
 from tests.helpers import tiny_trainers
-from trainer.callbacks import LossHistory
+from trainer.engine.callbacks import LossHistory
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = list(tiny_trainers.BUILD)
@@ -88,7 +88,7 @@ def test_a_whole_run_on_the_jax_backend(toyworld_64, tmp_path):
     pytest.importorskip("jax")
     out = tmp_path / "run"
     result = subprocess.run(
-        [sys.executable, "-m", "trainer.cyclegan", "--data", str(toyworld_64), "--image-size", "32",
+        [sys.executable, "-m", "trainer.objectives.cyclegan", "--data", str(toyworld_64), "--image-size", "32",
          "--base-filters", "4", "--samples", "2", "--epochs", "2", "--steps-per-epoch", "2", "--batch-size", "2",
          "--pool-size", "2", "--out", str(out)],
         env={**os.environ, "KERAS_BACKEND": "jax"}, capture_output=True, text=True, timeout=300)
@@ -108,7 +108,7 @@ def test_a_whole_caae_run_on_the_jax_backend(toyworld_64, tmp_path):
     pytest.importorskip("jax")
     out = tmp_path / "run"
     result = subprocess.run(
-        [sys.executable, "-m", "trainer.caae", "--data", str(toyworld_64), "--image-size", "32", "--base-filters", "4",
+        [sys.executable, "-m", "trainer.objectives.caae", "--data", str(toyworld_64), "--image-size", "32", "--base-filters", "4",
          "--latent-dim", "16", "--stages", "3", "--samples", "2", "--pretrain-epochs", "1", "--epochs", "1",
          "--steps-per-epoch", "2", "--batch-size", "4", "--out", str(out)],
         env={**os.environ, "KERAS_BACKEND": "jax"}, capture_output=True, text=True, timeout=300)

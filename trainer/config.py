@@ -14,7 +14,7 @@ from typing import ClassVar
 from hub import generators
 from hub.atomic import write_json
 from hub.generators import GENERATORS
-from trainer.objective import Objective, loss_term
+from trainer.engine.objective import Objective, loss_term
 
 
 def _flag(help_text, aliases=(), **argparse_kwargs):
@@ -23,7 +23,7 @@ def _flag(help_text, aliases=(), **argparse_kwargs):
 
 
 def _term(help_text, *objectives, **argparse_kwargs):
-    """A --flag that is a term of the objective (trainer.objective): the loss code reads it
+    """A --flag that is a term of the objective (trainer.engine.objective): the loss code reads it
     from the run's Objective, and the model card records it."""
     return {**_flag(help_text, **argparse_kwargs), **loss_term(*objectives)}
 
@@ -155,7 +155,7 @@ class CycleGANConfig(PatchGANRunConfig):
             f"{name} = {describe_preset(name)}" for name in PRESETS), aliases=("--recipe",), choices=tuple(PRESETS)))
     objective: str = field(default="cyclegan", metadata=_flag(
         "cyclegan (two generators and the cycle), or cut / fastcut (Park et al. 2020: PatchNCE "
-        "between input and output patches instead of the cycle; trainer.cut)",
+        "between input and output patches instead of the cycle; trainer.objectives.cut)",
         choices=("cyclegan", "cut", "fastcut")))
     epochs: int = field(default=10, metadata=_flag("epochs to train (the seed trained 10)"))
     steps_per_epoch: int = field(default=0, metadata=_flag(
@@ -267,7 +267,7 @@ class Pix2PixConfig(PatchGANRunConfig):
 
 @dataclass(frozen=True)
 class DistillConfig(PatchGANRunConfig):
-    """A small student generator trained on a teacher's outputs (trainer.distill): each
+    """A small student generator trained on a teacher's outputs (trainer.objectives.distill): each
     student learns its teacher direction's translations of the teacher's training images
     by pix2pix's objective, L1 to the teacher's output and a conditional PatchGAN."""
     OBJECTIVE: ClassVar[str] = "distill"
@@ -282,7 +282,7 @@ class DistillConfig(PatchGANRunConfig):
         "training image side in pixels; 0 = the teacher's training size", aliases=("--crop-size",)))
     batch_size: int = field(default=4, metadata=_flag("images per step, per direction"))
     # A student fits a fixed target, as a regression does: at pix2pix's 2e-4 it was still blurred long after
-    # 1e-3 had drawn the lines (docs/training.md, on trainer.distill).
+    # 1e-3 had drawn the lines (docs/training.md, on trainer.objectives.distill).
     learning_rate: float = field(default=1e-3, metadata=_flag("Adam learning rate, all four networks"))
     generator: str = field(default="light", metadata=_flag(
         "the student: light (0.5 M params at --base-filters 64), unet or resnet",
@@ -315,7 +315,7 @@ class DistillConfig(PatchGANRunConfig):
             raise ValueError("TEACHER is required: a trained hub.CycleGAN model folder or Hub repo id")
         if self.image_size < 0:
             raise ValueError("--image-size must be >= 0 (0 = the teacher's)")
-        # --image-size 0 becomes the teacher's when trainer.distill loads it
+        # --image-size 0 becomes the teacher's when trainer.objectives.distill loads it
         PatchGANRunConfig.validate(dataclasses.replace(self, image_size=self.image_size or 1))
         _check_generator(self)
 
@@ -363,7 +363,7 @@ class CAAEConfig(RunConfig):
         "weight of the L1 to the paired targets (as the reconstruction's)"))
     line_weight: float = field(default=0.0, metadata=_term(
         "count the pixels where the target or the output draws a line this many times more in "
-        "the target L1 (trainer.distill's term): lines are a few percent of a frame"))
+        "the target L1 (trainer.objectives.distill's term): lines are a few percent of a frame"))
     paired_adversarial_weight: float = field(default=0.0, metadata=_term(
         "weight of the decoder's loss against a PatchGAN that judges (image, its restyling to its "
         "pair's labels) against (image, the pair), the label given as planes: pix2pix's "

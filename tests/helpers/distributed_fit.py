@@ -37,7 +37,7 @@ if keras.backend.backend() == "tensorflow":
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * args.devices)
 
 from tests.helpers import tiny_trainers  # noqa: E402
-from trainer import distribute  # noqa: E402
+from trainer.engine import distribute  # noqa: E402
 from trainer.data import arrays  # noqa: E402
 
 

@@ -9,8 +9,8 @@ import keras
 import numpy as np
 
 from hub import caae_nets, nets
-from trainer.caae import CAAETrainer
-from trainer.cyclegan import CycleGANTrainer
+from trainer.objectives.caae import CAAETrainer
+from trainer.objectives.cyclegan import CycleGANTrainer
 
 SIZE = 32
 LABEL_WIDTHS = (2, 2)  # two one-hot groups

@@ -1,6 +1,6 @@
 """The input pipeline without TensorFlow: every training image decoded once (Pillow, in
 threads) into uint8 arrays in memory, then batches of those arrays as a Keras PyDataset.
-The jitter runs on the device (trainer.augment), so a GPU never waits on JPEG decoding.
+The jitter runs on the device (trainer.engine.augment), so a GPU never waits on JPEG decoding.
 The JAX backend's pipeline; `--input-pipeline arrays` on TensorFlow, where the batches go
 through tf.data with fixed shapes.
 """
@@ -106,7 +106,7 @@ class Batches(keras.utils.PyDataset):
     one shuffled order (images and their labels), and is shuffled on its own (the CycleGAN's
     two domains); a batch is every stream's arrays, in order. share (index, count): this
     process's slice of every batch, when `count` processes feed one global batch
-    (trainer.distribute.process_share)."""
+    (trainer.engine.distribute.process_share)."""
 
     def __init__(self, streams, batch_size, seed, first_step, steps, share=(0, 1)):
         super().__init__()

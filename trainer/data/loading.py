@@ -1,6 +1,6 @@
 """tf.data input pipelines. Preprocessing follows the seed report: centre crop to a square,
 resize to the image size. Training batches are uint8, and the trainers jitter and scale
-them to [-1, 1] on the device (trainer.augment).
+them to [-1, 1] on the device (trainer.engine.augment).
 
 The order of images (trainer.data.domains) is a pure function of the seed and the element
 number, so a run resumed at step k sees exactly the batches an uninterrupted run sees from

@@ -1,9 +1,14 @@
 """The trainers' command lines, built from their config classes without TensorFlow, so
-that `python -m trainer.cyclegan --help` answers at once: each trainer module calls
-`help_if_asked` before it imports Keras."""
+that `python -m trainer.cyclegan --help` answers at once: the entry modules
+(trainer/cyclegan.py and the others) answer it before they import their objective, which
+imports Keras."""
 
 import argparse
+import ast
+import importlib
+import importlib.util
 import sys
+from pathlib import Path
 
 from trainer import config as config_lib
 
@@ -27,9 +32,14 @@ def build_parser(module, doc, config_cls):
     return parser
 
 
-def help_if_asked(name, module, doc, config_cls, argv=None):
-    """Run as `python -m module --help` (name == "__main__"): print the help and exit,
-    before the caller goes on to import Keras and TensorFlow."""
-    argv = sys.argv[1:] if argv is None else argv
-    if name == "__main__" and any(arg in ("-h", "--help") for arg in argv):
-        build_parser(module, doc, config_cls).parse_args(["--help"])
+def command(module, objective_module, config_cls):
+    """main(argv=None) of the entry module `module`: `--help` is answered from the config
+    class and `objective_module`'s docstring, read from its source without importing it;
+    anything else runs `objective_module.main(argv)`."""
+    def main(argv=None):
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if any(arg in ("-h", "--help") for arg in argv):
+            source = Path(importlib.util.find_spec(objective_module).origin).read_text()
+            build_parser(module, ast.get_docstring(ast.parse(source)), config_cls).parse_args(["--help"])
+        importlib.import_module(objective_module).main(argv)
+    return main

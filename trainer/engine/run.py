@@ -17,11 +17,12 @@ import keras
 
 from hub.errors import HubError
 from hub.push import commit_url, push_folder
-from trainer import checkpoint, cli, config as config_lib, distribute
-from trainer.augment import JITTER_SCALE
-from trainer.callbacks import Checkpointing, LossHistory, SampleGrid
+from trainer import config as config_lib
 from trainer.data import arrays
 from trainer.data.domains import check_batch, domain_paths, domain_rows, usable_images
+from trainer.engine import checkpoint, cli, distribute
+from trainer.engine.augment import JITTER_SCALE
+from trainer.engine.callbacks import Checkpointing, LossHistory, SampleGrid
 from hub.model_card import NON_COMMERCIAL
 from trainer.data.manifest import parse_filter, read_facts, resolve_domains
 
@@ -212,12 +213,12 @@ class Recipe:
     """What an objective gives the frame; `train` calls these in this order."""
 
     def prepare(self, config, run_dir):
-        """-> (the config settled for the run (trainer.run.settle), what the later steps need of
+        """-> (the config settled for the run (trainer.engine.run.settle), what the later steps need of
         the data: any object)."""
         raise NotImplementedError
 
     def build(self, config, data):
-        """-> the compiled trainer (a trainer.multi_loss.MultiLossTrainer)."""
+        """-> the compiled trainer (a trainer.engine.multi_loss.MultiLossTrainer)."""
         raise NotImplementedError
 
     def sample_grid(self, config, data):

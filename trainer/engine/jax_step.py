@@ -2,7 +2,7 @@
 without TensorFlow: Keras' JAX `fit` calls it with the trainer's state as arrays and
 compiles it with XLA, so it is a pure function of that state.
 
-One forward pass serves every loss (trainer.multi_loss, as the TF step); `jax.vjp` then
+One forward pass serves every loss (trainer.engine.multi_loss, as the TF step); `jax.vjp` then
 takes each trained loss's gradient with respect to its own networks only, as the TF step's
 persistent tape does; XLA drops the gradient paths nobody uses. The trainer's optimizer
 then steps them all, as on TensorFlow.

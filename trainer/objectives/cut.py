@@ -4,7 +4,7 @@ contrastive loss between patches of the output and of the input, instead of a se
 generator and the cycle. `python -m trainer.cyclegan --objective cut|fastcut`.
 
 Each patch of G(x), seen through G's own encoder and a small MLP head, must match the
-input patch at its place among the other patches of x (trainer.losses.patch_nce_loss),
+input patch at its place among the other patches of x (trainer.objectives.losses.patch_nce_loss),
 at --nce-patches places (256) of each of five encoder layers, raw pixels included
 (--nce-layers), with the paper's temperature 0.07 (--nce-temperature).
 - CUT: GAN + (NCE(x, G(x)) + NCE(y, G(y))) / 2, the second an identity term (lambda 1);
@@ -16,16 +16,16 @@ model folder is a `hub.CycleGAN` one. The paper trains one direction; a directio
 costs what one CUT costs. The input's features come from the translation's own forward
 pass, so a PatchNCE term adds one encoder pass (over the output), not two.
 
-Names as in trainer.cyclegan: gen_G maps A to B and is judged by disc_Y; gen_F the reverse.
+Names as in trainer.objectives.cyclegan: gen_G maps A to B and is judged by disc_Y; gen_F the reverse.
 """
 
 import keras
 from keras import ops
 
 from hub.generators import GENERATORS
-from trainer import losses
-from trainer.augment import device_jitter
-from trainer.multi_loss import LOSS_NAMES, TwoWayTrainer
+from trainer.engine.augment import device_jitter
+from trainer.engine.multi_loss import LOSS_NAMES, TwoWayTrainer
+from trainer.objectives import losses
 
 HEAD_WIDTH = 256
 OBJECTIVES = {"cut": {"lambda_nce": 1.0, "identity_nce": True, "flip_equivariance": False},
@@ -33,7 +33,7 @@ OBJECTIVES = {"cut": {"lambda_nce": 1.0, "identity_nce": True, "flip_equivarianc
 
 
 def settings(objective, generator_kind):
-    """The PatchNCE settings of a cut or fastcut Objective (trainer.objective): the
+    """The PatchNCE settings of a cut or fastcut Objective (trainer.engine.objective): the
     objective's own, with what its --nce-* and --flip-equivariance terms say instead."""
     chosen = dict(OBJECTIVES[objective.name])
     if objective.nce_weight:
@@ -63,11 +63,11 @@ def projection_head(channels, name):
 
 class CUTTrainer(TwoWayTrainer):
     """Two CUT translators, A -> B and B -> A, trained together by `fit`, each loss
-    training its own generator (with its heads) or discriminator (trainer.multi_loss)."""
+    training its own generator (with its heads) or discriminator (trainer.engine.multi_loss)."""
 
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, objective, generator_kind="unet", seed=None, jitter=True,
                  **kwargs):
-        """objective: a cut or fastcut Objective (trainer.objective), whose settings shape the
+        """objective: a cut or fastcut Objective (trainer.engine.objective), whose settings shape the
         trainer (the layers PatchNCE reads) as well as its losses."""
         super().__init__(gen_G, gen_F, disc_X, disc_Y, **kwargs)
         self.objective = objective
@@ -149,7 +149,7 @@ class CUTTrainer(TwoWayTrainer):
         real_y, fake_y, *smoothed_y = judged(self.disc_Y, real_b, fake_b, *([] if smoothed_b is None else [smoothed_b]))
         o = self.objective
         disc_Y = losses.discriminator_loss(real_y, fake_y, o.adversarial_loss)
-        if smoothed_y:  # CartoonGAN's edge-promoting term (trainer.edge_smoothing)
+        if smoothed_y:  # CartoonGAN's edge-promoting term (trainer.objectives.edge_smoothing)
             disc_Y = disc_Y + losses.edge_promoting_loss(smoothed_y[0], o.edge_promoting_weight, o.adversarial_loss)
         return {
             "gen_G_loss": (losses.generator_adversarial_loss(fake_y, o.adversarial_loss) + self.lambda_nce * nce_G

@@ -7,8 +7,8 @@ import keras
 from hub import nets
 from hub.cyclegan import CycleGAN
 from hub.directions import domain_name
-from trainer import run
-from trainer.schedules import learning_rate
+from trainer.engine import run
+from trainer.engine.schedules import learning_rate
 
 
 def optimizer(config):

@@ -9,8 +9,8 @@ import numpy as np
 
 from hub.atomic import atomic_path
 from hub.imaging import grid, save_png, to_uint8
-from trainer import checkpoint
 from trainer.data.manifest import read_jsonl, write_jsonl
+from trainer.engine import checkpoint
 
 
 class Checkpointing(keras.callbacks.Callback):

@@ -1,6 +1,6 @@
 """The training step every trainer shares: networks trained together by Keras' `fit`, where
 each loss trains its own networks only (a GAN's generators and discriminators), on either
-backend - the TF step below, or trainer.jax_step on KERAS_BACKEND=jax. TwoWayTrainer adds
+backend - the TF step below, or trainer.engine.jax_step on KERAS_BACKEND=jax. TwoWayTrainer adds
 what the translators between two domains (CycleGAN, pix2pix, CUT) share.
 
 A subclass gives
@@ -37,7 +37,7 @@ class MultiLossTrainer(keras.Model):
 
     def train_step(self, *args):
         if keras.backend.backend() == "jax":
-            from trainer import jax_step  # imports jax
+            from trainer.engine import jax_step  # imports jax
             return jax_step.train_step(self, *args)
         return self._tf_train_step(*args)
 
@@ -74,7 +74,7 @@ LOSS_NAMES = ("gen_G_loss", "gen_F_loss", "disc_X_loss", "disc_Y_loss")  # one p
 class TwoWayTrainer(MultiLossTrainer):
     """Two generators, gen_G (A -> B) and gen_F (B -> A), and two discriminators, disc_X
     (judges A) and disc_Y (judges B), each trained by its own loss of LOSS_NAMES. A
-    subclass sets `jitter` (a trainer.augment.DeviceJitter, or None)."""
+    subclass sets `jitter` (a trainer.engine.augment.DeviceJitter, or None)."""
 
     def __init__(self, gen_G, gen_F, disc_X, disc_Y, **kwargs):
         super().__init__(**kwargs)
