@@ -131,3 +131,17 @@ def test_help_answers_without_importing_tensorflow(module):
     assert result.returncode == 0 and "--epochs" in result.stdout
     imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
     assert not imported & {"tensorflow", "keras", "jax"}, sorted(imported & {"tensorflow", "keras", "jax"})
+
+
+def test_auto_input_pipeline_keeps_images_in_memory_where_an_option_needs_them():
+    import keras
+
+    from trainer.config import CAAEConfig
+    from trainer.engine import run
+
+    assert keras.backend.backend() == "tensorflow"  # where auto otherwise picks tf.data
+    assert run.resolve_input_pipeline(CycleGANConfig(data="-")).input_pipeline == "tfdata"
+    assert run.resolve_input_pipeline(CycleGANConfig(data="-", edge_promoting_weight=1.0)).input_pipeline == "arrays"
+    assert run.resolve_input_pipeline(CAAEConfig(data="-", paired_targets="scene")).input_pipeline == "arrays"
+    with pytest.raises(ValueError, match="--paired-targets needs --input-pipeline arrays"):
+        CAAEConfig(data="-", paired_targets="scene", input_pipeline="tfdata").validate()

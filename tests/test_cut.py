@@ -51,7 +51,7 @@ def test_the_objectives_train_both_generators_and_their_heads(toyworld_64, objec
                             steps_per_epoch=2, objective=objective, adversarial_loss="lsgan",
                             input_pipeline="arrays", tv_weight=0.5, generator=generator, upsample="resize")
     trainer = cyclegan.build_trainer(config)
-    assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity and trainer.engine.objective.tv_weight == 0.5
+    assert isinstance(trainer, cut.CUTTrainer) and trainer.identity_nce is identity and trainer.objective.tv_weight == 0.5
     assert trainer.lambda_nce == cut.OBJECTIVES[objective]["lambda_nce"]
     assert len(trainer.heads["gen_G"]) == len(GENERATORS[generator].encoder_layers) == 5
     before = [v.numpy().copy() for v in trainer.trainable_variables]

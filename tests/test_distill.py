@@ -70,7 +70,7 @@ def test_the_losses_are_pix2pix_on_the_teachers_translations():
     # --line-weight: where the teacher draws a line, the L1 counts 1 + line_weight times
     line = np.full((2, 32, 32, 3), 0.5, np.float32)
     line[:, 10, 4:28] = -0.9
-    trainer.engine.objective, trainer.line_radius = trainer.engine.objective.replace(line_weight=10.0), 2
+    trainer.objective, trainer.line_radius = trainer.objective.replace(line_weight=10.0), 2
     inputs = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
     weighted = float(trainer.compute_losses(inputs, line, inputs, line)["gen_G_loss"])
     on_line, off_line = 24 * 0.9, (32 * 32 - 24) * 0.5  # |teacher - grey| summed on and off the line

@@ -64,12 +64,12 @@ def test_tv_weight_adds_the_total_variation_of_the_a2b_translations_only():
     tv = np.abs(np.diff(real_a, axis=1)).mean() + np.abs(np.diff(real_a, axis=2)).mean()  # of G(A) = A
     assert flat["gen_G_loss"] == pytest.approx(plain["gen_G_loss"] + 2.5 * tv, rel=1e-5)
     assert flat["gen_F_loss"] == pytest.approx(plain["gen_F_loss"])
-    assert trainer.engine.objective.record() == {"objective": "pix2pix", "adversarial_loss": "bce", "lambda_l1": 100.0,
+    assert trainer.objective.record() == {"objective": "pix2pix", "adversarial_loss": "bce", "lambda_l1": 100.0,
                                           "tv_weight": 2.5}
     with pytest.raises(ValueError, match="--tv-weight must be >= 0"):
         Pix2PixConfig(data="x", tv_weight=-1.0).validate()
     with pytest.raises(ValueError, match="--adversarial-loss 'hinge': choose bce, lsgan"):  # its flag's choices
-        trainer.engine.objective.replace(adversarial_loss="hinge")
+        trainer.objective.replace(adversarial_loss="hinge")
 
 
 def test_a_pair_keeps_one_crop_and_mirror_through_the_jitter(toyworld_64):

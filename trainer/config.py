@@ -97,7 +97,14 @@ class RunConfig:
             raise ValueError(f"--load-size {self.load_size} is smaller than the --image-size {self.image_size} crop")
         if getattr(self, "epochs_decay", 0) < 0:
             raise ValueError("--epochs-decay must be >= 0")
+        if self.input_pipeline == "tfdata" and self.arrays_only():
+            raise ValueError(f"{self.arrays_only()[0]} needs --input-pipeline arrays (or auto)")
         Objective.of(self)  # its terms are checked as it is built
+
+    def arrays_only(self):
+        """The flags given whose images live in memory, so that they need --input-pipeline
+        arrays (which auto then picks)."""
+        return []
 
     @property
     def objective_name(self):
@@ -207,13 +214,14 @@ class CycleGANConfig(PatchGANRunConfig):
         "compare the cycle's images low-passed by a Gaussian of this sigma in px, so G need not hide "
         "the source's fine texture in its output for F to rebuild (cyclegan only); 0 = off", "cyclegan"))
 
+    def arrays_only(self):
+        return ["--edge-promoting-weight"] if self.edge_promoting_weight else []
+
     def validate(self):
         super().validate()
         _check_generator(self)
         if self.pool_size < 0:
             raise ValueError("--pool-size must be >= 0")
-        if self.edge_promoting_weight and self.input_pipeline == "tfdata":
-            raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
         if self.objective != "cyclegan" and self.pool_size:
             raise ValueError(f"--pool-size is for --objective cyclegan; {self.objective} shows D the current "
                              "translations, as its paper does" + (
@@ -400,14 +408,14 @@ class CAAEConfig(RunConfig):
         "judges its translations): the restyled output must look like a real image of its "
         "style, not only be classified as it; 0 = off, as the seed (D judges reconstructions only)"))
 
+    def arrays_only(self):
+        return [flag for flag, given in (("--edge-promoting-weight", self.edge_promoting_weight),
+                                         ("--paired-targets", self.paired_targets)) if given]
+
     def validate(self):
         super().validate()
         if self.pretrain_epochs < 0 or self.latent_dim < 1 or self.stages < 1:
             raise ValueError("--pretrain-epochs must be >= 0, --latent-dim and --stages >= 1")
-        if self.edge_promoting_weight and self.input_pipeline == "tfdata":
-            raise ValueError("--edge-promoting-weight needs --input-pipeline arrays (or auto)")
-        if self.paired_targets and self.input_pipeline == "tfdata":
-            raise ValueError("--paired-targets needs --input-pipeline arrays (or auto)")
         if self.skips and self.latent != "spatial":
             raise ValueError("--skips needs --latent spatial")
         if self.paired_adversarial_weight and not self.paired_targets:

@@ -76,6 +76,28 @@ def domain_paths(folder, filters, split="train", check=True):
     return [r["path"] for r in domain_rows(folder, filters, split, check)]
 
 
+def two_domains(folder, domain_a, domain_b, batch_size):
+    """(domain A's tags, domain B's, A's training rows, B's) for an unpaired run; a domain
+    with fewer images than a batch is refused. Tags left empty, in a folder of junyanz's
+    layout, are its A and B (manifest.resolve_domains)."""
+    domain_a, domain_b = manifest.resolve_domains(folder, domain_a, domain_b)
+    rows = []
+    for side, tags in (("A", domain_a), ("B", domain_b)):
+        rows.append(domain_rows(folder, manifest.parse_filter(tags)))
+        check_batch(rows[-1], batch_size, f"domain {side} ({tags})")
+    return domain_a, domain_b, *rows
+
+
+def sample_paths(folder, tags, count, fallback):
+    """The epoch grids' images of the domain `tags`: its first `count` test images, else the
+    first of `fallback` (its training paths). Only those few test images are decoded to check them."""
+    try:
+        paths = usable_images(domain_paths(folder, manifest.parse_filter(tags), split="test", check=False)[:count])
+    except ValueError:  # no test split
+        paths = []
+    return paths or fallback[:count]
+
+
 def element_order(n, seed, domain, first, count):
     """Indices into a domain's n images for elements first..first+count-1: one fresh
     permutation per pass over the data, each from its own (seed, domain, pass) stream."""

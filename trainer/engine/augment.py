@@ -50,7 +50,7 @@ class DeviceJitter(keras.layers.Layer):
 
 def device_jitter(jitter, seed):
     """A trainer's `jitter` argument -> its DeviceJitter layer: None for False, the defaults
-    for True, or a dict of DeviceJitter's options (trainer.engine.run.jitter_options gives a config's)."""
+    for True, or a dict of DeviceJitter's options (trainer.engine.builders.jitter_options gives a config's)."""
     if not jitter:
         return None
     return DeviceJitter(seed, name="jitter", **({} if jitter is True else jitter))

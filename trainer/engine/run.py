@@ -1,5 +1,6 @@
 """Every trainer's run, in one frame: `train(recipe, config, run_dir)` owns the sequence
-(data, networks, restore on --resume, callbacks, `fit` from the exact step, export) and
+(the input pipeline, data, the epoch settled, networks, restore on --resume, callbacks,
+`fit` from the exact step, export) and
 `main` the command line around it (flags or the run folder's config, the push). Each
 objective's Recipe supplies only what differs: its data, its trainer, its batches, its
 sample grid and its model folder."""
@@ -18,13 +19,8 @@ import keras
 from hub.errors import HubError
 from hub.push import commit_url, push_folder
 from trainer import config as config_lib
-from trainer.data import arrays
-from trainer.data.domains import check_batch, domain_paths, domain_rows, usable_images
 from trainer.engine import checkpoint, cli, distribute
-from trainer.engine.augment import JITTER_SCALE
 from trainer.engine.callbacks import Checkpointing, LossHistory, SampleGrid
-from hub.model_card import NON_COMMERCIAL
-from trainer.data.manifest import parse_filter, read_facts, resolve_domains
 
 log = logging.getLogger(__name__)
 
@@ -57,60 +53,21 @@ def prepare_config(args, config_cls):
     return config
 
 
-def jitter_options(config):
-    """DeviceJitter's scale (--load-size over --image-size) and mirroring (--flip)."""
-    return {"scale": config.load_size / config.image_size if config.load_size else JITTER_SCALE, "flip": config.flip}
-
-
 def output_dir(run_dir):
     """`run_dir`, or a scratch folder on a multi-worker --distribute worker other than the chief."""
     return Path(run_dir) if distribute.is_chief() else Path(tempfile.mkdtemp(prefix="worker-"))
 
 
 def resolve_input_pipeline(config):
-    """--input-pipeline auto -> tfdata with TensorFlow, arrays on the JAX backend."""
+    """--input-pipeline auto -> tfdata with TensorFlow, arrays on the JAX backend or for the
+    options whose images live in memory (config.arrays_only)."""
     jax = keras.backend.backend() == "jax"
     if config.input_pipeline == "tfdata" and jax and config.distribute and distribute.jax_processes() > 1:
         raise ValueError("--distribute over several JAX processes needs --input-pipeline arrays, which "
                          "feeds each process its share of every batch")
     if config.input_pipeline != "auto":
         return config
-    return dataclasses.replace(config, input_pipeline="arrays" if jax else "tfdata")
-
-
-def seed_and_precision(config):
-    """Before the networks are built: the run's seed for every Keras draw (weights, dropout,
-    jitter), and its compute precision (--mixed-precision: bfloat16 with float32 weights)."""
-    keras.utils.set_random_seed(config.seed)
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if config.mixed_precision else "float32")
-
-
-def data_facts(config):
-    """The card's facts about the training data: its name, its source where dataset.json
-    gives one, and the weights' licence (--weights-license, else dataset.json's, else
-    non-commercial, as weights learned from film frames are)."""
-    facts = read_facts(config.data)
-    return {"dataset": Path(config.data).resolve().name,
-            "weights_license": config.weights_license or facts.get("license") or NON_COMMERCIAL,
-            **({"data_source": facts["source"]} if facts.get("source") else {})}
-
-
-def float32_copies(build, trained):
-    """{name: a float32 copy of trained[name]}, built by build() -> {name: network, ...}:
-    exported networks run in float32 whatever the training precision was."""
-    keras.mixed_precision.set_global_policy("float32")
-    fresh = build()
-    for name, net in trained.items():
-        fresh[name].set_weights(net.get_weights())
-    return {name: fresh[name] for name in trained}
-
-
-def save_model(model, config, run_dir):
-    """RUN_DIR/model: the trained hub model's folder, with its ONNX exports unless --no-onnx."""
-    model.export_onnx = config.onnx
-    model_dir = Path(run_dir) / "model"
-    model.save_pretrained(model_dir)
-    return model_dir
+    return dataclasses.replace(config, input_pipeline="arrays" if jax or config.arrays_only() else "tfdata")
 
 
 def settle(config, run_dir, examples):
@@ -120,34 +77,6 @@ def settle(config, run_dir, examples):
         config = dataclasses.replace(config, steps_per_epoch=max(1, examples // config.batch_size))
     config_lib.save(config, Path(run_dir) / "config.json")
     return config
-
-
-def unpaired_domains(config, run_dir):
-    """(the config settled with an epoch of one pass over the larger domain, the training rows of
-    --domain-a, those of --domain-b); a domain with fewer images than a batch is refused. The
-    default domains, in a folder of junyanz's layout, are its A and B (manifest.resolve_domains)."""
-    domain_a, domain_b = resolve_domains(config.data, config.domain_a, config.domain_b)
-    config = dataclasses.replace(config, domain_a=domain_a, domain_b=domain_b)
-    rows = []
-    for side, tags in (("A", config.domain_a), ("B", config.domain_b)):
-        rows.append(domain_rows(config.data, parse_filter(tags)))
-        check_batch(rows[-1], config.batch_size, f"domain {side} ({tags})")
-    return settle(config, run_dir, max(len(r) for r in rows)), *rows
-
-
-def sample_paths(config, tags, fallback):
-    """The epoch grids' images of the domain `tags`: its first --samples test images, else the
-    first of `fallback` (its training paths). Only those few test images are decoded to check them."""
-    try:
-        paths = usable_images(domain_paths(config.data, parse_filter(tags), split="test", check=False)[:config.samples])
-    except ValueError:  # no test split
-        paths = []
-    return paths or fallback[:config.samples]
-
-
-def jit_compile(config):
-    """XLA for the step: on request on TensorFlow, always on JAX (its fit is built for it)."""
-    return config.jit_compile or keras.backend.backend() == "jax"
 
 
 def history_path(run_dir):
@@ -183,16 +112,6 @@ def restore(trainer, run_dir, resume, from_epoch=None):
         log.info("no checkpoint in %s yet: starting at step 0", path.parent)
 
 
-def array_batches(config, streams):
-    """make_dataset for fit_until over images in memory (--input-pipeline arrays): `streams`
-    as trainer.data.arrays.Batches takes them, in the run's seeded order, this process's share
-    of each batch."""
-    def make_dataset(first_step, steps):
-        return arrays.for_fit(arrays.Batches(streams, config.batch_size, config.seed, first_step, steps,
-                                             share=distribute.process_share()))
-    return make_dataset
-
-
 def fit_until(trainer, make_dataset, steps_per_epoch, until_step, callbacks, verbose="auto"):
     """`fit` from trainer.step to `until_step` (an epoch boundary).
 
@@ -212,9 +131,10 @@ def fit_until(trainer, make_dataset, steps_per_epoch, until_step, callbacks, ver
 class Recipe:
     """What an objective gives the frame; `train` calls these in this order."""
 
-    def prepare(self, config, run_dir):
-        """-> (the config settled for the run (trainer.engine.run.settle), what the later steps need of
-        the data: any object)."""
+    def prepare(self, config):
+        """-> (the config, with what the data decides (defaults resolved), what the later steps
+        need of the data: any object, how many examples an epoch passes over once: images or
+        pairs). The frame then settles the epoch (settle)."""
         raise NotImplementedError
 
     def build(self, config, data):
@@ -227,7 +147,7 @@ class Recipe:
         return None
 
     def batches(self, config, data):
-        """-> make_dataset(first_step, steps) for fit_until (array_batches, or a tf.data one)."""
+        """-> make_dataset(first_step, steps) for fit_until (builders.array_batches, or a tf.data one)."""
         raise NotImplementedError
 
     def phases(self, trainer, config):
@@ -245,7 +165,9 @@ def train(recipe, config, run_dir, resume=False, verbose="auto", from_epoch=None
     folder. Under multi-worker --distribute, workers other than the chief write to a scratch
     folder."""
     run_dir = output_dir(run_dir)
-    config, data = recipe.prepare(config, run_dir)
+    config, data, examples = recipe.prepare(resolve_input_pipeline(config))
+    config = settle(config, run_dir, examples)
+    log.info("%d steps per epoch, input: %s", config.steps_per_epoch, config.input_pipeline)
     trainer = recipe.build(config, data)
     restore(trainer, run_dir, resume, from_epoch)
     chosen = callbacks(run_dir, config, recipe.sample_grid(config, data) if config.samples else None)

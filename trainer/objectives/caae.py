@@ -44,7 +44,7 @@ from trainer.config import CAAEConfig
 from trainer.data import arrays
 from trainer.data.domains import check_batch, domain_rows, usable_images
 from trainer.data.manifest import summarize
-from trainer.engine import distribute, run
+from trainer.engine import builders, distribute, run
 from trainer.engine.augment import device_jitter
 from trainer.engine.multi_loss import MultiLossTrainer
 from trainer.engine.objective import Objective
@@ -255,15 +255,15 @@ def build_networks(config, label_space):
 def build_trainer(config, label_space):
     """Networks, jitter and optimizers for `config`, compiled and ready for `fit` (under
     --distribute, inside the strategy's scope)."""
-    run.seed_and_precision(config)
+    builders.seed_and_precision(config)
     with distribute.trainer_scope(config):
         nets = build_networks(config, label_space)
         trainer = CAAETrainer(**nets, label_widths=[len(values) for _, values in label_space.groups],
                               hidden_groups=label_space.slices(config.adversary_tags), seed=config.seed,
-                              jitter=run.jitter_options(config), targeted=bool(config.paired_targets))
+                              jitter=builders.jitter_options(config), targeted=bool(config.paired_targets))
         optimizers = [keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1) for _ in trainer.updates]
         trainer.compile(optimizers, Objective.of(config), line_radius=outlines.line_radius(config.image_size),
-                        jit_compile=run.jit_compile(config))
+                        jit_compile=builders.jit_compile(config))
     return trainer
 
 
@@ -299,7 +299,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
         "label_groups": label_space.to_config(),
         "styles": styles,
         "training": {
-            **run.data_facts(config),
+            **builders.data_facts(config),
             "steps": trainer.step, "pretrain_steps": pretrain_steps, "batch_size": config.batch_size,
             "learning_rate": config.learning_rate, "seed": config.seed,
             "label_adversary": config.adversary_tags, "paired_targets": config.paired_targets or None,
@@ -307,11 +307,11 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
             "seconds_this_session": round(seconds, 1), "data": {"all labels": data},
         },
     }
-    fresh = run.float32_copies(lambda: build_autoencoder(config, label_space.size),
+    fresh = builders.float32_copies(lambda: build_autoencoder(config, label_space.size),
                                {"encoder": trainer.encoder, "decoder": trainer.decoder})
     sample_image = (sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space)
                     if len(samples[0]) else None)
-    return run.save_model(CAAE(fresh["encoder"], fresh["decoder"], model_config, sample_image), config, run_dir)
+    return builders.save_model(CAAE(fresh["encoder"], fresh["decoder"], model_config, sample_image), config, run_dir)
 
 
 def load_samples(config, label_space, train_rows):
@@ -345,20 +345,15 @@ class Labelled(run.Recipe):
     """A CAAE run: every training image with its label vector (and, with --paired-targets,
     its pair under other labels); the autoencoder alone first, then with the discriminators."""
 
-    def prepare(self, config, run_dir):
-        if (config.edge_promoting_weight or config.paired_targets) and config.input_pipeline == "auto":
-            # the smoothed images and the targets live in memory
-            config = dataclasses.replace(config, input_pipeline="arrays")
-        config = run.resolve_input_pipeline(config)
+    def prepare(self, config):
         rows = domain_rows(config.data, (), split="train")
         check_batch(rows, config.batch_size, str(config.data))
         config = dataclasses.replace(config, labels=present_labels(config.labels, rows))
         label_space = LabelSpace.from_rows(rows, config.label_tags)
-        config = run.settle(config, run_dir, len(rows))  # an epoch: the training images once
-        log.info("%d training images, labels %s, %d steps per epoch, input: %s",
-                 len(rows), ", ".join(label_space.names), config.steps_per_epoch, config.input_pipeline)
-        return config, {"rows": rows, "label_space": label_space, "styles": training_styles(rows, label_space),
-                        "samples": load_samples(config, label_space, rows)}
+        log.info("%d training images, labels %s", len(rows), ", ".join(label_space.names))
+        data = {"rows": rows, "label_space": label_space, "styles": training_styles(rows, label_space),
+                "samples": load_samples(config, label_space, rows)}
+        return config, data, len(rows)  # an epoch: the training images once
 
     def build(self, config, data):
         return build_trainer(config, data["label_space"])
@@ -380,7 +375,7 @@ class Labelled(run.Recipe):
                 targeted = []
             smoothed = ([edge_smoothing.smoothed_images(images, paths, config.data, config.image_size)]
                         if config.edge_promoting_weight else [])
-            return run.array_batches(config, [(images, labels, *targeted, *smoothed)])
+            return builders.array_batches(config, [(images, labels, *targeted, *smoothed)])
         from trainer.data.loading import labelled_dataset  # imports tensorflow
 
         def make_dataset(first_step, steps):

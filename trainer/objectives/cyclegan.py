@@ -20,6 +20,7 @@ from keras import ops
 from hub.imaging import from_uint8
 from trainer.config import CycleGANConfig
 from trainer.data import arrays
+from trainer.data.domains import sample_paths, two_domains
 from trainer.data.manifest import summarize
 from trainer.engine import builders, distribute, run
 from trainer.engine.augment import device_jitter
@@ -113,20 +114,20 @@ def build_trainer(config):
     """Networks, pool, jitter and optimizer for `config`, compiled and ready for `fit`
     (under --distribute, inside the strategy's scope); a trainer.objectives.cut.CUTTrainer for
     --objective cut / fastcut."""
-    run.seed_and_precision(config)
+    builders.seed_and_precision(config)
     objective = Objective.of(config)
     with distribute.trainer_scope(config):
         gen_G, gen_F = (builders.generator(config, name) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (builders.discriminator(config, name) for name in ("disc_X", "disc_Y"))
         if objective.name != "cyclegan":
             trainer = cut.CUTTrainer(gen_G, gen_F, disc_X, disc_Y, objective, config.generator, seed=config.seed,
-                                     jitter=run.jitter_options(config))
-            trainer.compile(builders.optimizer(config), jit_compile=run.jit_compile(config))
+                                     jitter=builders.jitter_options(config))
+            trainer.compile(builders.optimizer(config), jit_compile=builders.jit_compile(config))
             return trainer
         trainer = CycleGANTrainer(gen_G, gen_F, disc_X, disc_Y, pool_size=config.pool_size,
                                   image_shape=(config.image_size, config.image_size, 3), seed=config.seed,
-                                  jitter=run.jitter_options(config))
-        trainer.compile(builders.optimizer(config), objective, jit_compile=run.jit_compile(config))
+                                  jitter=builders.jitter_options(config))
+        trainer.compile(builders.optimizer(config), objective, jit_compile=builders.jit_compile(config))
     return trainer
 
 
@@ -142,22 +143,20 @@ def card_objective(config):
 class Unpaired(run.Recipe):
     """A CycleGAN or CUT run: the images of two domains, unpaired."""
 
-    def prepare(self, config, run_dir):
-        if config.edge_promoting_weight and config.input_pipeline == "auto":  # the smoothed images live in memory
-            config = dataclasses.replace(config, input_pipeline="arrays")
-        config = run.resolve_input_pipeline(config)
-        config, rows_a, rows_b = run.unpaired_domains(config, run_dir)
+    def prepare(self, config):
+        domain_a, domain_b, rows_a, rows_b = two_domains(config.data, config.domain_a, config.domain_b,
+                                                         config.batch_size)
+        config = dataclasses.replace(config, domain_a=domain_a, domain_b=domain_b)
         paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
-        log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch, input: %s",
-                 config.domain_a, len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch,
-                 config.input_pipeline)
+        log.info("domain A (%s): %d images, domain B (%s): %d images", domain_a, len(paths_a), domain_b, len(paths_b))
 
         def sample_images(tags, fallback):
-            paths = run.sample_paths(config, tags, fallback)
+            paths = sample_paths(config.data, tags, config.samples, fallback)
             return from_uint8(arrays.decode_all(paths, config.image_size)) if paths else np.zeros((0,))
 
-        samples = (sample_images(config.domain_a, paths_a), sample_images(config.domain_b, paths_b))
-        return config, {"rows": (rows_a, rows_b), "paths": (paths_a, paths_b), "samples": samples}
+        samples = (sample_images(domain_a, paths_a), sample_images(domain_b, paths_b))
+        data = {"rows": (rows_a, rows_b), "paths": (paths_a, paths_b), "samples": samples}
+        return config, data, max(len(paths_a), len(paths_b))  # an epoch: the larger domain once
 
     def build(self, config, data):
         return build_trainer(config)
@@ -173,7 +172,7 @@ class Unpaired(run.Recipe):
             # B's stream: its images, and with the edge-promoting loss each one edge-smoothed
             stream_b = (images_b,) if not config.edge_promoting_weight else (
                 images_b, edge_smoothing.smoothed_images(images_b, paths_b, config.data, config.image_size))
-            return run.array_batches(config, [(images_a,), stream_b])
+            return builders.array_batches(config, [(images_a,), stream_b])
         from trainer.data.loading import unpaired_dataset  # imports tensorflow
 
         def make_dataset(first_step, steps):

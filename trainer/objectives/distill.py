@@ -27,6 +27,7 @@ from hub.cyclegan import CycleGAN
 from hub.imaging import from_uint8
 from trainer.config import DistillConfig
 from trainer.data import arrays
+from trainer.data.domains import sample_paths, two_domains
 from trainer.data.manifest import summarize
 from trainer.engine import builders, run
 from trainer.engine.objective import Objective
@@ -93,26 +94,28 @@ def teacher_translations(teacher, images, direction):
 class Distilled(run.Recipe):
     """A distill run: each domain's images with the teacher's translations of them."""
 
-    def prepare(self, config, run_dir):
+    def prepare(self, config):
         teacher = load_teacher(config.teacher)
         config = with_teacher_defaults(config, teacher)
-        config, rows_a, rows_b = run.unpaired_domains(config, run_dir)
+        domain_a, domain_b, rows_a, rows_b = two_domains(config.data, config.domain_a, config.domain_b,
+                                                         config.batch_size)
+        config = dataclasses.replace(config, domain_a=domain_a, domain_b=domain_b)
         paths_a, paths_b = [r["path"] for r in rows_a], [r["path"] for r in rows_b]
-        log.info("domain A (%s): %d images, domain B (%s): %d images, %d steps per epoch", config.domain_a,
-                 len(paths_a), config.domain_b, len(paths_b), config.steps_per_epoch)
+        log.info("domain A (%s): %d images, domain B (%s): %d images", domain_a, len(paths_a), domain_b, len(paths_b))
         arrays.require_memory(2 * (len(paths_a) + len(paths_b)), config.image_size)  # images and translations
         images_a, images_b = (arrays.decode_all(paths, config.image_size) for paths in (paths_a, paths_b))
         taught_b = teacher_translations(teacher, images_a, "a2b")
         taught_a = teacher_translations(teacher, images_b, "b2a")
         samples = None  # the grids' images of each domain and the teacher's translations of them, in [-1, 1]
         if config.samples:
-            samples_a, samples_b = (arrays.decode_all(run.sample_paths(config, tags, paths), config.image_size)
+            samples_a, samples_b = (arrays.decode_all(sample_paths(config.data, tags, config.samples, paths), config.image_size)
                                     for tags, paths in ((config.domain_a, paths_a), (config.domain_b, paths_b)))
             samples = [from_uint8(images) for images in (
                 samples_a, teacher.translate_array(samples_a, "a2b", flat_fills=False),
                 samples_b, teacher.translate_array(samples_b, "b2a", flat_fills=False))]
-        return config, {"teacher": teacher, "rows": (rows_a, rows_b), "samples": samples,
-                        "streams": [(images_a, taught_b), (images_b, taught_a)]}
+        data = {"teacher": teacher, "rows": (rows_a, rows_b), "samples": samples,
+                "streams": [(images_a, taught_b), (images_b, taught_a)]}
+        return config, data, max(len(paths_a), len(paths_b))  # an epoch: the larger domain once
 
     def build(self, config, data):
         trainer = build_trainer(config, DistillTrainer)
@@ -129,7 +132,7 @@ class Distilled(run.Recipe):
         return lambda gen_a2b, gen_b2a: paired_grid(gen_a2b, gen_b2a, *data["samples"]) if data["samples"] else None
 
     def batches(self, config, data):
-        return run.array_batches(config, data["streams"])
+        return builders.array_batches(config, data["streams"])
 
     def export(self, trainer, config, run_dir, data, seconds):
         rows_a, rows_b = data["rows"]

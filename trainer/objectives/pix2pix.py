@@ -98,12 +98,12 @@ class Pix2PixTrainer(TwoWayTrainer):
 
 def build_trainer(config, trainer_class=Pix2PixTrainer):
     """The networks and optimizer, compiled: a Pix2PixTrainer or a subclass (trainer.objectives.distill's)."""
-    run.seed_and_precision(config)
+    builders.seed_and_precision(config)
     with distribute.trainer_scope(config):
         gen_G, gen_F = (builders.generator(config, name) for name in ("gen_G", "gen_F"))
         disc_X, disc_Y = (builders.discriminator(config, name, channels=6) for name in ("disc_X", "disc_Y"))
-        trainer = trainer_class(gen_G, gen_F, disc_X, disc_Y, seed=config.seed, jitter=run.jitter_options(config))
-        trainer.compile(builders.optimizer(config), Objective.of(config), jit_compile=run.jit_compile(config))
+        trainer = trainer_class(gen_G, gen_F, disc_X, disc_Y, seed=config.seed, jitter=builders.jitter_options(config))
+        trainer.compile(builders.optimizer(config), Objective.of(config), jit_compile=builders.jit_compile(config))
     return trainer
 
 
@@ -119,12 +119,10 @@ def paired_grid(gen_G, gen_F, source_a, target_b, source_b, target_a):
 class Paired(run.Recipe):
     """A pix2pix run: the images of two domains, in pairs."""
 
-    def prepare(self, config, run_dir):
+    def prepare(self, config):
         rows_a, rows_b = paired_rows(config.data, config.domain_a, config.domain_b, split="train")
         check_batch(rows_a, config.batch_size, f"the pairs of {config.domain_a} and {config.domain_b}")
-        config = run.settle(config, run_dir, len(rows_a))  # an epoch: the pairs once
-        log.info("%d training pairs of %s and %s, %d steps per epoch", len(rows_a), config.domain_a,
-                 config.domain_b, config.steps_per_epoch)
+        log.info("%d training pairs of %s and %s", len(rows_a), config.domain_a, config.domain_b)
         images = arrays.decode_pairs([r["path"] for r in rows_a], [r["path"] for r in rows_b], config.image_size)
         # The grids' pairs: the first test pairs, else the first training pairs (none for --samples 0).
         samples = [from_uint8(pictures[:config.samples]) for pictures in images]
@@ -136,7 +134,7 @@ class Paired(run.Recipe):
                     config.image_size)]
             except ValueError:  # no test pairs
                 pass
-        return config, {"rows": (rows_a, rows_b), "images": images, "samples": samples}
+        return config, {"rows": (rows_a, rows_b), "images": images, "samples": samples}, len(rows_a)  # the pairs once
 
     def build(self, config, data):
         return build_trainer(config)
@@ -146,7 +144,7 @@ class Paired(run.Recipe):
         return lambda model: paired_grid(model.gen_G, model.gen_F, a, b, b, a)
 
     def batches(self, config, data):
-        return run.array_batches(config, [tuple(data["images"])])  # a pair keeps its place in the order
+        return builders.array_batches(config, [tuple(data["images"])])  # a pair keeps its place in the order
 
     def export(self, trainer, config, run_dir, data, seconds):
         rows_a, rows_b = data["rows"]
