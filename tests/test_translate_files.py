@@ -110,4 +110,9 @@ def test_the_console_script_is_the_hub_command():
 
     scripts = {e.name: e.value for e in entry_points(group="console_scripts") if e.name.startswith("animstyle")}
     assert scripts["animstyle"] == "hub.__main__:main"
-    assert scripts["animstyle-cyclegan"] == "trainer.objectives.cyclegan:main"
+    assert scripts["animstyle-cyclegan"] == "trainer.cyclegan:main"
+    for script in ("animstyle-cyclegan", "animstyle-caae"):  # the commands users type, which load their objective
+        command = next(e for e in entry_points(group="console_scripts") if e.name == script).load()
+        with pytest.raises(SystemExit) as shown:
+            command(["--help"])
+        assert shown.value.code == 0
