@@ -13,6 +13,9 @@ import numpy as np
 
 BLEND = 0.5  # share of the warped previous output in the temporal mode's blend
 FLOW_SIDE = 320  # the temporal mode's flow runs at most at this long side
+# OpenCV's DIS presets: "medium" for videos, "fast" where a frame's time is short (a live stream)
+PRESETS = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+           "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
 # The temporal mode also needs the warped previous input to match the current one this
 # closely (mean over channels, 0-255): a scene cut or a flow error blends nothing.
 PHOTOMETRIC_TOLERANCE = 16.0
@@ -28,10 +31,11 @@ class FlowEstimator:
     (current(p) ~ previous(p + backward(p))); visible is a bool (H, W) mask.
     max_side: frames larger than this are scaled down for the flow, which is scaled back
     up (the temporal mode's speed: flow at 720p costs more than a 64 px translation).
+    preset: DIS's, a PRESETS name.
     """
 
-    def __init__(self, max_side=None):
-        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    def __init__(self, max_side=None, preset="medium"):
+        self.dis = cv2.DISOpticalFlow_create(PRESETS[preset])
         self.max_side = max_side
 
     def __call__(self, previous, current):
@@ -126,10 +130,10 @@ class TemporalBlend:
     input does not match the current input (a scene cut, a wrong flow), so nothing
     ghosts. Call it on frames in playing order."""
 
-    def __init__(self, blend=BLEND, flow_side=FLOW_SIDE):
+    def __init__(self, blend=BLEND, flow_side=FLOW_SIDE, preset="medium"):
         if not 0 <= blend < 1:
             raise ValueError(f"the temporal blend must be in [0, 1), got {blend}")
-        self.blend, self.flow = blend, FlowEstimator(flow_side)
+        self.blend, self.flow = blend, FlowEstimator(flow_side, preset)
         self.previous_in = self.previous_out = None
 
     def __call__(self, frame_in, translated):

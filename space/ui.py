@@ -1,4 +1,4 @@
-"""The Gradio Blocks page: Image, Style sliders, Video and About tabs, wired to
+"""The Gradio Blocks page: Image, Webcam, Style sliders, Video and About tabs, wired to
 space.handlers, with examples whose results are cached at first use. Public endpoints,
 also MCP tools when the app runs with --mcp (their docstrings describe them):
 /translate (image, direction[, model_name, size, strength]), /restyle (image, own_style,
@@ -18,7 +18,7 @@ import gradio as gr
 from gradio.context import get_blocks_context
 
 from hub import model_card, video
-from space import handlers, payloads
+from space import handlers, payloads, webcam
 from space.console import user_error
 
 # Named MEDIUM-MOVIE.jpg (toyworld's tags), so the app knows each one's style.
@@ -48,15 +48,22 @@ IMAGE_JOBS = 2  # pictures translated or restyled at once (one per core here); v
 # comparison, the Detail and clip previews, examples) shares IMAGE_JOBS slots.
 IMAGE_WORK = {"concurrency_id": "images", "concurrency_limit": IMAGE_JOBS}
 VIDEO_WORK = {"concurrency_id": "video", "concurrency_limit": 1}
+# A live stream holds its slot while it runs (up to webcam.STREAM_SECONDS): one at a time,
+# so that streams never take the picture and video slots; other viewers wait in the queue.
+WEBCAM_WORK = {"concurrency_id": "webcam", "concurrency_limit": 1}
 
 
 def picture_input(label, elem_id=None):
     """An image upload (file, paste, webcam) whose handler gets the uploaded file's path."""
-    image = gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard", "webcam"], label=label,
-                     elem_id=elem_id)
-    # Gradio opens the upload with Pillow before any handler runs; a file that is not an
-    # image would end there as a bare "Error". (Wrapped on the instance: a subclass of a
-    # component makes Gradio write a .pyi stub beside this file.)
+    return _upload_problems_named(gr.Image(type="filepath", image_mode=None, sources=["upload", "clipboard", "webcam"],
+                                           label=label, elem_id=elem_id))
+
+
+def _upload_problems_named(image):
+    """`image` with its preprocessing wrapped: Gradio opens an upload with Pillow before any
+    handler runs, and a file that is not an image would end there as a bare "Error"; the
+    user gets hub.imaging's reading of the file. (Wrapped on the instance: a subclass of a
+    component makes Gradio write a .pyi stub beside this file.)"""
     preprocess = image.preprocess
 
     def checked(payload):
@@ -90,6 +97,8 @@ def build_demo(models, video_limits=handlers.VideoLimits(), output_dir=None):
         model_names = [m.name for m in models.cyclegans]
         with gr.Tab("Image"):
             _image_tab(models, model_names)
+        with gr.Tab("Webcam"):
+            _webcam_tab(models)
         with gr.Tab("Style sliders"):
             _style_tab(models)
         with gr.Tab("Video"):
@@ -177,6 +186,31 @@ def _image_tab(models, model_names):
     _examples([[str(p), _example_direction(p, directions)] for p in EXAMPLES + PHOTO_EXAMPLES], [picture, direction],
               [translated, comparison, model, size, strength], example,
               "Toyworld renders (not seen in training) and two real photos: click one to see its result", IMAGE_WORK)
+
+
+def _webcam_tab(models):
+    light = models.cyclegans[0]
+    gr.Markdown(f"Your camera, translated live by **{light.name}** at {webcam.STREAM_SIDE} px on the short side, "
+                f"frame by frame. A stream runs up to {webcam.STREAM_SECONDS} s, one viewer at a time; others "
+                "wait in the queue.")
+    with gr.Row():
+        direction = _direction_picker(models, [light.name])
+        steady = gr.Checkbox(value=True, label="Less flicker", elem_id="webcam-steady",
+                             info="blend each frame with the previous one along the motion (optical flow)")
+    with gr.Row():
+        # type="filepath": a frame reaches our reader, with its pixel limit, not Gradio's decoder
+        camera = _upload_problems_named(gr.Image(sources=["webcam"], streaming=True, type="filepath",
+                                                 label="Camera", elem_id="webcam"))
+        live = gr.Image(format="jpeg", label="Translated", interactive=False, elem_id="webcam-translated")
+    rate = gr.Markdown(elem_id="webcam-rate")
+    stream = gr.State()
+
+    def translate_frame(frame, direction, less_flicker, state):
+        return webcam.translate_stream_frame(models, frame, direction, less_flicker, state)
+
+    camera.stream(translate_frame, [camera, direction, steady, stream], [live, stream, rate],
+                  stream_every=webcam.STREAM_EVERY_S, time_limit=webcam.STREAM_SECONDS, show_progress="hidden",
+                  api_visibility="private", **WEBCAM_WORK)
 
 
 def _style_tab(models):

@@ -1,8 +1,10 @@
 """The benchmarks' own arithmetic: bench.precision's curve gaps, bench.profile's kernel sums,
-bench.look_table's rows and bench.line_placement's distances; bench.ort_settings' sessions."""
+bench.look_table's rows and bench.line_placement's distances; bench.ort_settings' sessions;
+bench.webcam run end to end at a toy length."""
 
 import gzip
 import json
+import re
 
 import numpy as np
 import pytest
@@ -143,3 +145,14 @@ def test_each_ort_setting_changes_one_session_option_and_not_the_output():
             else:
                 assert getattr(options, key) == value != getattr(default.session.get_session_options(), key), name
         np.testing.assert_allclose(network(frame), expected, atol=1e-4, err_msg=name)
+
+
+@pytest.mark.slow
+def test_the_webcam_benchmark_streams_through_a_running_app(capsys):
+    from bench import webcam
+
+    best = webcam.main(["--frames", "3", "--rounds", "1"])
+    assert set(best) == {(steady, where) for steady in (True, False) for where in ("handler", "HTTP")}
+    assert all(fps > 0 for fps in best.values())
+    table = capsys.readouterr().out
+    assert re.search(r"^on +[\d.]+ +[\d.]+", table, re.M) and re.search(r"^off +[\d.]+ +[\d.]+", table, re.M)

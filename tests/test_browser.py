@@ -1,5 +1,6 @@
 """A real browser (Debian's Chromium, headless, driven by Playwright) loads the app, picks
-an example, translates it and sees the result. .ci/run installs Chromium."""
+an example, translates it and sees the result, and streams Chromium's fake camera into the
+webcam tab. .ci/run installs Chromium."""
 
 import io
 import os
@@ -14,7 +15,9 @@ from space.ui import EXAMPLES
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As root and without network: no sandbox, no background connections to Google's hosts.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+         "--disable-component-update", "--disable-sync",
+         # A camera for the webcam tab: Chromium's test pattern, allowed without asking.
+         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
 # .ci/run sets it: there a missing browser is a broken install, a failure rather than a skip.
@@ -35,7 +38,7 @@ def page(app_server):
         _without("Chromium is not installed (apt-get install chromium; .ci/run does)")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        page = browser.new_page(viewport={"width": 1280, "height": 1400}, permissions=["camera"])
         page.goto(app_server)
         page.wait_for_selector("#translate-button", timeout=60_000)
         yield page
@@ -86,3 +89,16 @@ def test_the_demo_notice_and_the_other_tabs_are_there(page):
     for tab in ["Style sliders", "Video", "About"]:
         page.get_by_role("tab", name=tab).click()
     assert "Loaded models" in page.inner_text("body")
+
+
+def test_the_webcam_tab_streams_the_camera_and_shows_translated_frames_and_their_rate(page):
+    page.get_by_role("tab", name="Webcam").click()
+    page.locator("#webcam button", has_text="Click to Access Webcam").click()  # Chromium's fake camera
+    page.locator("#webcam button", has_text="Record").click()  # start streaming
+    page.wait_for_function("document.querySelector('#webcam-translated img')?.src", timeout=60_000)
+    page.wait_for_function("/frames per second/.test(document.querySelector('#webcam-rate').innerText)",
+                           timeout=60_000)
+    source = page.evaluate("document.querySelector('#webcam-translated img').src")
+    frame = Image.open(io.BytesIO(page.request.get(source).body()))
+    assert frame.format == "JPEG" and frame.size == (341, 256)  # the fake camera's 640x480, at 256 px
+    page.locator("#webcam button", has_text="Stop").click()  # the slot goes back for the next viewer

@@ -1,9 +1,11 @@
 """helper: send one event to a running Gradio app as any HTTP client can, with any JSON
 (the queue's join and data routes, which every event, private or public, goes through);
-upload a file, leave an event half-way, call its MCP tools."""
+stream frames into a streaming event as the webcam does; upload a file, leave an event
+half-way, call its MCP tools."""
 
 import asyncio
 import json
+import time
 import uuid
 
 import httpx
@@ -29,6 +31,50 @@ def call(url, fn_index, data, timeout=120):
                     output = message["output"]
                     return ("data", output["data"]) if message["success"] else ("error", output.get("error"))
     raise RuntimeError(f"event {fn_index} never completed")
+
+
+def stream(url, fn_index, frames, rest=(), timeout=120):
+    """Stream `frames` (payloads of the event's first input) into the streaming event
+    `fn_index` as the page's webcam does: join with the first frame, post each next one to
+    /stream/EVENT_ID once the answer to the last has come, then close the stream.
+    rest: the event's other inputs. -> (one ('data', outputs) or ('error', message) a frame
+    answered, in order, the seconds from joining to the last answer)."""
+    session = uuid.uuid4().hex
+    answers, pending = [], list(frames[1:])
+
+    def body(frame):
+        return {"data": [frame, *rest], "fn_index": fn_index, "session_hash": session}
+
+    with httpx.Client(timeout=timeout) as client:
+        start = time.perf_counter()
+        joined = client.post(url + "gradio_api/queue/join", json=body(frames[0]))
+        joined.raise_for_status()
+        event_id = joined.json()["event_id"]
+        with client.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}) as messages:
+            for line in messages.iter_lines():
+                message = json.loads(line[5:]) if line.startswith("data:") else {}
+                if message.get("event_id") != event_id:
+                    continue
+                if message.get("msg") == "process_streaming":
+                    answers.append(("data", message["output"]["data"]))
+                    seconds = time.perf_counter() - start
+                    if pending:
+                        client.post(url + f"gradio_api/stream/{event_id}", json=body(pending.pop(0))).raise_for_status()
+                    else:
+                        client.post(url + f"gradio_api/stream/{event_id}/close").raise_for_status()
+                elif message.get("msg") == "process_completed":
+                    if not message["success"]:
+                        answers.append(("error", message["output"].get("error")))
+                        seconds = time.perf_counter() - start
+                    return answers, seconds
+    raise RuntimeError(f"stream {fn_index} never completed")
+
+
+def event_of(url, elem_id):
+    """(fn_index, the event's config) of the event whose first input has `elem_id`."""
+    page = config(url)
+    component = next(c["id"] for c in page["components"] if c["props"].get("elem_id") == elem_id)
+    return next((i, e) for i, e in enumerate(page["dependencies"]) if e["inputs"][:1] == [component])
 
 
 def file_events(url):

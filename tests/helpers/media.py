@@ -1,7 +1,8 @@
-"""Test videos written with PyAV, synthetic cel frames with their outline masks, and
-inspection of what the app writes (the ffprobe facts: codecs, pixel format, frame count,
-duration, where the index sits)."""
+"""Test videos written with PyAV, synthetic cel frames with their outline masks, camera
+frames as the webcam streams them, and inspection of what the app writes (the ffprobe
+facts: codecs, pixel format, frame count, duration, where the index sits)."""
 
+import base64
 import struct
 import zlib
 from dataclasses import dataclass
@@ -200,3 +201,19 @@ def write_growing_stream(path, sizes, fps=10):
             packet.pts = packet.dts = i * 90000 // fps
             out.mux(packet)
     return path
+
+
+def camera_frames(count, width=640, height=480, step=6):
+    """A camera panning over an example render: `count` RGB frames of width x height."""
+    from space.ui import EXAMPLES
+
+    scene = np.asarray(Image.open(EXAMPLES[0]).convert("RGB").resize((width + step * count, height)))
+    return [np.ascontiguousarray(scene[:, i * step:i * step + width]) for i in range(count)]
+
+
+def jpeg_url(frame, quality=92):
+    """A frame as the page's webcam streams it (canvas.toDataURL('image/jpeg')): an inline file payload."""
+    buffer = BytesIO()
+    Image.fromarray(frame).save(buffer, "JPEG", quality=quality)
+    return {"path": None, "url": "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode(),
+            "meta": {"_type": "gradio.FileData"}}
