@@ -1,6 +1,6 @@
 """The benchmarks' own arithmetic: bench.precision's curve gaps, bench.profile's kernel sums,
 bench.look_table's rows and bench.line_placement's distances; bench.ort_settings' sessions;
-bench.webcam run end to end at a toy length."""
+bench.webcam and bench.light_path run end to end at toy lengths."""
 
 import gzip
 import json
@@ -156,3 +156,13 @@ def test_the_webcam_benchmark_streams_through_a_running_app(capsys):
     assert all(fps > 0 for fps in best.values())
     table = capsys.readouterr().out
     assert re.search(r"^on +[\d.]+ +[\d.]+", table, re.M) and re.search(r"^off +[\d.]+ +[\d.]+", table, re.M)
+
+
+@pytest.mark.slow
+def test_the_light_path_benchmark_takes_translate_apart_and_profiles_the_network(capsys):
+    from bench import light_path
+
+    best, shares = light_path.main(["--rounds", "1", "--repeats", "2"])
+    assert all(ms > 0 for ms in best.values()) and len(best) == 4
+    assert "Conv" in shares and all(ms >= 0 for ms in shares.values())
+    assert "ONNX Runtime's profile of the network" in capsys.readouterr().out
