@@ -32,7 +32,7 @@ QUICK = {
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
     "ort": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
-    "video": ["--seconds", "3"],
+    "video": ["--seconds", "2", "--rounds", "1"],
     "light": ["--rounds", "1", "--repeats", "2"],
     "webcam": ["--frames", "8", "--rounds", "1"],
     "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2", "--caae",

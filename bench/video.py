@@ -1,16 +1,22 @@
-"""End-to-end video translation time on this machine, as the app's Video tab runs it.
+"""Video throughput on this machine, as the app's Video tab runs it: frames per second of
+`hub.video.translate_video` on a synthetic 640x360 clip (moving shapes at 30 fps, with a
+sound track), sampled at 2 fps and at all frames, and where the time goes.
 
-`python -m bench.video [--model FOLDER ...] [--seconds 30] [--fps 2] [--size 640x360]`
+`python -m bench.video [--model FOLDER ...] [--seconds 10] [--size 640x360] [--rounds 3]`
 
-Writes a synthetic clip (moving shapes at 30 frames per second, with a sound track), then
-translates it through `hub.video.translate_video`: once with an identity "translator"
-(decoding, sampling, encoding and audio alone: the baseline), then with each CycleGAN
-(default: the app's demo weights, in the order it serves them), once per frame and once
-in the temporal mode (flow-guided blending, hub.temporal). Prints the wall times and
-their ratios.
+For each rate: decoding alone (`sample_frames`), the identity pipeline (decode, sample,
+encode, audio: translate_video with frames passed through), and, for each CycleGAN
+(default: the app's demo weights, the light one first, at 256 px on the short side as the
+app translates), the whole job as served (decoding and encoding in threads of their own
+beside the translation), the same job with every stage in turn (the baseline), and the
+job in the temporal mode (Less flicker). The shares of decoding, encoding and translating
+are those of the job in turn. One warm-up, then the best of --rounds rounds,
+configurations interleaved.
 """
 
 import argparse
+import concurrent.futures
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -47,10 +53,46 @@ def synthetic_clip(path, seconds, width, height, rate=30):
         out.mux(sound.encode(None))
 
 
-def timed(path, out, translate_frames, fps, temporal=False):
+def seconds_of(run):
     start = time.perf_counter()
-    video.translate_video(path, out, translate_frames, fps=fps, temporal=temporal)
+    run()
     return time.perf_counter() - start
+
+
+class _InTurn:
+    """An executor that runs what it is given at once: translate_video's encoder, in turn."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args):
+        done = concurrent.futures.Future()
+        done.set_result(fn(*args))
+        return done
+
+
+@contextlib.contextmanager
+def stages_in_turn():
+    """translate_video with decoding, translating and encoding one after the other."""
+    prefetched, executor = video.prefetched, video.ThreadPoolExecutor
+    video.prefetched, video.ThreadPoolExecutor = (lambda items, depth: items), _InTurn
+    try:
+        yield
+    finally:
+        video.prefetched, video.ThreadPoolExecutor = prefetched, executor
+
+
+def in_turn(run):
+    def run_in_turn():
+        with stages_in_turn():
+            run()
+    return run_in_turn
 
 
 def main(argv=None):
@@ -58,30 +100,51 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", nargs="+", default=[str(folder) for folder in DEMO_CYCLEGANS],
                         help="CycleGAN model folders or Hub repos")
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--fps", type=float, default=2)
+    parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--size", default="640x360", help="WIDTHxHEIGHT of the source clip")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--direction", default="a2b")
     args = parser.parse_args(argv)
     width, height = map(int, args.size.split("x"))
-    models = {source: CycleGAN.from_pretrained(source) for source in args.model}
-    frames = round(args.seconds * args.fps)
+    models = {Path(source).name: CycleGAN.from_pretrained(source) for source in args.model}
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        clip = Path(tmp) / "clip.mp4"
+        clip, out = Path(tmp) / "clip.mp4", Path(tmp) / "out.mp4"
         synthetic_clip(clip, args.seconds, width, height)
-        baseline = timed(clip, Path(tmp) / "identity.mp4", lambda batch: batch, args.fps)
-        print(f"{args.seconds:g} s clip, {width}x{height} at 30 fps, sampled at {args.fps:g} fps = {frames} frames")
-        print(f"identity (decode, sample, encode, audio): {baseline:.2f} s", flush=True)
-        for source, model in models.items():
-            def translate(batch, model=model):
-                return [np.asarray(im) for im in model.translate(batch, args.direction)]
+        for fps in (2, None):
+            count = sum(1 for _ in video.sample_frames(clip, fps))
+            runs = {"decode": lambda fps=fps: sum(1 for _ in video.sample_frames(clip, fps)),
+                    "identity": in_turn(lambda fps=fps: video.translate_video(clip, out, lambda batch: batch,
+                                                                              fps=fps))}
+            for name, model in models.items():
+                def translate(batch, model=model):
+                    return [np.asarray(im) for im in model.translate(batch, args.direction)]
 
-            translated = timed(clip, Path(tmp) / "translated.mp4", translate, args.fps)
-            steadied = timed(clip, Path(tmp) / "temporal.mp4", translate, args.fps, temporal=True)
-            print(f"CycleGAN {args.direction} ({source}): {translated:.2f} s, {translated / frames * 1000:.0f} ms "
-                  f"per output frame, {translated / baseline:.1f}x the identity run")
-            print(f"  the same in the temporal mode: {steadied:.2f} s, {steadied / translated:.2f}x the per-frame run",
-                  flush=True)
+                def job(translate=translate, fps=fps, temporal=False):
+                    video.translate_video(clip, out, translate, fps=fps, temporal=temporal)
+
+                runs[(name, "job")] = job
+                runs[(name, "in turn")] = in_turn(job)
+                runs[(name, "temporal")] = lambda job=job: job(temporal=True)
+            for run in runs.values():
+                run()  # warm-up
+            best = dict.fromkeys(runs, float("inf"))
+            for _ in range(args.rounds):
+                for key, run in runs.items():
+                    best[key] = min(best[key], seconds_of(run))
+            results[fps] = {key: count / seconds for key, seconds in best.items()}
+            print(f"\n{args.seconds:g} s clip, {width}x{height} at 30 fps, {f'{fps} fps' if fps else 'all frames'}: "
+                  f"{count} frames; best of {args.rounds}")
+            print(f"  decoding alone {results[fps]['decode']:.0f} frames/s, the identity pipeline "
+                  f"{results[fps]['identity']:.0f} frames/s")
+            for name in models:
+                serial = best[(name, "in turn")]
+                decode, encode = best["decode"] / serial, (best["identity"] - best["decode"]) / serial
+                print(f"  {name}: {results[fps][(name, 'job')]:.1f} frames/s as served, "
+                      f"{results[fps][(name, 'in turn')]:.1f} in turn ({serial / best[(name, 'job')]:.2f}x), "
+                      f"{results[fps][(name, 'temporal')]:.1f} with Less flicker; in turn: decode {decode:.0%}, "
+                      f"translate {1 - decode - encode:.0%}, encode {encode:.0%}")
+    return results
 
 
 if __name__ == "__main__":

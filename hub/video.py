@@ -3,14 +3,19 @@ translated in batches and re-stitched as a browser-playable H.264 MP4 (yuv420p,
 faststart) at the sampling rate, with the original audio track re-encoded as AAC.
 
 Built on PyAV (FFmpeg's libraries, with libx264, in its wheels). Frames are streamed:
-at most one batch is held in memory, whatever the clip's length. Phone videos are
+at most a few batches are held in memory, whatever the clip's length; the next frames
+are decoded, and the last batch encoded, in threads of their own while a batch is
+translated. Phone videos are
 turned upright by their rotation metadata. The output is written to a temporary file
 and renamed only when complete. `temporal=True` blends each translated frame with the
 previous one along the input's optical flow (hub.temporal): less flicker.
 """
 
 import math
+import queue
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -157,14 +162,26 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
     started, done = time.monotonic(), 0
     deadline = Deadline(time_budget, cancelled) if time_budget or cancelled else None
     smooth = TemporalBlend() if temporal else None
-    with atomic_path(out_path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out:
+    with (atomic_path(out_path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out,
+          ThreadPoolExecutor(1, thread_name_prefix="video-encoder") as encoder):
         video = _h264_stream(out, rate, width, height)
         audio = _add_audio_stream(out, *info.audio) if info.has_audio else None
-        batch = []
-        for frame in sample_frames(path, fps, max_seconds, max_frames, deadline):
+        batch, encoding = [], None
+
+        def encode(batch):
+            """Translate `batch`, then encode it in the encoder's thread while the next batch
+            is translated; one batch is encoded at a time, in order."""
+            nonlocal encoding, done
+            translated = _translated(batch, translate_frames, smooth)
+            if encoding is not None:
+                encoding.result()  # what the encoder raised is raised here
+            encoding = encoder.submit(_mux, out, video, translated, done)
+            done += len(translated)
+
+        for frame in prefetched(sample_frames(path, fps, max_seconds, max_frames, deadline), 2 * batch_size):
             batch.append(_resize(frame, width, height))
             if len(batch) == batch_size:
-                done = _encode(out, video, batch, translate_frames, done, smooth)
+                encode(batch)
                 batch = []
                 if deadline is not None:
                     deadline.check()
@@ -172,7 +189,9 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
                     seconds = time.monotonic() - started
                     progress(done, max(total, done), seconds / done * max(total - done, 0))
         if batch:
-            done = _encode(out, video, batch, translate_frames, done, smooth)
+            encode(batch)
+        if encoding is not None:
+            encoding.result()
         out.mux(video.encode(None))
         if audio is not None:
             stopped = _copy_audio(path, out, audio, done / float(rate))
@@ -181,6 +200,49 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
     if progress:
         progress(done, done, 0.0)
     return info
+
+
+def prefetched(items, depth):
+    """Iterate the generator `items` in a thread of its own, up to `depth` items ahead, so
+    that decoding (FFmpeg releases the GIL) overlaps the caller's work. What it raises is
+    raised here, in order; when the caller stops early, the thread closes `items` (its
+    file) and ends."""
+    ready, stop = queue.Queue(depth), threading.Event()
+
+    def put(entry):
+        while not stop.is_set():
+            try:
+                ready.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    break
+            else:
+                put(("end", None))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller, who raises it
+            put(("error", e))
+        finally:
+            items.close()
+
+    thread = threading.Thread(target=produce, name="video-decoder", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = ready.get()
+            if kind == "error":
+                raise value
+            if kind == "end":
+                return
+            yield value
+    finally:
+        stop.set()
+        thread.join()
 
 
 def write_mp4(frames, path, fps=2.0):
@@ -209,18 +271,20 @@ def _h264_stream(out, rate, width, height):
     return stream
 
 
-def _encode(out, stream, frames, translate_frames, done, smooth=None):
+def _translated(frames, translate_frames, smooth=None):
     translated = translate_frames(frames)
     if len(translated) != len(frames):
         raise ValueError(f"translate_frames returned {len(translated)} frames for {len(frames)}")
     if smooth is not None:
         translated = [smooth(frame, picture) for frame, picture in zip(frames, translated)]
-    for picture in translated:
+    return translated
+
+
+def _mux(out, stream, pictures, first_pts):
+    for pts, picture in enumerate(pictures, first_pts):
         frame = av.VideoFrame.from_ndarray(np.asarray(picture, np.uint8)[..., :3], format="rgb24")
-        frame.pts = done
-        done += 1
+        frame.pts = pts
         out.mux(stream.encode(frame))
-    return done
 
 
 def _add_audio_stream(out, rate, channels):

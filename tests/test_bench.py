@@ -1,6 +1,6 @@
 """The benchmarks' own arithmetic: bench.precision's curve gaps, bench.profile's kernel sums,
 bench.look_table's rows and bench.line_placement's distances; bench.ort_settings' sessions;
-bench.webcam and bench.light_path run end to end at toy lengths."""
+bench.webcam, bench.light_path and bench.video run end to end at toy lengths."""
 
 import gzip
 import json
@@ -166,3 +166,18 @@ def test_the_light_path_benchmark_takes_translate_apart_and_profiles_the_network
     assert all(ms > 0 for ms in best.values()) and len(best) == 4
     assert "Conv" in shares and all(ms >= 0 for ms in shares.values())
     assert "ONNX Runtime's profile of the network" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_video_benchmark_compares_the_served_job_with_its_stages_in_turn(capsys):
+    from bench import video as video_bench
+    from hub import video
+
+    prefetched = video.prefetched
+    results = video_bench.main(["--seconds", "1", "--rounds", "1", "--model", str(DEMO_CYCLEGANS[0])])
+    assert video.prefetched is prefetched  # the in-turn baseline put the pipeline back
+    name = DEMO_CYCLEGANS[0].name
+    for fps in (2, None):
+        assert {(name, "job"), (name, "in turn"), (name, "temporal"), "decode", "identity"} == set(results[fps])
+        assert all(rate > 0 for rate in results[fps].values())
+    assert "translate" in capsys.readouterr().out

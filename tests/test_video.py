@@ -1,6 +1,7 @@
 """hub.video: sampling at a rate, re-stitching as browser-playable H.264 with the audio
 kept, upright phone videos, bounded memory, and clear errors for unusable files."""
 
+import threading
 import time
 
 import av
@@ -117,6 +118,43 @@ def test_large_frames_are_scaled_down_and_batches_stay_small(tmp_path):
     result = probe(tmp_path / "out.mp4")
     assert (result.width, result.height) == (320, 180)
     assert max(sizes) == 4 and sum(sizes) == 10
+
+
+def test_frames_are_decoded_ahead_in_order_and_a_decoding_error_comes_after_the_good_frames():
+    closed = []
+
+    def frames(fail_after=None):
+        try:
+            for i in range(10):
+                if i == fail_after:
+                    raise VideoError(f"damaged after frame {i}")
+                yield i
+        finally:
+            closed.append(True)
+
+    assert list(video.prefetched(frames(), depth=3)) == list(range(10))
+    seen = []
+    with pytest.raises(VideoError, match="damaged after frame 6"):
+        for i in video.prefetched(frames(fail_after=6), depth=3):
+            seen.append(i)
+    assert seen == list(range(6))
+    early = video.prefetched(frames(), depth=3)
+    assert next(early) == 0
+    early.close()  # the caller stops (an error of its own): the decoder's file is closed
+    assert closed == [True, True, True]
+    assert not [t for t in threading.enumerate() if t.name == "video-decoder"]
+
+
+def test_an_encoding_error_stops_the_job_and_leaves_no_output(tmp_path):
+    source = write_clip(tmp_path / "in.mp4", seconds=2.0, fps=5, width=96, height=64, audio=False)
+
+    def grey(frames):  # frames the encoder cannot take: its error, raised in its thread, reaches here
+        return [np.zeros((64, 96), np.uint8) for _ in frames]
+
+    with pytest.raises(ValueError, match="ndim `3`"):
+        video.translate_video(source, tmp_path / "out.mp4", grey, fps=5, batch_size=2)
+    assert not (tmp_path / "out.mp4").exists()
+    assert not [t for t in threading.enumerate() if t.name.startswith(("video-decoder", "video-encoder"))]
 
 
 def test_an_animated_gif_is_a_video(tmp_path):
