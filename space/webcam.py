@@ -18,6 +18,7 @@ STREAM_SIDE = 256  # the short side a webcam frame is translated at
 STREAM_SECONDS = 120  # one stream's length: it holds the webcam slot for that long at most
 STREAM_EVERY_S = 1 / 30  # how often the page sends a frame (it waits for each answer)
 RATE_WINDOW = 16  # frames the shown rate is averaged over
+NEW_STREAM_AFTER_S = 2.0  # a pause this long (Stop, then Record) starts a new stream: no blend, no rate across it
 # Less flicker, live: the flow at a smaller side with DIS's fast preset, a quarter of the
 # video tab's cost per frame for most of its effect (docs/results.md, "The webcam tab").
 LIVE_FLOW_SIDE = 160
@@ -60,7 +61,8 @@ def translate_stream_frame(models, frame, direction, less_flicker=True, stream=N
         return None, stream, ""
     picture = stream_frame(handlers.read_picture(frame))
     cyclegan = models.cyclegans[0].model  # the light one, first in the app
-    stream = stream if isinstance(stream, Stream) else Stream()
+    if not isinstance(stream, Stream) or (stream.done and time.monotonic() - stream.done[-1] > NEW_STREAM_AFTER_S):
+        stream = Stream()
     if bool(less_flicker) != (stream.blend is not None):
         stream.blend = live_blend() if less_flicker else None
     try:

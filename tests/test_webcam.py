@@ -36,6 +36,18 @@ def test_a_frame_comes_back_at_256_px_on_its_short_side_with_the_rate_after_two(
     assert webcam.translate_stream_frame(app_models, small, "3d -> 2d", False)[0].shape == (120, 160, 3)
 
 
+def test_after_a_pause_the_stream_starts_afresh(app_models):
+    first, second = camera_frames(2)
+    _, state, _ = webcam.translate_stream_frame(app_models, first, "3d -> 2d", True)
+    _, same, _ = webcam.translate_stream_frame(app_models, second, "3d -> 2d", True, state)
+    assert same is state
+    state.done[-1] -= webcam.NEW_STREAM_AFTER_S + 1  # the viewer stopped, then started again
+    out, fresh, rate = webcam.translate_stream_frame(app_models, second, "3d -> 2d", True, state)
+    assert fresh is not state and rate == "starting…"
+    expected = np.asarray(app_models.cyclegans[0].model.translate(webcam.stream_frame(second), "3d -> 2d"))
+    assert np.array_equal(out, expected)  # nothing blended across the pause
+
+
 def test_less_flicker_blends_each_frame_with_the_last_along_the_motion(app_models):
     frames = camera_frames(3)
     cyclegan, blend, state = app_models.cyclegans[0].model, webcam.live_blend(), None

@@ -1,9 +1,8 @@
 """Every trainer's run, in one frame: `train(recipe, config, run_dir)` owns the sequence
 (the input pipeline, data, the epoch settled, networks, restore on --resume, callbacks,
-`fit` from the exact step, export) and
-`main` the command line around it (flags or the run folder's config, the push). Each
-objective's Recipe supplies only what differs: its data, its trainer, its batches, its
-sample grid and its model folder."""
+`fit` from the exact step, export) and `main` the command line around it (flags or the
+run folder's config, the push). Each objective's Recipe supplies only what differs: its
+data, its trainer, its batches, its sample grid and its model folder."""
 
 import dataclasses
 import importlib.util
