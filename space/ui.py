@@ -43,7 +43,7 @@ def whole_number_dropdown(choices, **options):
 
 
 QUEUE_SIZE = 16  # waiting jobs beyond this are turned away with a "queue is full" message
-IMAGE_JOBS = 2  # pictures translated or restyled at once (one per core here); videos: one at a time
+IMAGE_JOBS = 2  # pictures translated or restyled at once (one per core here); videos and webcam streams: one at a time
 # Every event that decodes a picture or a frame (translations, restyles, the before/after
 # comparison, the Detail and clip previews, examples) shares IMAGE_JOBS slots.
 IMAGE_WORK = {"concurrency_id": "images", "concurrency_limit": IMAGE_JOBS}

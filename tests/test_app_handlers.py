@@ -161,17 +161,21 @@ def test_the_detail_size_reads_the_header_not_the_pixels(tmp_path):
 
 def test_every_event_that_decodes_a_picture_shares_the_image_limit(app_models):
     # Each event with a picture, a clip or an example to decode runs in the "images" slots
-    # (IMAGE_JOBS at once), and a video translation in the one "video" slot: none has a
-    # queue of its own where a mix of events would decode more pictures at once.
+    # (IMAGE_JOBS at once), a video translation in the one "video" slot, and the live
+    # webcam in the one "webcam" slot (a stream holds it while it runs, so it must not take
+    # a picture slot): none has a queue of its own where a mix of events would decode more
+    # pictures at once.
     demo = ui.build_demo(app_models)
     media = (gr.Image, gr.File, gr.ImageSlider, gr.Video, gr.Dataset)
     decoding = [fn for fn in demo.fns.values()
                 if fn.fn is not None and fn.queue and any(isinstance(block, media) for block in fn.inputs)]
     assert len(decoding) >= 12
     shares = {(fn.concurrency_id, fn.concurrency_limit) for fn in decoding}
-    assert shares == {("images", ui.IMAGE_JOBS), ("video", 1)}, [(fn.name, fn.concurrency_id) for fn in decoding]
+    assert shares == {("images", ui.IMAGE_JOBS), ("video", 1), ("webcam", 1)}, [
+        (fn.name, fn.concurrency_id) for fn in decoding]
     videos = sorted(fn.name for fn in decoding if fn.concurrency_id == "video")
     assert videos == ["load_example_output", "translate_video"], videos
+    assert [fn.name for fn in decoding if fn.concurrency_id == "webcam"] == ["translate_frame"]
 
 
 def test_a_clip_is_previewed_before_it_is_translated(tmp_path):
