@@ -5,12 +5,12 @@ faststart) at the sampling rate, with the original audio track re-encoded as AAC
 Built on PyAV (FFmpeg's libraries, with libx264, in its wheels). Frames are streamed:
 at most a few batches are held in memory, whatever the clip's length; the next frames
 are decoded, and the last batch encoded, in threads of their own while a batch is
-translated. Phone videos are
-turned upright by their rotation metadata. The output is written to a temporary file
-and renamed only when complete. `temporal=True` blends each translated frame with the
+translated. Phone videos are turned upright by their rotation metadata. The output is
+written to a temporary file and renamed only when complete. `temporal=True` blends each translated frame with the
 previous one along the input's optical flow (hub.temporal): less flicker.
 """
 
+import contextlib
 import math
 import queue
 import threading
@@ -162,8 +162,9 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
     started, done = time.monotonic(), 0
     deadline = Deadline(time_budget, cancelled) if time_budget or cancelled else None
     smooth = TemporalBlend() if temporal else None
+    frames = prefetched(sample_frames(path, fps, max_seconds, max_frames, deadline), 2 * batch_size)
     with (atomic_path(out_path) as tmp, av.open(str(tmp), "w", options={"movflags": "+faststart"}) as out,
-          ThreadPoolExecutor(1, thread_name_prefix="video-encoder") as encoder):
+          ThreadPoolExecutor(1, thread_name_prefix="video-encoder") as encoder, contextlib.closing(frames)):
         video = _h264_stream(out, rate, width, height)
         audio = _add_audio_stream(out, *info.audio) if info.has_audio else None
         batch, encoding = [], None
@@ -178,7 +179,7 @@ def translate_video(path, out_path, translate_frames, fps=2.0, max_seconds=MAX_S
             encoding = encoder.submit(_mux, out, video, translated, done)
             done += len(translated)
 
-        for frame in prefetched(sample_frames(path, fps, max_seconds, max_frames, deadline), 2 * batch_size):
+        for frame in frames:  # closed on the way out, also on an error: the decoder stops at once
             batch.append(_resize(frame, width, height))
             if len(batch) == batch_size:
                 encode(batch)

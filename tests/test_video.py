@@ -186,9 +186,11 @@ def test_a_job_past_its_time_budget_stops_and_leaves_no_output(clip, tmp_path):
     def slow(frames):
         time.sleep(0.3)
         return frames
-    with pytest.raises(VideoError, match="took longer than the 0.2 s limit of one job"):
+    with pytest.raises(VideoError, match="took longer than the 0.2 s limit of one job") as stopped:
         video.translate_video(clip, tmp_path / "out.mp4", slow, fps=10, batch_size=2, time_budget=0.2)
     assert not list(tmp_path.iterdir())
+    assert stopped.tb is not None  # while the error is still held, the decoder has already stopped
+    assert not [t for t in threading.enumerate() if t.name.startswith(("video-decoder", "video-encoder"))]
 
 
 def test_frames_over_the_pixel_limit_are_refused_before_decoding(clip, monkeypatch):
