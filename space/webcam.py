@@ -19,8 +19,8 @@ STREAM_SECONDS = 120  # one stream's length: it holds the webcam slot for that l
 STREAM_EVERY_S = 1 / 30  # how often the page sends a frame (it waits for each answer)
 RATE_WINDOW = 16  # frames the shown rate is averaged over
 NEW_STREAM_AFTER_S = 2.0  # a pause this long (Stop, then Record) starts a new stream: no blend, no rate across it
-# Less flicker, live: the flow at a smaller side with DIS's fast preset, a quarter of the
-# video tab's cost per frame for most of its effect (docs/results.md, "The webcam tab").
+# Less flicker, live: the flow at a smaller side with DIS's fast preset, much cheaper per
+# frame than the video tab's for most of its effect (docs/results.md, "The webcam tab").
 LIVE_FLOW_SIDE = 160
 LIVE_PRESET = "fast"
 
