@@ -4,6 +4,7 @@ stream frames into a streaming event as the webcam does; upload a file, leave an
 half-way, call its MCP tools."""
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -16,17 +17,27 @@ def config(url):
     return httpx.get(url + "config", timeout=30).json()
 
 
+def _join(client, url, body):
+    """Join the queue with `body` (data, fn_index, session_hash) -> the event's id."""
+    joined = client.post(url + "gradio_api/queue/join", json=body)
+    joined.raise_for_status()
+    return joined.json()["event_id"]
+
+
+@contextlib.contextmanager
+def _messages(client, url, session):
+    """The session's server-sent messages, parsed (a line that carries none: {})."""
+    with client.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}) as lines:
+        yield (json.loads(line[5:]) if line.startswith("data:") else {} for line in lines.iter_lines())
+
+
 def call(url, fn_index, data, timeout=120):
     """-> ('data', outputs) or ('error', message) for event `fn_index` with inputs `data`."""
     session = uuid.uuid4().hex
     with httpx.Client(timeout=timeout) as client:
-        joined = client.post(url + "gradio_api/queue/join", json={"data": data, "fn_index": fn_index,
-                                                                   "session_hash": session})
-        joined.raise_for_status()
-        event_id = joined.json()["event_id"]
-        with client.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}) as stream:
-            for line in stream.iter_lines():
-                message = json.loads(line[5:]) if line.startswith("data:") else {}
+        event_id = _join(client, url, {"data": data, "fn_index": fn_index, "session_hash": session})
+        with _messages(client, url, session) as messages:
+            for message in messages:
                 if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
                     output = message["output"]
                     return ("data", output["data"]) if message["success"] else ("error", output.get("error"))
@@ -47,12 +58,9 @@ def stream(url, fn_index, frames, rest=(), timeout=120):
 
     with httpx.Client(timeout=timeout) as client:
         start = time.perf_counter()
-        joined = client.post(url + "gradio_api/queue/join", json=body(frames[0]))
-        joined.raise_for_status()
-        event_id = joined.json()["event_id"]
-        with client.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}) as messages:
-            for line in messages.iter_lines():
-                message = json.loads(line[5:]) if line.startswith("data:") else {}
+        event_id = _join(client, url, body(frames[0]))
+        with _messages(client, url, session) as messages:
+            for message in messages:
                 if message.get("event_id") != event_id:
                     continue
                 if message.get("msg") == "process_streaming":
@@ -104,12 +112,9 @@ def start_and_leave(url, fn_index, data, after_message="progress", timeout=120):
     session = uuid.uuid4().hex
     seen = []
     with httpx.Client(timeout=timeout) as client:
-        joined = client.post(url + "gradio_api/queue/join", json={"data": data, "fn_index": fn_index,
-                                                                   "session_hash": session})
-        joined.raise_for_status()
-        with client.stream("GET", url + "gradio_api/queue/data", params={"session_hash": session}) as stream:
-            for line in stream.iter_lines():
-                message = json.loads(line[5:]) if line.startswith("data:") else {}
+        _join(client, url, {"data": data, "fn_index": fn_index, "session_hash": session})
+        with _messages(client, url, session) as messages:
+            for message in messages:
                 seen.append(message.get("msg"))
                 if message.get("msg") in (after_message, "process_completed"):
                     break

@@ -88,9 +88,9 @@ def export_cyclegan(trainer, config, run_dir, data, sample_image, seconds, objec
         },
     }
     exported = float32_copies(lambda: {d: generator(config, f"generator_{d}") for d in ("a2b", "b2a")},
-                                  {"a2b": trainer.gen_G, "b2a": trainer.gen_F})
+                              {"a2b": trainer.gen_G, "b2a": trainer.gen_F})
     return save_model(CycleGAN(exported["a2b"], exported["b2a"], model_config,
-                                   sample_image(exported["a2b"], exported["b2a"])), config, run_dir)
+                               sample_image(exported["a2b"], exported["b2a"])), config, run_dir)
 
 
 def data_facts(config):

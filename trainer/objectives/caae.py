@@ -308,7 +308,7 @@ def export_model(trainer, config, run_dir, label_space, styles, samples, pretrai
         },
     }
     fresh = builders.float32_copies(lambda: build_autoencoder(config, label_space.size),
-                               {"encoder": trainer.encoder, "decoder": trainer.decoder})
+                                    {"encoder": trainer.encoder, "decoder": trainer.decoder})
     sample_image = (sample_grid(fresh["encoder"], fresh["decoder"], samples, styles, label_space)
                     if len(samples[0]) else None)
     return builders.save_model(CAAE(fresh["encoder"], fresh["decoder"], model_config, sample_image), config, run_dir)
