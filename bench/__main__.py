@@ -28,12 +28,12 @@ FULL = {
 }
 QUICK = {
     "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--also-batch", "2",
-              "--caae", "--objectives", "pix2pix", "cut", "fastcut", "--memory"],
+              "--caae", "--objectives", "pix2pix", "cut", "--memory"],  # fastcut: cut's code with other settings
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
     "ort": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
-    "video": ["--seconds", "2", "--rounds", "1"],
-    "light": ["--rounds", "1", "--repeats", "2"],
+    "video": ["--seconds", "1", "--rounds", "1"],
+    "light": ["--sizes", "256", "--rounds", "1", "--repeats", "2", "--base-filters", "8"],
     "webcam": ["--frames", "8", "--rounds", "1"],
     "jax": ["--size", "64", "--base-filters", "8", "--batches", "1", "4", "--steps", "3", "--warmup", "2", "--caae",
             "--compare-rgb-conv"],

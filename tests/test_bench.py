@@ -1,10 +1,14 @@
 """The benchmarks' own arithmetic: bench.precision's curve gaps, bench.profile's kernel sums,
 bench.look_table's rows and bench.line_placement's distances; bench.ort_settings' sessions;
-bench.webcam, bench.light_path and bench.video run end to end at toy lengths."""
+bench.light_path's multiply-adds; and `python -m bench --quick`, every part end to end at
+toy sizes."""
 
 import gzip
 import json
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -147,37 +151,43 @@ def test_each_ort_setting_changes_one_session_option_and_not_the_output():
         np.testing.assert_allclose(network(frame), expected, atol=1e-4, err_msg=name)
 
 
-@pytest.mark.slow
-def test_the_webcam_benchmark_streams_through_a_running_app(capsys):
-    from bench import webcam
+def test_the_light_path_profile_counts_the_multiply_adds_of_convolutions_and_transposed_ones(tmp_path):
+    from onnx import TensorProto, helper, numpy_helper
 
-    best = webcam.main(["--frames", "3", "--rounds", "1"])
-    assert set(best) == {(steady, where) for steady in (True, False) for where in ("handler", "HTTP")}
-    assert all(fps > 0 for fps in best.values())
-    table = capsys.readouterr().out
-    assert re.search(r"^on +[\d.]+ +[\d.]+", table, re.M) and re.search(r"^off +[\d.]+ +[\d.]+", table, re.M)
-
-
-@pytest.mark.slow
-def test_the_light_path_benchmark_takes_translate_apart_and_profiles_the_network(capsys):
     from bench import light_path
 
-    best, shares = light_path.main(["--rounds", "1", "--repeats", "2"])
-    assert all(ms > 0 for ms in best.values()) and len(best) == 4
-    assert "Conv" in shares and all(ms >= 0 for ms in shares.values())
-    assert "ONNX Runtime's profile of the network" in capsys.readouterr().out
+    # 16 output channels: no padding to ONNX Runtime's NCHWc blocks (8 or 16 channels)
+    weights = [numpy_helper.from_array(np.ones((16, 3, 3, 3), np.float32), "conv_w"),
+               numpy_helper.from_array(np.ones((16, 2, 2, 2), np.float32), "up_w")]
+    graph = helper.make_graph(
+        [helper.make_node("Transpose", ["image"], ["nchw"], perm=[0, 3, 1, 2]),
+         helper.make_node("Conv", ["nchw", "conv_w"], ["conv"], pads=[1, 1, 1, 1]),
+         helper.make_node("ConvTranspose", ["conv", "up_w"], ["up"], strides=[2, 2]),
+         helper.make_node("Relu", ["up"], ["out"])],
+        "toy", [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 8, 8, 3])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], weights)
+    path = tmp_path / "toy.onnx"
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
+    shares, macs = light_path.profile(path, np.zeros((1, 8, 8, 3), np.float32), runs=3)
+    # the conv: 8x8x16 outputs of 3x3x3 products; the transposed conv: 8x8x16 inputs, each to 2x2x2 outputs
+    assert macs == 8 * 8 * 16 * 27 + 8 * 8 * 16 * 8
+    assert {"Conv", "ConvTranspose", "Relu"} <= set(shares)
 
 
 @pytest.mark.slow
-def test_the_video_benchmark_compares_the_served_job_with_its_stages_in_turn(capsys):
-    from bench import video as video_bench
-    from hub import video
-
-    prefetched = video.prefetched
-    results = video_bench.main(["--seconds", "1", "--rounds", "1", "--model", str(DEMO_CYCLEGANS[0])])
-    assert video.prefetched is prefetched  # the in-turn baseline put the pipeline back
-    name = DEMO_CYCLEGANS[0].name
-    for fps in (2, None):
-        assert {(name, "job"), (name, "in turn"), (name, "temporal"), "decode", "identity"} == set(results[fps])
-        assert all(rate > 0 for rate in results[fps].values())
-    assert "translate" in capsys.readouterr().out
+def test_every_benchmark_runs_at_toy_sizes():
+    """`python -m bench --quick` as a user runs it: every TensorFlow part end to end."""
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick"], capture_output=True, text=True, timeout=1500,
+                          env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    for title in ("training", "input pipelines", "inference", "ONNX Runtime settings", "the light path as served",
+                  "video", "webcam"):
+        assert f"== {title}: python -m bench." in out, title
+    number = r"[\d.]+"
+    assert re.search(rf"unet +project default \(batch 1\) +{number} ms/pair = {number}x the seed's step", out)
+    assert re.search(rf"the light path as served is {number}x as fast as the U-Net's \(aim: 8x\)", out)
+    assert re.search(r"the instance norms take -?\d+% of the light network's time", out)
+    assert re.search(rf"its convolutions ran {number} G multiply-adds at {number} G a second", out)
+    assert re.search(rf"cyclegan-toyworld-light: {number} frames/s as served, {number} in turn", out)
+    assert re.search(rf"^on +{number} +{number}", out, re.M) and re.search(rf"^off +{number} +{number}", out, re.M)
