@@ -25,7 +25,7 @@ from PIL import Image
 
 from bench.inference import best_ms_per_frame, random_cyclegan
 from hub import CycleGAN, flat_fills
-from hub.imaging import from_uint8
+from hub.imaging import fit_to_network, from_uint8
 from space.models import DEMO_CYCLEGANS
 from space.ui import EXAMPLES
 
@@ -42,22 +42,23 @@ def profile(onnx_path, image, runs):
     ({operator: ms a run}, multiply-adds its convolutions ran in one run). These count the
     channels ONNX Runtime pads its NCHWc convolutions' outputs to (a multiple of 8 or 16):
     the work it does, a little more than the network's own."""
-    tmp = Path(tempfile.mkdtemp())
-    options = ort.SessionOptions()
-    options.enable_profiling = True
-    options.profile_file_prefix = str(tmp / "network")
-    options.optimized_model_filepath = str(tmp / "optimized.onnx")  # the graph it runs, for the weights' shapes
-    options.log_severity_level = 3  # its warning that an NCHWc graph runs only on this CPU's kind
-    model = onnx.load(str(onnx_path))
-    for i, node in enumerate(model.graph.node):  # named, so that the optimized graph's nodes keep their names
-        node.name = node.name or f"{node.op_type}_{i}"
-    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    name = session.get_inputs()[0].name
-    for _ in range(runs):
-        session.run(None, {name: image})
-    weights = weight_shapes(onnx.load(str(tmp / "optimized.onnx")))
+    with tempfile.TemporaryDirectory() as tmp:
+        options = ort.SessionOptions()
+        options.enable_profiling = True
+        options.profile_file_prefix = f"{tmp}/network"
+        options.optimized_model_filepath = f"{tmp}/optimized.onnx"  # the graph it runs, for the weights' shapes
+        options.log_severity_level = 3  # its warning that an NCHWc graph runs only on this CPU's kind
+        model = onnx.load(str(onnx_path))
+        for i, node in enumerate(model.graph.node):  # named, so that the optimized graph's nodes keep their names
+            node.name = node.name or f"{node.op_type}_{i}"
+        session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        name = session.get_inputs()[0].name
+        for _ in range(runs):
+            session.run(None, {name: image})
+        weights = weight_shapes(onnx.load(f"{tmp}/optimized.onnx"))
+        events = json.loads(Path(session.end_profiling()).read_text())
     totals, macs = collections.Counter(), 0
-    for event in json.loads(Path(session.end_profiling()).read_text()):
+    for event in events:
         if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
             op, node = event["args"]["op_name"], event["name"].removesuffix("_kernel_time")
             totals[op] += event["dur"] / 1000 / runs
@@ -102,10 +103,11 @@ def main(argv=None):
         for size in args.sizes:
             best[size] = time_parts(light, unet, norms_or_not, size, args.rounds, args.repeats)
             report(size, best[size])
-        # A real render, not noise: the flat fills' mean shift works longer on noise.
-        image = from_uint8(render(args.sizes[0])[None]).astype(np.float32)
-        profiles = {name: profile(folder / "generator_a2b.onnx", image, args.repeats)
-                    for name, folder in (("light network", light_folder), ("seed-size U-Net", Path(tmp)))}
+        profiles = {}
+        for name, model, folder in (("light network", light, light_folder), ("seed-size U-Net", unet, Path(tmp))):
+            padded, _ = fit_to_network(render(args.sizes[0]), args.sizes[0], model.config["size_multiple"])
+            image = from_uint8(padded[None]).astype(np.float32)  # as translate feeds the network
+            profiles[name] = profile(folder / "generator_a2b.onnx", image, args.repeats)
     print(f"ONNX Runtime's profile at {args.sizes[0]} px, by operator (kernel ms a run):")
     for name, (shares, macs) in profiles.items():
         total = sum(shares.values())
@@ -117,14 +119,16 @@ def main(argv=None):
 
 
 def render(size):
+    """An example render at size x size: a real picture, since the flat fills' mean shift
+    works longer on noise."""
     return np.asarray(Image.open(EXAMPLES[0]).convert("RGB").resize((size, size)))
 
 
 def light_networks_with_and_without_norms(folder):
     """{name: OnnxNetwork} of a light generator as the served demo's (random weights) and
-    of the same network with its instance norms left out, both exported as model folders
-    export: what the norms cost in time, which a profile cannot say (profiling slows the
-    many small operators more than the convolutions)."""
+    of the same network with its instance norms left out, both exported to ONNX as model
+    folders are: what the norms cost in time, which a profile cannot say (profiling slows
+    the many small operators more than the convolutions)."""
     import keras
     from keras import layers
 
