@@ -28,7 +28,7 @@ FULL = {
 }
 QUICK = {
     "train": ["--size", "64", "--base-filters", "8", "--rounds", "2", "--generators", "unet", "--also-batch", "2",
-              "--caae", "--objectives", "pix2pix", "cut", "--memory"],  # fastcut: cut's code with other settings
+              "--caae", "--objectives", "pix2pix", "cut", "--memory", "cyclegan"],  # fastcut: cut's code, other settings
     "input": ["--images", "24", "--size", "64"],
     "inference": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],
     "ort": ["--sizes", "256", "--repeats", "2", "--rounds", "2", "--base-filters", "8"],

@@ -3,7 +3,7 @@ measured in the same run.
 
 `python -m bench.train_step [--size 256] [--base-filters 64] [--generators unet resnet]
 [--batch-size 1] [--also-batch 4] [--steps 2] [--rounds 3] [--jit-compile] [--mixed-precision] [--caae]
-[--objectives pix2pix cut fastcut] [--memory] [--full-size-head]`
+[--objectives pix2pix cut fastcut] [--memory [OBJECTIVE ...]] [--full-size-head]`
 
 For each generator: the seed's step (bench.seed_step: the tutorial's tf.function, batch
 1) and the project's default step as `python -m trainer.cyclegan` builds it (one Adam,
@@ -17,8 +17,9 @@ round counting, so that a slow spell of the machine hits all of them alike. --ob
 adds other objectives' steps on the same generator (pix2pix: trainer.objectives.pix2pix; cut, fastcut: trainer.objectives.cut, both
 directions as the CycleGAN), in the same rounds, each against the CycleGAN step, as is the
 U-Net with --full-size-head (hub.nets) when that flag is given; --memory
-also measures each objective's training memory in a process of its own (peak resident
-memory over its first steps, less what the process held once the trainer was built). With
+also measures each objective's training memory (or that of those it names) in a process
+of its own (peak resident memory over its first steps, less what the process held once
+the trainer was built). With
 --caae, the CAAE trainer at its defaults (the seed's settings) in its
 adversarial phase, through `fit`.
 """
@@ -110,7 +111,7 @@ def step_memory_mb(size, base_filters, generator, batch, objective, steps=3):
 def memory_in_subprocesses(size, base_filters, generator, batch, objectives):
     """{objective: MB} with each objective in a fresh process, so none sees another's memory."""
     found = {}
-    for objective in ("cyclegan", *objectives):
+    for objective in objectives:
         done = subprocess.run([sys.executable, "-m", "bench.train_step", "--memory-child", objective,
                                "--size", str(size), "--base-filters", str(base_filters), "--generators", generator,
                                "--batch-size", str(batch)], capture_output=True, text=True, timeout=1200)
@@ -178,8 +179,9 @@ def main(argv=None):
                         help="also time these objectives' steps, against the CycleGAN step")
     parser.add_argument("--full-size-head", action="store_true",
                         help="also time the CycleGAN step with the U-Net's full-size head")
-    parser.add_argument("--memory", action="store_true",
-                        help="also measure each objective's step memory, one process each (Linux)")
+    parser.add_argument("--memory", nargs="*", choices=list(OBJECTIVES), metavar="OBJECTIVE",
+                        help="also measure the step memory of these objectives (none named: the CycleGAN's and "
+                             "--objectives'), one process each (Linux)")
     parser.add_argument("--memory-child", choices=list(OBJECTIVES), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:  # one objective's memory, printed for the parent's table
@@ -216,11 +218,12 @@ def main(argv=None):
             versus = (f"{step_seconds / project:.2f}x the CycleGAN step" if name in against_project
                       else f"{per_pair / seed:.2f}x the seed's step")
             print(f"  {generator:6s} {name:36s} {per_pair * 1e3:9.1f} ms/pair = {versus}", flush=True)
-        if args.memory:
+        if args.memory is not None:
             memory = memory_in_subprocesses(args.size, args.base_filters, generator, args.batch_size,
-                                            args.objectives)
+                                            args.memory or ["cyclegan", *args.objectives])
             for objective, mb in memory.items():
-                versus = f" = {mb / memory['cyclegan']:.2f}x the CycleGAN step's" if mb and memory["cyclegan"] else ""
+                versus = (f" = {mb / memory['cyclegan']:.2f}x the CycleGAN step's" if mb and memory.get("cyclegan")
+                          and objective != "cyclegan" else "")
                 print(f"  {generator:6s} {objective:10s} training memory {mb:.0f} MB per step of batch "
                       f"{args.batch_size}{versus}" if mb is not None else f"  {objective}: memory not measured",
                       flush=True)
