@@ -18,12 +18,12 @@ import argparse
 import concurrent.futures
 import contextlib
 import tempfile
-import time
 from pathlib import Path
 
 import av
 import numpy as np
 
+from bench.inference import best_ms_per_frame
 from hub import CycleGAN, video
 from space.models import DEMO_CYCLEGANS
 
@@ -51,12 +51,6 @@ def synthetic_clip(path, seconds, width, height, rate=30):
             chunk.sample_rate, chunk.pts = 44100, start
             out.mux(sound.encode(chunk))
         out.mux(sound.encode(None))
-
-
-def seconds_of(run):
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start
 
 
 class _InTurn:
@@ -128,10 +122,7 @@ def main(argv=None):
                 runs[(name, "temporal")] = lambda job=job: job(temporal=True)
             for run in runs.values():
                 run()  # warm-up
-            best = dict.fromkeys(runs, float("inf"))
-            for _ in range(args.rounds):
-                for key, run in runs.items():
-                    best[key] = min(best[key], seconds_of(run))
+            best = {key: ms / 1000 for key, ms in best_ms_per_frame(runs, args.rounds, repeats=1).items()}
             results[fps] = {key: count / seconds for key, seconds in best.items()}
             print(f"\n{args.seconds:g} s clip, {width}x{height} at 30 fps, {f'{fps} fps' if fps else 'all frames'}: "
                   f"{count} frames; best of {args.rounds}")
